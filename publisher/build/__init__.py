@@ -1,0 +1,1 @@
+"""records -> RDF -> SHACL validation -> store and dumps."""

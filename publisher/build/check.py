@@ -1,0 +1,46 @@
+"""`bdp validate`: the build's checks without writing anything, for all records or a few changed ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from publisher.build import convert as conv
+from publisher.build.records import KINDS, Record, check_references, check_unique, read_record, record_files
+from publisher.build.validate import Problem, validate_converted
+from publisher.build.vocab import Vocabularies
+from publisher.errors import SourceError
+from publisher.resources import ontology_graph, shapes_graph
+
+
+def kind_of(path: Path) -> str:
+    kind = KINDS.get(path.resolve().parent.name)
+    if kind is None:
+        raise SourceError(str(path), "a record lives in practices/ or organisations/ of a data directory")
+    return kind
+
+
+class Validator:
+    """Holds the parsed shapes and vocabularies so that validating one record costs only its subgraph."""
+
+    def __init__(self, base: str, lang: str = "en") -> None:
+        self.base, self.lang = base, lang
+        self.ontology = ontology_graph()
+        self.vocab = Vocabularies(self.ontology)
+        self.shapes = shapes_graph()
+
+    def records(self, records: list[Record], organisations: set[str] | frozenset[str]) -> list[Problem]:
+        for rec in records:
+            if rec.kind == "practice":
+                check_references(rec, organisations)
+        items = conv.convert(records, self.base, self.vocab)
+        return validate_converted(items, self.shapes, self.ontology, self.lang)
+
+
+def validate_paths(settings: Any, data_dir: Path, paths: list[Path], *, lang: str = "en") -> list[Problem]:
+    everything = [read_record(p, kind) for kind, p in record_files(data_dir)] if data_dir.is_dir() else []
+    chosen = [read_record(p, kind_of(p)) for p in paths] if paths else everything
+    by_path = {str(Path(r.path).resolve()) for r in chosen}
+    check_unique(chosen + [r for r in everything if str(Path(r.path).resolve()) not in by_path])
+    organisations = {r.key for r in everything + chosen if r.kind == "organisation"}
+    return Validator(settings.base_uri, lang).records(chosen, organisations)

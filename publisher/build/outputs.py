@@ -1,0 +1,8 @@
+"""The output steps run after the store is loaded, in order. Each takes a `BuildContext` and writes
+into `context.out`. Add a step by adding it to STEPS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+STEPS: list[Callable] = []

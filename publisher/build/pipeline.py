@@ -1,0 +1,236 @@
+"""`bdp build`: records -> RDF -> SHACL -> N-Triples dump -> Oxigraph store -> further outputs, built in a
+temporary directory beside OUT and swapped in only when everything succeeded.
+
+Records are read, converted and validated in chunks by a pool of worker processes (one per core): each
+chunk comes back as N-Triples text and a list of problems, in order, so the output is deterministic."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib.plugins.serializers.nt import _nt_row
+
+from publisher.build import convert as conv
+from publisher.build.records import Record, check_references, check_unique, read_record, record_files
+from publisher.build.validate import Problem, validate_converted
+from publisher.build.vocab import Vocabularies
+from publisher.errors import BdpError, SourceError
+from publisher.resources import ontology_graph, shapes_graph
+
+CHUNK = 400
+
+
+class BuildFailed(BdpError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{sum(p.severity == 'Violation' for p in problems)} violation(s)")
+        self.problems = problems
+
+
+@dataclass
+class BuildReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    triples: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "Violation"]
+
+
+# --- work done in the worker processes ------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(base: str, lang: str, organisations: frozenset[str], validate: bool) -> None:
+    onto = ontology_graph()
+    _worker.update(base=base, lang=lang, organisations=organisations, validate=validate,
+                   vocab=Vocabularies(onto), ontology=onto, shapes=shapes_graph())
+
+
+def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
+    kind, paths = task
+    try:
+        return [read_record(Path(p), kind) for p in paths]
+    except SourceError as exc:
+        return exc
+
+
+def _convert_chunk(records: list[Record]) -> tuple[str, list[Problem], int] | SourceError:
+    w = _worker
+    try:
+        for rec in records:
+            if rec.kind == "practice":
+                check_references(rec, w["organisations"])
+    except SourceError as exc:
+        return exc
+    items = conv.convert(records, w["base"], w["vocab"])
+    problems = validate_converted(items, w["shapes"], w["ontology"], w["lang"]) if w["validate"] else []
+    lines = [_nt_row(t) for item in items for t in item.triples]
+    return "".join(lines), problems, len(lines)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --- the build --------------------------------------------------------------------------------------
+
+def _pool(initargs: tuple, workers: int | None) -> Any:
+    ctx = multiprocessing.get_context("fork")
+    return ctx.Pool(processes=workers or os.cpu_count() or 1, initializer=_init_worker, initargs=initargs)
+
+
+def _progress(label: str, done: int, total: int, stream: Any) -> None:
+    if stream is not None:
+        stream.write(f"\r{label}: {done}/{total}")
+        stream.flush()
+        if done >= total:
+            stream.write("\n")
+
+
+def read_all(data_dir: Path, pool: Any, progress: Any = None) -> list[Record]:
+    files = list(record_files(data_dir))
+    tasks = [(kind, [str(p) for _, p in group]) for kind in ("organisation", "practice")
+             for group in _chunks([f for f in files if f[0] == kind], CHUNK)]
+    records: list[Record] = []
+    for result in pool.imap(_read, tasks):
+        if isinstance(result, SourceError):
+            pool.terminate()
+            raise result
+        records.extend(result)
+        _progress("read", len(records), len(files), progress)
+    check_unique(records)
+    return records
+
+
+def convert_all(records: list[Record], pool: Any, sink: Callable[[str], None], progress: Any = None
+                ) -> tuple[list[Problem], int]:
+    problems: list[Problem] = []
+    triples = done = 0
+    ordered = [r for r in records if r.kind == "organisation"] + [r for r in records if r.kind == "practice"]
+    for result in pool.imap(_convert_chunk, list(_chunks(ordered, CHUNK))):
+        if isinstance(result, SourceError):
+            pool.terminate()
+            raise result
+        text, chunk_problems, count = result
+        sink(text)
+        problems += chunk_problems
+        triples += count
+        done = min(done + CHUNK, len(ordered))
+        _progress("validated", done, len(ordered), progress)
+    return sorted(problems), triples
+
+
+def _ontology_nt() -> tuple[str, int]:
+    g = ontology_graph()
+    rows = sorted(_nt_row(t) for t in g)
+    return "".join(rows), len(rows)
+
+
+def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers: int | None = None,
+          progress: Any = None, validate: bool = True, steps: Iterable[Callable] | None = None
+          ) -> BuildReport:
+    """Build `data_dir` into `out`. Raises SourceError or BuildFailed; `out` is then untouched."""
+    report = BuildReport()
+    stage_started = time.perf_counter()
+
+    def stage(name: str) -> None:
+        nonlocal stage_started
+        now = time.perf_counter()
+        report.stages[name] = now - stage_started
+        stage_started = now
+
+    if not data_dir.is_dir():
+        raise SourceError(str(data_dir), "no such data directory")
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with _pool((settings.base_uri, lang, frozenset(), False), workers) as pool:
+            records = read_all(data_dir, pool, progress)
+        stage("read")
+        organisations = frozenset(r.key for r in records if r.kind == "organisation")
+        report.counts = {"practices": sum(r.kind == "practice" for r in records),
+                         "organisations": len(organisations)}
+        (tmp / "dumps").mkdir(parents=True)
+        nt_path = tmp / "bdp.nt"
+        with open(nt_path, "w", encoding="utf-8") as nt, \
+                _pool((settings.base_uri, lang, organisations, validate), workers) as pool:
+            problems, triples = convert_all(records, pool, nt.write, progress)
+            onto_text, onto_count = _ontology_nt()
+            nt.write(onto_text)
+        report.problems, report.triples = problems, triples + onto_count
+        stage("convert+validate")
+        if any(p.severity == "Violation" for p in problems):
+            raise BuildFailed(problems)
+        with open(nt_path, "rb") as src, gzip.GzipFile(tmp / "dumps" / "bdp.nt.gz", "wb", compresslevel=6,
+                                                       mtime=0) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        stage("dump")
+        store = ox.Store(str(tmp / "store"))
+        store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        stage("store")
+        nt_path.unlink()
+        context = BuildContext(settings, tmp, store, report)
+        for step in steps if steps is not None else default_steps():
+            step(context)
+        del store, context
+        stage("outputs")
+        manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
+                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _swap(tmp, out)
+        stage("swap")
+        return report
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class BuildContext:
+    """What a later output step (catalogue, VoID, search index, ...) gets: the loaded store, the output
+    directory being built, the settings and the report so far."""
+
+    settings: Any
+    out: Path
+    store: ox.Store
+    report: BuildReport
+
+
+def default_steps() -> list[Callable[[BuildContext], None]]:
+    from publisher.build.outputs import STEPS
+
+    return list(STEPS)
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Replace `out` by `new` with two renames; the old build is removed only after the new is in place."""
+    old = out.parent / f".{out.name}.previous-{os.getpid()}"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def peak_memory_mib() -> float:
+    """Peak RSS of this process and its finished children, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024 if sys.platform != "darwin" else max(own, children) / 2**20

@@ -1,0 +1,107 @@
+"""The one media-type table and content negotiation (Accept with q-values, `format` parameters and
+file suffixes). Views and the store import these names; nothing else lists media types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str            # short name used in ?format= and the CLI
+    media_type: str      # what we send
+    suffix: str          # file suffix on /doc/ and dumps
+    kind: str            # "graph" (RDF), "results" (SPARQL SELECT/ASK), "html", "text"
+    aliases: tuple[str, ...] = ()   # other media types clients send for the same thing
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat:
+        return _OX_RDF[self.name]
+
+    @property
+    def results_format(self) -> ox.QueryResultsFormat:
+        return _OX_RESULTS[self.name]
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("ttl", "text/turtle", "ttl", "graph", ("application/x-turtle",)),
+    Format("jsonld", "application/ld+json", "jsonld", "graph"),
+    Format("rdf", "application/rdf+xml", "rdf", "graph", ("application/xml", "text/xml")),
+    Format("nt", "application/n-triples", "nt", "graph", ("text/plain",)),
+    Format("html", "text/html", "html", "html", ("application/xhtml+xml",)),
+    Format("json", "application/sparql-results+json", "json", "results", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml", "text/xml")),
+    Format("csv", "text/csv", "csv", "results"),
+    Format("tsv", "text/tab-separated-values", "tsv", "results"),
+)
+
+_OX_RDF = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML,
+           "nt": ox.RdfFormat.N_TRIPLES}
+_OX_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+
+BY_NAME = {f.name: f for f in FORMATS}
+GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
+RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
+DOCUMENT_FORMATS = GRAPH_FORMATS + (BY_NAME["html"],)
+BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
+    """[(media range, q, order)] best first; a malformed q counts as 0."""
+    if not header:
+        return [("*/*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        items = [p.strip() for p in part.split(";")]
+        media = items[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in items[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+                q = q if 0.0 <= q <= 1.0 else 0.0
+        ranges.append((media, q, order))
+    return ranges
+
+
+def _match(media_range: str, fmt: Format) -> int:
+    """Specificity with which a media range matches a format: 3 exact, 2 alias, 1 type/*, 0 */*, -1 none."""
+    if media_range == fmt.media_type:
+        return 3
+    if media_range in fmt.aliases:
+        return 2
+    if media_range == "*/*":
+        return 0
+    major, _, minor = media_range.partition("/")
+    if minor == "*" and fmt.media_type.split("/")[0] == major:
+        return 1
+    return -1
+
+
+def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+    """The offered format the client prefers, by q then specificity then the order offered; None: 406.
+
+    For each offered format, its q is that of the most specific matching range (RFC 9110 12.5.1)."""
+    ranges = parse_accept(accept)
+    best: tuple[float, int, int] | None = None
+    choice = None
+    for index, fmt in enumerate(offered):
+        matches = [(_match(m, fmt), q, order) for m, q, order in ranges]
+        matches = [m for m in matches if m[0] >= 0]
+        if not matches:
+            continue
+        specificity, q, order = max(matches, key=lambda m: (m[0], -m[2]))
+        if q <= 0:
+            continue
+        rank = (q, -order if specificity > 0 else -1000, -index)
+        if best is None or rank > best:
+            best, choice = rank, fmt
+    return choice

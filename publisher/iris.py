@@ -1,0 +1,55 @@
+"""Minting instance IRIs and mapping IRIs to URLs and back: every URL of the site is built here.
+
+Instance IRIs are `{base}id/{type}/{key}`; their documents `{base}doc/{type}/{key}`. The server may answer
+under another prefix (a reverse proxy, a test port): `IriMap` translates between the IRI space and the
+public URL space. Keys are stored percent-decoded (they may hold Polish letters) and encoded in IRIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+TYPES = ("practice", "organisation", "partnership", "membership", "person", "place", "publication")
+
+_SAFE = "-._~!$&'()*+,;=:@"
+
+
+def encode_key(key: str) -> str:
+    return quote(key, safe=_SAFE)
+
+
+def mint(base: str, type_: str, key: str) -> str:
+    if type_ not in TYPES:
+        raise ValueError(f"unknown resource type {type_!r}")
+    return f"{base}id/{type_}/{encode_key(key)}"
+
+
+def doc_iri(iri: str, base: str) -> str | None:
+    """The document IRI describing an /id/ IRI, or None when `iri` is not one of ours."""
+    if not iri.startswith(base + "id/"):
+        return None
+    return base + "doc/" + iri[len(base) + 3:]
+
+
+@dataclass(frozen=True)
+class IriMap:
+    """Maps between IRIs under `base` and URLs under `public` (both end in '/')."""
+
+    base: str
+    public: str
+
+    def url(self, iri: str) -> str:
+        """The URL at which the server answers for `iri`: ours are rebased, others left as they are."""
+        if iri.startswith(self.base):
+            return self.public + iri[len(self.base):]
+        return iri
+
+    def iri(self, path: str) -> str:
+        """The IRI for a request path (without the public prefix), e.g. 'id/practice/x'."""
+        return self.base + path.lstrip("/")
+
+    def id_to_doc_url(self, type_: str, key: str) -> str:
+        return f"{self.public}doc/{type_}/{encode_key(key)}"
+
+    def resource_iri(self, type_: str, key: str) -> str:
+        return mint(self.base, type_, unquote(key))

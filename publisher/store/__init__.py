@@ -1,0 +1,19 @@
+"""Store backends behind one interface; `open_store(settings)` picks one from the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from publisher.store.base import AskResult, GraphResult, QueryResult, SelectResult, Store
+
+__all__ = ["AskResult", "GraphResult", "QueryResult", "SelectResult", "Store", "open_store"]
+
+
+def open_store(settings: Any) -> Store:
+    if settings.store == "remote":
+        from publisher.store.remote import RemoteStore
+
+        return RemoteStore(settings)
+    from publisher.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.out / "store")
