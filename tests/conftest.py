@@ -52,3 +52,116 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("links"))
     return target
+
+
+# --- real servers on 127.0.0.1 ---------------------------------------------------------------------
+
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from werkzeug.serving import make_server  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A WSGI app served by a real HTTP server on a free loopback port, in a thread."""
+
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_server():
+    """live_server(app) -> LiveServer started on 127.0.0.1 and stopped after the test."""
+    started: list[LiveServer] = []
+
+    def start(app) -> LiveServer:
+        server = LiveServer(app).__enter__()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+class OxigraphServer:
+    """A real `oxigraph serve` (PyPI package `oxigraph`) on a free loopback port, with its own location."""
+
+    def __init__(self, location: Path, port: int | None = None) -> None:
+        self.location, self.port = location, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def query_url(self) -> str:
+        return self.url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        return self.url + "/update"
+
+    @property
+    def store_url(self) -> str:
+        return self.url + "/store"
+
+    def start(self) -> "OxigraphServer":
+        exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        self.process = subprocess.Popen([exe, "serve", "--location", str(self.location), "--bind",
+                                         f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        if self.process and self.process.stderr:
+            self.process.stderr.close()
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    """oxigraph_server() -> a started OxigraphServer on a fresh location; stopped after the test."""
+    servers: list[OxigraphServer] = []
+
+    def start(location: Path | None = None) -> OxigraphServer:
+        server = OxigraphServer(location or tmp_path / f"oxigraph-{len(servers)}").start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
