@@ -1,0 +1,114 @@
+"""Query results as bytes in a negotiated format: SPARQL JSON, XML, CSV and TSV for SELECT and ASK,
+RDF formats (through pyoxigraph's serialisers) for CONSTRUCT and DESCRIBE. Used by /sparql, /queries
+and `bdp query` alike, so the three answer byte for byte the same."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from publisher.formats import Format
+from publisher.namespaces import PREFIXES
+from publisher.store.base import AskResult, GraphResult, QueryResult, SelectResult, Term
+
+
+def term_json(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def _json(result: SelectResult | AskResult) -> bytes:
+    if isinstance(result, AskResult):
+        return json.dumps({"head": {}, "boolean": result.value}).encode()
+    body = {"head": {"vars": result.variables},
+            "results": {"bindings": [{k: term_json(v) for k, v in row.items()} for row in result.rows]}}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _xml(result: SelectResult | AskResult) -> bytes:
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+    if isinstance(result, AskResult):
+        out.append(f"</head>\n<boolean>{'true' if result.value else 'false'}</boolean>\n</sparql>\n")
+        return "".join(out).encode()
+    out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+    out.append("</head>\n<results>\n")
+    for row in result.rows:
+        out.append("<result>")
+        out += [f"<binding name={quoteattr(k)}>{_xml_term(v)}</binding>" for k, v in row.items()]
+        out.append("</result>\n")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out).encode()
+
+
+def _csv_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+def _csv(result: SelectResult | AskResult) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if isinstance(result, AskResult):
+        writer.writerows([["boolean"], ["true" if result.value else "false"]])
+    else:
+        writer.writerow(result.variables)
+        for row in result.rows:
+            writer.writerow([_csv_value(row.get(v)) for v in result.variables])
+    return buffer.getvalue().encode()
+
+
+def _tsv(result: SelectResult | AskResult) -> bytes:
+    if isinstance(result, AskResult):
+        return f"?boolean\n{'true' if result.value else 'false'}\n".encode()
+    lines = ["\t".join("?" + v for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join(str(row[v]) if v in row else "" for v in result.variables))
+    return ("\n".join(lines) + "\n").encode()
+
+
+_WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
+
+
+def serialize(result: QueryResult, fmt: Format) -> bytes:
+    """`result` in `fmt`; the caller has negotiated a format that fits the result's kind."""
+    if isinstance(result, GraphResult):
+        if fmt.kind != "graph":
+            raise ValueError(f"a graph cannot be written as {fmt.media_type}")
+        prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
+        return ox.serialize(result.triples, format=fmt.rdf_format, prefixes=prefixes)
+    if fmt.kind != "results":
+        raise ValueError(f"results cannot be written as {fmt.media_type}")
+    return _WRITERS[fmt.name](result)
