@@ -23,11 +23,12 @@ import pyoxigraph as ox
 from rdflib.plugins.serializers.nt import _nt_row
 
 from publisher.build import convert as conv
+from publisher.build.check import Validator
+from publisher.build.documents import check_documents, copy_documents
 from publisher.build.records import Record, check_references, check_unique, read_record, record_files
 from publisher.build.validate import Problem, validate_converted
-from publisher.build.vocab import Vocabularies
 from publisher.errors import BdpError, SourceError
-from publisher.resources import ontology_graph, shapes_graph
+from publisher.resources import ontology_graph
 
 CHUNK = 400
 
@@ -56,9 +57,7 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(base: str, lang: str, organisations: frozenset[str], validate: bool) -> None:
-    onto = ontology_graph()
-    _worker.update(base=base, lang=lang, organisations=organisations, validate=validate,
-                   vocab=Vocabularies(onto), ontology=onto, shapes=shapes_graph())
+    _worker.update(organisations=organisations, validate=validate, validator=Validator(base, lang))
 
 
 def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
@@ -77,8 +76,9 @@ def _convert_chunk(records: list[Record]) -> tuple[str, list[Problem], int] | So
                 check_references(rec, w["organisations"])
     except SourceError as exc:
         return exc
-    items = conv.convert(records, w["base"], w["vocab"])
-    problems = validate_converted(items, w["shapes"], w["ontology"], w["lang"]) if w["validate"] else []
+    v = w["validator"]
+    items = conv.convert(records, v.base, v.vocab)
+    problems = validate_converted(items, v.shacl, v.concepts, v.lang) if w["validate"] else []
     lines = [_nt_row(t) for item in items for t in item.triples]
     return "".join(lines), problems, len(lines)
 
@@ -105,7 +105,7 @@ def _progress(label: str, done: int, total: int, stream: Any) -> None:
 
 def read_all(data_dir: Path, pool: Any, progress: Any = None) -> list[Record]:
     files = list(record_files(data_dir))
-    tasks = [(kind, [str(p) for _, p in group]) for kind in ("organisation", "practice")
+    tasks = [(kind, [str(p) for _, p in group]) for kind in ("organisation", "practice", "publication")
              for group in _chunks([f for f in files if f[0] == kind], CHUNK)]
     records: list[Record] = []
     for result in pool.imap(_read, tasks):
@@ -122,7 +122,7 @@ def convert_all(records: list[Record], pool: Any, sink: Callable[[str], None], p
                 ) -> tuple[list[Problem], int]:
     problems: list[Problem] = []
     triples = done = 0
-    ordered = [r for r in records if r.kind == "organisation"] + [r for r in records if r.kind == "practice"]
+    ordered = [r for kind in ("organisation", "practice", "publication") for r in records if r.kind == kind]
     for result in pool.imap(_convert_chunk, list(_chunks(ordered, CHUNK))):
         if isinstance(result, SourceError):
             pool.terminate()
@@ -164,11 +164,13 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
     try:
         with _pool((settings.base_uri, lang, frozenset(), False), workers) as pool:
             records = read_all(data_dir, pool, progress)
+        documents = check_documents(records, data_dir, settings.attachment_max_bytes)
         stage("read")
         organisations = frozenset(r.key for r in records if r.kind == "organisation")
         report.counts = {"practices": sum(r.kind == "practice" for r in records),
                          "organisations": len(organisations)}
         (tmp / "dumps").mkdir(parents=True)
+        copy_documents(documents, tmp)
         nt_path = tmp / "bdp.nt"
         with open(nt_path, "w", encoding="utf-8") as nt, \
                 _pool((settings.base_uri, lang, organisations, validate), workers) as pool:

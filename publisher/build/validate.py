@@ -1,7 +1,8 @@
 """SHACL validation of converted records with pyshacl, reported as `file: record: property: message`.
 
-A chunk of records is validated as its own graph: the records' triples, the ontology and vocabularies,
-and a stub (`a org:Organization`) for each organisation they reference. Results on nodes a record owns
+A chunk of records is validated as its own graph: the records' triples, the concepts of the vocabularies
+(their scheme membership, which is what the shapes look at), and a stub (`a org:Organization`) for each
+organisation they reference. Results on nodes a record owns
 are traced back to it; results on stubs are someone else's (their own record is validated too)."""
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, SKOS
 
 from publisher.build.convert import FIELDS, Converted
+from publisher.build.shacl import ShaclValidator
 from publisher.namespaces import ORG, SH, curie
 
 
@@ -39,11 +40,20 @@ def _message(report: Graph, result: object, lang: str) -> str:
     return str(messages[0]) if messages else "constraint not met"
 
 
-def validate_converted(items: Iterable[Converted], shapes: Graph, ontology: Graph, lang: str = "en"
-                       ) -> list[Problem]:
+def concepts_graph(ontology: Graph) -> Graph:
+    """The part of the vocabularies the shapes need: every concept, its type and its scheme."""
+    g = Graph()
+    for concept, scheme in ontology.subject_objects(SKOS.inScheme):
+        g.add((concept, SKOS.inScheme, scheme))
+        g.add((concept, RDF.type, SKOS.Concept))
+    return g
+
+
+def validate_converted(items: Iterable[Converted], validator: ShaclValidator, concepts: Graph,
+                       lang: str = "en") -> list[Problem]:
     items = list(items)
     data = Graph()
-    for triple in ontology:
+    for triple in concepts:
         data.add(triple)
     owners: dict[object, Converted] = {}
     for item in items:
@@ -52,11 +62,10 @@ def validate_converted(items: Iterable[Converted], shapes: Graph, ontology: Grap
         for triple in item.triples:
             data.add(triple)
     for item in items:
-        for s, p, o in item.triples:
+        for _s, p, o in item.triples:
             if p in (ORG.hasMember, ORG.member) and (o, RDF.type, ORG.Organization) not in data:
                 data.add((o, RDF.type, ORG.Organization))
-    conforms, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", inplace=True,
-                                         allow_warnings=True, allow_infos=True)
+    conforms, report = validator.validate(data)
     if conforms and not any(report.subjects(RDF.type, SH.ValidationResult)):
         return []
     problems = set()
@@ -72,6 +81,6 @@ def validate_converted(items: Iterable[Converted], shapes: Graph, ontology: Grap
             prop = f"{prop} ({field})"
         severity = str(report.value(result, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
         rec = item.record
-        line = rec.line(field.split(".")[0] if field in ("name", "sector", "voivodeship") else field)
+        line = rec.line(field) or rec.line(f"place.{field}")
         problems.add(Problem(rec.path, line, rec.label, prop, _message(report, result, lang), severity))
     return sorted(problems)

@@ -1,0 +1,68 @@
+"""pyshacl, reused across validations and made fast enough for 100k records.
+
+Three measured changes (bench/bench_build.py prints the per-record figures; tests/test_shacl_speedups.py
+shows the results equal plain `pyshacl.validate` on every violation fixture):
+
+1. The shapes graph is wrapped once (`pyshacl.Validator` normally re-discovers every shape per call).
+2. pyshacl looks each shape predicate up in a *list* of ~40 constraint parameters (rdflib term equality
+   in Python: half of all validation time here); we hand it the same parameters as a frozenset.
+3. A node validated against a shape through `sh:node` (a concept against "is in scheme X") gives the same
+   answer every time within one validation of one graph; our validator memoises it per run. Plain
+   `pyshacl.validate` calls are not affected (the memo lives on our executors only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyshacl.shape as _shape
+from pyshacl import Validator
+from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+from pyshacl.graph_abstraction import DataGraph
+from rdflib import Graph, Literal
+from rdflib.term import IdentifiedNode
+
+_shape.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+
+_plain_validate = _shape.Shape.validate
+
+
+def _memo_validate(self: Any, executor: Any, target_graph: Any, focus: Any = None,
+                   _evaluation_path: Any = None) -> Any:
+    memo = getattr(executor, "_bdp_memo", None)
+    if memo is None or not isinstance(focus, (IdentifiedNode, Literal)) or self.is_property_shape:
+        return _plain_validate(self, executor, target_graph, focus=focus, _evaluation_path=_evaluation_path)
+    key = (self.node, focus)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _plain_validate(self, executor, target_graph, focus=focus,
+                                            _evaluation_path=_evaluation_path)
+    return found
+
+
+if getattr(_shape.Shape.validate, "__name__", "") != "_memo_validate":
+    _shape.Shape.validate = _memo_validate  # type: ignore[method-assign]
+
+
+class _MemoValidator(Validator):
+    def make_executor(self) -> Any:
+        executor = super().make_executor()
+        executor._bdp_memo = {}
+        return executor
+
+
+class ShaclValidator:
+    """Validates data graphs against one shapes graph, parsed and wrapped once."""
+
+    OPTIONS = {"inference": "none", "inplace": True, "allow_warnings": True, "allow_infos": True}
+
+    def __init__(self, shapes: Graph) -> None:
+        self._validator = _MemoValidator(DataGraph.from_rdflib(Graph()), shacl_graph=shapes,
+                                         options=dict(self.OPTIONS))
+
+    def validate(self, data: Graph) -> tuple[bool, Graph]:
+        """(conforms, report graph) of `data` (used in place: not copied)."""
+        self._validator.data_graph = DataGraph.from_rdflib(data)
+        self._validator._target_graph = None
+        conforms, report, _text = self._validator.run()
+        return conforms, report
