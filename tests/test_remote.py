@@ -1,0 +1,332 @@
+"""The remote backend against a real `oxigraph serve`: `bdp publish` into it, the store interface and the
+whole web app in remote mode answer as the embedded store does, the store going away gives 503 and the
+server recovers, and two stateless server processes share one store."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+from conftest import ROOT, OxigraphServer, free_port, run_bdp, tree_digest, wait_for_port
+
+from publisher.config import load_settings
+from publisher.errors import QueryError, StoreUnavailable
+from publisher.publish import Endpoints
+from publisher.publish import publish as run_publish
+from publisher.store.embedded import EmbeddedStore
+from publisher.store.remote import RemoteStore
+from publisher.web import create_app
+
+GRAPH = "https://w3id.org/bdp/graph/data"
+PUBLIC = "http://bdp.test/"
+PRACTICE = ox.NamedNode("https://w3id.org/bdp/id/practice/trzy-filary-bank-partnerow-lokalnych")
+DCT = "http://purl.org/dc/terms/"
+TITLE = ox.Literal("Trzy Filary - Bank Partnerów Lokalnych", language="pl")
+
+# (query, bindings): every form, with and without bindings, aggregates, sub-selects, filters.
+QUERIES: list[tuple[str, dict | None]] = [
+    ("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", None),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", None),
+    ("SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n) ?type", None),
+    ("SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s", {"s": PRACTICE}),
+    (f"SELECT ?s ?t WHERE {{ ?s <{DCT}title> ?t }}", {"t": TITLE}),
+    (f"SELECT ?s ?t WHERE {{ {{ SELECT ?s ?t WHERE {{ ?s <{DCT}title> ?t }} }} }}", {"s": PRACTICE}),
+    (f"SELECT ?s ?o WHERE {{ ?s <{DCT}issued> ?o FILTER(?o > \"2000-01-01\"^^<http://www.w3.org/2001/"
+     "XMLSchema#date>) }", {"s": PRACTICE}),
+    (f"SELECT ?s ?t WHERE {{ ?s <{DCT}title> ?t }}",
+     {"t": ox.Literal('x" } ; DROP ALL ; SELECT * { "\n\\u0022 # ', language="pl")}),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", None),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": PRACTICE}),
+    (f"CONSTRUCT WHERE {{ ?s <{DCT}title> ?t }}", {"s": PRACTICE}),
+    ("DESCRIBE ?s", {"s": PRACTICE}),
+    (f"DESCRIBE <{PRACTICE.value}>", None),
+    ("ASK { ?s ?p ?o }", {"s": PRACTICE}),
+    ("ASK { ?s ?p ?o }", {"s": ox.NamedNode("https://w3id.org/bdp/id/practice/none")}),
+    ("SELECT ?s WHERE { ?s ?p }", None),
+]
+
+
+def canonical(result) -> object:
+    """A result with blank-node labels made comparable (each store names them its own way)."""
+    if isinstance(result, Exception):
+        return type(result).__name__
+    if hasattr(result, "triples"):
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in result.triples)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        return sorted(str(q) for q in dataset), result.truncated
+    if hasattr(result, "rows"):
+        def cell(term):
+            return "_:b" if isinstance(term, ox.BlankNode) else str(term)
+        rows = sorted(tuple(sorted((k, cell(v)) for k, v in row.items())) for row in result.rows)
+        return result.variables, rows, result.truncated
+    return result
+
+
+def answer(store, query: str, **kw) -> object:
+    try:
+        return canonical(store.query(query, **kw))
+    except (QueryError, StoreUnavailable) as exc:
+        return canonical(exc)
+
+
+def publish(built: Path, server, graph: str | None = GRAPH, out: Path | None = None):
+    args = ["publish", "--out", str(out or built), "--endpoint", server.query_url]
+    return run_bdp(*args, *(["--graph", graph] if graph else []))
+
+
+def remote_settings(built: Path, server, graph: str | None = GRAPH, **more):
+    return load_settings({"out": built, "sparql_endpoint": server.query_url, "graph": graph or "",
+                          "public_url": PUBLIC, **more}, environ={})
+
+
+@pytest.fixture
+def published(built, oxigraph_server):
+    """A store of its own, published through the real command line: for tests that change or stop it."""
+    server = oxigraph_server()
+    result = publish(built, server)
+    assert result.returncode == 0, result.stderr
+    return server
+
+
+@pytest.fixture(scope="module")
+def shared(built, tmp_path_factory):
+    """One store for the tests that only read, published in-process."""
+    server = OxigraphServer(tmp_path_factory.mktemp("shared-oxigraph")).start()
+    try:
+        report = run_publish(built, Endpoints.from_urls(server.query_url), GRAPH)
+        assert report.triples > 0
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stores(built, shared):
+    embedded = EmbeddedStore(built / "store")
+    remote = RemoteStore(remote_settings(built, shared))
+    yield embedded, remote
+    remote.close()
+    embedded.close()
+
+
+# --- bdp publish ------------------------------------------------------------------------------------
+
+def test_publish_fills_the_named_graph_only(built, published):
+    embedded = EmbeddedStore(built / "store")
+    direct = RemoteStore(load_settings({"sparql_endpoint": published.query_url}, environ={}))
+    expected = embedded.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value
+    in_graph = direct.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+    assert [r["g"].value for r in graphs] == [GRAPH]          # the staging graph is gone
+    assert in_graph.rows[0]["n"].value == expected
+    assert not direct.ask("ASK { ?s ?p ?o }")                  # nothing in the default graph
+
+
+def test_publish_into_the_default_graph_twice(built, oxigraph_server):
+    server = oxigraph_server()
+    for _ in range(2):
+        result = publish(built, server, graph=None)
+        assert result.returncode == 0, result.stderr
+        assert "published" in result.stdout and "the default graph" in result.stdout
+    embedded, remote = EmbeddedStore(built / "store"), RemoteStore(remote_settings(built, server, None))
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert answer(remote, query) == answer(embedded, query)
+    assert remote.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows == []
+
+
+def test_a_failed_upload_leaves_the_old_data_serving(built, published, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(built, broken, ignore=shutil.ignore_patterns("store"))
+    with gzip.open(broken / "dumps" / "bdp.nt.gz", "wb") as f:
+        f.write(b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\nthis is not RDF\n")
+    result = publish(built, published, out=broken)
+    assert result.returncode == 1
+    assert "error: upload: the SPARQL store answered HTTP 400" in result.stderr
+    assert published.url not in result.stderr and "Traceback" not in result.stderr
+    direct = RemoteStore(load_settings({"sparql_endpoint": published.query_url}, environ={}))
+    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+    assert [r["g"].value for r in graphs] == [GRAPH]
+    remote = RemoteStore(remote_settings(built, published))
+    assert remote.ask("ASK { ?s ?p ?o }", bindings={"s": PRACTICE})
+
+
+def test_readers_see_the_old_or_the_new_dataset_never_a_mix(built, published, tmp_path):
+    bigger = tmp_path / "bigger"
+    shutil.copytree(built, bigger, ignore=shutil.ignore_patterns("store"))
+    with gzip.open(built / "dumps" / "bdp.nt.gz", "rb") as f:
+        original = f.read()
+    extra = "".join(f"<https://w3id.org/bdp/id/x/{i}> <{DCT}title> \"x{i}\" .\n" for i in range(5000))
+    with gzip.open(bigger / "dumps" / "bdp.nt.gz", "wb") as f:
+        f.write(original + extra.encode())
+    remote = RemoteStore(remote_settings(built, published))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    old = int(remote.select(count).rows[0]["n"].value)
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.add(int(remote.select(count).rows[0]["n"].value))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        run_publish(bigger, Endpoints.from_urls(published.query_url), GRAPH)
+    finally:
+        done.set()
+        reader.join(30)
+    assert seen <= {old, old + 5000} and old in seen
+    assert int(remote.select(count).rows[0]["n"].value) == old + 5000
+
+
+def test_publish_errors_are_one_line(built, tmp_path):
+    from click.testing import CliRunner
+
+    from publisher.cli import main
+
+    port = free_port()
+    down = run_bdp("publish", "--out", str(built), "--endpoint", f"http://127.0.0.1:{port}/query")
+    assert down.returncode == 1 and "cannot be reached" in down.stderr and str(port) not in down.stderr
+    assert "Traceback" not in down.stderr
+    runner = CliRunner()
+    missing = runner.invoke(main, ["publish", "--out", str(tmp_path), "--endpoint",
+                                   f"http://127.0.0.1:{port}/query"])
+    assert missing.exit_code == 1 and "build.json is missing" in missing.output
+    bad = runner.invoke(main, ["publish", "--out", str(built), "--endpoint", "not-a-url"])
+    assert bad.exit_code == 2 and "--endpoint" in bad.output
+    no_gsp = runner.invoke(main, ["publish", "--out", str(built), "--endpoint", f"http://127.0.0.1:{port}/sparql"])
+    assert no_gsp.exit_code == 2 and "--graph-store" in no_gsp.output
+    bad_graph = runner.invoke(main, ["publish", "--out", str(built), "--endpoint", f"http://127.0.0.1:{port}/query",
+                                     "--graph", "not an iri"])
+    assert bad_graph.exit_code == 2 and "--graph" in bad_graph.output
+    for result in (missing, bad, no_gsp, bad_graph):
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# --- the store interface: remote equals embedded ---------------------------------------------------
+
+@pytest.mark.parametrize("query,bindings", QUERIES)
+def test_remote_answers_as_embedded(stores, query, bindings):
+    embedded, remote = stores
+    assert answer(remote, query, bindings=bindings) == answer(embedded, query, bindings=bindings)
+
+
+def test_row_cap_and_truncation(stores):
+    embedded, remote = stores
+    for query in ("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"):
+        result = remote.query(query, limit=5)
+        assert result.truncated and len(getattr(result, "rows", getattr(result, "triples", []))) == 5
+    assert not remote.query("ASK { ?s ?p ?o }", limit=5).truncated
+
+
+def test_bindings_are_terms_never_text(stores):
+    _, remote = stores
+    with pytest.raises(QueryError):
+        remote.select("SELECT ?x WHERE { ?x ?p ?o }", bindings={"x": ox.BlankNode("b")})
+    with pytest.raises(QueryError):
+        remote.select("SELECT ?x WHERE { ?x ?p ?o }", bindings={"x } DROP ALL": PRACTICE})
+    assert remote.ask("ASK { ?s ?p ?o }", bindings={"s": PRACTICE})   # the data is all there
+
+
+def test_canned_queries_answer_the_same(stores):
+    """Every queries/*.rq (issue 5) that exists, without parameters: the same answer or the same error."""
+    embedded, remote = stores
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        assert answer(remote, text) == answer(embedded, text), path.name
+
+
+def test_remote_store_down_is_unavailable(built, oxigraph_server):
+    server = oxigraph_server()
+    server.stop()
+    remote = RemoteStore(remote_settings(built, server))
+    with pytest.raises(StoreUnavailable) as info:
+        remote.ask("ASK { ?s ?p ?o }")
+    assert server.url not in str(info.value) and str(server.port) not in str(info.value)
+
+
+# --- the web app in remote mode ----------------------------------------------------------------------
+
+def _paths(app) -> list[str]:
+    """Pages to compare: the landing page and, where those blueprints exist, documents and /sparql."""
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    paths = ["/"]
+    if any(r.startswith("/doc/") for r in rules):
+        key = "trzy-filary-bank-partnerow-lokalnych"
+        for suffix in ("", ".ttl", ".jsonld", ".nt", ".html"):
+            paths.append(f"/doc/practice/{key}{suffix}")
+        paths += ["/doc/organisation/powiat-tczewski.ttl", "/doc/place/trzy-filary-bank-partnerow-lokalnych.ttl"]
+    if "/sparql" in rules:
+        from urllib.parse import quote
+
+        paths += [f"/sparql?query={quote(q)}" for q, b in QUERIES if b is None and "?s ?p }" not in q]
+    return paths
+
+
+_BNODE = re.compile(rb"_:[A-Za-z0-9_-]+|\"b[0-9a-f]{8,}\"|nodeID=\"[^\"]+\"")
+
+
+def _body(response: requests.Response) -> object:
+    kind = response.headers.get("Content-Type", "").split(";")[0]
+    if kind in ("text/turtle", "application/n-triples", "application/ld+json"):
+        fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+               "application/ld+json": ox.RdfFormat.JSON_LD}[kind]
+        dataset = ox.Dataset(ox.parse(response.content, fmt, base_iri=PUBLIC))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        return sorted(map(str, dataset))
+    return _BNODE.sub(b"_:b", response.content)
+
+
+def test_web_app_remote_equals_embedded(built, shared, live_server):
+    embedded = live_server(create_app(load_settings({"out": built, "public_url": PUBLIC}, environ={})))
+    remote_app = create_app(remote_settings(built, shared))
+    remote = live_server(remote_app)
+    for path in _paths(remote_app):
+        a, b = requests.get(embedded.url + path[1:]), requests.get(remote.url + path[1:])
+        assert (a.status_code, a.headers.get("Content-Type")) == (b.status_code, b.headers.get("Content-Type"))
+        assert _body(a) == _body(b), path
+
+
+def test_store_down_gives_503_and_the_server_recovers(built, published, live_server):
+    server = live_server(create_app(remote_settings(built, published)))
+    assert requests.get(server.url).status_code == 200
+    published.stop()
+    down = requests.get(server.url, headers={"Accept": "application/json"})
+    assert down.status_code == 503 and down.headers.get("Retry-After")
+    detail = down.json()["error"]["detail"]
+    assert "SPARQL store cannot be reached" in detail and str(published.port) not in detail
+    assert published.url not in down.text
+    published.start()       # same port, same location: the data is still there
+    assert requests.get(server.url).status_code == 200
+
+
+def test_two_server_processes_on_one_store(built, shared):
+    before = tree_digest(built)
+    ports = [free_port(), free_port()]
+    env = {"BDP_GRAPH": GRAPH, "BDP_PUBLIC_URL": PUBLIC}
+    processes = [subprocess.Popen([sys.executable, "-m", "publisher", "serve", "--out", str(built), "--port",
+                                   str(port), "--sparql-endpoint", shared.query_url],
+                                  cwd=ROOT, env={**os.environ, **env},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for port in ports]
+    try:
+        for port in ports:
+            wait_for_port(port)
+        app = create_app(remote_settings(built, shared))
+        for path in _paths(app):
+            answers = [requests.get(f"http://127.0.0.1:{port}{path}") for port in ports]
+            assert answers[0].status_code == answers[1].status_code
+            assert _body(answers[0]) == _body(answers[1]), path
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+    assert tree_digest(built) == before      # nothing written under OUT at request time
