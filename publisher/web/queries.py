@@ -1,7 +1,199 @@
-"""Placeholder: filled in by its issue."""
+"""/queries: the library of canned SPARQL queries (queries/*.rq). The list is HTML or JSON; one query
+(/queries/NAME?param=value) answers in the formats of /sparql (negotiated through publisher/formats.py,
+written by publisher/results.py) or as a page with a form, a result table, the SPARQL text and a link
+that opens the query in the query page. The catalogue binds and runs; this module does HTTP only."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from publisher.errors import QueryError
+from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
+from publisher.iris import IriMap
+from publisher.namespaces import VOCAB_BASE, curie
+from publisher.queries import RESERVED, CannedQuery, load_catalogue, run, shareable_text
+from publisher.read.concepts import scheme_concepts
+from publisher.results import serialize
+from publisher.store.base import GraphResult
+from publisher.web import current_store, settings
+from publisher.web.errors import abort_with
+from publisher.web.i18n import pick
+from publisher.web.render import choose_format, iri_map
 
 bp = Blueprint("queries", __name__)
+
+HTML = BY_NAME["html"]
+INDEX_FORMATS = (HTML, BY_NAME["json"])        # JSON here is a plain application/json list
+LINKABLE = ("http://", "https://")
+
+UI = {
+    "title": {"pl": "Pytania o współpracę", "en": "Questions about cooperation"},
+    "intro": {"pl": "Gotowe zapytania SPARQL o partnerstwa samorządów, organizacji pozarządowych i firm. "
+                    "Każdy wynik ma stały adres, którym można się dzielić.",
+              "en": "Ready-made SPARQL queries about partnerships of local governments, NGOs and businesses. "
+                    "Every answer has a stable address that can be shared."},
+    "parameters": {"pl": "Parametry", "en": "Parameters"},
+    "none": {"pl": "brak", "en": "none"},
+    "any": {"pl": "(dowolne)", "en": "(any)"},
+    "run": {"pl": "Pokaż wynik", "en": "Show the answer"},
+    "results": {"pl": "Wynik", "en": "Answer"},
+    "rows": {"pl": "wierszy", "en": "rows"},
+    "triples": {"pl": "trójek", "en": "triples"},
+    "truncated": {"pl": "Wynik obcięto do {n} pozycji (limit serwera); pobierz mniejszy fragment, "
+                        "zawężając parametry.",
+                  "en": "The answer was cut at {n} items (the server's limit); narrow the parameters."},
+    "required": {"pl": "Podaj wymagane parametry, aby zobaczyć wynik.",
+                 "en": "Fill in the required parameters to see the answer."},
+    "sparql": {"pl": "Zapytanie SPARQL", "en": "The SPARQL query"},
+    "open": {"pl": "Otwórz w edytorze zapytań SPARQL", "en": "Open in the SPARQL query page"},
+    "bound": {"pl": "Wartości parametrów serwer wiąże jako termy RDF; w edytorze są w komentarzach, "
+                    "a zmienne pozostają niezwiązane.",
+              "en": "The server binds parameter values as RDF terms; in the query page they appear as "
+                    "comments and the variables stay unbound."},
+    "formats": {"pl": "Pobierz jako", "en": "Download as"},
+    "required_mark": {"pl": "wymagany", "en": "required"},
+}
+
+
+def ui(key: str, **values: Any) -> str:
+    return pick(UI[key]).format(**values)
+
+
+def catalogue() -> dict[str, CannedQuery]:
+    """The queries of this app, read once per process."""
+    cached = current_app.extensions.get("bdp_queries")
+    if cached is None:
+        cached = current_app.extensions["bdp_queries"] = load_catalogue()
+    return cached
+
+
+def _offered(query: CannedQuery) -> tuple[Format, ...]:
+    # Data formats first, so that `Accept: */*` gets data; browsers ask for text/html by name.
+    return (GRAPH_FORMATS if query.is_graph else RESULT_FORMATS) + (HTML,)
+
+
+def _values(query: CannedQuery) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name in request.args:
+        if name in RESERVED:
+            continue
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            abort_with(400, f"parameter {name} is given {len(given)} times; give it once")
+        values[name] = given[0]
+    return values
+
+
+def _url(query: CannedQuery, values: dict[str, str], **extra: str) -> str:
+    args = {k: v for k, v in values.items() if v != ""}
+    if request.args.get("lang"):
+        args["lang"] = request.args["lang"]
+    args.update(extra)
+    return url_for("queries.show", name=query.name) + ("?" + urlencode(args) if args else "")
+
+
+def _summary(query: CannedQuery, links: IriMap) -> dict[str, Any]:
+    return {"name": query.name, "title": query.titles, "description": query.descriptions,
+            "form": query.form, "parameters": [p.describe() for p in query.params],
+            "url": links.public + "queries/" + query.name,
+            "formats": [f.media_type for f in _offered(query)], "sparql": query.text}
+
+
+@bp.get("/queries")
+def index() -> Any:
+    fmt = choose_format(None, INDEX_FORMATS)
+    links = iri_map()
+    queries = list(catalogue().values())
+    if fmt.name == "json":
+        response = jsonify({"queries": [_summary(q, links) for q in queries]})
+    else:
+        response = Response(render_template("queries.html", queries=queries, ui=ui), mimetype="text/html")
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Link"] = f'<{url_for("queries.index", format="json")}>; rel="alternate"; ' \
+                               'type="application/json"'
+    return response
+
+
+@bp.get("/queries/<name>")
+def show(name: str) -> Any:
+    query = catalogue().get(name)
+    if query is None:
+        return abort_with(404, f"no canned query named {name[:80]!r}; /queries lists them")
+    offered = _offered(query)
+    fmt = choose_format(None, offered)
+    values = _values(query)
+    links = iri_map()
+    if fmt.kind == "html":
+        return _page(query, values, links, offered)
+    result, _ = run(query, values, current_store(), settings(), links)
+    response = Response(serialize(result, fmt), mimetype=fmt.media_type)
+    _headers(response, query, values, offered)
+    if result.truncated:
+        response.headers["X-BDP-Truncated"] = "true"
+    return response
+
+
+def _headers(response: Response, query: CannedQuery, values: dict[str, str],
+             offered: tuple[Format, ...]) -> None:
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Link"] = ", ".join(f'<{_url(query, values, format=f.name)}>; rel="alternate"; '
+                                         f'type="{f.media_type}"' for f in offered)
+
+
+def _page(query: CannedQuery, values: dict[str, str], links: IriMap, offered: tuple[Format, ...]) -> Response:
+    store, status, error, result, bindings = current_store(), 200, None, None, {}
+    missing = [p for p in query.params if p.required and not values.get(p.name) and p.default is None]
+    if not missing:
+        try:
+            result, bindings = run(query, values, store, settings(), links)
+        except QueryError as exc:
+            status, error = 400, str(exc)
+    choices = {p.name: scheme_concepts(store, p.target) for p in query.params if p.type == "concept"}
+    text = shareable_text(query, bindings)
+    body = render_template(
+        "query.html", query=query, values=values, result=result, error=error, missing=bool(missing),
+        choices=choices, table=_table(result, links) if result is not None else None,
+        formats=[(f, _url(query, values, format=f.name)) for f in offered if f.kind != "html"],
+        sparql_link=_sparql_link(text), ui=ui, row_cap=settings().row_cap)
+    response = Response(body, status=status, mimetype="text/html")
+    _headers(response, query, values, offered)
+    return response
+
+
+def _sparql_link(text: str) -> str:
+    if "sparql.endpoint" in current_app.view_functions:
+        return url_for("sparql.endpoint", query=text)
+    return request.script_root + "/sparql?" + urlencode({"query": text})
+
+
+def _cell(term: Any, links: IriMap) -> tuple[str, str | None]:
+    """(text, link) of one value: our resources by key, concepts by their path, literals as they are."""
+    if term is None:
+        return "", None
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        href = links.href(iri)
+        if iri.startswith(links.base + "id/"):
+            text = unquote(iri[len(links.base) + 3:])
+        else:
+            text = iri[len(VOCAB_BASE):] if iri.startswith(VOCAB_BASE) else curie(iri)
+        return text, href if href.startswith(LINKABLE) else None
+    if isinstance(term, ox.Literal):
+        return term.value, None
+    return str(term), None
+
+
+def _table(result: Any, links: IriMap) -> dict[str, Any]:
+    if isinstance(result, GraphResult):
+        head = ["subject", "predicate", "object"]
+        rows = [[_cell(t.subject, links), _cell(t.predicate, links), _cell(t.object, links)]
+                for t in result.triples]
+        return {"head": head, "rows": rows, "count": len(rows), "unit": "triples"}
+    if not hasattr(result, "rows"):
+        return {"head": ["boolean"], "rows": [[(str(result.value).lower(), None)]], "count": 1, "unit": "rows"}
+    rows = [[_cell(row.get(v), links) for v in result.variables] for row in result.rows]
+    return {"head": result.variables, "rows": rows, "count": len(rows), "unit": "rows"}
