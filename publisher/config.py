@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("publisher_name", "Bank Dobrych Praktyk", "Publisher of the dataset (DCAT foaf:name)."),
     Setting("publisher_url", "https://w3id.org/bdp/", "Publisher's home page."),
     Setting("contact_email", "bdp@example.org", "Contact point e-mail of the dataset (DCAT)."),
+    Setting("publisher_type", "NonProfitOrganisation", "Kind of publisher (DCAT dct:type), an ADMS publisher "
+            "type: NonProfitOrganisation, NonGovernmentalOrganisation, LocalAuthority, RegionalAuthority, "
+            "NationalAuthority, Academia-ScientificOrganisation or Company."),
     Setting("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template."),
     Setting("lang", "pl", "Default language of pages and messages: 'pl' or 'en'."),
 )

@@ -48,6 +48,9 @@ RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
 DOCUMENT_FORMATS = GRAPH_FORMATS + (BY_NAME["html"],)
 BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
 
+# Media types of files served as they are (gzip dumps, sitemaps, robots.txt): never negotiated.
+FILE_MEDIA_TYPES = {"gzip": "application/gzip", "xml": "application/xml", "text": "text/plain"}
+
 
 def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
     """[(media range, q, order)] best first; a malformed q counts as 0."""

@@ -5,4 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-STEPS: list[Callable] = []
+from publisher.build.catalog import catalog_step
+
+STEPS: list[Callable] = [catalog_step]
