@@ -16,4 +16,4 @@ def open_store(settings: Any) -> Store:
         return RemoteStore(settings)
     from publisher.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings.out / "store")
+    return EmbeddedStore.from_settings(settings)

@@ -7,9 +7,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from publisher.formats import Format
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
 
@@ -34,6 +37,28 @@ class AskResult:
 
 
 QueryResult = Union[SelectResult, GraphResult, AskResult]
+
+KINDS = ("select", "ask", "graph")
+
+
+def kind_of(result: QueryResult) -> str:
+    """'select', 'ask' or 'graph' (CONSTRUCT and DESCRIBE)."""
+    if isinstance(result, SelectResult):
+        return "select"
+    return "ask" if isinstance(result, AskResult) else "graph"
+
+
+@dataclass
+class Answer:
+    """A query's answer for the wire (`Store.answer`): `body` written in `format`; or, when the format asked
+    for its kind is HTML, `result` for a page to render; neither when no format was offered for its kind
+    (the caller answers 406)."""
+
+    kind: str                        # one of KINDS
+    format: Format | None = None
+    body: bytes | None = None
+    result: QueryResult | None = None
+    truncated: bool = False
 
 
 class Store(ABC):
@@ -63,5 +88,37 @@ class Store(ABC):
             raise TypeError("not an ASK query")
         return result.value
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most backends hold nothing to release
         pass
+
+    # SERVICE may call these endpoints (settings.allowed_services); backends set it from the settings.
+    allowed_services: frozenset[str] = frozenset()
+
+    def local_graphs(self) -> frozenset[str]:
+        """IRIs of the dataset's named graphs: all that FROM / default-graph-uri may name."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }").rows
+        return frozenset(row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode))
+
+    def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
+               limit: int | None = None, default_graphs: list[str] | None = None,
+               named_graphs: list[str] | None = None) -> Answer:
+        """Run a query sent by anyone (the /sparql endpoint): first checked by publisher.store.guard (no
+        SERVICE, FROM or dataset IRI reaching outside the dataset), then bounded like `query`, and written
+        in `formats[kind]` (a Format per kind in KINDS; HTML leaves the terms in `Answer.result`).
+
+        This default runs `query` and serialises with publisher.results; a backend may override it to
+        check inside its own bounds and serialise natively (the embedded store does both in its workers)."""
+        from publisher.results import serialize
+        from publisher.store.guard import inspect
+
+        inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
+                default_graphs=default_graphs, named_graphs=named_graphs)
+        result = self.query(query, timeout=timeout, limit=limit, default_graphs=default_graphs,
+                            named_graphs=named_graphs)
+        kind = kind_of(result)
+        fmt = formats.get(kind)
+        if fmt is None:
+            return Answer(kind)
+        if fmt.kind == "html":
+            return Answer(kind, fmt, result=result, truncated=result.truncated)
+        return Answer(kind, fmt, serialize(result, fmt), truncated=result.truncated)

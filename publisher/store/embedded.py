@@ -1,30 +1,161 @@
-"""The default backend: Oxigraph (pyoxigraph) on disk, opened read-only."""
+"""The default backend: Oxigraph (pyoxigraph) on disk, read-only, queried through a pool of worker
+processes (publisher.store.pool) so that every query is bounded in time with real cancellation.
+
+Every query, from a read model or from the public endpoint, is inspected by publisher.store.guard inside
+the worker (no SERVICE or dataset IRI reaching outside the dataset) and runs there; results come back as
+bytes (TSV or N-Triples for terms, or the format /sparql asked for) and are parsed here by Oxigraph."""
 
 from __future__ import annotations
 
 import itertools
+import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.errors import QueryError, StoreUnavailable
-from publisher.store.base import AskResult, GraphResult, QueryResult, SelectResult, Store, Term
+from publisher.errors import QueryError, QueryRefused, StoreUnavailable
+from publisher.formats import Format
+from publisher.store.base import (
+    Answer,
+    AskResult,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Store,
+    Term,
+)
+from publisher.store.pool import WorkerPool
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_WORKERS = 2
+# What a worker writes when the caller wants terms back: lossless and fast to parse.
+_TERMS = {"select": "tsv", "ask": None, "graph": "nt"}
 
 
-def _graphs(iris: list[str] | None) -> list[ox.NamedNode] | None:
-    return [ox.NamedNode(i) for i in iris] if iris else None
+def _close_pool(holder: dict[str, WorkerPool | None]) -> None:
+    pool = holder.get("pool")
+    if pool is not None:
+        pool.close()
 
 
 class EmbeddedStore(Store):
-    def __init__(self, path: Path | str, *, read_only: bool = True) -> None:
+    """The store at `path`. `timeout` bounds a query when the caller gives none; `workers` processes
+    answer queries in parallel; `allowed_services` are the only SERVICE endpoints a query may call."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = True, timeout: float = DEFAULT_TIMEOUT,
+                 workers: int = DEFAULT_WORKERS, allowed_services: frozenset[str] | set[str] = frozenset()
+                 ) -> None:
         path = Path(path)
         if not path.is_dir():
             raise StoreUnavailable(f"no store at {path.name!r}: run `bdp build` first")
-        try:
-            self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
-        except OSError as exc:
-            raise StoreUnavailable(f"the store cannot be opened: {exc}") from None
+        self.path, self.timeout, self.workers = path, timeout, workers
+        self.allowed_services = frozenset(allowed_services)
+        self._read_only = read_only
+        self._direct: ox.Store | None = None
+        # The pool lives in a holder, so the finaliser below can close it without keeping `self` alive.
+        self._holder: dict[str, WorkerPool | None] = {"pool": None}
+        self._finalizer = weakref.finalize(self, _close_pool, self._holder)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> EmbeddedStore:
+        return cls(settings.out / "store", timeout=settings.query_timeout,
+                   allowed_services=settings.allowed_services)
+
+    @property
+    def pool(self) -> WorkerPool:
+        pool = self._holder["pool"]
+        if pool is None or pool.owner != os.getpid():
+            pool = WorkerPool(str(self.path), size=self.workers, allowed_services=self.allowed_services)
+            self._holder["pool"] = pool
+        return pool
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """An in-process handle, unbounded: for the build and maintenance, never for requests."""
+        if self._direct is None:
+            try:
+                self._direct = (ox.Store.read_only(str(self.path)) if self._read_only
+                                else ox.Store(str(self.path)))
+            except OSError as exc:
+                raise StoreUnavailable(f"the store cannot be opened: {exc}") from None
+        return self._direct
+
+    def close(self) -> None:
+        self._finalizer()
+        self._holder["pool"] = None
+        self._direct = None
+
+    def worker_pids(self) -> list[int]:
+        pool = self._holder["pool"]
+        return pool.pids() if pool is not None else []
+
+    def _run(self, query: str, formats: Mapping[str, str | None], *, bindings: Mapping[str, Term] | None,
+             timeout: float | None, limit: int | None, default_graphs: list[str] | None,
+             named_graphs: list[str] | None) -> tuple[dict[str, Any], bytes]:
+        if not isinstance(query, str):
+            raise QueryError("the query must be text")
+        request = {"query": query, "subs": dict(bindings) if bindings else None, "default": default_graphs,
+                   "named": named_graphs, "limit": limit, "formats": dict(formats)}
+        meta, body = self.pool.run(request, self.timeout if timeout is None else timeout)
+        error = meta.get("error")
+        if error == "refused":
+            raise QueryRefused(meta["message"], meta.get("status", 400))
+        if error == "unavailable":
+            raise StoreUnavailable(meta["message"])
+        if error:
+            raise QueryError(meta["message"])
+        return meta, body
+
+    def query(self, query: str, *, bindings: Mapping[str, Term] | None = None,
+              timeout: float | None = None, limit: int | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
+        if "_holder" not in self.__dict__ and "_store" in self.__dict__:
+            # A subclass that wraps an already open store without calling __init__ (as the build's
+            # catalogue step did before DirectStore existed): answer in process, as DirectStore does.
+            return direct_query(self.__dict__["_store"], query, bindings=bindings, limit=limit,
+                                default_graphs=default_graphs, named_graphs=named_graphs)
+        meta, body = self._run(query, _TERMS, bindings=bindings, timeout=timeout, limit=limit,
+                               default_graphs=default_graphs, named_graphs=named_graphs)
+        return _terms(meta, body)
+
+    def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
+               limit: int | None = None, default_graphs: list[str] | None = None,
+               named_graphs: list[str] | None = None) -> Answer:
+        wanted = {kind: (None if fmt is None else _TERMS[kind] if fmt.kind == "html" else fmt.name)
+                  for kind, fmt in formats.items()}
+        meta, body = self._run(query, wanted, bindings=None, timeout=timeout, limit=limit,
+                               default_graphs=default_graphs, named_graphs=named_graphs)
+        kind = meta["kind"]
+        fmt = formats.get(kind)
+        if fmt is None:
+            return Answer(kind)
+        if fmt.kind == "html":
+            return Answer(kind, fmt, result=_terms(meta, body), truncated=meta["truncated"])
+        return Answer(kind, fmt, body, truncated=meta["truncated"])
+
+
+def _terms(meta: dict[str, Any], body: bytes) -> QueryResult:
+    """The worker's TSV or N-Triples bytes as pyoxigraph terms."""
+    if meta["kind"] == "ask":
+        return AskResult(meta["boolean"])
+    if meta["kind"] == "select":
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        variables = [v.value for v in solutions.variables]
+        rows = [{v: term for v in variables if (term := solution[v]) is not None} for solution in solutions]
+        return SelectResult(variables, rows, meta["truncated"])
+    triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    return GraphResult(triples, meta["truncated"])
+
+
+class DirectStore(Store):
+    """Queries in this process on an already open pyoxigraph Store, with no time limit and no guard: for
+    the build (its own writable store) and maintenance commands, never for requests from outside."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -33,24 +164,36 @@ class EmbeddedStore(Store):
     def query(self, query: str, *, bindings: Mapping[str, Term] | None = None,
               timeout: float | None = None, limit: int | None = None,
               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-        try:
-            result = self._store.query(query, substitutions=substitutions or None,
-                                       default_graph=_graphs(default_graphs),
-                                       named_graphs=_graphs(named_graphs))
-            if isinstance(result, ox.QueryBoolean):
-                return AskResult(bool(result))
-            if isinstance(result, ox.QuerySolutions):
-                variables = [v.value for v in result.variables]
-                rows = []
-                for solution in itertools.islice(result, None if limit is None else limit + 1):
-                    rows.append({v: solution[v] for v in variables if solution[v] is not None})
-                truncated = limit is not None and len(rows) > limit
-                return SelectResult(variables, rows[:limit] if truncated else rows, truncated)
-            triples = list(itertools.islice(result, None if limit is None else limit + 1))
-            truncated = limit is not None and len(triples) > limit
-            return GraphResult(triples[:limit] if truncated else triples, truncated)
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
-        except OSError as exc:
-            raise StoreUnavailable(f"the store could not be read: {exc}") from None
+        return direct_query(self._store, query, bindings=bindings, limit=limit,
+                            default_graphs=default_graphs, named_graphs=named_graphs)
+
+
+def _graphs(iris: list[str] | None) -> list[ox.NamedNode] | None:
+    return [ox.NamedNode(i) for i in iris] if iris else None
+
+
+def direct_query(store: ox.Store, query: str, *, bindings: Mapping[str, Term] | None = None,
+                 limit: int | None = None, default_graphs: list[str] | None = None,
+                 named_graphs: list[str] | None = None) -> QueryResult:
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    try:
+        result = store.query(query, substitutions=substitutions or None, default_graph=_graphs(default_graphs),
+                             named_graphs=_graphs(named_graphs))
+        if isinstance(result, ox.QueryBoolean):
+            return AskResult(bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = []
+            for solution in itertools.islice(result, None if limit is None else limit + 1):
+                rows.append({v: solution[v] for v in variables if solution[v] is not None})
+            truncated = limit is not None and len(rows) > limit
+            return SelectResult(variables, rows[:limit] if truncated else rows, truncated)
+        triples = list(itertools.islice(result, None if limit is None else limit + 1))
+        truncated = limit is not None and len(triples) > limit
+        return GraphResult(triples[:limit] if truncated else triples, truncated)
+    except SyntaxError as exc:
+        from publisher.store.guard import syntax_error
+
+        raise syntax_error(str(exc)) from None
+    except OSError as exc:
+        raise StoreUnavailable(f"the store could not be read: {exc}") from None
