@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,30 +26,11 @@ from publisher.facts import DUMPS, FACTS_FILE, SITEMAP_LIMIT, Facts, FileFacts, 
 from publisher.formats import BY_NAME
 from publisher.namespaces import PREFIXES
 from publisher.read.catalog import CSV_COLUMNS, dataset_counts, practice_rows, sitemap_entries
-from publisher.store.base import QueryResult, SelectResult, Store, Term
+from publisher.store.embedded import DirectStore
 from publisher.void import describe_void
 
 # Pages the sitemap lists beside the resources' documents (paths under the public prefix).
 SITE_PAGES = ("", "catalog")
-
-
-class LoadedStore(Store):
-    """The read models over the build's own open, writable Oxigraph store: SELECT in this process, no guard
-    and no time limit (the queries are ours). (publisher.store.embedded is growing a DirectStore for this.)"""
-
-    def __init__(self, store: ox.Store) -> None:
-        self._store = store
-
-    def query(self, query: str, *, bindings: Mapping[str, Term] | None = None, timeout: float | None = None,
-              limit: int | None = None, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> QueryResult:
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-        result = self._store.query(query, substitutions=substitutions or None)
-        if not isinstance(result, ox.QuerySolutions):
-            raise TypeError("the catalogue step only runs SELECT queries")
-        variables = [v.value for v in result.variables]
-        rows = [{v: s[v] for v in variables if s[v] is not None} for s in result]
-        return SelectResult(variables, rows)
 
 
 def _default_graph(store: ox.Store) -> Iterator[ox.Triple]:
@@ -106,7 +87,7 @@ def write_catalog(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT) 
     settings, out, store = context.settings, context.out, context.store
     base = settings.base_uri
     public = public_prefix(settings.public_url or base)
-    read = LoadedStore(store)
+    read = DirectStore(store)
     counts = dataset_counts(read, base)
     dumps = out / "dumps"
     dumps.mkdir(exist_ok=True)
