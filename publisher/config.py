@@ -46,6 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
             "type: NonProfitOrganisation, NonGovernmentalOrganisation, LocalAuthority, RegionalAuthority, "
             "NationalAuthority, Academia-ScientificOrganisation or Company."),
     Setting("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template."),
+    Setting("attachment_max_bytes", 20 * 1024 * 1024, "Largest attachment or publication file the build "
+            "accepts, in bytes.", int),
     Setting("lang", "pl", "Default language of pages and messages: 'pl' or 'en'."),
 )
 

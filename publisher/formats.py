@@ -108,3 +108,36 @@ def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
         if best is None or rank > best:
             best, choice = rank, fmt
     return choice
+
+
+# --- attachments and publications: the document and image types the build accepts ---------------------
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A media type accepted for an attached or published file (documents and images only; no SVG, which
+    may carry scripts). `magic`: what the file must start with; empty for text (UTF-8 without NUL)."""
+
+    media_type: str
+    suffixes: tuple[str, ...]
+    kind: str            # "document" | "image"
+    magic: tuple[bytes, ...] = ()
+
+    @property
+    def iana_iri(self) -> str:
+        return "http://www.iana.org/assignments/media-types/" + self.media_type
+
+
+DOCUMENT_TYPES: tuple[DocumentType, ...] = (
+    DocumentType("application/pdf", ("pdf",), "document", (b"%PDF-",)),
+    DocumentType("application/vnd.oasis.opendocument.text", ("odt",), "document", (b"PK\x03\x04",)),
+    DocumentType("application/msword", ("doc",), "document", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
+    DocumentType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",),
+                 "document", (b"PK\x03\x04",)),
+    DocumentType("application/rtf", ("rtf",), "document", (b"{\\rtf",)),
+    DocumentType("text/plain", ("txt",), "document"),
+    DocumentType("image/png", ("png",), "image", (b"\x89PNG\r\n\x1a\n",)),
+    DocumentType("image/jpeg", ("jpg", "jpeg"), "image", (b"\xff\xd8\xff",)),
+    DocumentType("image/gif", ("gif",), "image", (b"GIF87a", b"GIF89a")),
+)
+DOCUMENT_BY_MEDIA_TYPE = {d.media_type: d for d in DOCUMENT_TYPES}
+DOCUMENT_BY_SUFFIX = {s: d for d in DOCUMENT_TYPES for s in d.suffixes}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-TYPES = ("practice", "organisation", "partnership", "membership", "person", "place", "publication")
+TYPES = ("practice", "organisation", "partnership", "membership", "person", "place", "publication", "attachment")
 
 _SAFE = "-._~!$&'()*+,;=:@"
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from publisher.build import documents
 from publisher.build.records import Record
 from publisher.build.vocab import Vocabularies, fold
 from publisher.iris import mint
@@ -38,6 +39,8 @@ FIELDS: dict[str, str] = {
     str(BDP.voivodeship): "voivodeship", str(GEO.lat): "place.coordinates.lat",
     str(GEO.long): "place.coordinates.lon", str(SKOS.prefLabel): "name", str(BDP.sector): "sector",
     str(SKOS.notation): "identifiers", str(ADMS.identifier): "identifiers", str(FOAF.homepage): "websites",
+    str(DCTERMS.hasPart): "attachments", str(DCTERMS.format): "media_type", str(DCAT.downloadURL): "file",
+    str(DCAT.byteSize): "file", str(DCTERMS.references): "practices", str(DCTERMS.isReferencedBy): "publications",
 }
 
 _PERSON_SLUG = re.compile(r"[^0-9a-z]+")
@@ -137,6 +140,51 @@ def practice(rec: Record, base: str, vocab: Vocabularies) -> Converted:
     for contact in d.get("contacts") or ():
         if contact.get("publish") is True and contact.get("name"):
             _contact(out, s, contact, base)
+    for n, (_, entry) in enumerate(documents.entries(rec), start=1):
+        node = URIRef(mint(base, "attachment", f"{key}--{n}"))
+        out.nodes.append(node)
+        t += [(s, DCTERMS.hasPart, node), (node, RDF.type, FOAF.Document)]
+        _texts(node, DCTERMS.title, entry.get("title"), t)
+        _texts(node, RDFS.label, entry.get("title"), t)
+        _document(out, node, rec, entry, base)
+    for pub in d.get("publications") or ():
+        t.append((s, DCTERMS.isReferencedBy, URIRef(mint(base, "publication", pub))))
+    return out
+
+
+def _document(out: Converted, node: URIRef, rec: Record, entry: dict, base: str) -> None:
+    """Format, size and location of an attached or published file (docs/model.md, Attachments)."""
+    kind = documents.document_type(entry)
+    if kind is not None:
+        out.triples += [(node, DCTERMS.format, URIRef(kind.iana_iri)),
+                        (node, DCAT.mediaType, URIRef(kind.iana_iri))]
+    download = documents.download_iri(base, entry)
+    if download:
+        out.triples.append((node, DCAT.downloadURL, URIRef(download)))
+        size = documents.byte_size(rec, entry)
+        if size is not None:
+            out.triples.append((node, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
+    elif entry.get("url"):
+        out.triples.append((node, FOAF.page, web_iri(entry["url"])))
+
+
+def publication(rec: Record, base: str, vocab: Vocabularies) -> Converted:
+    d = rec.data
+    s = URIRef(mint(base, "publication", rec.key))
+    out = Converted(rec, subject=s)
+    out.nodes.append(s)
+    t = out.triples
+    t.append((s, RDF.type, DCTERMS.BibliographicResource))
+    _texts(s, DCTERMS.title, d.get("title"), t)
+    _texts(s, RDFS.label, d.get("title"), t)
+    _texts(s, DCTERMS.description, d.get("description"), t)
+    if d.get("year") is not None:
+        t.append((s, DCTERMS.issued, Literal(str(d["year"]), datatype=XSD.gYear)))
+    for key in d.get("practices") or ():
+        t.append((s, DCTERMS.references, URIRef(mint(base, "practice", key))))
+    _document(out, s, rec, d, base)
+    if d.get("synthetic"):
+        t.append((s, BDP.synthetic, Literal(True)))
     return out
 
 
@@ -231,7 +279,7 @@ def organisation(rec: Record, base: str, vocab: Vocabularies) -> Converted:
     return out
 
 
-CONVERTERS = {"practice": practice, "organisation": organisation}
+CONVERTERS = {"practice": practice, "organisation": organisation, "publication": publication}
 
 
 def convert(records: Iterable[Record], base: str, vocab: Vocabularies) -> list[Converted]:

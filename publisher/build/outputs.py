@@ -6,5 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from publisher.build.catalog import catalog_step
+from publisher.build.search_index import build_search_index
 
-STEPS: list[Callable] = [catalog_step]
+STEPS: list[Callable] = [build_search_index, catalog_step]

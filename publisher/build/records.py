@@ -46,9 +46,13 @@ ORGANISATION: dict[str, Any] = {
     "identifiers": {"teryt": "text", "krs": "text", "regon": "text", "nip": "text"},
     "websites": ["text"], "synthetic": "bool",
 }
-REQUIRED = {"practice": ("title", "entered"), "organisation": ("name",)}
-SCHEMAS = {"practice": PRACTICE, "organisation": ORGANISATION}
-KINDS = {"practices": "practice", "organisations": "organisation"}
+PUBLICATION: dict[str, Any] = {
+    "key": "key", "title": LANG, "description": LANG, "year": "int", "url": "text", "file": "text",
+    "media_type": "text", "practices": "keys", "synthetic": "bool",
+}
+REQUIRED = {"practice": ("title", "entered"), "organisation": ("name",), "publication": ("title",)}
+SCHEMAS = {"practice": PRACTICE, "organisation": ORGANISATION, "publication": PUBLICATION}
+KINDS = {"practices": "practice", "organisations": "organisation", "publications": "publication"}
 
 
 @dataclass

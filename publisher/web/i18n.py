@@ -23,6 +23,39 @@ UI: dict[str, dict[str, str]] = {
     "ontology": {"pl": "Ontologia", "en": "Ontology"},
     "data_formats": {"pl": "Dane w formatach", "en": "Data as"},
     "language": {"pl": "English", "en": "Polski"},
+    # search, facets, map, attachments (publisher/web/pages.py)
+    "search_label": {"pl": "Szukaj praktyk", "en": "Search practices"},
+    "search_hint": {"pl": "Tytuł, opis, organizacja lub miejscowość; wielkość liter i polskie znaki nie mają "
+                          "znaczenia.", "en": "Title, description, organisation or town; case and Polish letters "
+                                              "do not matter."},
+    "results": {"pl": "Wyniki", "en": "Results"},
+    "found": {"pl": "Znalezione praktyki", "en": "Practices found"},
+    "no_results": {"pl": "Brak praktyk spełniających warunki.", "en": "No practice matches."},
+    "narrow": {"pl": "Zawęź wyniki", "en": "Narrow the results"},
+    "selected_filters": {"pl": "Wybrane filtry", "en": "Selected filters"},
+    "remove_filter": {"pl": "usuń filtr", "en": "remove filter"},
+    "clear_all": {"pl": "Wyczyść wszystko", "en": "Clear all"},
+    "facet_theme": {"pl": "Obszar tematyczny", "en": "Theme"},
+    "facet_voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
+    "facet_unit_type": {"pl": "Typ jednostki", "en": "Unit type"},
+    "facet_cross_sector": {"pl": "Partnerstwo międzysektorowe", "en": "Cross-sector partnership"},
+    "facet_three_sector": {"pl": "Partnerstwo trzech sektorów", "en": "Three-sector partnership"},
+    "facet_funding": {"pl": "Źródło finansowania", "en": "Funding"},
+    "facet_year": {"pl": "Rok wprowadzenia", "en": "Year entered"},
+    "yes": {"pl": "tak", "en": "yes"},
+    "no": {"pl": "nie", "en": "no"},
+    "page": {"pl": "Strona", "en": "Page"},
+    "pages": {"pl": "Strony wyników", "en": "Result pages"},
+    "previous": {"pl": "Poprzednia", "en": "Previous"},
+    "next": {"pl": "Następna", "en": "Next"},
+    "map_region": {"pl": "Mapa praktyk: strzałki przesuwają, + i − przybliżają", "en":
+                   "Map of practices: arrows pan, + and − zoom"},
+    "map_needs_js": {"pl": "Mapa wymaga JavaScriptu. Praktyki można przeglądać w wyszukiwarce, a ich "
+                           "współrzędne pobrać jako GeoJSON.", "en": "The map needs JavaScript. The practices "
+                           "can be browsed in the search, and their coordinates fetched as GeoJSON."},
+    "map_loading": {"pl": "Wczytywanie praktyk…", "en": "Loading practices…"},
+    "attachments": {"pl": "Załączniki", "en": "Attachments"},
+    "publications": {"pl": "Publikacje", "en": "Publications"},
 }
 
 

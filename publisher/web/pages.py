@@ -1,7 +1,187 @@
-"""Placeholder: filled in by its issue."""
+"""Pages for people: search with facets (HTML and JSON), the map of practices and its GeoJSON, the
+attachment files, and Leaflet served from its Python packages (no CDN). HTTP only: the read models
+(read/search.py, read/geo.py, read/documents.py) do the work."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import importlib
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, g, jsonify, render_template, request, send_from_directory, url_for
+
+from publisher.formats import BY_NAME, DOCUMENT_BY_SUFFIX, negotiate
+from publisher.iris import IriMap, mint
+from publisher.read.documents import Document, practice_documents
+from publisher.read.geo import features as geo_features
+from publisher.read.geo import parse_bbox
+from publisher.read.search import FACETS, SearchIndex, SearchResult, open_index, parse_query
+from publisher.read.search import search as run_search
+from publisher.web import current_store, settings
+from publisher.web.errors import abort_with
 
 bp = Blueprint("pages", __name__)
+
+# Leaflet and its marker clusters come from the XStatic packages: name in /vendor/<name>/ -> module.
+VENDOR = {"leaflet": "xstatic.pkg.leaflet", "leaflet-markercluster": "xstatic.pkg.leaflet_markercluster"}
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+_PAGE_FORMATS = (BY_NAME["html"], BY_NAME["json"])
+
+
+def _index() -> SearchIndex:
+    if "bdp_search_index" not in g:
+        g.bdp_search_index = open_index(Path(settings().out))
+    return g.bdp_search_index
+
+
+@bp.teardown_app_request
+def _close_index(_: BaseException | None) -> None:
+    index = g.pop("bdp_search_index", None)
+    if index is not None:
+        index.close()
+
+
+def _iri_map() -> IriMap:
+    s = settings()
+    public = s.public_url or request.url_root
+    return IriMap(s.base_uri, public if public.endswith("/") else public + "/")
+
+
+def _wants_json() -> bool:
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in ("html", "json"):
+            abort_with(400, f"parameter 'format': {asked[:20]!r} must be 'html' or 'json'")
+        return asked == "json"
+    chosen = negotiate(request.headers.get("Accept"), _PAGE_FORMATS)
+    if chosen is None:
+        abort_with(406, "this page is available as text/html or application/json")
+    return chosen is not None and chosen.name == "json"
+
+
+def _state_url(params: list[tuple[str, str]], **extra: str) -> str:
+    if "lang" in request.args:
+        params = [*params, ("lang", g.lang)]
+    params = [*params, *extra.items()]
+    return url_for("pages.search") + ("?" + urlencode(params) if params else "")
+
+
+def _search_json(result: SearchResult, links: dict[str, str]) -> dict[str, Any]:
+    iris, base = _iri_map(), settings().base_uri
+    query = result.query
+    return {
+        "query": {"q": query.text, "filters": {f.name: query.selected(f.name) for f in FACETS
+                                               if query.selected(f.name)}, "page": query.page},
+        "total": result.total, "page": query.page, "pages": result.pages, "page_size": result.page_size,
+        "results": [{"key": h.key, "iri": mint(base, "practice", h.key),
+                     "url": iris.id_to_doc_url("practice", h.key), "title": h.title, "town": h.town,
+                     "voivodeship": h.voivodeship, "year": h.year, "snippet": h.snippet_text,
+                     "highlights": _highlights(h.snippet)} for h in result.hits],
+        "facets": {name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
+                           "url": request.url_root.rstrip("/") + _state_url(
+                               query.params(remove=(name, v.value)) if v.selected
+                               else query.params(add=(name, v.value)), format="json")}
+                          for v in values] for name, values in result.facets.items()},
+        "links": links,
+    }
+
+
+def _highlights(segments: list[tuple[str, bool]]) -> list[list[int]]:
+    spans, pos = [], 0
+    for text, marked in segments:
+        if marked:
+            spans.append([pos, pos + len(text)])
+        pos += len(text)
+    return spans
+
+
+@bp.get("/search")
+def search() -> Any:
+    as_json = _wants_json()
+    index = _index()
+    page_size = settings().page_size
+    query = parse_query(request.args.to_dict(flat=False), index, page_size)
+    result = run_search(index, query, lang=g.lang, page_size=page_size)
+    links = {"self": _state_url(query.params()), "html": _state_url(query.params()),
+             "json": _state_url(query.params(), format="json")}
+    if query.page > 1:
+        links["prev"] = _state_url(query.params(page=query.page - 1))
+    if query.page < result.pages:
+        links["next"] = _state_url(query.params(page=query.page + 1))
+    if as_json:
+        response = jsonify(_search_json(result, {k: request.url_root.rstrip("/") + v for k, v in links.items()}))
+    else:
+        response = Response(render_template("search.html", result=result, query=query, facets=FACETS,
+                                            links=links, state_url=_state_url, doc_url=_iri_map().id_to_doc_url))
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Link"] = f'<{links["json"]}>; rel="alternate"; type="application/json"'
+    return response
+
+
+def _view_param(name: str, low: float, high: float) -> float | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:
+        abort_with(400, f"parameter {name!r}: {value[:20]!r} must be a number from {low:g} to {high:g}")
+    return number
+
+
+@bp.get("/map")
+def map_page() -> str:
+    view = {"lat": _view_param("lat", -90, 90), "lon": _view_param("lon", -180, 180),
+            "zoom": _view_param("zoom", 0, 19)}
+    tiles = settings().tile_url
+    attribution = OSM_ATTRIBUTION if "openstreetmap" in tiles else ""
+    return render_template("map.html", view=view, tiles=tiles, attribution=attribution,
+                           geojson_url=url_for("pages.geojson"))
+
+
+@bp.get("/geojson")
+def geojson() -> Response:
+    bbox = parse_bbox(request.args.get("bbox"))
+    iris = _iri_map()
+    collection = geo_features(_index(), bbox, lambda key: iris.id_to_doc_url("practice", key))
+    response = jsonify(collection)
+    response.mimetype = "application/geo+json"
+    if collection["properties"]["clustered"]:
+        response.headers["X-BDP-Truncated"] = "true"
+    return response
+
+
+@bp.get("/attachments/<path:name>")
+def attachment(name: str) -> Response:
+    kind = DOCUMENT_BY_SUFFIX.get(PurePosixPath(name).suffix.lower().lstrip("."))
+    if kind is None:
+        abort_with(404, "no such attachment")
+    folder = Path(settings().out).resolve() / "attachments"
+    response = send_from_directory(folder, name, mimetype=kind.media_type, max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/vendor/<package>/<path:name>")
+def vendor(package: str, name: str) -> Response:
+    module = VENDOR.get(package)
+    if module is None:
+        abort_with(404, f"no vendored package {package!r}")
+    base = importlib.import_module(module).BASE_DIR  # type: ignore[union-attr]
+    return send_from_directory(base, name, max_age=86400)
+
+
+@bp.app_context_processor
+def _documents() -> dict[str, Any]:
+    """`practice_documents(iri)` for templates/attachments_list.html (included by the practice page)."""
+    def documents(iri: str) -> list[Document]:
+        found = practice_documents(current_store(), str(iri))
+        iris = _iri_map()
+        for doc in found:
+            doc.url = iris.url(doc.url)
+        return found
+    return {"practice_documents": documents}

@@ -1,0 +1,254 @@
+"""Output step: OUT/search.sqlite, the index behind /search, the facets and the map (read/search.py,
+read/geo.py). Everything in it is read from the loaded store with SPARQL, so it says what the RDF says.
+
+Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinates per practice),
+`practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
+descriptions, organisation names, places; case- and diacritics-insensitive by `unicode61 remove_diacritics
+2` plus ł -> l, which Unicode does not decompose), `practice_geo` (an R*Tree of the coordinates) and
+`concept` (the facet values: scheme, key, a bit for multi-valued facets, labels)."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from publisher.namespaces import BDPV, sparql_prologue
+
+FILE = "search.sqlite"
+VERSION = "1"
+# bm25 weights of the FTS columns: title, body, organisations, place.
+RANK = "bm25(10.0, 1.0, 4.0, 4.0)"
+SCHEMES = ("theme", "voivodeship", "unit-type", "funding")
+SECTORS = ("public", "ngo", "business")
+
+SCHEMA = f"""
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE concept (scheme TEXT NOT NULL, key TEXT NOT NULL, bit INTEGER NOT NULL, label_pl TEXT,
+                      label_en TEXT, PRIMARY KEY (scheme, key));
+CREATE TABLE practice (
+    id INTEGER PRIMARY KEY, key TEXT NOT NULL, entered TEXT, year INTEGER, voivodeship TEXT,
+    unit_type TEXT, cross_sector INTEGER NOT NULL, three_sector INTEGER NOT NULL,
+    themes INTEGER NOT NULL, funding INTEGER NOT NULL, lat REAL, lon REAL);
+CREATE TABLE practice_text (
+    id INTEGER PRIMARY KEY, title_pl TEXT, title_en TEXT, summary_pl TEXT, summary_en TEXT,
+    description_pl TEXT, description_en TEXT, organisations TEXT, town TEXT);
+CREATE VIRTUAL TABLE practice_fts USING fts5(title, body, organisations, place, content='',
+    tokenize="unicode61 remove_diacritics 2", prefix='3');
+INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
+CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+"""
+INDEXES = """
+CREATE INDEX practice_entered ON practice (entered DESC, id);
+CREATE UNIQUE INDEX practice_key ON practice (key);
+"""
+
+
+@lru_cache(maxsize=4096)
+def fold_char(c: str) -> str:
+    """One character folded to one: lower case, without its diacritic ('Ł' -> 'l', 'Ó' -> 'o')."""
+    low = c.lower()
+    if low == "ł":
+        return "l"
+    if len(low) != 1:
+        return c
+    stripped = "".join(x for x in unicodedata.normalize("NFKD", low) if not unicodedata.combining(x))
+    return stripped if len(stripped) == 1 else low
+
+
+def fold_text(text: str) -> str:
+    """`text` folded character by character: the same length, so offsets agree with the original."""
+    return "".join(map(fold_char, text))
+
+
+def fts_text(text: str) -> str:
+    """What the FTS index is fed: only ł/Ł replaced; unicode61 folds case and the other diacritics."""
+    return text.replace("ł", "l").replace("Ł", "L")
+
+
+# --- reading the store ----------------------------------------------------------------------------------
+
+PREFIX = sparql_prologue(("bdp", "dct", "skos", "org", "geo", "rdfs"))
+Q_PRACTICES = PREFIX + """
+SELECT ?p ?issued ?unit ?voiv ?town ?lat ?long WHERE {
+  ?p a bdp:Practice .
+  OPTIONAL { ?p dct:issued ?issued }
+  OPTIONAL { ?p bdp:unitType ?unit }
+  OPTIONAL { ?p dct:spatial ?place .
+    OPTIONAL { ?place bdp:voivodeship ?voiv } OPTIONAL { ?place rdfs:label ?town }
+    OPTIONAL { ?place geo:lat ?lat ; geo:long ?long } }
+}"""
+Q_TEXTS = PREFIX + """
+SELECT ?p ?what ?text WHERE {
+  VALUES ?what { dct:title dct:abstract dct:description }
+  ?p a bdp:Practice ; ?what ?text .
+}"""
+Q_CONCEPTS = PREFIX + """
+SELECT ?p ?what ?concept WHERE {
+  VALUES ?what { dct:subject bdp:funding }
+  ?p a bdp:Practice ; ?what ?concept .
+}"""
+Q_ORGANISATIONS = PREFIX + """
+SELECT ?p ?o ?member WHERE {
+  { ?p a bdp:Practice ; bdp:partnership/org:hasMember ?o . BIND (true AS ?member) }
+  UNION { ?p a bdp:Practice ; bdp:implementingUnit ?o . BIND (false AS ?member) }
+}"""
+Q_ORGANISATION_NAMES = PREFIX + """
+SELECT ?o ?name ?sector WHERE {
+  ?o a org:Organization . OPTIONAL { ?o skos:prefLabel ?name } OPTIONAL { ?o bdp:sector ?sector }
+}"""
+Q_LABELS = PREFIX + """
+SELECT ?concept ?scheme ?label WHERE { ?concept skos:inScheme ?scheme ; skos:prefLabel ?label . }"""
+
+
+def _rows(store: ox.Store, query: str) -> Iterator[Any]:
+    yield from store.query(query)  # type: ignore[misc]
+
+
+def _concept_key(iri: str, scheme: str) -> str | None:
+    prefix = f"{BDPV}{scheme}/"
+    return iri[len(prefix):] if iri.startswith(prefix) else None
+
+
+def _concepts(store: ox.Store) -> dict[str, dict[str, dict[str, str]]]:
+    """scheme -> key -> {'pl': label, 'en': label}."""
+    found: dict[str, dict[str, dict[str, str]]] = {s: {} for s in SCHEMES}
+    for row in _rows(store, Q_LABELS):
+        scheme = row["scheme"].value.removeprefix(str(BDPV))
+        if scheme in found:
+            key = _concept_key(row["concept"].value, scheme)
+            if key is not None:
+                found[scheme].setdefault(key, {})[row["label"].language or "pl"] = row["label"].value
+    return found
+
+
+def _bits(concepts: dict[str, dict[str, str]]) -> dict[str, int]:
+    keys = sorted(concepts)
+    if len(keys) > 62:
+        raise ValueError("a multi-valued facet holds at most 62 values")
+    return {k: 1 << i for i, k in enumerate(keys)}
+
+
+def _collect(store: ox.Store, base: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, str]]]]:
+    concepts = _concepts(store)
+    prefix = f"{base}id/practice/"
+    practices: dict[str, dict[str, Any]] = {}
+    for row in _rows(store, Q_PRACTICES):
+        iri = row["p"].value
+        if not iri.startswith(prefix):
+            continue
+        p = practices.setdefault(iri, {"key": unquote(iri[len(prefix):]), "texts": defaultdict(dict),
+                                       "themes": 0, "funding": 0, "orgs": [], "sectors": set()})
+        if row["issued"] is not None:
+            p["entered"] = row["issued"].value
+        if row["unit"] is not None:
+            p["unit_type"] = _concept_key(row["unit"].value, "unit-type")
+        if row["voiv"] is not None:
+            p["voivodeship"] = _concept_key(row["voiv"].value, "voivodeship")
+        if row["town"] is not None:
+            p["town"] = row["town"].value
+        if row["lat"] is not None and row["long"] is not None:
+            p["lat"], p["lon"] = float(row["lat"].value), float(row["long"].value)
+    for row in _rows(store, Q_TEXTS):
+        p = practices.get(row["p"].value)
+        if p is not None:
+            what = row["what"].value.rsplit("/", 1)[-1]
+            p["texts"][what][row["text"].language or "pl"] = row["text"].value
+    bits = {"subject": ("theme", "themes", _bits(concepts["theme"])),
+            "ontology#funding": ("funding", "funding", _bits(concepts["funding"]))}
+    for row in _rows(store, Q_CONCEPTS):
+        p = practices.get(row["p"].value)
+        what = "subject" if row["what"].value.endswith("/subject") else "ontology#funding"
+        scheme, column, table = bits[what]
+        key = _concept_key(row["concept"].value, scheme)
+        if p is not None and key in table:
+            p[column] |= table[key]
+    names: dict[str, str] = {}
+    sectors: dict[str, str] = {}
+    for row in _rows(store, Q_ORGANISATION_NAMES):
+        o = row["o"].value
+        if row["name"] is not None and (o not in names or row["name"].language == "pl"):
+            names[o] = row["name"].value
+        if row["sector"] is not None:
+            sectors[o] = row["sector"].value.rsplit("/", 1)[-1]
+    for row in _rows(store, Q_ORGANISATIONS):
+        p = practices.get(row["p"].value)
+        if p is None:
+            continue
+        name, sector = names.get(row["o"].value, ""), sectors.get(row["o"].value)
+        if name and name not in p["orgs"]:
+            p["orgs"].append(name)
+        if row["member"].value == "true" and sector:
+            p["sectors"].add(sector)
+    return practices, concepts
+
+
+# --- writing the index ----------------------------------------------------------------------------------
+
+def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dict[str, dict[str, str]]]
+                   ) -> Iterator[tuple[tuple, tuple, tuple, tuple | None]]:
+    voiv_labels = concepts["voivodeship"]
+    for n, iri in enumerate(sorted(practices, key=lambda i: practices[i]["key"]), start=1):
+        p = practices[iri]
+        texts = p["texts"]
+        title, summary, desc = texts.get("title", {}), texts.get("abstract", {}), texts.get("description", {})
+        entered = p.get("entered")
+        year = int(entered[:4]) if entered and entered[:4].isdigit() else None
+        sectors = p["sectors"]
+        row = (n, p["key"], entered, year, p.get("voivodeship"), p.get("unit_type"),
+               int(len(sectors) >= 2), int(all(s in sectors for s in SECTORS)), p["themes"], p["funding"],
+               p.get("lat"), p.get("lon"))
+        orgs = " · ".join(p["orgs"])
+        text = (n, title.get("pl"), title.get("en"), summary.get("pl"), summary.get("en"), desc.get("pl"),
+                desc.get("en"), orgs, p.get("town"))
+        voiv = voiv_labels.get(p.get("voivodeship") or "", {})
+        place = " ".join(x for x in (p.get("town"), voiv.get("pl"), voiv.get("en")) if x)
+        fts = (n, fts_text(" ".join(title.values())),
+               fts_text(" ".join([*summary.values(), *desc.values()])), fts_text(orgs), fts_text(place))
+        geo = (n, p["lon"], p["lon"], p["lat"], p["lat"]) if p.get("lat") is not None else None
+        yield row, text, fts, geo
+
+
+def write_index(store: ox.Store, base: str, path: Any) -> int:
+    """Write the index of every practice in `store` to `path`; the number of practices."""
+    practices, concepts = _collect(store, base)
+    db = sqlite3.connect(str(path))
+    try:
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
+        with db:
+            for scheme, table in concepts.items():
+                bits = _bits(table) if scheme in ("theme", "funding") else {}
+                db.executemany("INSERT INTO concept VALUES (?, ?, ?, ?, ?)",
+                               [(scheme, k, bits.get(k, 0), v.get("pl"), v.get("en")) for k, v in table.items()])
+            rows, texts, fts, geo = [], [], [], []
+            for row, text, words, point in _practice_rows(practices, concepts):
+                rows.append(row)
+                texts.append(text)
+                fts.append(words)
+                if point:
+                    geo.append(point)
+            db.executemany("INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", texts)
+            db.executemany("INSERT INTO practice_fts (rowid, title, body, organisations, place) "
+                           "VALUES (?, ?, ?, ?, ?)", fts)
+            db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", geo)
+            db.executescript(INDEXES)
+            db.executemany("INSERT INTO meta VALUES (?, ?)",
+                           [("version", VERSION), ("base_uri", base), ("practices", str(len(rows)))])
+        db.execute("INSERT INTO practice_fts (practice_fts) VALUES ('optimize')")
+        db.commit()
+        db.execute("VACUUM")
+    finally:
+        db.close()
+    return len(practices)
+
+
+def build_search_index(context: Any) -> None:
+    """The output step (publisher/build/outputs.py)."""
+    write_index(context.store, context.settings.base_uri, context.out / FILE)
