@@ -70,16 +70,17 @@ def _points(index: SearchIndex, ids: list[int], doc_url: Callable[[str], str]) -
     return [_point(r, doc_url) for r in rows]
 
 
-def features(index: SearchIndex, bbox: BBox, doc_url: Callable[[str], str]) -> dict[str, Any]:
+def features(index: SearchIndex, bbox: BBox, doc_url: Callable[[str], str], *,
+             max_features: int = MAX_FEATURES, grid: int = GRID) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the practices in `bbox`; `doc_url(key)` is a practice's page."""
     total = index.db.execute(f"SELECT COUNT(*) FROM practice_geo WHERE {_INSIDE}", bbox.params()).fetchone()[0]
-    if total <= MAX_FEATURES:
+    if total <= max_features:
         ids = [r[0] for r in index.db.execute(f"SELECT id FROM practice_geo WHERE {_INSIDE}", bbox.params())]
         found = _points(index, ids, doc_url)
         clustered = False
     else:
-        width = max((bbox.max_lon - bbox.min_lon) / GRID, 1e-9)
-        height = max((bbox.max_lat - bbox.min_lat) / GRID, 1e-9)
+        width = max((bbox.max_lon - bbox.min_lon) / grid, 1e-9)
+        height = max((bbox.max_lat - bbox.min_lat) / grid, 1e-9)
         cells = index.db.execute(
             "SELECT MIN(id), COUNT(*), AVG(min_lon), AVG(min_lat), MIN(min_lon), MIN(min_lat), MAX(max_lon), "
             f"MAX(max_lat) FROM practice_geo WHERE {_INSIDE} "
@@ -94,4 +95,4 @@ def features(index: SearchIndex, bbox: BBox, doc_url: Callable[[str], str]) -> d
         clustered = True
     return {"type": "FeatureCollection", "features": found,
             "bbox": [bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat],
-            "properties": {"total": total, "clustered": clustered, "max_features": MAX_FEATURES}}
+            "properties": {"total": total, "clustered": clustered, "max_features": max_features}}
