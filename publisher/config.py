@@ -99,6 +99,10 @@ def _check(s: Settings) -> Any:
         raise SettingsError("settings query_timeout, row_cap, max_request_bytes and page_size must be positive")
     if s.lang not in ("pl", "en"):
         raise SettingsError(f"setting lang: {s.lang!r} must be 'pl' or 'en'")
+    from publisher.eu_vocab import PUBLISHER_TYPES
+
+    if s.publisher_type not in PUBLISHER_TYPES:
+        raise SettingsError(f"setting publisher_type: {s.publisher_type!r} must be one of {', '.join(PUBLISHER_TYPES)}")
     return s
 
 

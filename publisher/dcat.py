@@ -14,7 +14,6 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from publisher.errors import SettingsError
 from publisher.eu_vocab import (
     CONCEPTS,
     DCATAP,
@@ -81,11 +80,8 @@ def dataset_iri(base: str) -> str:
 
 
 def publisher_type(settings: Any) -> str:
-    iri = PUBLISHER_TYPE + settings.publisher_type
-    if iri not in CONCEPTS:
-        known = ", ".join(c.iri[len(PUBLISHER_TYPE):] for c in CONCEPTS.values() if c.iri.startswith(PUBLISHER_TYPE))
-        raise SettingsError(f"setting publisher_type: {settings.publisher_type!r} is not one of {known}")
-    return iri
+    """The ADMS publisher type concept (the setting is checked at start-up by publisher.config)."""
+    return PUBLISHER_TYPE + settings.publisher_type
 
 
 class Triples:

@@ -66,6 +66,7 @@ CONCEPTS: dict[str, Concept] = {c.iri: c for c in (
         ("PublicDomain", "domena publiczna", "Public domain"))),
 )}
 
+PUBLISHER_TYPES = tuple(c.iri[len(PUBLISHER_TYPE):] for c in CONCEPTS.values() if c.scheme == PUBLISHER_TYPE + "1.0")
 FILE_TYPES = {"ttl": "RDF_TURTLE", "nt": "RDF_N_TRIPLES", "jsonld": "JSON_LD", "csv": "CSV"}
 THEMES = (EU + "data-theme/SOCI", EU + "data-theme/GOVE")
 LANGUAGES = (EU + "language/POL", EU + "language/ENG")
