@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -364,3 +365,29 @@ def test_unknown_query_and_unacceptable_type(server):
     assert status == 400                           # a SELECT has no Turtle
     status, _, _ = get(server, "queries/practices-by-theme?theme=smup&theme=dialog-spoleczny")
     assert status == 400
+
+
+def test_the_queries_answer_the_same_on_a_remote_store(small_out, settings, oxigraph_server, tmp_path):
+    """Over SPARQL 1.1 the bindings become a VALUES block: every case must still give the hand answer."""
+    from publisher.queries import run
+    from publisher.store.remote import RemoteStore
+
+    location = tmp_path / "remote"
+    loader = ox.Store(str(location))
+    with gzip.open(small_out / "dumps" / "bdp.nt.gz") as dump:
+        loader.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES)
+    loader.flush()
+    del loader
+    remote = RemoteStore(settings.with_(sparql_endpoint=oxigraph_server(location).query_url))
+    catalogue = load_catalogue()
+    try:
+        for name, params, columns, expected in CASES:
+            result, _ = run(catalogue[name], params, remote, settings)
+            got = [tuple(("" if c not in row else row[c].value.rsplit("/", 1)[-1]
+                          if isinstance(row[c], ox.NamedNode) else row[c].value) for c in columns)
+                   for row in result.rows]
+            assert got == expected, name
+        graph, _ = run(catalogue["partner-network"], {"voivodeship": "pomorskie"}, remote, settings)
+        assert len([t for t in graph.triples if t.predicate.value.endswith("linkedTo")]) == len(EDGES_POMORSKIE)
+    finally:
+        remote.close()
