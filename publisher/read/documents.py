@@ -13,7 +13,7 @@ from publisher.store import Store
 IANA = "http://www.iana.org/assignments/media-types/"
 
 DOCUMENTS = sparql_prologue(("dct", "dcat", "foaf")) + """
-SELECT ?doc ?kind ?title ?format ?size ?download ?page ?year WHERE {
+SELECT ?practice ?doc ?kind ?title ?format ?size ?download ?page ?year WHERE {
   { ?practice dct:hasPart ?doc . ?doc a foaf:Document . BIND ("attachment" AS ?kind) }
   UNION { ?doc dct:references ?practice ; a dct:BibliographicResource . BIND ("publication" AS ?kind) }
   OPTIONAL { ?doc dct:title ?title }
