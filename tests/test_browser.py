@@ -1,0 +1,193 @@
+"""Pages for people in a real browser: Debian's headless Chromium driven by Playwright for Python (no
+browser download; .ci/install-browser installs the package). The site is the bundled data plus one more
+practice (in Łódź, another voivodeship and theme), built by the real pipeline and served by a real HTTP
+server on 127.0.0.1. Requests anywhere else are refused and fail the test. A screenshot of each page is
+saved under test-artifacts/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from publisher.build.pipeline import build
+from publisher.web import create_app
+from tests.conftest import DATA, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+SEED_KEY = "trzy-filary-bank-partnerow-lokalnych"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser "
+                                                              "(apt-get install chromium)")
+
+EXTRA_PRACTICE = {
+    "key": "centrum-wolontariatu-lodz", "title": {"pl": "Centrum Wolontariatu w Łodzi"},
+    "summary": {"pl": "Wolontariusze pomagają seniorom; miasto i fundacja prowadzą centrum razem."},
+    "description": {"pl": "Centrum łączy urząd i organizacje pozarządowe."},
+    "entered": dt.date(2012, 5, 1), "unit_type": "miasto-na-prawach-powiatu", "themes": ["uslugi-spoleczne"],
+    "implementing_unit": "fundacja-pokolenia",
+    "place": {"town": "Łódź", "voivodeship": "łódzkie", "postal_code": "90-001",
+              "coordinates": {"lat": 51.7592, "lon": 19.456}},
+    "partners": [{"organisation": "fundacja-pokolenia", "role": "lead"},
+                 {"organisation": "powiat-tczewski", "role": "partner"}],
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The bundled data plus one practice, built once; an app over it (no map tiles: nothing leaves
+    127.0.0.1)."""
+    import shutil
+
+    from publisher.config import load_settings
+
+    root = tmp_path_factory.mktemp("browser")
+    data = root / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("links"))
+    (data / "practices" / "centrum-wolontariatu-lodz.yaml").write_text(
+        yaml.safe_dump(EXTRA_PRACTICE, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    settings = load_settings({}, environ={})
+    build(settings, data, root / "out", workers=1)
+    return create_app(settings.with_(out=root / "out", tile_url=""))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, site, live_server):
+    """open_page(path, javascript=True) -> (page, server url); requests off 127.0.0.1 are refused and
+    reported at the end of the test."""
+    server = live_server(site)
+    contexts, outside = [], []
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    def start(path: str, javascript: bool = True):
+        context = browser.new_context(java_script_enabled=javascript, locale="pl-PL",
+                                      viewport={"width": 1200, "height": 900})
+        context.route("**/*", guard)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(server.url + path.lstrip("/"))
+        return page, server.url
+
+    yield start
+    for context in contexts:
+        context.close()
+    assert outside == [], f"the pages asked for something off 127.0.0.1: {outside}"
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")
+
+
+def result_keys(page) -> list[str]:
+    hrefs = page.locator("ol.hits h3 a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return [h.rsplit("/", 1)[-1] for h in hrefs]
+
+
+def test_search_for_tczew_lists_the_seed_practice_without_javascript(open_page):
+    page, _ = open_page("/search", javascript=False)
+    page.get_by_label("Szukaj praktyk").fill("Tczew")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q=Tczew"))
+    # the seed first (Tczew is its town and in its texts); the Łódź practice has Powiat Tczewski as a partner
+    assert result_keys(page) == [SEED_KEY, "centrum-wolontariatu-lodz"]
+    assert page.locator("ol.hits mark").first.inner_text().lower().startswith("tczew")
+    screenshot(page, "search-tczew")
+
+
+def test_diacritics_do_not_matter_in_the_browser(open_page):
+    page, _ = open_page("/search?q=lodz&lang=en")
+    assert result_keys(page) == ["centrum-wolontariatu-lodz"]
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_a_facet_click_narrows_the_list_and_the_url(open_page):
+    page, _ = open_page("/search", javascript=False)
+    assert sorted(result_keys(page)) == sorted([SEED_KEY, "centrum-wolontariatu-lodz"])
+    assert page.locator("#total").inner_text() == "2"
+    link = page.locator('nav.facets a[data-facet="voivodeship"][data-value="22"]')
+    assert link.inner_text() == "pomorskie"
+    link.click()
+    page.wait_for_url(re.compile(r"voivodeship=22"))
+    assert result_keys(page) == [SEED_KEY]
+    assert page.locator("#total").inner_text() == "1"
+    assert page.locator('nav.facets a[aria-current="true"][data-facet="voivodeship"]').count() == 1
+    screenshot(page, "search-facet")
+    page.get_by_role("link", name=re.compile("Wyczyść wszystko")).click()
+    page.wait_for_url(re.compile(r"/search$"))
+    assert page.locator("#total").inner_text() == "2"
+
+
+def test_keyboard_reaches_the_search_box(open_page):
+    page, _ = open_page("/search")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("wolontariat")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=wolontariat"))
+    assert result_keys(page) == ["centrum-wolontariatu-lodz"]
+
+
+def test_the_map_shows_the_seed_marker_and_its_popup_links_to_the_practice(open_page):
+    page, url = open_page("/map?lat=54.09&lon=18.78&zoom=11")
+    page.wait_for_selector("#map[data-loaded=true]")
+    marker = page.locator(f'.bdp-marker[data-key="{SEED_KEY}"]')
+    marker.wait_for()
+    assert page.locator(".bdp-marker").count() == 1
+    marker.click()
+    link = page.locator(".leaflet-popup-content a")
+    link.wait_for()
+    assert link.get_attribute("href") == f"{url}doc/practice/{SEED_KEY}"
+    assert "Trzy Filary" in link.inner_text()
+    assert "1" in page.locator("#map-status").inner_text()
+    screenshot(page, "map")
+
+
+def test_the_whole_map_shows_both_practices(open_page):
+    page, _ = open_page("/map")
+    page.wait_for_selector("#map[data-loaded=true]")
+    page.locator(".bdp-marker").nth(1).wait_for()
+    keys = page.locator(".bdp-marker").evaluate_all("ms => ms.map(m => m.dataset.key)")
+    assert sorted(keys) == sorted([SEED_KEY, "centrum-wolontariatu-lodz"])
+    assert re.search(r"zoom=\d+", page.url)  # the view is kept in the URL
+
+
+def test_the_practice_page_shows_its_attachments(open_page):
+    page, url = open_page(f"/doc/practice/{SEED_KEY}")
+    section = page.locator("section.attachments")
+    section.wait_for()
+    link = section.locator("a").first
+    assert link.get_attribute("href") == f"{url}attachments/trzy-filary-opis-projektu.txt"
+    assert "krótki opis praktyki" in link.inner_text()
+    screenshot(page, "practice")
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "Giełda Zasobów" in response.text()
