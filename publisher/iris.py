@@ -53,3 +53,17 @@ class IriMap:
 
     def resource_iri(self, type_: str, key: str) -> str:
         return mint(self.base, type_, unquote(key))
+
+    def href(self, iri: str) -> str:
+        """Where a page links for `iri`: the document of one of our resources (no 303 round trip), the
+        /def/ page of a vocabulary or ontology term (their IRIs are fixed), others as they are."""
+        from publisher.namespaces import ONTOLOGY_IRI, VOCAB_BASE
+
+        if iri.startswith(VOCAB_BASE):
+            return self.public + "def/" + iri[len(VOCAB_BASE):]
+        if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):
+            local = iri[len(ONTOLOGY_IRI) + 1:]
+            return self.public + "def/ontology" + ("/" + local if local else "")
+        if iri.startswith(self.base + "id/"):
+            return self.public + "doc/" + iri[len(self.base) + 3:]
+        return self.url(iri)

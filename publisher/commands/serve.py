@@ -1,12 +1,18 @@
-"""`bdp serve`: the development server over a build (see docs/deploy.md for gunicorn)."""
+"""`bdp serve`: the development server over a build, or (`--get PATH`) one request through the app as a
+smoke test that exits non-zero unless the answer is 200. Production runs gunicorn with several workers,
+each opening the store read-only (docs/deploy.md):
+
+    BDP_OUT=/srv/bdp/out gunicorn --workers 4 --bind 127.0.0.1:8000 'publisher.web:create_app()'
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from publisher.cli_support import handle_errors, settings_from
+from publisher.cli_support import fail, handle_errors, settings_from
 
 
 @click.command("serve")
@@ -16,13 +22,40 @@ from publisher.cli_support import handle_errors, settings_from
 @click.option("--base-uri", default=None, help="Base of instance IRIs (as built).")
 @click.option("--public-url", default=None, help="Public URL prefix, when not taken from the request.")
 @click.option("--sparql-endpoint", default=None, help="Serve from a remote SPARQL 1.1 store instead.")
+@click.option("--get", "get_path", default=None, metavar="PATH",
+              help="Do not serve: GET PATH through the app (redirects followed), print the body, and exit "
+                   "non-zero unless the answer is 200.")
+@click.option("--accept", default=None, help="Accept header of the --get request.")
 @handle_errors
 def command(out: Path | None, host: str, port: int, base_uri: str | None, public_url: str | None,
-            sparql_endpoint: str | None) -> None:
+            sparql_endpoint: str | None, get_path: str | None, accept: str | None) -> None:
     """Serve the build: /id/ and /doc/ resources, /sparql, /queries, /catalog and pages for people."""
-    from publisher.web import create_app
+    from publisher.web import create_app, current_store
 
     settings = settings_from(out=out, base_uri=base_uri, public_url=public_url,
                              sparql_endpoint=sparql_endpoint)
     app = create_app(settings)
+    if get_path is not None:
+        _smoke(app, get_path, accept)
+        return
+    with app.app_context():
+        current_store()      # a missing build or an unreachable store is reported now, not on the first request
     app.run(host=host, port=port, threaded=True)
+
+
+def _smoke(app: object, path: str, accept: str | None) -> None:
+    if not path.startswith("/"):
+        fail(f"--get {path!r}: the path must start with '/'", 2)
+    client = app.test_client()  # type: ignore[attr-defined]
+    try:
+        response = client.get(path, headers={"Accept": accept} if accept else {}, follow_redirects=True)
+        sys.stdout.buffer.write(response.get_data())
+        sys.stdout.flush()
+    finally:
+        store = app.extensions.get("bdp_store")  # type: ignore[attr-defined]
+        if store is not None:
+            store.close()
+    if response.status_code != 200:
+        first = response.get_data(as_text=True).strip().splitlines()[:1]
+        fail(f"GET {path}: {response.status_code}" + (f" ({first[0][:200]})" if first and
+                                                       not first[0].startswith("<") else ""))

@@ -1,7 +1,285 @@
-"""Placeholder: filled in by its issue."""
+"""Dereferenceable IRIs: `/id/{type}/{key}` answers 303 See Other to `/doc/{type}/{key}`, which negotiates
+Turtle, JSON-LD, RDF/XML, N-Triples or HTML (a suffix or `?format=` overrides Accept). The ontology and
+vocabularies are served under /def/, the SHACL shapes at /shapes, and lists for people under /browse.
+
+HTTP only: the documents come from publisher.read.resources, the lists from publisher.read.browse."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from publisher.formats import Format
+from publisher.iris import TYPES, encode_key, mint
+from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
+from publisher.read import browse as lists
+from publisher.read.resources import (
+    Description,
+    describe,
+    exists,
+    labels,
+    organisation_practices,
+    practice_card,
+    term_labels,
+)
+from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
+from publisher.web import current_store, settings
+from publisher.web.errors import abort_with
+from publisher.web.i18n import pick, t
+from publisher.web.present import Names, Presenter, ns, paragraphs, schema_org
+from publisher.web.render import (
+    DocHeaders,
+    alternates,
+    check_key,
+    choose_format,
+    etag,
+    iri_map,
+    jsonld_script,
+    not_modified,
+    not_modified_response,
+    page_number,
+    rdf_bytes,
+    respond,
+    split_suffix,
+)
 
 bp = Blueprint("resources", __name__)
+
+
+@bp.record_once
+def _template_globals(state: BlueprintSetupState) -> None:
+    # The shared macros (resource_macros.html) are imported without the request context: give them the
+    # UI strings and the language picker as globals.
+    state.app.jinja_env.globals.update(t=t, pick=pick)
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+FOAF_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
+TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
+             (ns("skos", "Concept"), "concept.html"), (ns("skos", "ConceptScheme"), "concept.html"),
+             (ns("owl", "Class"), "term.html"), (ns("owl", "ObjectProperty"), "term.html"),
+             (ns("owl", "DatatypeProperty"), "term.html"), (ns("rdfs", "Datatype"), "term.html"))
+
+
+@bp.get("/id/<type_>/<key>")
+def identify(type_: str, key: str) -> Response:
+    """303 See Other from the thing to the document about it (at the public base)."""
+    check_key(key)
+    if type_ not in TYPES or not exists(current_store(), ox.NamedNode(mint(settings().base_uri, type_, key))):
+        abort_with(404, f"there is no {type_} with the key {key!r}")
+    target = iri_map().id_to_doc_url(type_, key)
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, 303)
+
+
+@bp.get("/doc/<type_>/<key>")
+def document(type_: str, key: str) -> Response:
+    key, suffix = split_suffix(key)
+    check_key(key)
+    if type_ not in TYPES:
+        abort_with(404, f"there is no resource type {type_!r}; the types are {', '.join(TYPES)}")
+    iri = mint(settings().base_uri, type_, key)
+    doc = f"{iri_map().public}doc/{type_}/{encode_key(key)}"
+    return _serve(iri, doc, suffix, f"{settings().base_uri}doc/{type_}/{encode_key(key)}")
+
+
+@bp.get("/def/")
+def ontology() -> Response:
+    """The ontology and every vocabulary: one RDF document, or an index page for people."""
+    return _files("def", (ONTOLOGY, VOCABULARIES), None)
+
+
+@bp.get("/def/<path:name>")
+def definition(name: str) -> Response:
+    check_key(name.replace("/", ""))
+    stem, suffix = split_suffix(name)
+    if stem == "index":
+        return _files("def", (ONTOLOGY, VOCABULARIES), suffix)
+    if stem == "ontology":
+        return _files("ontology", (ONTOLOGY,), suffix)
+    if stem.startswith("ontology/"):
+        iri = str(BDP) + stem[len("ontology/"):]
+    else:
+        iri = str(BDPV) + stem
+    return _serve(iri, iri_map().public + "def/" + stem, suffix, str(BDPV) + stem)
+
+
+@bp.get("/ontology")
+def ontology_iri() -> Response:
+    """The ontology's own IRI (when the base is w3id.org/bdp/, the public site) -> its document."""
+    return redirect(iri_map().public + "def/ontology", 303)
+
+
+@bp.get("/shapes")
+@bp.get("/shapes.<suffix>")
+def shapes(suffix: str | None = None) -> Response:
+    fmt = split_suffix("shapes." + suffix)[1] if suffix else None
+    if suffix and fmt is None:
+        abort_with(404, f"the shapes are not offered as .{suffix}")
+    return _files("shapes", (SHAPES,), fmt)
+
+
+@bp.get("/browse")
+def browse() -> str:
+    found = lists.facets(current_store())
+    links, lang = iri_map(), g.get("lang", "pl")
+    return render_template("browse.html", facets=found, listing=None,
+                           names={f.name: Names(f.labels, links, lang) for f in found})
+
+
+@bp.get("/browse/<facet>/<key>")
+def browse_list(facet: str, key: str) -> str:
+    check_key(key)
+    if facet not in lists.FACETS:
+        abort_with(404, f"there is no list by {facet!r}; lists are by {', '.join(lists.FACETS)}")
+    listing = lists.members(current_store(), facet, key, page_number(), settings().page_size)
+    if listing is None:
+        abort_with(404, f"there is no {facet} {key!r}")
+    if not listing.page.exists:
+        abort_with(404, f"there is no page {listing.page.number}; the last is {listing.page.count}")
+    return render_template("browse.html", listing=listing, facet=facet, key=key,
+                           names=Names(listing.labels, iri_map(), g.get("lang", "pl")),
+                           pager=_pager(listing.page.next, listing.page.previous))
+
+
+def known_labels() -> dict[str, list[ox.Triple]]:
+    """Labels of the ontology's terms and the vocabularies' concepts, read once per process."""
+    cached = current_app.extensions.get("bdp_term_labels")
+    if cached is None:
+        cached = current_app.extensions["bdp_term_labels"] = term_labels(current_store())
+    return cached
+
+
+# --- documents ------------------------------------------------------------------------------------------
+
+def _pager(next_page: int | None, previous: int | None) -> tuple[str | None, str | None]:
+    def url(number: int | None) -> str | None:
+        if number is None:
+            return None
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        if number > 1:
+            args["page"] = str(number)
+        return request.base_url + ("?" + urlencode(args) if args else "")
+    return url(next_page), url(previous)
+
+
+def _suffixed(url: str) -> Callable[[str], str]:
+    return lambda suffix: f"{url}.{suffix}"
+
+
+def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
+    """The document about `iri` at `url` (its public URL without suffix); `doc_iri` names it in RDF."""
+    fmt = choose_format(suffix)
+    page = page_number()
+    headers = DocHeaders(url, alternates(_suffixed(url)), suffix is None and "format" not in request.args)
+    tag = etag(iri, fmt.name, page)
+    if not_modified(tag):
+        return not_modified_response(fmt, headers, tag)  # type: ignore[arg-type]
+    store, conf = current_store(), settings()
+    card = practice_card(store, ox.NamedNode(iri)) if fmt.kind == "html" and "/id/practice/" in iri else None
+    d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
+                 known=known_labels())
+    if not d.found:
+        abort_with(404, f"nothing is known about {iri}")
+    headers.truncated = d.truncated
+    if fmt.kind == "graph":
+        if not d.page.exists:
+            abort_with(404, f"there is no page {page} of the links to this resource; the last is {d.page.count}")
+        headers.next, headers.previous = _pager(d.page.next, d.page.previous)
+        return respond(rdf_bytes(_document_triples(d, doc_iri), fmt), fmt, headers, tag)
+    return respond(_html(d, url, headers, card), fmt, headers, tag)
+
+
+def _document_triples(d: Description, doc_iri: str) -> list[ox.Triple]:
+    """Own triples, labels of what they link to, this page of incoming links, and (when the links take
+    more than one page) a Hydra partial view with the count and the first/next/previous/last pages."""
+    doc = ox.NamedNode(doc_iri)
+    out = [*d.triples, *d.label_triples(), *d.incoming]
+    if doc != d.iri:
+        out.append(ox.Triple(doc, FOAF_TOPIC, d.iri))
+    if d.page.count > 1:
+        def page_iri(n: int) -> ox.NamedNode:
+            return ox.NamedNode(f"{doc_iri}?page={n}" if n > 1 else doc_iri)
+        view, links = page_iri(d.page.number), ox.NamedNode(doc_iri + "#incoming")
+        h = {name: ox.NamedNode(HYDRA + name) for name in ("Collection", "PartialCollectionView", "view",
+                                                           "totalItems", "first", "last", "next", "previous")}
+        a = ox.NamedNode(ns("rdf", "type"))
+        total = ox.Literal(str(d.page.total), datatype=ox.NamedNode(ns("xsd", "integer")))
+        out += [ox.Triple(links, a, h["Collection"]), ox.Triple(links, h["totalItems"], total),
+                ox.Triple(links, h["view"], view), ox.Triple(view, a, h["PartialCollectionView"]),
+                ox.Triple(view, h["first"], page_iri(1)), ox.Triple(view, h["last"], page_iri(d.page.count))]
+        if d.page.next:
+            out.append(ox.Triple(view, h["next"], page_iri(d.page.next)))
+        if d.page.previous:
+            out.append(ox.Triple(view, h["previous"], page_iri(d.page.previous)))
+    return out
+
+
+def _html(d: Description, url: str, headers: DocHeaders, card: object) -> str:
+    """The page for people. An organisation pages its practices; other resources their incoming links."""
+    store = current_store()
+    template = next((t for type_, t in TEMPLATES if type_ in d.types()), "resource.html")
+    extra: dict[str, object] = {}
+    where = d.page
+    if template == "organisation.html":
+        practices, where = organisation_practices(store, d, d.page.number, settings().page_size)
+        roles = {r.value for _, rs in practices for r in rs}
+        d.labels.update(labels(store, {p.value for p, _ in practices} - set(d.labels)))
+        d.labels.update({r: known_labels()[r] for r in roles if r in known_labels()})
+        extra = {"practices": practices, "listed": where}
+    elif template == "concept.html":
+        scheme, _, key = d.iri.value[len(str(BDPV)):].rpartition("/")
+        facet = next((f for f, (s, _) in lists.FACETS.items() if s == scheme), None)
+        extra = {"browse_url": url_for("resources.browse_list", facet=facet, key=key) if facet else None}
+    if not where.exists:
+        abort_with(404, f"there is no page {where.number}; the last is {where.count}")
+    headers.next, headers.previous = _pager(where.next, where.previous)
+    v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
+    return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=headers.alternates,
+                           paragraphs=paragraphs, pager=(headers.next, headers.previous),
+                           jsonld=jsonld_script(schema_org(v, url, card)), **extra)
+
+
+# --- whole files: the ontology with the vocabularies, the shapes -----------------------------------------
+
+def _parsed(name: str, paths: tuple) -> list[ox.Triple]:
+    """The triples of the files, blank nodes renamed in order of appearance (the same bytes in every
+    process, as the ETag promises)."""
+    cache = current_app.extensions.setdefault("bdp_def_files", {})
+    if name not in cache:
+        names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+        def stable(term: object) -> object:
+            if isinstance(term, ox.BlankNode):
+                return names.setdefault(term, ox.BlankNode(f"b{len(names)}"))
+            return term
+        cache[name] = [ox.Triple(stable(q.subject), q.predicate, stable(q.object))  # type: ignore[arg-type]
+                       for path in paths for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+    return cache[name]
+
+
+def _files(name: str, paths: tuple, suffix: Format | None) -> Response:
+    public = iri_map().public
+    url = {"def": public + "def/", "ontology": public + "def/ontology", "shapes": public + "shapes"}[name]
+    at = {"def": public + "def/index", "ontology": url, "shapes": url}[name]
+    fmt = choose_format(suffix)
+    headers = DocHeaders(url, alternates(_suffixed(at)), suffix is None and "format" not in request.args)
+    tag = etag(name, fmt.name)
+    if not_modified(tag):
+        return not_modified_response(fmt, headers, tag)  # type: ignore[arg-type]
+    if fmt.kind == "graph":
+        rendered = current_app.extensions.setdefault("bdp_def_bytes", {})
+        if (name, fmt.name) not in rendered:
+            rendered[(name, fmt.name)] = rdf_bytes(_parsed(name, paths), fmt)
+        return respond(rendered[(name, fmt.name)], fmt, headers, tag)
+    index = lists.vocabulary_index(current_store()) if name != "shapes" else None
+    source = "".join(p.read_text(encoding="utf-8") for p in paths) if name == "shapes" else None
+    links = iri_map()
+    names = Names(index["labels"] if index else {}, links, g.get("lang", "pl"))
+    return respond(render_template("term.html", v=None, index=index, source=source, name=name, url=url,
+                                   formats=headers.alternates, links=links, names=names,
+                                   ontology_iri=ONTOLOGY_IRI, jsonld=None), fmt, headers, tag)

@@ -1,0 +1,203 @@
+"""A description as templates want it: names instead of IRIs (in the page's language, falling back to
+the other), links rebased on the public URL, property tables, and the schema.org JSON-LD of each page.
+Only http(s), mailto: and tel: IRIs become links: a `javascript:` IRI in the data stays plain text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from publisher.iris import IriMap
+from publisher.namespaces import PREFIXES, curie
+from publisher.read.resources import LABELS, Description
+from publisher.web.i18n import pick
+
+LINKABLE = ("http://", "https://", "mailto:", "tel:")
+_RANK = {p.value: i for i, p in enumerate(LABELS)}
+
+
+def ns(prefix: str, name: str) -> str:
+    return PREFIXES[prefix] + name
+
+
+def expand(name: str) -> str:
+    """'dct:title' -> 'http://purl.org/dc/terms/title'; full IRIs are left as they are."""
+    prefix, colon, local = name.partition(":")
+    return PREFIXES[prefix] + local if colon and prefix in PREFIXES else name
+
+
+@dataclass
+class Row:
+    predicate: ox.NamedNode
+    values: list[Any]
+
+
+class Names:
+    """`label(term)` and `href(term)` from label triples: what list pages need."""
+
+    def __init__(self, labels: dict[str, list[ox.Triple]], links: IriMap, lang: str,
+                 *more: dict[str, list[ox.Triple]]) -> None:
+        self.links, self.lang = links, lang
+        self._tables = (labels, *more)
+        self._names: dict[str, dict[str, str]] = {}
+
+    def names(self, iri: str) -> dict[str, str]:
+        """{language: label} of `iri` from the first table that has it (computed once)."""
+        found = self._names.get(iri)
+        if found is None:
+            triples = next((table[iri] for table in self._tables if iri in table), [])
+            found = self._names[iri] = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9)))
+        return found
+
+    def label(self, term: Any) -> str:
+        if isinstance(term, ox.Literal):
+            return term.value
+        if isinstance(term, ox.BlankNode):
+            return ""
+        iri = term.value if isinstance(term, ox.NamedNode) else str(term)
+        names = self.names(iri)
+        if names:
+            return pick(names, self.lang)
+        short = curie(iri)
+        if short != iri:
+            return short
+        if iri.startswith(self.links.base + "id/"):
+            return unquote(iri.rsplit("/", 1)[-1])
+        return iri
+
+    def href(self, term: Any) -> str | None:
+        iri = term.value if isinstance(term, ox.NamedNode) else term if isinstance(term, str) else None
+        if iri is None:
+            return None
+        url = self.links.href(iri)
+        return url if url.startswith(LINKABLE) else None
+
+    @staticmethod
+    def is_blank(term: Any) -> bool:
+        return isinstance(term, ox.BlankNode)
+
+    @staticmethod
+    def is_literal(term: Any) -> bool:
+        return isinstance(term, ox.Literal)
+
+
+def texts_of(triples: list[ox.Triple]) -> dict[str, str]:
+    """{language: text} of literal objects, the first of each language kept."""
+    out: dict[str, str] = {}
+    for t in triples:
+        if isinstance(t.object, ox.Literal):
+            out.setdefault(t.object.language or "", t.object.value)
+    return out
+
+
+class Presenter(Names):
+    """Helpers the templates call: `label(term)`, `href(term)`, `text(predicate)`, `values(predicate)`,
+    `rows(subject)` (a property table), `incoming()` (this page of links to the resource)."""
+
+    def __init__(self, description: Description, links: IriMap, lang: str,
+                 *more: dict[str, list[ox.Triple]]) -> None:
+        super().__init__(description.labels, links, lang, *more)
+        self.d = description
+        own = [t for t in description.triples if t.subject == description.iri and t.predicate.value in _RANK]
+        self._names[description.iri.value] = texts_of(sorted(own, key=lambda t: _RANK[t.predicate.value]))
+
+    @property
+    def title(self) -> str:
+        return self.label(self.d.iri)
+
+    # --- values of the described resource (predicates as IRIs or as CURIEs like 'dct:title') ----------
+    def values(self, predicate: str, subject: Any = None) -> list[Any]:
+        return self.d.objects(expand(predicate), subject)
+
+    def value(self, predicate: str, subject: Any = None) -> Any:
+        found = self.values(predicate, subject)
+        return found[0] if found else None
+
+    def texts(self, predicate: str, subject: Any = None) -> dict[str, str]:
+        return {v.language or "": v.value for v in self.values(predicate, subject) if isinstance(v, ox.Literal)}
+
+    def text(self, predicate: str, subject: Any = None) -> str:
+        return pick(self.texts(predicate, subject), self.lang)
+
+    def rows(self, subject: Any = None) -> list[Row]:
+        """The property table of `subject` (the resource by default), predicates in a stable order."""
+        subject = subject or self.d.iri
+        grouped: dict[ox.NamedNode, list[Any]] = {}
+        for t in self.d.triples:
+            if t.subject == subject:
+                grouped.setdefault(t.predicate, []).append(t.object)
+        for values in grouped.values():
+            values.sort(key=lambda v: (not isinstance(v, ox.Literal) or (v.language or "") != self.lang,
+                                       str(v)))
+        return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != ns("rdf", "type"),
+                                                                             self.label(p)))]
+
+    def incoming(self) -> list[tuple[Any, ox.NamedNode]]:
+        return [(t.subject, t.predicate) for t in self.d.incoming]
+
+    def same_as(self) -> list[ox.NamedNode]:
+        return [v for v in self.values(ns("owl", "sameAs")) if isinstance(v, ox.NamedNode)]
+
+    def is_a(self, prefix: str, name: str) -> bool:
+        return ns(prefix, name) in self.d.types()
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+# --- schema.org JSON-LD ------------------------------------------------------------------------------
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+def _thing(v: Presenter, term: Any, type_: str) -> dict[str, Any]:
+    return _compact({"@type": type_, "@id": term.value, "name": v.label(term)})
+
+
+def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
+    """The schema.org description of the page's resource (CreativeWork for a practice)."""
+    iri = v.d.iri.value
+    same = [s.value for s in v.same_as()]
+    base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
+    if v.is_a("bdp", "Practice"):
+        place = (card.place if card else {}) or {}
+        address = _compact({"@type": "PostalAddress", "streetAddress": _val(place.get("street")),
+                            "postalCode": _val(place.get("postal")), "addressLocality": _val(place.get("town")),
+                            "addressRegion": v.label(place["voivodeship"]) if "voivodeship" in place else None,
+                            "addressCountry": "PL"})
+        geo = ({"@type": "GeoCoordinates", "latitude": place["lat"].value, "longitude": place["long"].value}
+               if "lat" in place and "long" in place else None)
+        return _compact({**base, "@type": "CreativeWork", "abstract": v.text(ns("dct", "abstract")),
+                         "description": v.text(ns("dct", "description")),
+                         "dateCreated": _val(v.value(ns("dct", "issued"))),
+                         "dateModified": _val(v.value(ns("dct", "modified"))),
+                         "about": [_thing(v, t, "DefinedTerm") for t in v.values(ns("dct", "subject"))],
+                         "keywords": [v.label(t) for t in v.values(ns("dct", "subject"))],
+                         "contributor": [_thing(v, p["org"], "Organization") for p in (card.partners if card
+                                                                                       else [])],
+                         "spatialCoverage": _compact({"@type": "Place", "name": _val(place.get("town")),
+                                                      "address": address, "geo": geo}),
+                         "funding": [_compact({"@type": "Grant", "name": v.label(f)})
+                                     for f in v.values(ns("bdp", "funding"))]})
+    if v.is_a("org", "Organization"):
+        return _compact({**base, "@type": "Organization",
+                         "url": _val(v.value(ns("foaf", "homepage"))) or url, "mainEntityOfPage": url})
+    if v.is_a("skos", "Concept"):
+        scheme = v.value(ns("skos", "inScheme"))
+        return _compact({**base, "@type": "DefinedTerm", "termCode": _val(v.value(ns("skos", "notation"))),
+                         "description": v.text(ns("skos", "definition")),
+                         "inDefinedTermSet": scheme.value if scheme is not None else None})
+    if v.is_a("skos", "ConceptScheme"):
+        return _compact({**base, "@type": "DefinedTermSet", "description": v.text(ns("dct", "description"))})
+    if v.is_a("vcard", "Individual"):
+        return _compact({**base, "@type": "Person", "name": _val(v.value(ns("vcard", "fn"))) or v.title})
+    return _compact({**base, "@type": "Thing"})
+
+
+def _val(term: Any) -> str | None:
+    return term.value if isinstance(term, (ox.Literal, ox.NamedNode)) else None
