@@ -178,3 +178,10 @@ def test_the_shapes_check_publications(data_copy, tmp_path, settings):
     text = "\n".join(str(p) for p in caught.value.problems)
     assert "publication raport" in text
     assert "dct:issued" in text and "Polish title" in text
+
+
+def test_validate_checks_attachments_too(data_copy):
+    add_attachment(data_copy, {"title": {"pl": "Program"}, "file": "attachments/tool.exe"}, "tool.exe", b"MZ")
+    result = run_bdp("validate", "--data", str(data_copy))
+    assert result.returncode == 1
+    assert "attachments[1].file" in result.stderr and "not accepted" in result.stderr

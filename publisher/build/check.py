@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.build import convert as conv
+from publisher.build.documents import check_documents
 from publisher.build.records import KINDS, Record, check_references, check_unique, read_record, record_files
 from publisher.build.shacl import ShaclValidator
 from publisher.build.validate import Problem, concepts_graph, validate_converted
@@ -43,6 +44,8 @@ def validate_paths(settings: Any, data_dir: Path, paths: list[Path], *, lang: st
     everything = [read_record(p, kind) for kind, p in record_files(data_dir)] if data_dir.is_dir() else []
     chosen = [read_record(p, kind_of(p)) for p in paths] if paths else everything
     by_path = {str(Path(r.path).resolve()) for r in chosen}
-    check_unique(chosen + [r for r in everything if str(Path(r.path).resolve()) not in by_path])
+    others = [r for r in everything if str(Path(r.path).resolve()) not in by_path]
+    check_unique(chosen + others)
+    check_documents(chosen + others, data_dir, settings.attachment_max_bytes)
     organisations = {r.key for r in everything + chosen if r.kind == "organisation"}
     return Validator(settings.base_uri, lang).records(chosen, organisations)
