@@ -1,15 +1,16 @@
 """`bdp publish`: push a validated build into a remote SPARQL 1.1 store so that readers never see half
 a dataset.
 
-1. The build's dump (OUT/dumps/bdp.nt.gz) is streamed, decompressed, into a fresh named graph
-   `{graph}-{timestamp}` with one Graph Store Protocol PUT.
-2. The triples in that graph are counted and checked against the build.
-3. One SPARQL UPDATE request `MOVE <fresh> TO <graph>` (or `TO DEFAULT`) replaces the served graph. MOVE
-   first empties the target, so the request is `DROP SILENT GRAPH <graph>; ADD <fresh> TO <graph>; DROP
-   <fresh>` in one operation; Oxigraph runs one update request as one transaction (see docs/scaling.md for
-   what other stores guarantee).
+1. The build's dump (OUT/dumps/bdp.nt.gz, the default graph) is streamed, decompressed, with one Graph
+   Store Protocol PUT into a fresh staging graph `{graph}-{timestamp}`; each named graph of the build's
+   store (the catalogue graph) likewise into `{name}-{timestamp}`.
+2. The triples in each staging graph are counted and checked against the build.
+3. One SPARQL UPDATE request `MOVE <staging> TO <graph>` (or `TO DEFAULT`), one MOVE per named graph,
+   replaces what is served. MOVE first empties its target, so each is `DROP SILENT GRAPH <graph>; ADD
+   <staging> TO <graph>; DROP <staging>`; Oxigraph runs one update request as one transaction (see
+   docs/scaling.md for what other stores guarantee).
 
-If anything fails before step 3, the fresh graph is dropped and the old data keeps serving."""
+If anything fails before step 3 completes, the staging graphs are dropped and the old data keeps serving."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from publisher.store.bind import term_text
 from publisher.store.remote import backend_message, new_session
 
 CHUNK = 1 << 20
+BATCH = 20000
 NT = BY_NAME["nt"].media_type
 
 
@@ -40,8 +42,8 @@ class PublishFailed(BdpError):
 @dataclass
 class PublishReport:
     graph: str | None        # the graph now served (None: the default graph)
-    staging: str             # the fresh graph the data went through
-    triples: int             # triples in the store after the switch
+    named: list[str]         # named graphs published beside it
+    triples: int             # triples in the served graph after the switch
     upload_s: float = 0.0
     switch_s: float = 0.0
 
@@ -57,8 +59,8 @@ class Endpoints:
                   ) -> Endpoints:
         """Oxigraph and Fuseki name the services .../query, .../update and .../store (or .../data):
         with a query URL ending in /query, the other two are derived; otherwise the query URL serves
-        updates too (Virtuoso, GraphDB with /statements given as --update-endpoint) and the graph store
-        URL must be given."""
+        updates too (Virtuoso, Neptune; GraphDB needs --update-endpoint .../statements) and the graph
+        store URL must be given."""
         for name, url in (("endpoint", endpoint), ("update endpoint", update), ("graph store", graph_store)):
             if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
                 raise SettingsError(f"--{name.replace(' ', '-')}: {url!r} is not an absolute http(s) URL")
@@ -84,27 +86,38 @@ def read_build(out: Path) -> tuple[Path, dict]:
     return dump, manifest
 
 
-def _stream(dump: Path) -> Iterator[bytes]:
+def _gunzip(dump: Path) -> Iterator[bytes]:
     with gzip.open(dump, "rb") as source:
         while chunk := source.read(CHUNK):
             yield chunk
 
 
-def _expected_triples(out: Path) -> int | None:
-    """Distinct triples of the built store (the dump may repeat a triple), or None without a store."""
-    if not (out / "store").is_dir():
-        return None
-    from publisher.store.embedded import EmbeddedStore
+def _graph_nt(store: ox.Store, graph: ox.NamedNode) -> Iterator[bytes]:
+    batch: list[ox.Triple] = []
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        batch.append(quad.triple)
+        if len(batch) >= BATCH:
+            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+            batch = []
+    if batch:
+        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
 
-    store = EmbeddedStore(out / "store")
+
+def _count(store: ox.Store, graph: str | None) -> int:
+    where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+    solutions = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+    return int(next(iter(solutions))["n"].value)
+
+
+def iri_term(iri: str, option: str = "--graph") -> str:
     try:
-        return int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value)
-    finally:
-        store.close()
+        return term_text(ox.NamedNode(iri))
+    except (ValueError, QueryError):
+        raise SettingsError(f"{option}: {iri!r} is not an IRI") from None
 
 
 class _Remote:
-    """The three HTTP calls publishing needs, with errors that name the step and never the URL."""
+    """The HTTP calls publishing needs, with errors that name the step and never the URL."""
 
     def __init__(self, endpoints: Endpoints, timeout: float) -> None:
         self.endpoints, self.timeout = endpoints, timeout
@@ -117,8 +130,7 @@ class _Remote:
         except requests.ConnectionError:
             which = {self.endpoints.query: "query endpoint", self.endpoints.update: "update endpoint",
                      self.endpoints.graph_store: "graph store URL"}[url]
-            raise StoreUnavailable(f"{step}: the SPARQL store cannot be reached ({which}); "
-                                   "nothing was changed") from None
+            raise StoreUnavailable(f"{step}: the SPARQL store cannot be reached ({which})") from None
         except requests.Timeout:
             raise PublishFailed(f"{step}: the SPARQL store did not answer in time") from None
         if response.status_code >= 300:
@@ -132,12 +144,11 @@ class _Remote:
 
     def update(self, step: str, text: str) -> None:
         self._call(step, "POST", self.endpoints.update, data=text.encode("utf-8"),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"},
-                   timeout=(10, None))
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"}, timeout=(10, None))
 
     def count(self, graph: str | None) -> int:
-        where = f"GRAPH {term_text_iri(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-        response = self._call("count", "POST", self.endpoints.query,
+        where = f"GRAPH {iri_term(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        response = self._call("check", "POST", self.endpoints.query,
                               data=f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}".encode(),
                               headers={"Content-Type": "application/sparql-query",
                                        "Accept": BY_NAME["json"].media_type},
@@ -145,47 +156,46 @@ class _Remote:
         try:
             return int(response.json()["results"]["bindings"][0]["n"]["value"])
         except (ValueError, KeyError, IndexError) as exc:
-            raise PublishFailed(f"count: the SPARQL store sent an answer that cannot be read ({exc})") from None
-
-
-def term_text_iri(iri: str) -> str:
-    try:
-        return term_text(ox.NamedNode(iri))
-    except (ValueError, QueryError):
-        raise SettingsError(f"--graph: {iri!r} is not an IRI") from None
+            raise PublishFailed(f"check: the SPARQL store sent an answer that cannot be read ({exc})") from None
 
 
 def publish(out: Path, endpoints: Endpoints, graph: str | None = None, *, timeout: float = 600.0,
             log: Callable[[str], None] = lambda _: None) -> PublishReport:
-    """Upload OUT into a fresh graph, check it, then switch it in with one update request."""
+    """Upload OUT into fresh staging graphs, check them, then switch them in with one update request."""
     dump, manifest = read_build(out)
-    target = term_text_iri(graph) if graph else None
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}"
-    staging = f"{graph}-{stamp}" if graph else f"{manifest.get('base_uri', 'urn:bdp:')}graph/publish-{stamp}"
-    staging_term = term_text_iri(staging)
+    target = iri_term(graph) if graph else "DEFAULT"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{time.time_ns() // 1000 % 1_000_000:06d}"
+    base = manifest.get("base_uri", "urn:bdp:")
+    built = ox.Store.read_only(str(out / "store")) if (out / "store").is_dir() else None
+    named = sorted(g.value for g in built.named_graphs()) if built is not None else []
+    # (staging graph, what it becomes, its content, the triples the build holds there or None)
+    plan: list[tuple[str, str, Iterator[bytes], int | None]] = [
+        (f"{graph or base + 'graph/publish'}-{stamp}", target, _gunzip(dump),
+         _count(built, None) if built is not None else None)]
+    plan += [(f"{name}-{stamp}", iri_term(name, "named graph"), _graph_nt(built, ox.NamedNode(name)),
+              _count(built, name)) for name in named if built is not None]
     remote = _Remote(endpoints, timeout)
-    expected = _expected_triples(out)
     started = time.perf_counter()
     try:
-        log(f"uploading {dump.name} into the staging graph {staging}")
-        remote.put(staging, _stream(dump))
-        uploaded = remote.count(staging)
-        if uploaded == 0 or (expected is not None and uploaded != expected):
-            raise PublishFailed(f"check: the staging graph holds {uploaded} triples, the build "
-                                f"{expected if expected is not None else 'more'}")
+        for staging, _, body, expected in plan:
+            log(f"uploading into the staging graph {staging}")
+            remote.put(staging, body)
+            uploaded = remote.count(staging)
+            if uploaded == 0 or (expected is not None and uploaded != expected):
+                raise PublishFailed(f"check: the staging graph {staging} holds {uploaded} triples, the build "
+                                    f"{expected if expected is not None else 'more'}")
         upload_s = time.perf_counter() - started
-        log(f"{uploaded} triples uploaded in {upload_s:.1f}s; switching")
+        log(f"uploaded in {upload_s:.1f}s; switching")
         started = time.perf_counter()
-        remote.update("switch", f"MOVE {staging_term} TO {target or 'DEFAULT'}")
+        remote.update("switch", " ;\n".join(f"MOVE {iri_term(staging)} TO {to}" for staging, to, _, _ in plan))
         switch_s = time.perf_counter() - started
     except BdpError:
         try:
-            remote.update("clean-up", f"DROP SILENT GRAPH {staging_term}")
+            remote.update("clean-up", " ;\n".join(f"DROP SILENT GRAPH {iri_term(s)}" for s, _, _, _ in plan))
         except BdpError:
-            log(f"warning: the staging graph {staging} could not be dropped; if the store holds it, "
-                "drop it by hand")
+            log("warning: the staging graphs could not be dropped; if the store holds them, drop them by hand")
         remote.session.close()
         raise
     served = remote.count(graph)
     remote.session.close()
-    return PublishReport(graph, staging, served, upload_s, switch_s)
+    return PublishReport(graph, named, served, upload_s, switch_s)

@@ -27,6 +27,7 @@ from publisher.store.remote import RemoteStore
 from publisher.web import create_app
 
 GRAPH = "https://w3id.org/bdp/graph/data"
+CATALOG = "https://w3id.org/bdp/catalog"
 PUBLIC = "http://bdp.test/"
 PRACTICE = ox.NamedNode("https://w3id.org/bdp/id/practice/trzy-filary-bank-partnerow-lokalnych")
 DCT = "http://purl.org/dc/terms/"
@@ -51,6 +52,7 @@ QUERIES: list[tuple[str, dict | None]] = [
     (f"DESCRIBE <{PRACTICE.value}>", None),
     ("ASK { ?s ?p ?o }", {"s": PRACTICE}),
     ("ASK { ?s ?p ?o }", {"s": ox.NamedNode("https://w3id.org/bdp/id/practice/none")}),
+    ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", None),
     ("SELECT ?s WHERE { ?s ?p }", None),
 ]
 
@@ -124,10 +126,11 @@ def test_publish_fills_the_named_graph_only(built, published):
     embedded = EmbeddedStore(built / "store")
     direct = RemoteStore(load_settings({"sparql_endpoint": published.query_url}, environ={}))
     expected = embedded.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value
-    in_graph = direct.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
-    assert [r["g"].value for r in graphs] == [GRAPH]          # the staging graph is gone
-    assert in_graph.rows[0]["n"].value == expected
+    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g").rows
+    # the build's named graph (the catalogue) is published beside the data; no staging graph is left
+    assert [r["g"].value for r in graphs] == [CATALOG, GRAPH]
+    served = direct.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
+    assert served.rows[0]["n"].value == expected
     assert not direct.ask("ASK { ?s ?p ?o }")                  # nothing in the default graph
 
 
@@ -138,9 +141,9 @@ def test_publish_into_the_default_graph_twice(built, oxigraph_server):
         assert result.returncode == 0, result.stderr
         assert "published" in result.stdout and "the default graph" in result.stdout
     embedded, remote = EmbeddedStore(built / "store"), RemoteStore(remote_settings(built, server, None))
-    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    assert answer(remote, query) == answer(embedded, query)
-    assert remote.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows == []
+    for query in ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                  "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        assert answer(remote, query) == answer(embedded, query)    # no staging graph is left
 
 
 def test_a_failed_upload_leaves_the_old_data_serving(built, published, tmp_path):
@@ -153,8 +156,8 @@ def test_a_failed_upload_leaves_the_old_data_serving(built, published, tmp_path)
     assert "error: upload: the SPARQL store answered HTTP 400" in result.stderr
     assert published.url not in result.stderr and "Traceback" not in result.stderr
     direct = RemoteStore(load_settings({"sparql_endpoint": published.query_url}, environ={}))
-    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
-    assert [r["g"].value for r in graphs] == [GRAPH]
+    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g").rows
+    assert [r["g"].value for r in graphs] == [CATALOG, GRAPH]
     remote = RemoteStore(remote_settings(built, published))
     assert remote.ask("ASK { ?s ?p ?o }", bindings={"s": PRACTICE})
 
@@ -256,44 +259,98 @@ def test_remote_store_down_is_unavailable(built, oxigraph_server):
 
 # --- the web app in remote mode ----------------------------------------------------------------------
 
-def _paths(app) -> list[str]:
-    """Pages to compare: the landing page and, where those blueprints exist, documents and /sparql."""
-    rules = {r.rule for r in app.url_map.iter_rules()}
-    paths = ["/"]
-    if any(r.startswith("/doc/") for r in rules):
-        key = "trzy-filary-bank-partnerow-lokalnych"
-        for suffix in ("", ".ttl", ".jsonld", ".nt", ".html"):
-            paths.append(f"/doc/practice/{key}{suffix}")
-        paths += ["/doc/organisation/powiat-tczewski.ttl", "/doc/place/trzy-filary-bank-partnerow-lokalnych.ttl"]
-    if "/sparql" in rules:
-        from urllib.parse import quote
+HTML, TTL, JSON = "text/html", "text/turtle", "application/sparql-results+json"
+# Pages of the other parts of the publisher, asked of both modes when their blueprint is there.
+PAGES = [("/", HTML), ("/browse", HTML), ("/search?q=Tczew", HTML), ("/search?q=Tczew", "application/json"),
+         ("/geojson", "application/geo+json"), ("/catalog", TTL), ("/catalog", HTML), ("/.well-known/void", TTL),
+         ("/queries", HTML), ("/queries", "application/json"), ("/ontology", TTL), ("/def/", HTML),
+         ("/sitemap.xml", "application/xml"), ("/sparql", TTL), ("/sparql", HTML)]
+SPARQL_ACCEPTS = (JSON, "application/sparql-results+xml", "text/tab-separated-values", "text/csv", HTML)
 
-        paths += [f"/sparql?query={quote(q)}" for q, b in QUERIES if b is None and "?s ?p }" not in q]
+
+def _paths(app, built: Path) -> list[tuple[str, str]]:
+    """(path, Accept) to compare: pages, every resource's document in each format, its /id/ redirect,
+    /sparql in every result format, and each canned query, as far as those blueprints exist."""
+    from urllib.parse import quote
+
+    rules = {r.rule.split("<")[0] for r in app.url_map.iter_rules()}
+    paths = [(p, a) for p, a in PAGES if p.split("?")[0] in rules or p == "/"]
+    if "/doc/" in rules:
+        embedded = EmbeddedStore(built / "store")
+        rows = embedded.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
+                               "\"https://w3id.org/bdp/id/\")) } ORDER BY ?s").rows
+        embedded.close()
+        for row in rows:
+            local = row["s"].value[len("https://w3id.org/bdp/id/"):]
+            paths += [(f"/doc/{local}", HTML), (f"/doc/{local}", TTL), (f"/doc/{local}.jsonld", "*/*"),
+                      (f"/doc/{local}.nt", "*/*"), (f"/id/{local}", TTL)]
+    if "/sparql" in rules:
+        for query, bindings in QUERIES:
+            if bindings is None:
+                graph = query.startswith(("CONSTRUCT", "DESCRIBE"))
+                accepts = (TTL, "application/ld+json") if graph else SPARQL_ACCEPTS
+                for accept in accepts:
+                    if accept == HTML and "ORDER BY" not in query:
+                        continue                # a page shows rows in the store's order
+                    paths.append((f"/sparql?query={quote(query)}", accept))
+    if "/queries/" in rules:
+        names = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
+        paths += [(f"/queries/{name}", accept) for name in names for accept in (JSON, HTML)]
     return paths
 
 
-_BNODE = re.compile(rb"_:[A-Za-z0-9_-]+|\"b[0-9a-f]{8,}\"|nodeID=\"[^\"]+\"")
+def _get(base: str, path: str, accept: str) -> requests.Response:
+    return requests.get(base.rstrip("/") + path, headers={"Accept": accept}, allow_redirects=False, timeout=30)
+
+
+_BNODE = re.compile(rb"_:[A-Za-z0-9_-]+|nodeID=\"[^\"]+\"")
+_SELF = re.compile(rb"http://127\.0\.0\.1:\d+")   # a page may name the server it was asked of
+_RDF = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+_RESULTS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+            "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+            "text/tab-separated-values": ox.QueryResultsFormat.TSV}
 
 
 def _body(response: requests.Response) -> object:
+    """A response body to compare across backends: RDF as a canonical graph, SPARQL results as sorted
+    rows, both with blank nodes made comparable; anything else as bytes, blank-node labels masked."""
     kind = response.headers.get("Content-Type", "").split(";")[0]
-    if kind in ("text/turtle", "application/n-triples", "application/ld+json"):
-        fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-               "application/ld+json": ox.RdfFormat.JSON_LD}[kind]
-        dataset = ox.Dataset(ox.parse(response.content, fmt, base_iri=PUBLIC))
+    if kind in _RDF:
+        dataset = ox.Dataset(ox.parse(response.content, _RDF[kind], base_iri=PUBLIC))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
         return sorted(map(str, dataset))
-    return _BNODE.sub(b"_:b", response.content)
+    if kind in _RESULTS:
+        parsed = ox.parse_query_results(response.content, _RESULTS[kind])
+        if isinstance(parsed, ox.QueryBoolean):
+            return bool(parsed)
+        variables = [v.value for v in parsed.variables]
+        return variables, canonical(ox_rows(parsed, variables))
+    masked = _SELF.sub(b"http://SERVER", _BNODE.sub(b"_:b", response.content))
+    if kind == "text/csv":                     # rows in the store's order: compare them as a multiset
+        head, *rows = masked.split(b"\r\n")
+        return head, sorted(rows)
+    return masked
+
+
+def ox_rows(parsed, variables):
+    from publisher.store.base import SelectResult
+
+    return SelectResult(variables, [{v: s[v] for v in variables if s[v] is not None} for s in parsed])
 
 
 def test_web_app_remote_equals_embedded(built, shared, live_server):
     embedded = live_server(create_app(load_settings({"out": built, "public_url": PUBLIC}, environ={})))
     remote_app = create_app(remote_settings(built, shared))
     remote = live_server(remote_app)
-    for path in _paths(remote_app):
-        a, b = requests.get(embedded.url + path[1:]), requests.get(remote.url + path[1:])
-        assert (a.status_code, a.headers.get("Content-Type")) == (b.status_code, b.headers.get("Content-Type"))
-        assert _body(a) == _body(b), path
+    paths = _paths(remote_app, built)
+    assert len(paths) > 1
+    for path, accept in paths:
+        a, b = _get(embedded.url, path, accept), _get(remote.url, path, accept)
+        assert a.status_code < 500, (path, accept, a.status_code)
+        assert (a.status_code, a.headers.get("Content-Type"), a.headers.get("Location")) == \
+            (b.status_code, b.headers.get("Content-Type"), b.headers.get("Location")), (path, accept)
+        assert _body(a) == _body(b), (path, accept)
 
 
 def test_store_down_gives_503_and_the_server_recovers(built, published, live_server):
@@ -321,12 +378,33 @@ def test_two_server_processes_on_one_store(built, shared):
         for port in ports:
             wait_for_port(port)
         app = create_app(remote_settings(built, shared))
-        for path in _paths(app):
-            answers = [requests.get(f"http://127.0.0.1:{port}{path}") for port in ports]
-            assert answers[0].status_code == answers[1].status_code
-            assert _body(answers[0]) == _body(answers[1]), path
+        for path, accept in _paths(app, built):
+            answers = [_get(f"http://127.0.0.1:{port}", path, accept) for port in ports]
+            assert answers[0].status_code == answers[1].status_code < 500, (path, accept)
+            assert _body(answers[0]) == _body(answers[1]), (path, accept)
     finally:
         for process in processes:
             process.terminate()
             process.wait(10)
     assert tree_digest(built) == before      # nothing written under OUT at request time
+
+
+def test_answer_passes_the_stores_bytes_through_or_cuts_them(stores):
+    from publisher.errors import QueryRefused
+    from publisher.formats import BY_NAME
+
+    embedded, remote = stores
+    select = {"select": BY_NAME["json"], "ask": BY_NAME["json"], "graph": BY_NAME["ttl"]}
+    whole = remote.answer("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", formats=select, limit=100000)
+    cut = remote.answer("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", formats=select, limit=7)
+    assert not whole.truncated and cut.truncated
+    assert sum(1 for _ in ox.parse_query_results(cut.body, ox.QueryResultsFormat.JSON)) == 7
+    mine = embedded.answer("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", formats=select, limit=100000)
+    assert sum(1 for _ in ox.parse_query_results(whole.body, ox.QueryResultsFormat.JSON)) == \
+        sum(1 for _ in ox.parse_query_results(mine.body, ox.QueryResultsFormat.JSON))
+    csv = remote.answer("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", formats={"select": BY_NAME["csv"]})
+    assert csv.body.startswith(b"s\r\n") and csv.body.count(b"\r\n") == 4
+    with pytest.raises(QueryRefused):          # the guard runs in remote mode too: no SERVICE calls
+        remote.answer("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", formats=select)
+    with pytest.raises(QueryError, match="line 1"):
+        remote.answer("SELECT * WHERE { ?s ?p }", formats=select)

@@ -36,5 +36,8 @@ def command(out: Path | None, endpoint: str | None, update_endpoint: str | None,
                                     settings.graph_store or None)
     report = publish(settings.out, endpoints, settings.graph or None, timeout=timeout,
                      log=lambda line: click.echo(line, err=True))
-    click.echo(f"published {report.triples} triples into {report.graph or 'the default graph'} "
+    where = report.graph or "the default graph"
+    if report.named:
+        where += " and the named graph(s) " + ", ".join(report.named)
+    click.echo(f"published {report.triples} triples into {where} "
                f"(upload {report.upload_s:.1f}s, switch {report.switch_s:.1f}s)")

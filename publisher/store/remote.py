@@ -4,11 +4,13 @@ Queries go as `application/sparql-query` POSTs over one pooled `requests.Session
 parsed, streamed, by pyoxigraph, so callers get the same terms and result objects as from the embedded
 store. The protocol has no parameters, so bindings become a VALUES block (see store/bind.py). The time
 limit is the HTTP read timeout plus a deadline checked while results stream in; the row cap stops reading.
+`answer` (the /sparql endpoint) passes the store's own bytes through when it wrote the format asked for.
 Errors name no backend URL: the store is "the SPARQL store" to users."""
 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -20,11 +22,14 @@ from requests.adapters import HTTPAdapter
 
 from publisher.errors import QueryError, QueryTimeout, StoreUnavailable
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
-from publisher.store.base import AskResult, GraphResult, QueryResult, SelectResult, Store, Term
+from publisher.store.base import Answer, AskResult, GraphResult, QueryResult, SelectResult, Store, Term
 from publisher.store.bind import query_form, with_bindings
 
 USER_AGENT = "bdp-publisher (+https://w3id.org/bdp/)"
 CHECK_EVERY = 1000   # rows between two looks at the deadline while a result streams in
+NAMED_TTL = 60.0     # seconds a list of the dataset's named graphs is kept
+STAGING = re.compile(r"-\d{8}T\d{6}Z-\d{6}$")   # how `bdp publish` names its staging graphs
+_UNREADABLE = ("csv",)   # result formats pyoxigraph cannot read back: asked for as JSON and rewritten
 
 
 def _format_of(content_type: str, offered: tuple[Format, ...]) -> Format | None:
@@ -52,6 +57,21 @@ def backend_message(response: requests.Response, hide: tuple[str, ...] = ()) -> 
     return " ".join(text.split())
 
 
+class _Tee:
+    """A reader that keeps what it passes on, so that a parsed answer can also be sent on as it came."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.chunks = raw, []
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.chunks.append(data)
+        return data
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks) + self.raw.read()
+
+
 class RemoteStore(Store):
     def __init__(self, settings: Any, session: requests.Session | None = None) -> None:
         if not settings.sparql_endpoint:
@@ -59,25 +79,49 @@ class RemoteStore(Store):
         self.endpoint = settings.sparql_endpoint
         self.graph = settings.graph or None
         self.timeout = float(settings.query_timeout)
+        self.allowed_services = frozenset(getattr(settings, "allowed_services", ()))
+        self.base = settings.base_uri
         self.session = session or new_session()
+        self._named: tuple[float, list[str]] | None = None
 
     def close(self) -> None:
         self.session.close()
 
     # --- HTTP ---------------------------------------------------------------------------------------
 
-    def _post(self, query: str, accept: str, timeout: float, default_graphs: list[str] | None,
-              named_graphs: list[str] | None, stream: bool = True) -> requests.Response:
-        params: list[tuple[str, str]] = []
-        graphs = default_graphs if default_graphs else ([self.graph] if self.graph else [])
-        params += [("default-graph-uri", g) for g in graphs]
-        params += [("named-graph-uri", g) for g in named_graphs or ()]
+    def _dataset(self, default_graphs: list[str] | None, named_graphs: list[str] | None
+                 ) -> list[tuple[str, str]]:
+        """The protocol's dataset parameters: the caller's; else, with a graph set, that graph as the
+        default graph and the dataset's other graphs (`bdp publish` puts them beside it) as named ones;
+        else none (the store's own default dataset)."""
+        if not default_graphs and not named_graphs and self.graph:
+            default_graphs, named_graphs = [self.graph], self._named_graphs()
+        return [("default-graph-uri", g) for g in default_graphs or ()] + \
+            [("named-graph-uri", g) for g in named_graphs or ()]
+
+    def _named_graphs(self) -> list[str]:
+        now = time.monotonic()
+        if self._named is None or now - self._named[0] > NAMED_TTL:
+            response = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", BY_NAME["json"].media_type,
+                                  self.timeout, [])
+            try:
+                result = self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
+                                     now + self.timeout, self.timeout)
+            finally:
+                response.close()
+            graphs = [row["g"].value for row in getattr(result, "rows", []) if "g" in row]
+            self._named = (now, sorted(g for g in graphs if g.startswith(self.base) and g != self.graph
+                                       and not STAGING.search(g)))
+        return self._named[1]
+
+    def _post(self, query: str, accept: str, timeout: float, params: list[tuple[str, str]]
+              ) -> requests.Response:
         headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept}
         body = query.encode("utf-8")
         for attempt in (1, 2):
             try:
                 response = self.session.post(self.endpoint, params=params, data=body, headers=headers,
-                                             timeout=(min(5.0, timeout), timeout), stream=stream)
+                                             timeout=(min(5.0, timeout), timeout), stream=True)
                 break
             except requests.ConnectTimeout:
                 raise StoreUnavailable("the SPARQL store cannot be reached; try again later") from None
@@ -89,6 +133,7 @@ class RemoteStore(Store):
                 if attempt == 2:
                     raise StoreUnavailable("the SPARQL store cannot be reached; try again later") from None
         self._check(response, timeout)
+        response.raw.decode_content = True
         return response
 
     def _check(self, response: requests.Response, timeout: float) -> None:
@@ -98,28 +143,23 @@ class RemoteStore(Store):
         message = backend_message(response, (self.endpoint,))
         response.close()
         if status in (400, 413, 414):
+            if message.startswith("error at "):
+                from publisher.store.guard import syntax_error
+
+                raise syntax_error(message)
             raise QueryError(f"the SPARQL store refused the query: {message}")
         if status in (408, 504):
             raise QueryTimeout(f"the query ran out of its time limit of {timeout:g} s")
         raise StoreUnavailable(f"the SPARQL store failed to answer (HTTP {status})")
 
-    # --- the Store interface --------------------------------------------------------------------------
-
-    def query(self, query: str, *, bindings: Mapping[str, Term] | None = None,
-              timeout: float | None = None, limit: int | None = None,
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
+    def _exchange(self, query: str, accept: str, read: Any, timeout: float | None,
+                  default_graphs: list[str] | None, named_graphs: list[str] | None) -> Any:
+        """POST the query and hand the streamed response to `read(response, deadline, timeout)`."""
         timeout = float(timeout or self.timeout)
         deadline = time.monotonic() + timeout
-        text = with_bindings(query, bindings)
-        form = query_form(text)
-        graph = form in ("construct", "describe")
-        accept = BY_NAME["nt"].media_type if graph else BY_NAME["json"].media_type
-        response = self._post(text, accept, timeout, default_graphs, named_graphs)
+        response = self._post(query, accept, timeout, self._dataset(default_graphs, named_graphs))
         try:
-            response.raw.decode_content = True
-            if graph:
-                return self._graph(response, limit, deadline, timeout)
-            return self._solutions(response, limit, deadline, timeout)
+            return read(response, deadline, timeout)
         except urllib3.exceptions.TimeoutError:
             raise QueryTimeout(f"the query ran out of its time limit of {timeout:g} s") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
@@ -127,7 +167,10 @@ class RemoteStore(Store):
         finally:
             response.close()
 
-    def _rows(self, items: Iterator[Any], limit: int | None, deadline: float, timeout: float) -> list[Any]:
+    # --- reading answers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _rows(items: Iterator[Any], limit: int | None, deadline: float, timeout: float) -> list[Any]:
         rows = []
         for count, item in enumerate(itertools.islice(items, None if limit is None else limit + 1)):
             if count % CHECK_EVERY == 0 and time.monotonic() > deadline:
@@ -135,32 +178,71 @@ class RemoteStore(Store):
             rows.append(item)
         return rows
 
-    def _solutions(self, response: requests.Response, limit: int | None, deadline: float,
-                   timeout: float) -> QueryResult:
-        fmt = _format_of(response.headers.get("Content-Type", ""), RESULT_FORMATS)
-        if fmt is None or fmt.name == "csv":
+    def _parse(self, source: Any, content_type: str, graph: bool, limit: int | None, deadline: float,
+               timeout: float) -> QueryResult:
+        fmt = _format_of(content_type, GRAPH_FORMATS if graph else RESULT_FORMATS)
+        if fmt is None or fmt.name in _UNREADABLE:
             raise StoreUnavailable("the SPARQL store answered in a format that cannot be read")
         try:
-            parsed = ox.parse_query_results(response.raw, fmt.results_format)
+            if graph:
+                triples = [q.triple for q in self._rows(ox.parse(source, fmt.rdf_format), limit, deadline, timeout)]
+                truncated = limit is not None and len(triples) > limit
+                return GraphResult(triples[:limit] if truncated else triples, truncated)
+            parsed = ox.parse_query_results(source, fmt.results_format)
             if isinstance(parsed, ox.QueryBoolean):
                 return AskResult(bool(parsed))
             variables = [v.value for v in parsed.variables]
             solutions = self._rows(iter(parsed), limit, deadline, timeout)
         except (SyntaxError, ValueError):
-            raise StoreUnavailable("the SPARQL store sent results that cannot be read") from None
+            raise StoreUnavailable("the SPARQL store sent an answer that cannot be read") from None
         rows = [{v: s[v] for v in variables if s[v] is not None} for s in solutions]
         truncated = limit is not None and len(rows) > limit
         return SelectResult(variables, rows[:limit] if truncated else rows, truncated)
 
-    def _graph(self, response: requests.Response, limit: int | None, deadline: float,
-               timeout: float) -> QueryResult:
-        fmt = _format_of(response.headers.get("Content-Type", ""), GRAPH_FORMATS)
-        if fmt is None:
-            raise StoreUnavailable("the SPARQL store answered in a format that cannot be read")
-        try:
-            quads = ox.parse(response.raw, fmt.rdf_format)
-            triples = [q.triple for q in self._rows(quads, limit, deadline, timeout)]
-        except (SyntaxError, ValueError):
-            raise StoreUnavailable("the SPARQL store sent RDF that cannot be read") from None
-        truncated = limit is not None and len(triples) > limit
-        return GraphResult(triples[:limit] if truncated else triples, truncated)
+    # --- the Store interface --------------------------------------------------------------------------
+
+    def query(self, query: str, *, bindings: Mapping[str, Term] | None = None,
+              timeout: float | None = None, limit: int | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
+        text = with_bindings(query, bindings)
+        graph = query_form(text) in ("construct", "describe")
+        accept = BY_NAME["nt"].media_type if graph else BY_NAME["json"].media_type
+
+        def read(response: requests.Response, deadline: float, seconds: float) -> QueryResult:
+            return self._parse(response.raw, response.headers.get("Content-Type", ""), graph, limit, deadline,
+                               seconds)
+
+        return self._exchange(text, accept, read, timeout, default_graphs, named_graphs)
+
+    def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
+               limit: int | None = None, default_graphs: list[str] | None = None,
+               named_graphs: list[str] | None = None) -> Answer:
+        """As Store.answer, but the store's own bytes are sent on when it wrote the format asked for and
+        the answer is within the row cap (it is parsed all the same, to count and to check it)."""
+        from publisher.results import serialize
+        from publisher.store.guard import inspect
+
+        inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
+                default_graphs=default_graphs, named_graphs=named_graphs)
+        form = query_form(query)
+        kind = "graph" if form in ("construct", "describe") else form
+        fmt = formats.get(kind)
+        if fmt is None or fmt.kind == "html" or fmt.name in _UNREADABLE:
+            result = self.query(query, timeout=timeout, limit=limit, default_graphs=default_graphs,
+                                named_graphs=named_graphs)
+            if fmt is None:
+                return Answer(kind)
+            if fmt.kind == "html":
+                return Answer(kind, fmt, result=result, truncated=result.truncated)
+            return Answer(kind, fmt, serialize(result, fmt), truncated=result.truncated)
+
+        def read(response: requests.Response, deadline: float, seconds: float) -> Answer:
+            content_type = response.headers.get("Content-Type", "")
+            tee = _Tee(response.raw)
+            result = self._parse(tee, content_type, kind == "graph", limit, deadline, seconds)
+            same = _format_of(content_type, (fmt,)) is not None
+            if same and not result.truncated:
+                return Answer(kind, fmt, tee.body(), truncated=False)
+            return Answer(kind, fmt, serialize(result, fmt), truncated=result.truncated)
+
+        return self._exchange(query, fmt.media_type, read, timeout, default_graphs, named_graphs)

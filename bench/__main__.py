@@ -1,0 +1,133 @@
+"""`python -m bench [--sizes 1000,10000,100000] [--out bench/results/FILE.md]`: for each size, generate a
+synthetic data set (`bdp generate`), build it in a child process, publish it to a fresh `oxigraph serve`,
+then serve it with gunicorn (embedded and remote mode, the remote store being `oxigraph serve-read-only`
+over the same build) and measure the canned queries and dereferencing. Prints the table and writes it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import measure
+from bench.procs import ROOT, gunicorn, oxigraph_read_only, worker_memory
+from bench.report import render
+
+LABELS = {1000: "1k", 10000: "10k", 100000: "100k"}
+FORMATS = {"ttl": "text/turtle", "html": "text/html"}
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="practices per data set [%(default)s]")
+    parser.add_argument("--out", type=Path, default=None, help="table file [bench/results/bench-TIME.md]")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bdp-bench",
+                        help="where data sets and builds go [%(default)s]")
+    parser.add_argument("--reuse", action="store_true",
+                        help="take finished builds as they are (work dir, /tmp/outN): no build stage times")
+    parser.add_argument("--no-publish", action="store_true", help="skip `bdp publish` to a fresh store")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each query (median) [%(default)s]")
+    parser.add_argument("--requests", type=int, default=300, help="dereferences at 1 client [%(default)s]")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds under load [%(default)s]")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients under load [%(default)s]")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [%(default)s]")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker [%(default)s]")
+    parser.add_argument("--formats", default="ttl,html", help="dereferenced formats [%(default)s]")
+    parser.add_argument("--timeout", type=float, default=300.0, help="query time limit, s [%(default)s]")
+    return parser.parse_args(argv)
+
+
+def _queries(args: argparse.Namespace, data: Path, out: Path, servers: dict) -> list[dict]:
+    from publisher.config import load_settings
+    from publisher.store.embedded import EmbeddedStore
+
+    settings = load_settings({"out": out}, environ={})
+    store = EmbeddedStore(out / "store", timeout=args.timeout)
+    rows = []
+    try:
+        texts = measure.canned_queries(store, settings, data)
+        texts.append(("(trivial) ASK {}", "ASK {}"))
+        for name, text in texts:
+            print(f"  query {name}", file=sys.stderr, flush=True)
+            rows.append({"name": name,
+                         "embedded": measure.time_store(store, text, args.repeat, args.timeout),
+                         "ours": measure.time_http(servers["embedded"].url + "/sparql", text, args.repeat),
+                         "remote": measure.time_http(servers["remote"].url + "/sparql", text, args.repeat),
+                         "oxigraph": measure.time_http(servers["oxigraph"].url + "/query", text, args.repeat)})
+    finally:
+        store.close()
+    return rows
+
+
+def _deref(args: argparse.Namespace, data: Path, servers: dict, work: Path) -> list[dict]:
+    paths = measure.practice_paths(data, 200)
+    rows = []
+    for fmt in args.formats.split(","):
+        for mode in ("embedded", "remote"):
+            server = servers[mode]
+            print(f"  dereference {fmt} {mode}", file=sys.stderr, flush=True)
+            latency = measure.load(server, paths, FORMATS[fmt], concurrency=1, requests=args.requests, work=work)
+            throughput = measure.load(server, paths, FORMATS[fmt], concurrency=args.concurrency,
+                                      duration=args.duration, work=work)
+            rows.append({"format": fmt, "mode": mode, "latency": latency, "throughput": throughput,
+                         "memory": worker_memory(server)})
+    return rows
+
+
+def bench_size(n: int, args: argparse.Namespace) -> dict:
+    label = LABELS.get(n, str(n))
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"{n} practices: data", file=sys.stderr, flush=True)
+    data, data_reused = measure.generate(n, [work / f"gen-{label}", Path(f"/tmp/gen{label}")])
+    reuse = [work / f"out-{label}"] + ([Path(f"/tmp/out{label}")] if data == Path(f"/tmp/gen{label}") else [])
+    print(f"{n} practices: build", file=sys.stderr, flush=True)
+    build = measure.build(data, work / f"out-{label}", reuse if args.reuse else [])
+    out = build["out"]
+    result = {"n": n, "data": data, "data_reused": data_reused, "build": build,
+              "concurrency": args.concurrency}
+    if not args.no_publish:
+        print(f"{n} practices: publish", file=sys.stderr, flush=True)
+        result["publish"] = measure.publish(out, work)
+    env = {"BDP_QUERY_TIMEOUT": str(args.timeout)}
+    servers: dict = {}
+    try:
+        servers["oxigraph"] = oxigraph_read_only(out / "store", work)
+        servers["embedded"] = gunicorn(out, work, workers=args.workers, threads=args.threads, env=env,
+                                       name="gunicorn-embedded")
+        servers["remote"] = gunicorn(out, work, workers=args.workers, threads=args.threads, env=env,
+                                     endpoint=servers["oxigraph"].url + "/query", name="gunicorn-remote")
+        result["queries"] = _queries(args, data, out, servers)
+        result["deref"] = _deref(args, data, servers, work)
+    finally:
+        for server in servers.values():
+            server.stop()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    when = time.strftime("%Y-%m-%d %H:%M:%S")
+    header = {"when": when, "workers": args.workers, "threads": args.threads,
+              "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "machine": f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "
+                         f"load average {os.getloadavg()[0]:.1f} at start"}
+    results = []
+    for n in sizes:
+        results.append(bench_size(n, args))
+        table = render(header, results)
+        print(table)
+        target = args.out or ROOT / "bench" / "results" / f"bench-{when.replace(' ', '-').replace(':', '')}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(table, encoding="utf-8")
+    print(f"written to {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
