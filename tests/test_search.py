@@ -13,7 +13,8 @@ import pytest
 from publisher.build.search_index import FILE, fold_text, write_index
 from publisher.errors import QueryError
 from publisher.read.geo import BBox, features, parse_bbox
-from publisher.read.search import SearchQuery, open_index, parse_query, search, snippet, words
+from publisher.read.search import SearchQuery, open_index, parse_query, search
+from publisher.read.snippet import snippet, words
 from publisher.resources import VOCABULARIES
 from publisher.web import create_app
 
@@ -118,6 +119,13 @@ def test_snippet_marks_the_words_in_the_original_text(index):
 
 def test_without_words_newest_first(index):
     assert keys(search(index, SearchQuery())) == ["zakupy-energii", "wolontariat", "rowerowy-tczew"]
+
+
+def test_pages(index):
+    first, second = (search(index, SearchQuery(page=n), page_size=2) for n in (1, 2))
+    assert keys(first) + keys(second) == ["zakupy-energii", "wolontariat", "rowerowy-tczew"]
+    assert first.pages == second.pages == 2 and first.total == 3
+    assert keys(search(index, SearchQuery("tczew", page=2), page_size=1)) == ["zakupy-energii"]
 
 
 def test_facet_counts_and_filters(index):

@@ -4,8 +4,10 @@ read/geo.py). Everything in it is read from the loaded store with SPARQL, so it 
 Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinates per practice),
 `practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
 descriptions, organisation names, places; case- and diacritics-insensitive by `unicode61 remove_diacritics
-2` plus ł -> l, which Unicode does not decompose), `practice_geo` (an R*Tree of the coordinates) and
-`concept` (the facet values: scheme, key, a bit for multi-valued facets, labels)."""
+2` plus ł -> l, which Unicode does not decompose), `practice_geo` (an R*Tree of the coordinates),
+`concept` (the facet values: scheme, key, a bit for multi-valued facets, labels) and `facet_bitmap` (for
+each facet value, a bitmap of the practices having it: bit i is practice id i). Practice ids run newest
+first (by date entered), so the first set bits of a bitmap are the newest practices."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sqlite3
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -22,11 +25,31 @@ import pyoxigraph as ox
 from publisher.namespaces import BDPV, sparql_prologue
 
 FILE = "search.sqlite"
-VERSION = "1"
+VERSION = "2"
 # bm25 weights of the FTS columns: title, body, organisations, place.
 RANK = "bm25(10.0, 1.0, 4.0, 4.0)"
 SCHEMES = ("theme", "voivodeship", "unit-type", "funding")
 SECTORS = ("public", "ngo", "business")
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str              # the URL parameter and the name in `facet_bitmap`
+    column: str            # the column of `practice`
+    kind: str              # "bits" (multi-valued concepts), "concept", "flag" (yes/no), "year"
+    scheme: str = ""
+
+
+# The facets of /search, in the order shown.
+FACETS: tuple[Facet, ...] = (
+    Facet("theme", "themes", "bits", "theme"),
+    Facet("voivodeship", "voivodeship", "concept", "voivodeship"),
+    Facet("unit_type", "unit_type", "concept", "unit-type"),
+    Facet("cross_sector", "cross_sector", "flag"),
+    Facet("three_sector", "three_sector", "flag"),
+    Facet("funding", "funding", "bits", "funding"),
+    Facet("year", "year", "year"),
+)
 
 SCHEMA = f"""
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,6 +66,8 @@ CREATE VIRTUAL TABLE practice_fts USING fts5(title, body, organisations, place, 
     tokenize="unicode61 remove_diacritics 2", prefix='3');
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,
+                           PRIMARY KEY (facet, value));
 """
 INDEXES = """
 CREATE INDEX practice_entered ON practice (entered DESC, id);
@@ -194,7 +219,9 @@ def _collect(store: ox.Store, base: str) -> tuple[dict[str, dict[str, Any]], dic
 def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dict[str, dict[str, str]]]
                    ) -> Iterator[tuple[tuple, tuple, tuple, tuple | None]]:
     voiv_labels = concepts["voivodeship"]
-    for n, iri in enumerate(sorted(practices, key=lambda i: practices[i]["key"]), start=1):
+    newest_first = sorted(sorted(practices, key=lambda i: practices[i]["key"]),
+                          key=lambda i: practices[i].get("entered") or "", reverse=True)
+    for n, iri in enumerate(newest_first, start=1):
         p = practices[iri]
         texts = p["texts"]
         title, summary, desc = texts.get("title", {}), texts.get("abstract", {}), texts.get("description", {})
@@ -213,6 +240,34 @@ def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dic
                fts_text(" ".join([*summary.values(), *desc.values()])), fts_text(orgs), fts_text(place))
         geo = (n, p["lon"], p["lon"], p["lat"], p["lat"]) if p.get("lat") is not None else None
         yield row, text, fts, geo
+
+
+def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
+             ) -> Iterator[tuple[str, str, bytes]]:
+    """(facet, value, bitmap) of every facet value present; bit i (little-endian) is practice id i."""
+    size = (len(rows) + 1 + 7) // 8
+    maps: dict[tuple[str, str], bytearray] = {}
+    columns = ("id", "key", "entered", "year", "voivodeship", "unit_type", "cross_sector", "three_sector",
+               "themes", "funding", "lat", "lon")
+    at = {c: i for i, c in enumerate(columns)}
+    bits = {f.name: list(_bits(concepts[f.scheme]).items()) for f in FACETS if f.kind == "bits"}
+    for row in rows:
+        pid = row[0]
+        for facet in FACETS:
+            value = row[at[facet.column]]
+            if facet.kind == "bits":
+                values = [k for k, bit in bits[facet.name] if value & bit]
+            elif value is None:
+                values = []
+            else:
+                values = [("yes" if value else "no") if facet.kind == "flag" else str(value)]
+            for v in values:
+                bitmap = maps.get((facet.name, v))
+                if bitmap is None:
+                    bitmap = maps[(facet.name, v)] = bytearray(size)
+                bitmap[pid >> 3] |= 1 << (pid & 7)
+    for (facet, value), bitmap in sorted(maps.items()):
+        yield facet, value, bytes(bitmap)
 
 
 def write_index(store: ox.Store, base: str, path: Any) -> int:
@@ -238,6 +293,7 @@ def write_index(store: ox.Store, base: str, path: Any) -> int:
             db.executemany("INSERT INTO practice_fts (rowid, title, body, organisations, place) "
                            "VALUES (?, ?, ?, ?, ?)", fts)
             db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", geo)
+            db.executemany("INSERT INTO facet_bitmap VALUES (?, ?, ?)", _bitmaps(rows, concepts))
             db.executescript(INDEXES)
             db.executemany("INSERT INTO meta VALUES (?, ?)",
                            [("version", VERSION), ("base_uri", base), ("practices", str(len(rows)))])

@@ -2,67 +2,70 @@
 
 `parse_query` turns request parameters into a `SearchQuery` (a bad value is a QueryError naming the
 parameter), `search` answers it: ranked hits (bm25 over titles, texts, organisations and places) with
-highlighted snippets, and the counts of every facet value under the current filters. Without words, hits
+highlighted snippets, and the count of every facet value under the current state. Without words, hits
 come newest first. Filters combine with AND; a multi-valued facet (theme, funding) may be given more
-than once (practices having all the values)."""
+than once (practices having all the values).
+
+Counting uses the index's bitmaps (one per facet value; bit i = practice i): the practices matching the
+state are one big integer, and a facet value's count is the popcount of its AND with that integer, so a
+facet page costs about the same for 10 or 100,000 practices."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher.build.search_index import FILE, fold_text
+from publisher.build.search_index import FACETS, FILE
 from publisher.errors import QueryError, StoreUnavailable
+from publisher.read.snippet import fts_query, snippet, words
 
 MAX_QUERY_CHARS = 200
-MAX_WORDS = 8
 MAX_OFFSET = 10000
-SNIPPET_CHARS = 240
-
-
-@dataclass(frozen=True)
-class Facet:
-    name: str              # the URL parameter
-    column: str            # the column of `practice`
-    kind: str              # "bits" (multi-valued concepts), "concept", "flag" (yes/no), "year"
-    scheme: str = ""
-
-
-FACETS: tuple[Facet, ...] = (
-    Facet("theme", "themes", "bits", "theme"),
-    Facet("voivodeship", "voivodeship", "concept", "voivodeship"),
-    Facet("unit_type", "unit_type", "concept", "unit-type"),
-    Facet("cross_sector", "cross_sector", "flag"),
-    Facet("three_sector", "three_sector", "flag"),
-    Facet("funding", "funding", "bits", "funding"),
-    Facet("year", "year", "year"),
-)
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
 
 
 class SearchIndex:
-    """A read-only connection to one build's search index, with its facet vocabularies."""
+    """A read-only connection to one build's search index, with its facet vocabularies and bitmaps.
 
-    def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise StoreUnavailable("no search index in this build: run `bdp build`")
+    `cache` (a dict the app keeps) holds what was loaded, keyed by the file's identity, so that each
+    request opens a connection but loads the bitmaps once per build."""
+
+    def __init__(self, path: Path, cache: MutableMapping[str, Any] | None = None) -> None:
+        try:
+            stat = path.stat()
+        except OSError:
+            raise StoreUnavailable("no search index in this build: run `bdp build`") from None
         self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
-        self.concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
+        identity = f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}"
+        loaded = cache.get(identity) if cache is not None else None
+        if loaded is None:
+            loaded = self._load()
+            if cache is not None:
+                cache.clear()
+                cache[identity] = loaded
+        self.concepts, self.bitmaps, self.everything = loaded
+
+    def _load(self) -> tuple[dict, dict, int]:
+        concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
         for scheme, key, bit, pl, en in self.db.execute("SELECT scheme, key, bit, label_pl, label_en FROM concept"):
-            self.concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})
+            concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})
+        bitmaps: dict[str, dict[str, int]] = {f.name: {} for f in FACETS}
+        for facet, value, bits in self.db.execute("SELECT facet, value, bits FROM facet_bitmap"):
+            if facet in bitmaps:
+                bitmaps[facet][value] = int.from_bytes(bits, "little")
+        count = self.db.execute("SELECT COUNT(*) FROM practice").fetchone()[0]
+        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1
 
     def close(self) -> None:
         self.db.close()
 
 
-def open_index(out: Path) -> SearchIndex:
-    return SearchIndex(out / FILE)
+def open_index(out: Path, cache: MutableMapping[str, Any] | None = None) -> SearchIndex:
+    return SearchIndex(out / FILE, cache)
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,7 @@ def _bad(name: str, value: str, why: str) -> QueryError:
 
 def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: int) -> SearchQuery:
     """From request parameters (name -> values); unknown parameters are ignored."""
-    texts = args.get("q") or [""]
-    text = " ".join(t.strip() for t in texts if t.strip())
+    text = " ".join(t.strip() for t in args.get("q") or () if t.strip())
     if len(text) > MAX_QUERY_CHARS:
         raise _bad("q", text, f"is longer than {MAX_QUERY_CHARS} characters")
     filters: list[tuple[str, str]] = []
@@ -128,36 +130,6 @@ def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: in
 
 
 # --- answering ------------------------------------------------------------------------------------------
-
-def words(text: str) -> list[str]:
-    """The folded words of a query, as the index tokenises them."""
-    return re.findall(r"[^\W_]+", fold_text(text))[:MAX_WORDS]
-
-
-def fts_query(tokens: list[str]) -> str:
-    """Each word quoted (no FTS syntax from users); words of 3+ letters match as prefixes (Tczew ->
-    Tczewie), as Polish inflects."""
-    return " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in tokens)
-
-
-def _where(index: SearchIndex, query: SearchQuery, match: str | None) -> tuple[str, list[Any]]:
-    clauses, params = [], []
-    masks: dict[str, int] = {}
-    for name, value in query.filters:
-        facet = FACET_BY_NAME[name]
-        if facet.kind == "bits":
-            masks[facet.column] = masks.get(facet.column, 0) | index.concepts[facet.scheme][value][0]
-        else:
-            clauses.append(f"{facet.column} = ?")
-            params.append(FLAGS[value] if facet.kind == "flag" else int(value) if facet.kind == "year" else value)
-    for column, mask in masks.items():
-        clauses.append(f"({column} & ?) = ?")
-        params += [mask, mask]
-    if match is not None:
-        clauses.append("id IN (SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?)")
-        params.append(match)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
 
 @dataclass
 class Hit:
@@ -194,45 +166,75 @@ class SearchResult:
         return max(1, min(-(-self.total // self.page_size), MAX_OFFSET // self.page_size + 1))
 
 
-def _highlighter(tokens: list[str]) -> Callable[[str], list[tuple[int, int]]]:
-    parts = [re.escape(w) + (r"[^\W_]*" if len(w) >= 3 else r"(?![^\W_])") for w in tokens]
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + ")") if parts else None
+def _filter_sql(index: SearchIndex, query: SearchQuery) -> tuple[str, list[Any]]:
+    """' AND ...' conditions on `practice` for the filters (to rank text hits among them)."""
+    clauses, params = [], []
+    masks: dict[str, int] = {}
+    for name, value in query.filters:
+        facet = FACET_BY_NAME[name]
+        if facet.kind == "bits":
+            masks[facet.column] = masks.get(facet.column, 0) | index.concepts[facet.scheme][value][0]
+        else:
+            clauses.append(f"practice.{facet.column} = ?")
+            params.append(FLAGS[value] if facet.kind == "flag" else int(value) if facet.kind == "year" else value)
+    for column, mask in masks.items():
+        clauses.append(f"(practice.{column} & ?) = ?")
+        params += [mask, mask]
+    return "".join(" AND " + c for c in clauses), params
 
-    def spans(text: str) -> list[tuple[int, int]]:
-        if pattern is None:
-            return []
-        return [m.span() for m in pattern.finditer(fold_text(text))]
-    return spans
+
+def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
+    """The bitmap of the practices matching the state."""
+    bits = index.everything
+    for name, value in query.filters:
+        bits &= index.bitmaps[name].get(value, 0)
+    if match is not None and bits:
+        found = bytearray((bits.bit_length() + 7) // 8 + 1)
+        for (rowid,) in index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,)):
+            if rowid >> 3 < len(found):
+                found[rowid >> 3] |= 1 << (rowid & 7)
+        bits &= int.from_bytes(found, "little")
+    return bits
 
 
-def snippet(texts: list[str], tokens: list[str], width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
-    """A window of the first text with a match, the matches marked; else the start of the first text."""
-    spans_of = _highlighter(tokens)
-    for text in texts:
-        spans = spans_of(text)
-        if spans:
-            start = max(0, spans[0][0] - width // 3)
-            start = text.rfind(" ", 0, start) + 1 if start else 0
-            end = min(len(text), start + width)
-            if end < len(text):
-                end = max(text.rfind(" ", start, end), spans[0][1])
-            out: list[tuple[str, bool]] = [("…", False)] if start else []
-            pos = start
-            for a, b in spans:
-                if a >= end:
-                    break
-                if a < pos:
-                    continue
-                out += [(text[pos:a], False), (text[a:min(b, end)], True)]
-                pos = min(b, end)
-            out.append((text[pos:end], False))
-            if end < len(text):
-                out.append(("…", False))
-            return [(t, m) for t, m in out if t]
-    first = next((t for t in texts if t), "")
-    if len(first) <= width:
-        return [(first, False)] if first else []
-    return [(first[:first.rfind(" ", 0, width)] + " …", False)]
+def _first_ids(bits: int, offset: int, limit: int) -> list[int]:
+    """Ids of the set bits number offset .. offset+limit-1 (ids are newest first)."""
+    ids: list[int] = []
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    seen = 0
+    for i, byte in enumerate(data):
+        if not byte:
+            continue
+        n = byte.bit_count()
+        if seen + n <= offset:
+            seen += n
+            continue
+        for b in range(8):
+            if byte >> b & 1:
+                if seen >= offset:
+                    ids.append(i * 8 + b)
+                    if len(ids) == limit:
+                        return ids
+                seen += 1
+    return ids
+
+
+def _facets(index: SearchIndex, query: SearchQuery, bits: int) -> dict[str, list[FacetValue]]:
+    facets: dict[str, list[FacetValue]] = {}
+    for facet in FACETS:
+        chosen = set(query.selected(facet.name))
+        found = {v: (bits & m).bit_count() for v, m in index.bitmaps[facet.name].items()}
+        if facet.kind in ("bits", "concept"):
+            labels = index.concepts.get(facet.scheme, {})
+            keys = sorted(set(found) | chosen, key=lambda k: (labels.get(k, (0, {}))[1].get("pl") or k).lower())
+            values = [FacetValue(k, labels.get(k, (0, {}))[1], found.get(k, 0), k in chosen) for k in keys]
+        elif facet.kind == "flag":
+            values = [FacetValue(k, {}, found.get(k, 0), k in chosen) for k in ("yes", "no")]
+        else:
+            values = [FacetValue(k, {}, found.get(k, 0), k in chosen) for k in sorted(set(found) | chosen,
+                                                                                    reverse=True)]
+        facets[facet.name] = [v for v in values if v.count or v.selected]
+    return facets
 
 
 def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> list[Hit]:
@@ -255,65 +257,24 @@ def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> l
     return hits
 
 
-def _facets(index: SearchIndex, query: SearchQuery, where: str, params: list[Any]) -> tuple[int, dict]:
-    counts: dict[str, Counter] = {f.name: Counter() for f in FACETS}
-    single = [f for f in FACETS if f.kind != "bits"]
-    columns = ", ".join(f.column for f in single)
-    total = 0
-    for *values, n in index.db.execute(f"SELECT {columns}, COUNT(*) FROM practice{where} GROUP BY {columns}",
-                                       params):
-        total += n
-        for facet, value in zip(single, values, strict=True):
-            if value is not None:
-                key = ("yes" if value else "no") if facet.kind == "flag" else str(value)
-                counts[facet.name][key] += n
-    for facet in (f for f in FACETS if f.kind == "bits"):
-        bits = [(k, bit) for k, (bit, _) in index.concepts.get(facet.scheme, {}).items()]
-        for mask, n in index.db.execute(
-                f"SELECT {facet.column}, COUNT(*) FROM practice{where} GROUP BY {facet.column}", params):
-            for key, bit in bits:
-                if mask & bit:
-                    counts[facet.name][key] += n
-    facets: dict[str, list[FacetValue]] = {}
-    for facet in FACETS:
-        chosen = set(query.selected(facet.name))
-        found = counts[facet.name]
-        if facet.kind in ("bits", "concept"):
-            labels = index.concepts.get(facet.scheme, {})
-            keys = sorted(set(found) | chosen, key=lambda k: (labels.get(k, (0, {}))[1].get("pl") or k).lower())
-            values = [FacetValue(k, labels.get(k, (0, {}))[1], found[k], k in chosen) for k in keys]
-        elif facet.kind == "flag":
-            values = [FacetValue(k, {}, found[k], k in chosen) for k in ("yes", "no") if found[k] or k in chosen]
-        else:
-            values = [FacetValue(k, {}, found[k], k in chosen)
-                      for k in sorted(set(found) | chosen, reverse=True)]
-        facets[facet.name] = [v for v in values if v.count or v.selected]
-    return total, facets
-
-
 def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_size: int = 50,
            with_facets: bool = True) -> SearchResult:
     tokens = words(query.text)
     match = fts_query(tokens) if tokens else None
-    where, params = _where(index, query, match)
     offset = (query.page - 1) * page_size
     try:
-        if match is not None:
-            filters, fparams = _where(index, SearchQuery(filters=query.filters), None)
-            join = filters.replace(" WHERE ", " AND ", 1)
-            ids = [r[0] for r in index.db.execute(
-                f"SELECT practice_fts.rowid FROM practice_fts JOIN practice ON practice.id = practice_fts.rowid "
-                f"WHERE practice_fts MATCH ?{join} ORDER BY practice_fts.rank, practice_fts.rowid LIMIT ? OFFSET ?",
-                [match, *fparams, page_size, offset])]
+        bits = _matching(index, query, match)
+        if match is None:
+            ids = _first_ids(bits, offset, page_size)
+        elif not bits:
+            ids = []
         else:
+            conditions, params = _filter_sql(index, query)
             ids = [r[0] for r in index.db.execute(
-                f"SELECT id FROM practice{where} ORDER BY entered DESC, id LIMIT ? OFFSET ?",
-                [*params, page_size, offset])]
-        if with_facets:
-            total, facets = _facets(index, query, where, params)
-        else:
-            total = index.db.execute(f"SELECT COUNT(*) FROM practice{where}", params).fetchone()[0]
-            facets = {}
+                "SELECT practice_fts.rowid FROM practice_fts JOIN practice ON practice.id = practice_fts.rowid "
+                f"WHERE practice_fts MATCH ?{conditions} ORDER BY practice_fts.rank, practice_fts.rowid "
+                "LIMIT ? OFFSET ?", [match, *params, page_size, offset])]
     except sqlite3.OperationalError as exc:  # pragma: no cover - the query is built from checked words
         raise QueryError(f"parameter 'q': the search could not be run ({exc})") from None
-    return SearchResult(query, total, _hits(index, ids, tokens, lang), facets, page_size)
+    facets = _facets(index, query, bits) if with_facets else {}
+    return SearchResult(query, bits.bit_count(), _hits(index, ids, tokens, lang), facets, page_size)

@@ -9,7 +9,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from publisher.formats import BY_NAME, DOCUMENT_BY_SUFFIX, negotiate
 from publisher.iris import IriMap, mint
@@ -31,7 +41,8 @@ _PAGE_FORMATS = (BY_NAME["html"], BY_NAME["json"])
 
 def _index() -> SearchIndex:
     if "bdp_search_index" not in g:
-        g.bdp_search_index = open_index(Path(settings().out))
+        g.bdp_search_index = open_index(Path(settings().out),
+                                        current_app.extensions.setdefault("bdp_search_cache", {}))
     return g.bdp_search_index
 
 
