@@ -31,7 +31,7 @@ def _store(out: Path) -> ox.Store:
 def test_seed_practice_as_published(built):
     store = _store(built)
     row = next(iter(store.query(PREFIXES + """
-        SELECT ?title ?issued ?population ?postal ?teryt WHERE {
+        SELECT ?p ?title ?issued ?population ?postal ?teryt WHERE {
           ?p dct:title ?title ; dct:issued ?issued ; dct:spatial ?place .
           FILTER(lang(?title) = "pl")
           ?place bdp:population ?population ; bdp:voivodeship ?v ; vcard:hasAddress ?a .
@@ -47,7 +47,7 @@ def test_seed_practice_as_published(built):
 
 def test_seed_partnership_spans_three_sectors(built):
     rows = list(_store(built).query(PREFIXES + """
-        SELECT ?org ?sector WHERE {
+        SELECT ?p ?org ?sector WHERE {
           ?p bdp:partnership ?ps . ?ps a org:OrganizationalCollaboration ; org:hasMember ?org .
           ?org bdp:sector ?sector .
         }""", substitutions={ox.Variable("p"): ox.NamedNode(SEED)}))
@@ -57,7 +57,7 @@ def test_seed_partnership_spans_three_sectors(built):
 
 def test_memberships_carry_roles(built):
     rows = list(_store(built).query(PREFIXES + """
-        SELECT ?org ?role WHERE {
+        SELECT ?p ?org ?role WHERE {
           ?p bdp:partnership ?ps . ?ps org:hasMembership ?m .
           ?m a org:Membership ; org:member ?org ; org:organization ?ps ; org:role ?role .
         }""", substitutions={ox.Variable("p"): ox.NamedNode(SEED)}))
@@ -107,7 +107,7 @@ def test_imported_seed_page_builds_and_validates(tmp_path):
     result = run_bdp("build", "--data", str(data), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stderr  # no progress output when not on a terminal
-    title = next(iter(_store(out).query(PREFIXES + "SELECT ?t WHERE { ?p dct:title ?t }",
+    title = next(iter(_store(out).query(PREFIXES + "SELECT ?p ?t WHERE { ?p dct:title ?t }",
                                         substitutions={ox.Variable("p"): ox.NamedNode(SEED)})))["t"]
     assert title.value == "Trzy Filary - Bank Partnerów Lokalnych"
 
