@@ -50,6 +50,7 @@
   var request = 0;
   function load() {
     var b = map.getBounds(), mine = ++request;
+    if (el.getAttribute("data-loaded") !== "true") { status.textContent = status.dataset.loading; }
     var clamp = function (v, lim) { return Math.max(-lim, Math.min(lim, v)).toFixed(5); };
     var bbox = [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)];
     fetch(d.geojson + "?bbox=" + bbox.join(","), { headers: { Accept: "application/geo+json" } })
