@@ -174,6 +174,23 @@ def test_etag_and_last_modified_give_304(server):
     assert get(url, "text/turtle", **{"If-None-Match": '"something-else"'}).status_code == 200
 
 
+def test_head_answers_like_get_without_a_body(server):
+    url = server.url + f"doc/practice/{SEED}"
+    head = requests.head(url, headers={"Accept": "text/turtle"}, timeout=30)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["ETag"] == get(url, "text/turtle").headers["ETag"]
+
+
+def test_row_cap_bounds_a_document_and_says_so(built):
+    live, app = serve(built, row_cap="5")
+    try:
+        r = get(live.url + f"doc/practice/{SEED}", "application/n-triples")
+        assert r.status_code == 200 and r.headers["X-BDP-Truncated"] == "true"
+        assert len(set(parse(r.content, "application/n-triples").predicate_objects(PRACTICE))) <= 5
+    finally:
+        stop(live, app)
+
+
 # --- errors ---------------------------------------------------------------------------------------------
 
 def test_unknown_resource_is_404_in_the_negotiated_format(server):

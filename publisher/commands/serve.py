@@ -18,7 +18,7 @@ from publisher.cli_support import fail, handle_errors, settings_from
 @click.command("serve")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="The build to serve [out].")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--base-uri", default=None, help="Base of instance IRIs (as built).")
 @click.option("--public-url", default=None, help="Public URL prefix, when not taken from the request.")
 @click.option("--sparql-endpoint", default=None, help="Serve from a remote SPARQL 1.1 store instead.")
@@ -40,7 +40,10 @@ def command(out: Path | None, host: str, port: int, base_uri: str | None, public
         return
     with app.app_context():
         current_store()      # a missing build or an unreachable store is reported now, not on the first request
-    app.run(host=host, port=port, threaded=True)
+    try:
+        app.run(host=host, port=port, threaded=True)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _smoke(app: object, path: str, accept: str | None) -> None:

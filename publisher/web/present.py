@@ -201,3 +201,13 @@ def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
 
 def _val(term: Any) -> str | None:
     return term.value if isinstance(term, (ox.Literal, ox.NamedNode)) else None
+
+
+def collection_page(name: str, url: str, items: list[tuple[str, str]], total: int | None = None,
+                    offset: int = 0) -> dict[str, Any]:
+    """schema.org CollectionPage for a list page: `items` are (url, name) in order."""
+    return _compact({"@context": "https://schema.org", "@type": "CollectionPage", "name": name, "url": url,
+                     "mainEntity": _compact({
+                         "@type": "ItemList", "numberOfItems": total if total is not None else len(items),
+                         "itemListElement": [{"@type": "ListItem", "position": offset + i + 1, "url": u,
+                                              "name": n} for i, (u, n) in enumerate(items)]})})

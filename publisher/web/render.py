@@ -17,6 +17,8 @@ from flask import Response, current_app, g, request
 
 from publisher.formats import BY_NAME, BY_SUFFIX, DOCUMENT_FORMATS, Format, negotiate
 from publisher.iris import IriMap
+from publisher.namespaces import PREFIXES
+from publisher.read.resources import Description
 from publisher.results import serialize
 from publisher.store.base import GraphResult
 from publisher.web import settings
@@ -111,6 +113,35 @@ def not_modified(tag: str | None) -> bool:
 
 
 # --- documents ----------------------------------------------------------------------------------------
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"   # not in the prefix table: adding it would change every Turtle
+FOAF_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
+
+
+def document_triples(d: Description, doc_iri: str) -> list[ox.Triple]:
+    """Own triples, labels of what they link to, this page of incoming links, and (when the links take
+    more than one page) a Hydra partial view with the count and the first/next/previous/last pages."""
+    doc = ox.NamedNode(doc_iri)
+    out = [*d.triples, *d.label_triples(), *d.incoming]
+    if doc != d.iri:
+        out.append(ox.Triple(doc, FOAF_TOPIC, d.iri))
+    if d.page.count > 1:
+        def page_iri(n: int) -> ox.NamedNode:
+            return ox.NamedNode(f"{doc_iri}?page={n}" if n > 1 else doc_iri)
+        view, links = page_iri(d.page.number), ox.NamedNode(doc_iri + "#incoming")
+        h = {name: ox.NamedNode(HYDRA + name) for name in ("Collection", "PartialCollectionView", "view",
+                                                           "totalItems", "first", "last", "next", "previous")}
+        a = ox.NamedNode(PREFIXES["rdf"] + "type")
+        total = ox.Literal(str(d.page.total), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+        out += [ox.Triple(links, a, h["Collection"]), ox.Triple(links, h["totalItems"], total),
+                ox.Triple(links, h["view"], view), ox.Triple(view, a, h["PartialCollectionView"]),
+                ox.Triple(view, h["first"], page_iri(1)), ox.Triple(view, h["last"], page_iri(d.page.count))]
+        if d.page.next:
+            out.append(ox.Triple(view, h["next"], page_iri(d.page.next)))
+        if d.page.previous:
+            out.append(ox.Triple(view, h["previous"], page_iri(d.page.previous)))
+    return out
+
 
 def rdf_bytes(triples: Iterable[ox.Triple], fmt: Format) -> bytes:
     return serialize(GraphResult(list(triples)), fmt)

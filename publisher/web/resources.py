@@ -17,25 +17,19 @@ from publisher.formats import Format
 from publisher.iris import TYPES, encode_key, mint
 from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
 from publisher.read import browse as lists
-from publisher.read.resources import (
-    Description,
-    describe,
-    exists,
-    labels,
-    organisation_practices,
-    practice_card,
-    term_labels,
-)
+from publisher.read.cards import organisation_practices, practice_card
+from publisher.read.resources import Description, describe, exists, labels, term_labels
 from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.web import current_store, settings
 from publisher.web.errors import abort_with
 from publisher.web.i18n import pick, t
-from publisher.web.present import Names, Presenter, ns, paragraphs, schema_org
+from publisher.web.present import Names, Presenter, collection_page, ns, paragraphs, schema_org
 from publisher.web.render import (
     DocHeaders,
     alternates,
     check_key,
     choose_format,
+    document_triples,
     etag,
     iri_map,
     jsonld_script,
@@ -56,8 +50,6 @@ def _template_globals(state: BlueprintSetupState) -> None:
     # UI strings and the language picker as globals.
     state.app.jinja_env.globals.update(t=t, pick=pick)
 
-HYDRA = "http://www.w3.org/ns/hydra/core#"
-FOAF_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
 TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
              (ns("skos", "Concept"), "concept.html"), (ns("skos", "ConceptScheme"), "concept.html"),
              (ns("owl", "Class"), "term.html"), (ns("owl", "ObjectProperty"), "term.html"),
@@ -127,8 +119,11 @@ def shapes(suffix: str | None = None) -> Response:
 def browse() -> str:
     found = lists.facets(current_store())
     links, lang = iri_map(), g.get("lang", "pl")
-    return render_template("browse.html", facets=found, listing=None,
-                           names={f.name: Names(f.labels, links, lang) for f in found})
+    names = {f.name: Names(f.labels, links, lang) for f in found}
+    items = [(url_for("resources.browse_list", facet=f.name, key=c.rsplit("/", 1)[-1], _external=True),
+              names[f.name].label(c)) for f in found for c, _ in f.concepts]
+    return render_template("browse.html", facets=found, listing=None, names=names,
+                           jsonld=jsonld_script(collection_page(t("browse"), request.base_url, items)))
 
 
 @bp.get("/browse/<facet>/<key>")
@@ -141,9 +136,12 @@ def browse_list(facet: str, key: str) -> str:
         abort_with(404, f"there is no {facet} {key!r}")
     if not listing.page.exists:
         abort_with(404, f"there is no page {listing.page.number}; the last is {listing.page.count}")
-    return render_template("browse.html", listing=listing, facet=facet, key=key,
-                           names=Names(listing.labels, iri_map(), g.get("lang", "pl")),
-                           pager=_pager(listing.page.next, listing.page.previous))
+    names = Names(listing.labels, iri_map(), g.get("lang", "pl"))
+    items = [(names.href(i) or i, names.label(i)) for i in listing.items]
+    return render_template("browse.html", listing=listing, facet=facet, key=key, names=names,
+                           pager=_pager(listing.page.next, listing.page.previous),
+                           jsonld=jsonld_script(collection_page(names.label(listing.concept), request.url, items,
+                                                                listing.page.total, listing.page.offset)))
 
 
 def known_labels() -> dict[str, list[ox.Triple]]:
@@ -190,33 +188,8 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
         if not d.page.exists:
             abort_with(404, f"there is no page {page} of the links to this resource; the last is {d.page.count}")
         headers.next, headers.previous = _pager(d.page.next, d.page.previous)
-        return respond(rdf_bytes(_document_triples(d, doc_iri), fmt), fmt, headers, tag)
+        return respond(rdf_bytes(document_triples(d, doc_iri), fmt), fmt, headers, tag)
     return respond(_html(d, url, headers, card), fmt, headers, tag)
-
-
-def _document_triples(d: Description, doc_iri: str) -> list[ox.Triple]:
-    """Own triples, labels of what they link to, this page of incoming links, and (when the links take
-    more than one page) a Hydra partial view with the count and the first/next/previous/last pages."""
-    doc = ox.NamedNode(doc_iri)
-    out = [*d.triples, *d.label_triples(), *d.incoming]
-    if doc != d.iri:
-        out.append(ox.Triple(doc, FOAF_TOPIC, d.iri))
-    if d.page.count > 1:
-        def page_iri(n: int) -> ox.NamedNode:
-            return ox.NamedNode(f"{doc_iri}?page={n}" if n > 1 else doc_iri)
-        view, links = page_iri(d.page.number), ox.NamedNode(doc_iri + "#incoming")
-        h = {name: ox.NamedNode(HYDRA + name) for name in ("Collection", "PartialCollectionView", "view",
-                                                           "totalItems", "first", "last", "next", "previous")}
-        a = ox.NamedNode(ns("rdf", "type"))
-        total = ox.Literal(str(d.page.total), datatype=ox.NamedNode(ns("xsd", "integer")))
-        out += [ox.Triple(links, a, h["Collection"]), ox.Triple(links, h["totalItems"], total),
-                ox.Triple(links, h["view"], view), ox.Triple(view, a, h["PartialCollectionView"]),
-                ox.Triple(view, h["first"], page_iri(1)), ox.Triple(view, h["last"], page_iri(d.page.count))]
-        if d.page.next:
-            out.append(ox.Triple(view, h["next"], page_iri(d.page.next)))
-        if d.page.previous:
-            out.append(ox.Triple(view, h["previous"], page_iri(d.page.previous)))
-    return out
 
 
 def _html(d: Description, url: str, headers: DocHeaders, card: object) -> str:
@@ -280,6 +253,10 @@ def _files(name: str, paths: tuple, suffix: Format | None) -> Response:
     source = "".join(p.read_text(encoding="utf-8") for p in paths) if name == "shapes" else None
     links = iri_map()
     names = Names(index["labels"] if index else {}, links, g.get("lang", "pl"))
+    items = [(names.href(i["iri"]) or i["iri"], names.label(i["iri"])) for i in (index or {}).get("terms", [])]
+    items += [(names.href(s["iri"]) or s["iri"], names.label(s["iri"])) for s in (index or {}).get("schemes", [])]
+    title = t("shapes") if name == "shapes" else t("ontology")
     return respond(render_template("term.html", v=None, index=index, source=source, name=name, url=url,
                                    formats=headers.alternates, links=links, names=names,
-                                   ontology_iri=ONTOLOGY_IRI, jsonld=None), fmt, headers, tag)
+                                   ontology_iri=ONTOLOGY_IRI,
+                                   jsonld=jsonld_script(collection_page(title, url, items))), fmt, headers, tag)

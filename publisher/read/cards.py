@@ -1,0 +1,106 @@
+"""What the practice and organisation pages show beyond the document: a practice's place, partners (with
+their roles and sectors) and published contacts in one query; the practices an organisation took part in,
+paged over its links like any incoming links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.read.resources import Description, Page, incoming_page
+from publisher.store import Store
+from publisher.store.bind import term_text
+
+CARD = sparql_prologue(("bdp", "dct", "rdfs", "skos", "vcard", "geo", "adms", "org", "dcat")) + """
+SELECT ?s ?place ?town ?voivodeship ?population ?street ?postal ?lat ?long ?teryt
+       ?org ?role ?sector ?olp ?ol ?person ?name ?job ?tel ?email WHERE {
+  { ?s dct:spatial ?place .
+    OPTIONAL { ?place rdfs:label ?town } OPTIONAL { ?place bdp:voivodeship ?voivodeship }
+    OPTIONAL { ?place bdp:population ?population } OPTIONAL { ?place geo:lat ?lat ; geo:long ?long }
+    OPTIONAL { ?place vcard:hasAddress ?a . OPTIONAL { ?a vcard:street-address ?street }
+               OPTIONAL { ?a vcard:postal-code ?postal } }
+    OPTIONAL { ?place adms:identifier/skos:notation ?teryt } }
+  UNION { ?s bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?org .
+          OPTIONAL { ?m org:role ?role } OPTIONAL { ?org bdp:sector ?sector }
+          OPTIONAL { ?org ?olp ?ol FILTER(?olp IN (skos:prefLabel, rdfs:label)) } }
+  UNION { ?s dcat:contactPoint ?person . OPTIONAL { ?person vcard:fn ?name }
+          OPTIONAL { ?person vcard:role ?job } OPTIONAL { ?person vcard:hasTelephone ?tel }
+          OPTIONAL { ?person vcard:hasEmail ?email } }
+}"""
+
+_PLACE = ("place", "town", "voivodeship", "population", "street", "postal", "lat", "long", "teryt")
+
+
+@dataclass
+class PracticeCard:
+    """The place, partners (with role and sector) and published contacts of a practice, as terms."""
+
+    place: dict[str, ox.NamedNode | ox.Literal] = field(default_factory=dict)
+    partners: list[dict[str, ox.NamedNode]] = field(default_factory=list)
+    contacts: list[dict[str, ox.NamedNode | ox.Literal]] = field(default_factory=list)
+    labels: dict[str, list[ox.Triple]] = field(default_factory=dict)   # of the partner organisations
+
+    def iris(self) -> set[str]:
+        rows = [self.place, *self.partners, *self.contacts]
+        return {v.value for row in rows for v in row.values() if isinstance(v, ox.NamedNode)}
+
+
+def practice_card(store: Store, iri: ox.NamedNode, limit: int = 1000) -> PracticeCard:
+    card = PracticeCard()
+    for row in store.select(CARD, bindings={"s": iri}, limit=limit).rows:
+        if "place" in row:
+            card.place.update({k: row[k] for k in _PLACE if k in row})  # type: ignore[misc]
+        elif "org" in row:
+            partner = {k: row[k] for k in ("org", "role", "sector") if k in row}
+            if partner not in card.partners:
+                card.partners.append(partner)  # type: ignore[arg-type]
+            if "ol" in row:
+                found = card.labels.setdefault(row["org"].value, [])
+                label = ox.Triple(row["org"], row["olp"], row["ol"])  # type: ignore[arg-type]
+                if label not in found:
+                    found.append(label)
+        elif "person" in row:
+            contact = {k: row[k] for k in ("person", "name", "job", "tel", "email") if k in row}
+            if contact not in card.contacts:
+                card.contacts.append(contact)  # type: ignore[arg-type]
+    card.partners.sort(key=lambda p: (p.get("role", ox.NamedNode("urn:x")).value, p["org"].value))
+    return card
+
+
+ORG_ROLES = sparql_prologue(("bdp", "org")) + """
+SELECT ?m ?practice ?role WHERE {{
+  VALUES ?m {{ {values} }}
+  ?m org:organization ?ps . ?practice bdp:partnership ?ps . OPTIONAL {{ ?m org:role ?role }}
+}}"""
+MEMBER = PREFIXES["org"] + "member"
+IMPLEMENTS = PREFIXES["bdp"] + "implementingUnit"
+
+
+def organisation_practices(store: Store, d: Description, page: int, page_size: int
+                           ) -> tuple[list[tuple[ox.NamedNode, list[ox.NamedNode]]], Page]:
+    """One page of the practices an organisation took part in: first those it was a partner in (with its
+    role), then those it was the implementing unit of (role: bdp:implementingUnit). Paged over its
+    memberships and implementing-unit links, whose counts `describe` already has."""
+    counts = {p: n for p, n in d.incoming_counts.items() if p in (MEMBER, IMPLEMENTS)}
+    counts = dict(sorted(counts.items(), key=lambda item: item[0] != MEMBER))
+    where = Page(page, page_size, sum(counts.values()))
+    if not where.exists or not where.total:
+        return [], where
+    links = incoming_page(store, d.iri, counts, where)
+    memberships = [t.subject for t in links if t.predicate.value == MEMBER]
+    found: dict[ox.NamedNode, tuple[ox.NamedNode, list[ox.NamedNode]]] = {}
+    if memberships:
+        values = " ".join(term_text(m) for m in memberships)
+        for row in store.select(ORG_ROLES.format(values=values)).rows:
+            entry = found.setdefault(row["m"], (row["practice"], []))  # type: ignore[arg-type]
+            if "role" in row:
+                entry[1].append(row["role"])  # type: ignore[arg-type]
+    out = []
+    for t in links:
+        if t.predicate.value == MEMBER and t.subject in found:
+            out.append(found[t.subject])  # type: ignore[index]
+        elif t.predicate.value == IMPLEMENTS:
+            out.append((t.subject, [t.predicate]))  # type: ignore[arg-type]
+    return out, where
