@@ -292,6 +292,12 @@ def test_cors_preflight_for_a_sparql_query_post(server):
     assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_head_answers_like_get(server):
+    response = requests.head(server.url + "sparql", params={"query": SELECT}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/sparql-results+json")
+
+
 def test_other_post_bodies_are_415(server):
     response = requests.post(server.url + "sparql", data=SELECT.encode(), headers={"Content-Type": "text/plain"},
                              timeout=30)

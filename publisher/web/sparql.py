@@ -108,7 +108,7 @@ def endpoint() -> Any:
         return error_response(_status(exc), str(exc))
     accept = request.headers.get("Accept")
     if req.query is None or not req.query.strip():
-        if request.method == "POST":
+        if request.method not in ("GET", "HEAD"):
             return error_response(400, "no query: send it as the `query` parameter or an "
                                        "application/sparql-query body")
         fmt = describe_format(req.format, accept)

@@ -85,7 +85,7 @@ def read_request(max_bytes: int) -> ProtocolRequest:
     args = request.args
     if "update" in args:
         raise refuse_update()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return ProtocolRequest(_one(args, "query"), _graphs(args, "default-graph-uri"),
                                _graphs(args, "named-graph-uri"), _format(args))
     if request.content_length is not None and request.content_length > max_bytes:
