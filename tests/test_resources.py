@@ -148,6 +148,13 @@ def test_suffix_overrides_accept(server, suffix):
     assert html.headers["Content-Type"].startswith("text/html")
 
 
+def test_format_parameter_overrides_accept(server):
+    r = get(server.url + f"doc/practice/{SEED}?format=nt", "text/html")
+    assert r.headers["Content-Type"].startswith("application/n-triples")
+    bad = get(server.url + f"doc/practice/{SEED}?format=csv", "text/html")
+    assert bad.status_code == 400 and "ttl" in bad.text
+
+
 def test_headers_vary_link_cors(server):
     r = get(server.url + f"doc/practice/{SEED}", "text/turtle")
     assert "Accept" in r.headers["Vary"]
@@ -172,6 +179,7 @@ def test_etag_and_last_modified_give_304(server):
     other = get(url, "application/n-triples", **{"If-None-Match": etag})
     assert other.status_code == 200 and other.headers["ETag"] != etag
     assert get(url, "text/turtle", **{"If-None-Match": '"something-else"'}).status_code == 200
+    assert get(server.url + "doc/practice/nope", "text/turtle", **{"If-None-Match": "*"}).status_code == 404
 
 
 def test_head_answers_like_get_without_a_body(server):

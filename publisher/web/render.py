@@ -104,8 +104,8 @@ def etag(*parts: object) -> str | None:
 
 def not_modified(tag: str | None) -> bool:
     """Does the client already hold this representation (If-None-Match, else If-Modified-Since)?"""
-    if tag is None:
-        return False
+    if tag is None or request.if_none_match.star_tag:
+        return False         # '*' asks whether the resource exists: the full answer tells
     if request.if_none_match:
         return request.if_none_match.contains(tag)
     since, modified = request.if_modified_since, build().modified
