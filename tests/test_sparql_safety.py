@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from publisher.config import load_settings
 from publisher.errors import QueryError, QueryRefused, QueryTimeout
+from publisher.namespaces import PREFIXES
 from publisher.store import guard
 from publisher.store.embedded import EmbeddedStore
 from publisher.web import create_app
@@ -126,6 +127,20 @@ def test_service_and_from_never_connect(built, live_server, listener):
                                 timeout=30)
         assert response.status_code == 400 and name in response.text
     assert connections(listener) == 0
+
+
+def test_the_allow_list_opens_service_to_a_named_endpoint(built, live_server):
+    remote = live_server(make_app(built))
+    allowed = remote.url + "sparql"
+    server = live_server(make_app(built, service_allowlist=allowed))
+    query = (f"SELECT ?title WHERE {{ SERVICE <{allowed}> {{ ?p a <{PREFIXES['bdp']}Practice> ; "
+             f"<{PREFIXES['dct']}title> ?title }} }}")
+    response = requests.get(server.url + "sparql", params={"query": query}, timeout=60)
+    assert response.status_code == 200, response.text
+    titles = {b["title"]["value"] for b in response.json()["results"]["bindings"]}
+    assert "Trzy Filary - Bank Partnerów Lokalnych" in titles
+    other = query.replace(allowed, remote.url + "other")
+    assert requests.get(server.url + "sparql", params={"query": other}, timeout=60).status_code == 400
 
 
 def test_the_store_interface_refuses_service_too(built, listener):
