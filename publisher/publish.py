@@ -1,16 +1,21 @@
 """`bdp publish`: push a validated build into a remote SPARQL 1.1 store so that readers never see half
-a dataset.
+a dataset, and a failed publication leaves the old data serving.
 
 1. The build's dump (OUT/dumps/bdp.nt.gz, the default graph) is streamed, decompressed, with one Graph
-   Store Protocol PUT into a fresh staging graph `{graph}-{timestamp}`; each named graph of the build's
-   store (the catalogue graph) likewise into `{name}-{timestamp}`.
-2. The triples in each staging graph are counted and checked against the build.
-3. One SPARQL UPDATE request `MOVE <staging> TO <graph>` (or `TO DEFAULT`), one MOVE per named graph,
-   replaces what is served. MOVE first empties its target, so each is `DROP SILENT GRAPH <graph>; ADD
-   <staging> TO <graph>; DROP <staging>`; Oxigraph runs one update request as one transaction (see
-   docs/scaling.md for what other stores guarantee).
+   Store Protocol PUT into a fresh version graph `{graph}-{timestamp}`; each named graph of the build's
+   store (the catalogue graph) likewise into `{name}-{timestamp}`. On Oxigraph (recognised by its Server
+   header) the upload uses its bulk loader (`no_transaction`): a version graph is not served until step 3,
+   so it need not appear atomically, and memory stays bounded.
+2. The triples in each new graph are counted and checked against the build.
+3. One SPARQL UPDATE request switches everything (Oxigraph runs one request as one transaction; see
+   docs/scaling.md for other stores). With `--graph G`, graph G holds one triple, `G dcat:hasCurrentVersion
+   <G-timestamp>`, that the servers read (RemoteStore): the switch rewrites that triple, whatever the size
+   of the data. The named graphs, small, are MOVEd into place in the same request. Without `--graph` the
+   data is MOVEd into the default graph (a copy inside the store: slow for large data sets).
+4. Versions older than the one just replaced are dropped (the replaced one stays until the next publication,
+   for servers that have not yet looked at the pointer again).
 
-If anything fails before step 3 completes, the staging graphs are dropped and the old data keeps serving."""
+If anything fails before the switch, the new graphs are dropped and the old data keeps serving."""
 
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ import requests
 from publisher.errors import BdpError, QueryError, SettingsError, SourceError, StoreUnavailable
 from publisher.formats import BY_NAME
 from publisher.store.bind import term_text
-from publisher.store.remote import backend_message, new_session
+from publisher.store.remote import CURRENT, STAGING, backend_message, new_session
 
 CHUNK = 1 << 20
 BATCH = 20000
@@ -46,6 +51,7 @@ class PublishReport:
     triples: int             # triples in the served graph after the switch
     upload_s: float = 0.0
     switch_s: float = 0.0
+    version: str | None = None   # with a graph: the version graph it now points at
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,39 @@ class _Remote:
                                 f"{backend_message(response, self.hide)}")
         return response
 
-    def put(self, graph: str, body: Iterator[bytes]) -> None:
-        self._call("upload", "PUT", self.endpoints.graph_store, params={"graph": graph}, data=body,
+    def probe(self) -> bool:
+        """Ask the store a trivial query before any work; True when it is Oxigraph (bulk uploads)."""
+        response = self._call("connect", "POST", self.endpoints.query, data=b"ASK {}",
+                              headers={"Content-Type": "application/sparql-query",
+                                       "Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
+        return response.headers.get("Server", "").lower().startswith("oxigraph/")
+
+    def put(self, graph: str, body: Iterator[bytes], bulk: bool = False) -> None:
+        params = {"graph": graph, **({"no_transaction": ""} if bulk else {})}
+        self._call("upload", "PUT", self.endpoints.graph_store, params=params, data=body,
                    headers={"Content-Type": NT}, timeout=(10, None))
+
+    def select(self, step: str, query: str) -> list[dict]:
+        response = self._call(step, "POST", self.endpoints.query, data=query.encode("utf-8"),
+                              headers={"Content-Type": "application/sparql-query",
+                                       "Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
+        try:
+            return response.json()["results"]["bindings"]
+        except (ValueError, KeyError) as exc:
+            raise PublishFailed(f"{step}: the SPARQL store sent an answer that cannot be read ({exc})") from None
+
+    def current_version(self, graph: str) -> str | None:
+        g = iri_term(graph)
+        rows = self.select("check", f"SELECT ?v WHERE {{ GRAPH {g} {{ {g} <{CURRENT}> ?v }} }}")
+        return rows[0]["v"]["value"] if rows else None
+
+    def prune(self, graph: str, keep: set[str]) -> None:
+        """Drop the versions of `graph` that are neither current nor the one just replaced."""
+        rows = self.select("clean-up", "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        old = [r["g"]["value"] for r in rows if r["g"]["value"].startswith(graph + "-")
+               and STAGING.search(r["g"]["value"]) and r["g"]["value"] not in keep]
+        if old:
+            self.update("clean-up", " ;\n".join(f"DROP SILENT GRAPH {iri_term(v)}" for v in old))
 
     def update(self, step: str, text: str) -> None:
         self._call(step, "POST", self.endpoints.update, data=text.encode("utf-8"),
@@ -161,41 +197,57 @@ class _Remote:
 
 def publish(out: Path, endpoints: Endpoints, graph: str | None = None, *, timeout: float = 600.0,
             log: Callable[[str], None] = lambda _: None) -> PublishReport:
-    """Upload OUT into fresh staging graphs, check them, then switch them in with one update request."""
+    """Upload OUT into fresh version graphs, check them, then switch them in with one update request."""
     dump, manifest = read_build(out)
-    target = iri_term(graph) if graph else "DEFAULT"
+    if graph:
+        iri_term(graph)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{time.time_ns() // 1000 % 1_000_000:06d}"
     base = manifest.get("base_uri", "urn:bdp:")
     built = ox.Store.read_only(str(out / "store")) if (out / "store").is_dir() else None
     named = sorted(g.value for g in built.named_graphs()) if built is not None else []
-    # (staging graph, what it becomes, its content, the triples the build holds there or None)
-    plan: list[tuple[str, str, Iterator[bytes], int | None]] = [
-        (f"{graph or base + 'graph/publish'}-{stamp}", target, _gunzip(dump),
-         _count(built, None) if built is not None else None)]
+    version = f"{graph or base + 'graph/publish'}-{stamp}"
+    # (new graph, where it goes: None for the pointer, else a MOVE target, its content, expected triples)
+    plan: list[tuple[str, str | None, Iterator[bytes], int | None]] = [
+        (version, None if graph else "DEFAULT", _gunzip(dump), _count(built, None) if built else None)]
     plan += [(f"{name}-{stamp}", iri_term(name, "named graph"), _graph_nt(built, ox.NamedNode(name)),
               _count(built, name)) for name in named if built is not None]
     remote = _Remote(endpoints, timeout)
-    started = time.perf_counter()
     try:
+        bulk = remote.probe()
+        previous = remote.current_version(graph) if graph else None
+    except BdpError:
+        remote.session.close()
+        raise
+    try:
+        started = time.perf_counter()
         for staging, _, body, expected in plan:
-            log(f"uploading into the staging graph {staging}")
-            remote.put(staging, body)
+            log(f"uploading into {staging}")
+            remote.put(staging, body, bulk)
             uploaded = remote.count(staging)
             if uploaded == 0 or (expected is not None and uploaded != expected):
-                raise PublishFailed(f"check: the staging graph {staging} holds {uploaded} triples, the build "
+                raise PublishFailed(f"check: the graph {staging} holds {uploaded} triples, the build "
                                     f"{expected if expected is not None else 'more'}")
         upload_s = time.perf_counter() - started
         log(f"uploaded in {upload_s:.1f}s; switching")
         started = time.perf_counter()
-        remote.update("switch", " ;\n".join(f"MOVE {iri_term(staging)} TO {to}" for staging, to, _, _ in plan))
+        steps = [f"MOVE {iri_term(staging)} TO {to}" for staging, to, _, _ in plan if to is not None]
+        if graph:
+            g = iri_term(graph)
+            steps.insert(0, f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{ {g} <{CURRENT}> "
+                            f"{iri_term(version)} }} }}")
+        remote.update("switch", " ;\n".join(steps))
         switch_s = time.perf_counter() - started
     except BdpError:
         try:
             remote.update("clean-up", " ;\n".join(f"DROP SILENT GRAPH {iri_term(s)}" for s, _, _, _ in plan))
         except BdpError:
-            log("warning: the staging graphs could not be dropped; if the store holds them, drop them by hand")
+            log("warning: the new graphs could not be dropped; if the store holds them, drop them by hand")
         remote.session.close()
         raise
-    served = remote.count(graph)
-    remote.session.close()
-    return PublishReport(graph, named, served, upload_s, switch_s)
+    try:
+        served = remote.count(version if graph else None)
+        if graph:
+            remote.prune(graph, keep={version, previous or version})
+    finally:
+        remote.session.close()
+    return PublishReport(graph, named, served, upload_s, switch_s, version if graph else None)

@@ -23,7 +23,7 @@ from publisher.errors import QueryError, StoreUnavailable
 from publisher.publish import Endpoints
 from publisher.publish import publish as run_publish
 from publisher.store.embedded import EmbeddedStore
-from publisher.store.remote import RemoteStore
+from publisher.store.remote import CURRENT, RemoteStore
 from publisher.web import create_app
 
 GRAPH = "https://w3id.org/bdp/graph/data"
@@ -122,16 +122,32 @@ def stores(built, shared):
 
 # --- bdp publish ------------------------------------------------------------------------------------
 
-def test_publish_fills_the_named_graph_only(built, published):
+def _graphs(server) -> dict[str, int]:
+    """Every named graph of the store with its number of triples."""
+    direct = RemoteStore(load_settings({"sparql_endpoint": server.query_url}, environ={}))
+    rows = direct.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+    direct.close()
+    return {r["g"].value: int(r["n"].value) for r in rows}
+
+
+def test_publish_into_a_version_graph_named_by_a_pointer(built, published):
     embedded = EmbeddedStore(built / "store")
+    expected = int(embedded.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value)
+    catalogue = int(embedded.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CATALOG}> {{ ?s ?p ?o }} }}")
+                    .rows[0]["n"].value)
+    graphs = _graphs(published)
+    versions = [g for g in graphs if g.startswith(GRAPH + "-")]
+    # the data in one version graph, the pointer alone in GRAPH, the catalogue beside them; nothing else
+    assert len(versions) == 1 and graphs[versions[0]] == expected
+    assert graphs == {GRAPH: 1, versions[0]: expected, CATALOG: catalogue}
     direct = RemoteStore(load_settings({"sparql_endpoint": published.query_url}, environ={}))
-    expected = embedded.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value
-    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g").rows
-    # the build's named graph (the catalogue) is published beside the data; no staging graph is left
-    assert [r["g"].value for r in graphs] == [CATALOG, GRAPH]
-    served = direct.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
-    assert served.rows[0]["n"].value == expected
+    assert direct.ask(f"ASK {{ GRAPH <{GRAPH}> {{ <{GRAPH}> <{CURRENT}> <{versions[0]}> }} }}")
     assert not direct.ask("ASK { ?s ?p ?o }")                  # nothing in the default graph
+    for _ in range(2):                                         # the version replaced is kept, older dropped
+        report = run_publish(built, Endpoints.from_urls(published.query_url), GRAPH)
+    graphs = _graphs(published)
+    assert sorted(g for g in graphs if g.startswith(GRAPH + "-"))[-1] == report.version
+    assert len([g for g in graphs if g.startswith(GRAPH + "-")]) == 2 and graphs[GRAPH] == 1
 
 
 def test_publish_into_the_default_graph_twice(built, oxigraph_server):
@@ -151,13 +167,12 @@ def test_a_failed_upload_leaves_the_old_data_serving(built, published, tmp_path)
     shutil.copytree(built, broken, ignore=shutil.ignore_patterns("store"))
     with gzip.open(broken / "dumps" / "bdp.nt.gz", "wb") as f:
         f.write(b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\nthis is not RDF\n")
+    before = _graphs(published)
     result = publish(built, published, out=broken)
     assert result.returncode == 1
     assert "error: upload: the SPARQL store answered HTTP 400" in result.stderr
     assert published.url not in result.stderr and "Traceback" not in result.stderr
-    direct = RemoteStore(load_settings({"sparql_endpoint": published.query_url}, environ={}))
-    graphs = direct.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g").rows
-    assert [r["g"].value for r in graphs] == [CATALOG, GRAPH]
+    assert _graphs(published) == before                       # no new graph left behind
     remote = RemoteStore(remote_settings(built, published))
     assert remote.ask("ASK { ?s ?p ?o }", bindings={"s": PRACTICE})
 
@@ -170,15 +185,22 @@ def test_readers_see_the_old_or_the_new_dataset_never_a_mix(built, published, tm
     extra = "".join(f"<https://w3id.org/bdp/id/x/{i}> <{DCT}title> \"x{i}\" .\n" for i in range(5000))
     with gzip.open(bigger / "dumps" / "bdp.nt.gz", "wb") as f:
         f.write(original + extra.encode())
-    remote = RemoteStore(remote_settings(built, published))
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    old = int(remote.select(count).rows[0]["n"].value)
+
+    def current() -> int:
+        remote = RemoteStore(remote_settings(built, published))   # a fresh server's view: no cache
+        try:
+            return int(remote.select(count).rows[0]["n"].value)
+        finally:
+            remote.close()
+
+    old = current()
     seen: set[int] = set()
     done = threading.Event()
 
     def read() -> None:
         while not done.is_set():
-            seen.add(int(remote.select(count).rows[0]["n"].value))
+            seen.add(current())
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -188,7 +210,7 @@ def test_readers_see_the_old_or_the_new_dataset_never_a_mix(built, published, tm
         done.set()
         reader.join(30)
     assert seen <= {old, old + 5000} and old in seen
-    assert int(remote.select(count).rows[0]["n"].value) == old + 5000
+    assert current() == old + 5000
 
 
 def test_publish_errors_are_one_line(built, tmp_path):
@@ -240,12 +262,31 @@ def test_bindings_are_terms_never_text(stores):
     assert remote.ask("ASK { ?s ?p ?o }", bindings={"s": PRACTICE})   # the data is all there
 
 
-def test_canned_queries_answer_the_same(stores):
-    """Every queries/*.rq (issue 5) that exists, without parameters: the same answer or the same error."""
+# Values for the canned queries' parameters (by name), as a user would type them.
+SAMPLES = {"organisation": "powiat-tczewski", "voivodeship": "pomorskie", "theme": "uslugi-spoleczne",
+           "sector": "ngo", "funding": "efs", "minSectors": "1", "since": "2000-01-01", "text": "Tczew"}
+
+
+def test_canned_queries_answer_the_same(built, stores):
+    """Every canned query (queries/*.rq, issue 5) through its own catalogue and parameter binding: with
+    its defaults and with every parameter given, the same answer (or the same error) in both modes."""
+    queries = pytest.importorskip("publisher.queries")
     embedded, remote = stores
-    for path in sorted((ROOT / "queries").glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        assert answer(remote, text) == answer(embedded, text), path.name
+    settings = load_settings({"out": built}, environ={})
+    catalogue = queries.load_catalogue()
+    assert catalogue
+    for name, query in catalogue.items():
+        required = {p.name: SAMPLES[p.name] for p in query.params if p.required}
+        every = {p.name: SAMPLES[p.name] for p in query.params}
+        for values in (required, every):
+            outcomes = []
+            for store in (embedded, remote):
+                try:
+                    outcomes.append(canonical(queries.run(query, values, store, settings)[0]))
+                except (QueryError, StoreUnavailable) as exc:
+                    outcomes.append(canonical(exc))
+            assert outcomes[0] == outcomes[1], (name, values)
+            assert not isinstance(outcomes[0], str), (name, values, outcomes[0])
 
 
 def test_remote_store_down_is_unavailable(built, oxigraph_server):

@@ -23,12 +23,14 @@ from requests.adapters import HTTPAdapter
 from publisher.errors import QueryError, QueryTimeout, StoreUnavailable
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
 from publisher.store.base import Answer, AskResult, GraphResult, QueryResult, SelectResult, Store, Term
-from publisher.store.bind import query_form, with_bindings
+from publisher.store.bind import query_form, term_text, with_bindings
 
 USER_AGENT = "bdp-publisher (+https://w3id.org/bdp/)"
 CHECK_EVERY = 1000   # rows between two looks at the deadline while a result streams in
-NAMED_TTL = 60.0     # seconds a list of the dataset's named graphs is kept
-STAGING = re.compile(r"-\d{8}T\d{6}Z-\d{6}$")   # how `bdp publish` names its staging graphs
+DATASET_TTL = 5.0    # seconds a server keeps which graphs hold the dataset (it follows a publish this fast)
+STAGING = re.compile(r"-\d{8}T\d{6}Z-\d{6}$")   # how `bdp publish` names its version graphs
+# With a graph G set, `bdp publish` leaves in G one triple naming the version graph that holds the data.
+CURRENT = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 _UNREADABLE = ("csv",)   # result formats pyoxigraph cannot read back: asked for as JSON and rewritten
 
 
@@ -82,7 +84,7 @@ class RemoteStore(Store):
         self.allowed_services = frozenset(getattr(settings, "allowed_services", ()))
         self.base = settings.base_uri
         self.session = session or new_session()
-        self._named: tuple[float, list[str]] | None = None
+        self._dataset_cache: tuple[float, str, list[str]] | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -91,28 +93,35 @@ class RemoteStore(Store):
 
     def _dataset(self, default_graphs: list[str] | None, named_graphs: list[str] | None
                  ) -> list[tuple[str, str]]:
-        """The protocol's dataset parameters: the caller's; else, with a graph set, that graph as the
-        default graph and the dataset's other graphs (`bdp publish` puts them beside it) as named ones;
-        else none (the store's own default dataset)."""
+        """The protocol's dataset parameters: the caller's; else, with a graph set, the data it points at
+        as the default graph and the dataset's other graphs (the catalogue) as named ones; else none (the
+        store's own default dataset)."""
         if not default_graphs and not named_graphs and self.graph:
-            default_graphs, named_graphs = [self.graph], self._named_graphs()
+            served, named = self._served()
+            default_graphs, named_graphs = [served], named
         return [("default-graph-uri", g) for g in default_graphs or ()] + \
             [("named-graph-uri", g) for g in named_graphs or ()]
 
-    def _named_graphs(self) -> list[str]:
+    def _served(self) -> tuple[str, list[str]]:
+        """(data graph, named graphs), looked up at most every DATASET_TTL seconds: the version graph the
+        set graph points at (or the graph itself when it holds the data), and the store's other graphs under
+        the base IRI, version graphs left out."""
         now = time.monotonic()
-        if self._named is None or now - self._named[0] > NAMED_TTL:
-            response = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", BY_NAME["json"].media_type,
-                                  self.timeout, [])
+        if self._dataset_cache is None or now - self._dataset_cache[0] > DATASET_TTL:
+            g = term_text(ox.NamedNode(self.graph))
+            lookup = f"SELECT ?g ?v WHERE {{ {{ GRAPH ?g {{ }} }} UNION {{ GRAPH {g} {{ {g} <{CURRENT}> ?v }} }} }}"
+            response = self._post(lookup, BY_NAME["json"].media_type, self.timeout, [])
             try:
                 result = self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
                                      now + self.timeout, self.timeout)
             finally:
                 response.close()
-            graphs = [row["g"].value for row in getattr(result, "rows", []) if "g" in row]
-            self._named = (now, sorted(g for g in graphs if g.startswith(self.base) and g != self.graph
-                                       and not STAGING.search(g)))
-        return self._named[1]
+            rows = getattr(result, "rows", [])
+            version = next((r["v"].value for r in rows if "v" in r), self.graph)
+            named = sorted({r["g"].value for r in rows if "g" in r and r["g"].value.startswith(self.base)
+                            and r["g"].value != self.graph and not STAGING.search(r["g"].value)})
+            self._dataset_cache = (now, version, named)
+        return self._dataset_cache[1], self._dataset_cache[2]
 
     def _post(self, query: str, accept: str, timeout: float, params: list[tuple[str, str]]
               ) -> requests.Response:
