@@ -17,6 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.build.records import KEY_RE
 from publisher.build.vocab import fold
 from publisher.errors import QueryError, SourceError
 from publisher.iris import IriMap, mint
@@ -29,8 +30,7 @@ from publisher.store.base import Term
 XSD = PREFIXES["xsd"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PARAM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")          # a parameter is a SPARQL variable name
-KEY_RE = re.compile(r"^[0-9a-ząćęłńóśźż][0-9a-ząćęłńóśźż-]*$")
-RESERVED = frozenset({"format", "lang", "query"})          # request arguments that are not parameters
+RESERVED = frozenset({"format", "lang"})                   # request arguments that are not parameters
 HEADER_KEYS = ("title@pl", "title@en", "description@pl", "description@en")
 PARAM_TYPES = ("iri", "concept", "integer", "date", "string")
 # Classes whose instances may be given by key alone, with the IRI type (publisher/iris.py) they mint.

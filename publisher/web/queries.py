@@ -29,6 +29,7 @@ bp = Blueprint("queries", __name__)
 HTML = BY_NAME["html"]
 INDEX_FORMATS = (HTML, BY_NAME["json"])        # JSON here is a plain application/json list
 LINKABLE = ("http://", "https://")
+HTML_ROWS = 500                                # rows shown on a page; the downloads hold the whole answer
 
 UI = {
     "title": {"pl": "Pytania o współpracę", "en": "Questions about cooperation"},
@@ -55,6 +56,8 @@ UI = {
               "en": "The server binds parameter values as RDF terms; in the query page they appear as "
                     "comments and the variables stay unbound."},
     "formats": {"pl": "Pobierz jako", "en": "Download as"},
+    "shown": {"pl": "Pokazano pierwsze {n}; całość w plikach do pobrania.",
+              "en": "The first {n} are shown; the downloads hold them all."},
     "required_mark": {"pl": "wymagany", "en": "required"},
 }
 
@@ -191,9 +194,9 @@ def _table(result: Any, links: IriMap) -> dict[str, Any]:
     if isinstance(result, GraphResult):
         head = ["subject", "predicate", "object"]
         rows = [[_cell(t.subject, links), _cell(t.predicate, links), _cell(t.object, links)]
-                for t in result.triples]
-        return {"head": head, "rows": rows, "count": len(rows), "unit": "triples"}
+                for t in result.triples[:HTML_ROWS]]
+        return {"head": head, "rows": rows, "count": len(result.triples), "unit": "triples"}
     if not hasattr(result, "rows"):
         return {"head": ["boolean"], "rows": [[(str(result.value).lower(), None)]], "count": 1, "unit": "rows"}
-    rows = [[_cell(row.get(v), links) for v in result.variables] for row in result.rows]
-    return {"head": result.variables, "rows": rows, "count": len(rows), "unit": "rows"}
+    rows = [[_cell(row.get(v), links) for v in result.variables] for row in result.rows[:HTML_ROWS]]
+    return {"head": result.variables, "rows": rows, "count": len(result.rows), "unit": "rows"}
