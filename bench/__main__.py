@@ -90,22 +90,34 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
     out = build["out"]
     result = {"n": n, "data": data, "data_reused": data_reused, "build": build,
               "concurrency": args.concurrency}
-    if not args.no_publish:
-        print(f"{n} practices: publish", file=sys.stderr, flush=True)
-        result["publish"] = measure.publish(out, work)
     env = {"BDP_QUERY_TIMEOUT": str(args.timeout)}
     servers: dict = {}
     try:
+        remote_env = dict(env)
+        if not args.no_publish:
+            if n <= 10000:       # MOVE into the default graph copies the data: shown for small sets only
+                print(f"{n} practices: publish into the default graph", file=sys.stderr, flush=True)
+                result["publish_default"], server = measure.publish(out, work, graph=None)
+                if server is not None:
+                    measure.stop(server)
+            print(f"{n} practices: publish into a named graph", file=sys.stderr, flush=True)
+            result["publish"], published = measure.publish(out, work)
+            if published is not None:
+                servers["published"] = published
+                remote_env["BDP_GRAPH"] = measure.GRAPH
         servers["oxigraph"] = oxigraph_read_only(out / "store", work)
         servers["embedded"] = gunicorn(out, work, workers=args.workers, threads=args.threads, env=env,
                                        name="gunicorn-embedded")
-        servers["remote"] = gunicorn(out, work, workers=args.workers, threads=args.threads, env=env,
-                                     endpoint=servers["oxigraph"].url + "/query", name="gunicorn-remote")
+        store = servers.get("published", servers["oxigraph"])
+        result["remote_store"] = "the published store (named graph)" if "published" in servers else \
+            "oxigraph serve-read-only over the build's store"
+        servers["remote"] = gunicorn(out, work, workers=args.workers, threads=args.threads, env=remote_env,
+                                     endpoint=store.url + "/query", name="gunicorn-remote")
         result["queries"] = _queries(args, data, out, servers)
         result["deref"] = _deref(args, data, servers, work)
     finally:
         for server in servers.values():
-            server.stop()
+            measure.stop(server)
     return result
 
 

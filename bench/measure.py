@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,20 +70,33 @@ def build(data: Path, out: Path, reuse: list[Path]) -> dict:
             "wall": wall, "stages": stages, "peak_mib": int(match.group(6))}
 
 
-def publish(out: Path, log_dir: Path, graph: str | None = None) -> dict:
-    """`bdp publish` of the build into a fresh `oxigraph serve`: the remote store's load time."""
-    with tempfile.TemporaryDirectory(prefix="bench-publish-", dir=log_dir) as location:
-        with oxigraph_serve(Path(location) / "store", log_dir) as server:
-            args = ["publish", "--out", str(out), "--endpoint", f"{server.url}/query"]
-            started = time.perf_counter()
-            result = bdp(*args, *(["--graph", graph] if graph else []))
-            wall = time.perf_counter() - started
-            peak = rss_mib(server.process.pid, "VmHWM")
+GRAPH = "https://w3id.org/bdp/graph/data"
+
+
+def publish(out: Path, log_dir: Path, graph: str | None = GRAPH) -> tuple[dict, Server | None]:
+    """`bdp publish` of the build into a fresh `oxigraph serve`: the remote store's load. Returns the
+    figures and the server, still running (the caller stops it), or None when publishing failed."""
+    location = Path(tempfile.mkdtemp(prefix="bench-publish-", dir=log_dir))
+    server = oxigraph_serve(location / "store", log_dir)
+    server.extra["location"] = location
+    args = ["publish", "--out", str(out), "--endpoint", f"{server.url}/query"]
+    started = time.perf_counter()
+    result = bdp(*args, *(["--graph", graph] if graph else []))
+    wall = time.perf_counter() - started
+    peak = rss_mib(server.process.pid, "VmHWM")
     match = _PUBLISHED.search(result.stdout)
     if result.returncode != 0 or match is None:
-        return {"error": (result.stderr or result.stdout).strip().splitlines()[-1:]}
+        stop(server)
+        return {"error": (result.stderr or result.stdout).strip().splitlines()[-1:], "graph": graph}, None
     return {"wall": wall, "upload": float(match.group(2)), "switch": float(match.group(3)),
-            "triples": int(match.group(1)), "store_peak_mib": peak}
+            "triples": int(match.group(1)), "store_peak_mib": peak, "graph": graph}, server
+
+
+def stop(server: Server) -> None:
+    """Stop a server and remove the store location it was given, if any."""
+    server.stop()
+    if "location" in server.extra:
+        shutil.rmtree(server.extra["location"], ignore_errors=True)
 
 
 # --- queries ----------------------------------------------------------------------------------------------
