@@ -110,13 +110,12 @@ class RemoteStore(Store):
         if self._dataset_cache is None or now - self._dataset_cache[0] > DATASET_TTL:
             g = term_text(ox.NamedNode(self.graph))
             lookup = f"SELECT ?g ?v WHERE {{ {{ GRAPH ?g {{ }} }} UNION {{ GRAPH {g} {{ {g} <{CURRENT}> ?v }} }} }}"
-            response = self._post(lookup, BY_NAME["json"].media_type, self.timeout, [])
-            try:
-                result = self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
-                                     now + self.timeout, self.timeout)
-            finally:
-                response.close()
-            rows = getattr(result, "rows", [])
+
+            def read(response: requests.Response, deadline: float, seconds: float) -> QueryResult:
+                return self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
+                                   deadline, seconds)
+
+            rows = getattr(self._exchange(lookup, BY_NAME["json"].media_type, read, None, []), "rows", [])
             version = next((r["v"].value for r in rows if "v" in r), self.graph)
             named = sorted({r["g"].value for r in rows if "g" in r and r["g"].value.startswith(self.base)
                             and r["g"].value != self.graph and not STAGING.search(r["g"].value)})
@@ -162,11 +161,11 @@ class RemoteStore(Store):
         raise StoreUnavailable(f"the SPARQL store failed to answer (HTTP {status})")
 
     def _exchange(self, query: str, accept: str, read: Any, timeout: float | None,
-                  default_graphs: list[str] | None, named_graphs: list[str] | None) -> Any:
+                  params: list[tuple[str, str]]) -> Any:
         """POST the query and hand the streamed response to `read(response, deadline, timeout)`."""
         timeout = float(timeout or self.timeout)
         deadline = time.monotonic() + timeout
-        response = self._post(query, accept, timeout, self._dataset(default_graphs, named_graphs))
+        response = self._post(query, accept, timeout, params)
         try:
             return read(response, deadline, timeout)
         except urllib3.exceptions.TimeoutError:
@@ -221,7 +220,7 @@ class RemoteStore(Store):
             return self._parse(response.raw, response.headers.get("Content-Type", ""), graph, limit, deadline,
                                seconds)
 
-        return self._exchange(text, accept, read, timeout, default_graphs, named_graphs)
+        return self._exchange(text, accept, read, timeout, self._dataset(default_graphs, named_graphs))
 
     def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
                limit: int | None = None, default_graphs: list[str] | None = None,
@@ -254,4 +253,4 @@ class RemoteStore(Store):
                 return Answer(kind, fmt, tee.body(), truncated=False)
             return Answer(kind, fmt, serialize(result, fmt), truncated=result.truncated)
 
-        return self._exchange(query, fmt.media_type, read, timeout, default_graphs, named_graphs)
+        return self._exchange(query, fmt.media_type, read, timeout, self._dataset(default_graphs, named_graphs))
