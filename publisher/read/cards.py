@@ -9,29 +9,32 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES, sparql_prologue
-from publisher.read.resources import Description, Page, incoming_page
+from publisher.read.resources import Description, Extra, Page, incoming_page
 from publisher.store import Store
 from publisher.store.bind import term_text
 
-CARD = sparql_prologue(("bdp", "dct", "rdfs", "skos", "vcard", "geo", "adms", "org", "dcat")) + """
-SELECT ?s ?place ?town ?voivodeship ?population ?street ?postal ?lat ?long ?teryt
-       ?org ?role ?sector ?olp ?ol ?person ?name ?job ?tel ?email WHERE {
-  { ?s dct:spatial ?place .
-    OPTIONAL { ?place rdfs:label ?town } OPTIONAL { ?place bdp:voivodeship ?voivodeship }
-    OPTIONAL { ?place bdp:population ?population } OPTIONAL { ?place geo:lat ?lat ; geo:long ?long }
-    OPTIONAL { ?place vcard:hasAddress ?a . OPTIONAL { ?a vcard:street-address ?street }
-               OPTIONAL { ?a vcard:postal-code ?postal } }
-    OPTIONAL { ?place adms:identifier/skos:notation ?teryt } }
-  UNION { ?s bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?org .
-          OPTIONAL { ?m org:role ?role } OPTIONAL { ?org bdp:sector ?sector }
-          OPTIONAL { ?org ?olp ?ol FILTER(?olp IN (skos:prefLabel, rdfs:label)) } }
-  UNION { ?s dcat:contactPoint ?person . OPTIONAL { ?person vcard:fn ?name }
-          OPTIONAL { ?person vcard:role ?job } OPTIONAL { ?person vcard:hasTelephone ?tel }
-          OPTIONAL { ?person vcard:hasEmail ?email } }
-}"""
+# Groups for the first look of a practice page (read.resources.Extra): the triples of its place and of the
+# place's address, its TERYT code, its partners with role, sector and name, the triples of its published
+# contacts. Plain triple patterns, sorted out in Python: the same with an OPTIONAL for each field took
+# oxigraph 2.1 ms instead of 0.4 ms.
+CARD = Extra(groups=(
+    "{ ?s dct:spatial ?place . ?place ?pp ?pv }",
+    "{ ?s dct:spatial ?place . ?place vcard:hasAddress ?a . ?a ?ap ?av }",
+    "{ ?s dct:spatial ?place . ?place adms:identifier ?i . ?i skos:notation ?teryt }",
+    """{ ?s bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?org .
+    OPTIONAL { ?m org:role ?role } OPTIONAL { ?org bdp:sector ?sector }
+    OPTIONAL { ?org ?olp ?ol FILTER(?olp IN (skos:prefLabel, rdfs:label)) } }""",
+    "{ ?s dcat:contactPoint ?person . ?person ?cp ?cv }"),
+    variables=("place", "pp", "pv", "ap", "av", "teryt", "org", "role", "sector", "olp", "ol", "person", "cp",
+               "cv"),
+    prefixes=("bdp", "dct", "rdfs", "skos", "vcard", "adms", "org", "dcat"))
 
-_PLACE = ("place", "town", "voivodeship", "population", "street", "postal", "lat", "long", "teryt")
-
+# predicate -> field of the card
+_FIELDS = {PREFIXES[p] + n: f for p, n, f in (
+    ("rdfs", "label", "town"), ("bdp", "voivodeship", "voivodeship"), ("bdp", "population", "population"),
+    ("geo", "lat", "lat"), ("geo", "long", "long"), ("vcard", "street-address", "street"),
+    ("vcard", "postal-code", "postal"), ("vcard", "fn", "name"), ("vcard", "role", "job"),
+    ("vcard", "hasTelephone", "tel"), ("vcard", "hasEmail", "email"))}
 
 @dataclass
 class PracticeCard:
@@ -47,11 +50,20 @@ class PracticeCard:
         return {v.value for row in rows for v in row.values() if isinstance(v, ox.NamedNode)}
 
 
-def practice_card(store: Store, iri: ox.NamedNode, limit: int = 1000) -> PracticeCard:
+def card_from_rows(rows: list[dict]) -> PracticeCard:
+    """The card from the rows of the CARD groups (asked alone or in a description's first look)."""
     card = PracticeCard()
-    for row in store.select(CARD, bindings={"s": iri}, limit=limit).rows:
-        if "place" in row:
-            card.place.update({k: row[k] for k in _PLACE if k in row})  # type: ignore[misc]
+    contacts: dict[str, dict] = {}
+    for row in rows:
+        if "pv" in row or "av" in row or "teryt" in row:
+            card.place.setdefault("place", row["place"])  # type: ignore[arg-type]
+            if "teryt" in row:
+                card.place.setdefault("teryt", row["teryt"])  # type: ignore[arg-type]
+            else:
+                value, name = (row["pv"], _FIELDS.get(row["pp"].value)) if "pv" in row else \
+                    (row["av"], _FIELDS.get(row["ap"].value))
+                if name:
+                    card.place.setdefault(name, value)  # type: ignore[arg-type]
         elif "org" in row:
             partner = {k: row[k] for k in ("org", "role", "sector") if k in row}
             if partner not in card.partners:
@@ -62,9 +74,11 @@ def practice_card(store: Store, iri: ox.NamedNode, limit: int = 1000) -> Practic
                 if label not in found:
                     found.append(label)
         elif "person" in row:
-            contact = {k: row[k] for k in ("person", "name", "job", "tel", "email") if k in row}
-            if contact not in card.contacts:
-                card.contacts.append(contact)  # type: ignore[arg-type]
+            contact = contacts.setdefault(row["person"].value, {"person": row["person"]})
+            name = _FIELDS.get(row["cp"].value)
+            if name:
+                contact.setdefault(name, row["cv"])
+    card.contacts = list(contacts.values())
     card.partners.sort(key=lambda p: (p.get("role", ox.NamedNode("urn:x")).value, p["org"].value))
     return card
 

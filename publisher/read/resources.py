@@ -22,14 +22,43 @@ LABELS = tuple(ox.NamedNode(PREFIXES[p] + n) for p, n in (("skos", "prefLabel"),
                                                            ("dct", "title")))
 
 # Own triples, those of blank nodes up to two levels below (the data never nests deeper), and the labels
-# of the IRIs they link to, in one query.
-OWN = sparql_prologue(("rdfs", "skos", "dct")) + """
-SELECT ?s ?x ?p ?o ?lp ?l WHERE {
-  { ?s ?p ?o }
-  UNION { ?s ?p1 ?x . FILTER(isBlank(?x)) ?x ?p ?o }
-  UNION { ?s ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?x . FILTER(isBlank(?x)) ?x ?p ?o }
-  OPTIONAL { ?o ?lp ?l FILTER(?lp IN (skos:prefLabel, rdfs:label, dct:title)) }
-}"""
+# of the IRIs they link to.
+LABELLED = "FILTER(?{0} IN (skos:prefLabel, rdfs:label, dct:title))"
+OWN_GROUP = """{ { ?s ?p ?o }
+    UNION { ?s ?p1 ?x . FILTER(isBlank(?x)) ?x ?p ?o }
+    UNION { ?s ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?x . FILTER(isBlank(?x)) ?x ?p ?o }
+    OPTIONAL { ?o ?lp ?l """ + LABELLED.format("lp") + """ } }"""
+OWN = sparql_prologue(("rdfs", "skos", "dct")) + "SELECT ?s ?x ?p ?o ?lp ?l WHERE { " + OWN_GROUP + " }"
+
+# A first look in one query: own triples and labels, every incoming link with its subject's labels, and a
+# caller's own groups (`Extra`). Under FIRST_LOOK rows (any resource but the few with thousands of links)
+# that is the whole document; past it, `describe` asks again, part by part and paged.
+IN_GROUP = "{ ?ix ?ip ?s OPTIONAL { ?ix ?ilp ?il " + LABELLED.format("ilp") + " } }"
+FIRST_LOOK = 1000
+_VARIABLES = "?s ?x ?p ?o ?lp ?l ?ix ?ip ?ilp ?il"
+
+
+@dataclass(frozen=True)
+class Extra:
+    """More group patterns for the first look, binding variables of their own (not those of OWN_GROUP
+    and IN_GROUP: s x p o lp l ix ip ilp il b p1 p2); their rows come back in `Description.extra_rows`."""
+
+    groups: tuple[str, ...]
+    variables: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()
+
+    def query(self) -> str:
+        """The groups alone, for when the first look was cut short."""
+        names = tuple(dict.fromkeys(("rdfs", "skos", "dct", *self.prefixes)))
+        return (sparql_prologue(names) + "SELECT ?s " + " ".join("?" + v for v in self.variables)
+                + " WHERE { " + " UNION ".join(self.groups) + " }")
+
+
+def first_look_query(extra: Extra | None) -> str:
+    names = tuple(dict.fromkeys(("rdfs", "skos", "dct", *(extra.prefixes if extra else ()))))
+    variables = _VARIABLES + "".join(" ?" + v for v in (extra.variables if extra else ()))
+    groups = (OWN_GROUP, IN_GROUP, *(extra.groups if extra else ()))
+    return sparql_prologue(names) + f"SELECT {variables} WHERE {{ " + "\n  UNION ".join(groups) + " }"
 
 # The labels of the ontology's terms and of the vocabularies' concepts and schemes: fixed, so a process
 # reads them once (`term_labels`) and pages name predicates without asking again.
@@ -96,6 +125,7 @@ class Description:
     page: Page = field(default_factory=lambda: Page(1, 50, 0))
     truncated: bool = False
     linked: set[str] = field(default_factory=set)   # IRIs of the objects and of the linking subjects
+    extra_rows: list[dict] | None = None            # rows of `Extra` groups (None: not asked)
     _index: dict | None = field(default=None, repr=False)
 
     @property
@@ -187,19 +217,64 @@ def incoming_page(store: Store, iri: ox.NamedNode, counts: dict[str, int], page:
 
 
 def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int = 50, limit: int = 10000,
-             known: dict[str, list[ox.Triple]] | None = None) -> Description:
+             known: dict[str, list[ox.Triple]] | None = None, extra: Extra | None = None) -> Description:
     """What a document about `iri` holds. `page` pages the incoming links; a page past the end is empty
     (`description.page.exists` is then False). `known`: labels already at hand (`term_labels`), used for
-    predicates and not asked for again."""
+    predicates and not asked for again. `extra`: more groups a page wants, asked in the same query."""
     known = known or {}
+    first = store.select(first_look_query(extra), bindings={"s": iri}, limit=min(limit, FIRST_LOOK))
+    if first.truncated:
+        return _describe_in_parts(store, iri, page, page_size, limit, known, extra)
+    own: list[ox.Triple] = []
+    links: list[ox.Triple] = []
+    named: dict[str, list[ox.Triple]] = {}
+    rows: list[dict] = []
+    for r in first.rows:
+        if "ip" in r:
+            links.append(ox.Triple(r["ix"], r["ip"], iri))  # type: ignore[arg-type]
+            if "il" in r:
+                named.setdefault(r["ix"].value, []).append(ox.Triple(r["ix"], r["ilp"], r["il"]))  # type: ignore
+        elif "p" in r:
+            own.append(ox.Triple(_node(r, "x", iri), r["p"], r["o"]))  # type: ignore[arg-type]
+            if "l" in r:
+                named.setdefault(r["o"].value, []).append(ox.Triple(r["o"], r["lp"], r["l"]))  # type: ignore
+        else:
+            rows.append(r)
+    links = _dedupe(links)
+    counts: dict[str, int] = {}
+    for t in links:
+        counts[t.predicate.value] = counts.get(t.predicate.value, 0) + 1
+    counts = dict(sorted(counts.items()))
+    where = Page(page, page_size, len(links))
+    ordered = sorted(links, key=lambda t: t.predicate.value)        # stable: store order within a predicate
+    incoming = ordered[where.offset:where.offset + page_size] if where.exists else []
+    d = _finish(iri, _dedupe(own), {k: _dedupe(v) for k, v in named.items()}, incoming, counts, where, False,
+                known)
+    d.extra_rows = rows if extra else None
+    return d
+
+
+def _describe_in_parts(store: Store, iri: ox.NamedNode, page: int, page_size: int, limit: int,
+                       known: dict[str, list[ox.Triple]], extra: Extra | None) -> Description:
+    """The same, for a resource with many links: own triples, link counts, one page of links, labels."""
     triples, named, truncated = own_triples(store, iri, limit)
     counts = incoming_counts(store, iri)
     where = Page(page, page_size, sum(counts.values()))
     incoming = incoming_page(store, iri, counts, where) if where.exists else []
+    subjects = {t.subject.value for t in incoming if isinstance(t.subject, ox.NamedNode)}
+    named.update(labels(store, subjects - set(named) - set(known)))
+    d = _finish(iri, triples, named, incoming, counts, where, truncated, known)
+    if extra is not None:
+        d.extra_rows = store.select(extra.query(), bindings={"s": iri}, limit=limit).rows
+    return d
+
+
+def _finish(iri: ox.NamedNode, triples: list[ox.Triple], named: dict[str, list[ox.Triple]],
+            incoming: list[ox.Triple], counts: dict[str, int], where: Page, truncated: bool,
+            known: dict[str, list[ox.Triple]]) -> Description:
     linked = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
     subjects = {t.subject.value for t in incoming if isinstance(t.subject, ox.NamedNode)}
     linked = (linked | subjects) - {iri.value}
-    named.update(labels(store, subjects - set(named) - set(known)))
     for term in {t.predicate.value for t in triples} | set(counts) | subjects:
         if term in known and term not in named:
             named[term] = known[term]

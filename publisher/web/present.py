@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
+from markupsafe import Markup, escape
 
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
@@ -61,6 +62,8 @@ class Names:
         names = self.names(iri)
         if names:
             return pick(names, self.lang)
+        if iri.startswith(("mailto:", "tel:")):
+            return unquote(iri.partition(":")[2])
         short = curie(iri)
         if short != iri:
             return short
@@ -74,6 +77,21 @@ class Names:
             return None
         url = self.links.href(iri)
         return url if url.startswith(LINKABLE) else None
+
+    def link(self, term: Any) -> Markup:
+        """The term as HTML: a link with its name (escaped), or the escaped text; a literal in another
+        language than the page's says which."""
+        if term is None:
+            return Markup("")
+        url = self.href(term)
+        text = escape(self.label(term))
+        out = Markup('<a href="{}">{}</a>').format(url, text) if url else text
+        if isinstance(term, ox.Literal) and term.language and term.language != self.lang:
+            out += Markup(' <span class="muted lang">({})</span>').format(term.language)
+        return out
+
+    def link_list(self, terms: Any, separator: str = ", ") -> Markup:
+        return Markup(separator).join(self.link(t) for t in terms)
 
     @staticmethod
     def is_blank(term: Any) -> bool:

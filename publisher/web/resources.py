@@ -17,7 +17,7 @@ from publisher.formats import Format
 from publisher.iris import TYPES, encode_key, mint
 from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
 from publisher.read import browse as lists
-from publisher.read.cards import organisation_practices, practice_card
+from publisher.read.cards import CARD, card_from_rows, organisation_practices
 from publisher.read.resources import Description, describe, exists, labels, term_labels
 from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.web import current_store, settings
@@ -178,9 +178,10 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
     if not_modified(tag):
         return not_modified_response(fmt, headers, tag)  # type: ignore[arg-type]
     store, conf = current_store(), settings()
-    card = practice_card(store, ox.NamedNode(iri)) if fmt.kind == "html" and "/id/practice/" in iri else None
+    wants_card = fmt.kind == "html" and "/id/practice/" in iri
     d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
-                 known=known_labels())
+                 known=known_labels(), extra=CARD if wants_card else None)
+    card = card_from_rows(d.extra_rows or []) if wants_card else None
     if not d.found:
         abort_with(404, f"nothing is known about {iri}")
     headers.truncated = d.truncated
