@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import json
 import math
+import os
 import random
 import re
 import shutil
@@ -110,11 +111,9 @@ class _Draw:
 
 
 def _scalar(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float, dt.date)):
-        return str(v)
-    return v if _PLAIN.match(v) and v.lower() not in _RESERVED else json.dumps(v, ensure_ascii=False)
+    if type(v) is str:
+        return v if _PLAIN.match(v) and v.lower() not in _RESERVED else json.dumps(v, ensure_ascii=False)
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)     # int, float, date
 
 
 def _flow(v: Any, limit: int = 72) -> str | None:
@@ -165,6 +164,17 @@ def _refuse_real_data(out: Path) -> None:
                                         "has no SYNTHETIC.md (it is not a generated data set)")
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Path.write_bytes without the buffered file object: a third faster for 140,000 small files."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:                       # a regular file takes it all at once, but may not
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def _readme(out: Path, seed: int, counts: dict[str, int]) -> None:
     (out / "SYNTHETIC.md").write_text(
         "# Synthetic data set\n\nEvery record here is made up by `bdp generate` (publisher/build/generate.py,"
@@ -182,6 +192,7 @@ class _Generator:
             for table in (VOIVODESHIPS, UNIT_TYPES, THEMES, FUNDING, SECTORS))
         self.org_keys: set[str] = set()
         self.practice_keys: set[str] = set()
+        self.slugs: dict[str, str] = {}
 
     @staticmethod
     def _unique(key: str, taken: set[str]) -> str:
@@ -221,8 +232,13 @@ class _Generator:
             chosen[-1] = by_sector[self.rng.choice(others)]()
         return chosen
 
-    def text(self, n: int, town: str) -> str:
-        return " ".join(s.format(town=town, n=self.rng.randint(2, 9)) for s in self.rng.sample(SENTENCES, n))
+    def text(self, count: int, town: str) -> str:
+        n = self.rng.randint(2, 9)
+        return " ".join(s.format(town=town, n=n) for s in self.rng.sample(SENTENCES, count))
+
+    def slug(self, text: str) -> str:
+        """slugify, remembered: towns and names repeat across 100,000 practices."""
+        return self.slugs.get(text) or self.slugs.setdefault(text, slugify(text))
 
     def practice(self, orgs: list[dict[str, Any]], chosen: list[int]) -> dict[str, Any]:
         rng, town, voiv, unit = self.rng, self.rng.choice(self.towns), self.voiv(), self.unit()
@@ -251,7 +267,7 @@ class _Generator:
             "funding": sorted({self.fund() for _ in range(rng.choices((0, 1, 2), (15, 50, 35))[0])}) or None,
             "implementing_unit": orgs[(public or chosen)[0]]["key"],
             "place": {k: v for k, v in place.items() if v is not None},
-            "websites": [f"http://www.{slugify(town).replace('-', '')}.pl"] if rng.random() < 0.8 else None,
+            "websites": [f"http://www.{self.slug(town).replace('-', '')}.pl"] if rng.random() < 0.8 else None,
             "partners": [{"organisation": orgs[i]["key"], "role": "partner" if n else "lead"}
                          for n, i in enumerate(chosen)]}
         domain = rec["implementing_unit"].replace("-", "")[:24]
@@ -267,7 +283,7 @@ class _Generator:
         return {"name": f"{first} {surname}", "role": rng.choice(ROLES),
                 "phone": f"{rng.randint(12, 95)} {rng.randint(100, 999)} {rng.randint(10, 99)} "
                          f"{rng.randint(10, 99)}",
-                "email": f"{slugify(first)[0]}.{slugify(surname)}@{domain}.pl", "publish": rng.random() < 0.4}
+                "email": f"{self.slug(first)[0]}.{self.slug(surname)}@{domain}.pl", "publish": rng.random() < 0.4}
 
 
 def generate(practices: int, out: Path, seed: int = 0, progress: Progress | None = None) -> dict[str, int]:
@@ -294,7 +310,7 @@ def generate(practices: int, out: Path, seed: int = 0, progress: Progress | None
         chosen = gen.partners(orgs, draw, by_sector)
         rec = gen.practice(orgs, chosen)
         data = to_yaml(rec).encode("utf-8")
-        (out / "practices" / f"{rec['key']}.yaml").write_bytes(data)
+        _write(out / "practices" / f"{rec['key']}.yaml", data)
         contacts = rec.get("contacts", [])
         counts["bytes"] += len(data)
         counts["partners"] += len(chosen)
@@ -305,7 +321,7 @@ def generate(practices: int, out: Path, seed: int = 0, progress: Progress | None
             progress(n + 1, practices)
     for org in orgs:
         data = to_yaml(org).encode("utf-8")
-        (out / "organisations" / f"{org['key']}.yaml").write_bytes(data)
+        _write(out / "organisations" / f"{org['key']}.yaml", data)
         counts["bytes"] += len(data)
     counts["practices"], counts["organisations"] = practices, len(orgs)
     _readme(out, seed, counts)
