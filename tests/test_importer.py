@@ -129,6 +129,25 @@ def test_metric_variants() -> None:
     assert result.organisations[0]["sector"] == "ngo"
 
 
+def test_contact_lines_that_are_not_one_phone_or_one_address_are_kept_as_role_text() -> None:
+    metric = [f"Data wprowadzenia do BDP:{NBSP} {NBSP} 2012-05-06", f"Osoby kontaktowe:{NBSP} {NBSP} Jan Nowak",
+              f"{NBSP} Telewizja Lokalna", f"{NBSP} tel./fax 58 100 20 30", f"{NBSP} tel. kom. 600 100 200",
+              f"{NBSP} e-mail: a@b.pl, c@d.pl", f"{NBSP} e-mail: jan[at]example.pl"]
+    [contact] = import_page(page("Próba", metric), "p.txt").practice["contacts"]
+    assert contact == {"name": "Jan Nowak", "phone": "58 100 20 30", "email": "jan@example.pl",
+                       "role": "Telewizja Lokalna, tel. kom. 600 100 200, e-mail: a@b.pl, c@d.pl",
+                       "publish": False}
+
+
+def test_contact_without_a_name() -> None:
+    metric = [f"Data wprowadzenia do BDP:{NBSP} {NBSP} 2012-05-06", f"Osoby kontaktowe:{NBSP} {NBSP} Jan",
+              "", f"{NBSP} tel. 58 100 20 30"]
+    text = page("Próba", metric)
+    with pytest.raises(SourceError, match="without a name") as caught:
+        import_page(text, "p.txt")
+    assert caught.value.line == line_of(text, "tel. 58 100")
+
+
 def test_unguessable_sector_leaves_it_out() -> None:
     metric = [f"Data wprowadzenia do BDP:{NBSP} {NBSP} 2012-05-06",
               f"Jednostka wdrażająca:{NBSP} {NBSP} Centrum Aktywności Lokalnej"]

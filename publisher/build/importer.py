@@ -40,8 +40,9 @@ _LABELS = {
     "osoba kontaktowa": "contacts",
 }
 _EMAIL = re.compile(r"^(?:e@mail|e-mail|email|mail)\s*:\s*", re.IGNORECASE)
-_PHONE = re.compile(r"^(?:tel\.?|telefon|tel/fax|tel\./fax)\s*:?\s*", re.IGNORECASE)
-_CONTACT_LABELS = {"e@mail", "e-mail", "email", "mail", "tel", "tel.", "telefon", "tel/fax", "tel./fax"}
+_PHONE = re.compile(r"^(?:telefon|tel\.?(?:\s*kom\.?|\s*/\s*fax\.?)?|kom\.?)\s*:?\s*(?=[+(\d])", re.IGNORECASE)
+_ADDRESS = re.compile(r"[^\s,;:]+@[^\s,;]+")
+_CONTACT_LABELS = {"e@mail", "e-mail", "email", "mail", "tel", "tel.", "telefon", "tel./fax", "kom", "fax"}
 _LEGAL_FORM = re.compile(r"sp\.\s*z\s*o\.\s*o\.|(?<!\w)s\.\s*a\.(?!\w)|(?<!\w)sp\.\s*[jk]\.", re.IGNORECASE)
 _SECTOR_WORDS = [(re.compile(r"(?<!\w)" + stem, re.IGNORECASE), sector) for stem, sector in [
     ("starost", "public"), ("urz[ąę]d", "public"), ("gmin", "public"), ("powiat", "public"),
@@ -222,20 +223,21 @@ def _contacts(entry: _Entry, path: str) -> list[dict[str, Any]]:
         if _EMAIL.match(name) or _PHONE.match(name):
             raise SourceError(path, f"a contact person without a name (the block starts with {name!r})",
                               line=number, field=entry.label)
-        roles, contact = [], {"name": name}
-        phone = email = None
+        roles: list[str] = []
+        found = {"name": name}
         for _, value in rest:
             if _EMAIL.match(value) or re.fullmatch(r"\S+@\S+", value):
-                email = email or _email(_EMAIL.sub("", value))
-            elif _PHONE.match(value) and phone is None:
-                phone = _PHONE.sub("", value)
+                addresses = _ADDRESS.findall(_email(_EMAIL.sub("", value)))
+                kind, clean = "email", addresses[0] if len(addresses) == 1 else ""
             else:
+                kind, clean = "phone", _PHONE.sub("", value) if _PHONE.match(value) else ""
+            if clean and kind not in found:
+                found[kind] = clean
+            else:           # text, a second phone or e-mail, several addresses: all kept, as the role
                 roles.append(value)
-        for name_, value in (("role", ", ".join(roles)), ("phone", phone), ("email", email)):
-            if value:
-                contact[name_] = value
-        contact["publish"] = False
-        contacts.append(contact)
+        found["role"] = ", ".join(roles)
+        contacts.append({**{k: found[k] for k in ("name", "role", "phone", "email") if found.get(k)},
+                         "publish": False})
     return contacts
 
 
@@ -263,10 +265,8 @@ def import_page(text: str, path: str) -> ImportResult:
                                 "(the date entered is required)", line=head + 1, field="entered")
 
     practice: dict[str, Any] = {"key": key, "title": {"pl": title}}
-    if paragraphs:
-        practice["summary"] = {"pl": paragraphs[0]}
-    if len(paragraphs) > 1:
-        practice["description"] = {"pl": "\n\n".join(paragraphs[1:])}
+    practice.update({"summary": {"pl": paragraphs[0]}} if paragraphs else {})
+    practice.update({"description": {"pl": "\n\n".join(paragraphs[1:])}} if len(paragraphs) > 1 else {})
     practice["entered"] = _date(table["entered"], path)
     if unit_type := slugify(table["unit_type"].text()) if "unit_type" in table else "":
         practice["unit_type"] = unit_type
