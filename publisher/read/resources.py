@@ -32,33 +32,32 @@ OWN = sparql_prologue(("rdfs", "skos", "dct")) + "SELECT ?s ?x ?p ?o ?lp ?l WHER
 
 # A first look in one query: own triples and labels, every incoming link with its subject's labels, and a
 # caller's own groups (`Extra`). Under FIRST_LOOK rows (any resource but the few with thousands of links)
-# that is the whole document; past it, `describe` asks again, part by part and paged.
-IN_GROUP = "{ ?ix ?ip ?s OPTIONAL { ?ix ?ilp ?il " + LABELLED.format("ilp") + " } }"
+# that is the whole document; past it, `describe` asks again, part by part and paged. Every group answers
+# in the same few columns, ?g naming the group (unbound: own triples): each column costs on every row.
+IN_GROUP = '{ ?x ?p ?s BIND("in" AS ?g) OPTIONAL { ?x ?lp ?l ' + LABELLED.format("lp") + " } }"
 FIRST_LOOK = 1000
-_VARIABLES = "?s ?x ?p ?o ?lp ?l ?ix ?ip ?ilp ?il"
+COLUMNS = "?s ?g ?x ?p ?o ?lp ?l"
 
 
 @dataclass(frozen=True)
 class Extra:
-    """More group patterns for the first look, binding variables of their own (not those of OWN_GROUP
-    and IN_GROUP: s x p o lp l ix ip ilp il b p1 p2); their rows come back in `Description.extra_rows`."""
+    """More group patterns for the first look. Each binds ?g to its own tag and answers in the columns
+    ?x ?p ?o ?lp ?l (any of them may stay unbound); its rows come back in `Description.extra_rows`."""
 
     groups: tuple[str, ...]
-    variables: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
 
     def query(self) -> str:
         """The groups alone, for when the first look was cut short."""
         names = tuple(dict.fromkeys(("rdfs", "skos", "dct", *self.prefixes)))
-        return (sparql_prologue(names) + "SELECT ?s " + " ".join("?" + v for v in self.variables)
-                + " WHERE { " + " UNION ".join(self.groups) + " }")
+        return sparql_prologue(names) + f"SELECT {COLUMNS} WHERE {{ " + " UNION ".join(self.groups) + " }"
 
 
 def first_look_query(extra: Extra | None) -> str:
     names = tuple(dict.fromkeys(("rdfs", "skos", "dct", *(extra.prefixes if extra else ()))))
-    variables = _VARIABLES + "".join(" ?" + v for v in (extra.variables if extra else ()))
     groups = (OWN_GROUP, IN_GROUP, *(extra.groups if extra else ()))
-    return sparql_prologue(names) + f"SELECT {variables} WHERE {{ " + "\n  UNION ".join(groups) + " }"
+    return sparql_prologue(names) + f"SELECT {COLUMNS} WHERE {{ " + "\n  UNION ".join(groups) + " }"
+
 
 # The labels of the ontology's terms and of the vocabularies' concepts and schemes: fixed, so a process
 # reads them once (`term_labels`) and pages name predicates without asking again.
@@ -230,14 +229,15 @@ def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int =
     named: dict[str, list[ox.Triple]] = {}
     rows: list[dict] = []
     for r in first.rows:
-        if "ip" in r:
-            links.append(ox.Triple(r["ix"], r["ip"], iri))  # type: ignore[arg-type]
-            if "il" in r:
-                named.setdefault(r["ix"].value, []).append(ox.Triple(r["ix"], r["ilp"], r["il"]))  # type: ignore
-        elif "p" in r:
+        tag = r.get("g")
+        if tag is None:
             own.append(ox.Triple(_node(r, "x", iri), r["p"], r["o"]))  # type: ignore[arg-type]
             if "l" in r:
                 named.setdefault(r["o"].value, []).append(ox.Triple(r["o"], r["lp"], r["l"]))  # type: ignore
+        elif tag.value == "in":
+            links.append(ox.Triple(r["x"], r["p"], iri))  # type: ignore[arg-type]
+            if "l" in r:
+                named.setdefault(r["x"].value, []).append(ox.Triple(r["x"], r["lp"], r["l"]))  # type: ignore
         else:
             rows.append(r)
     links = _dedupe(links)

@@ -72,6 +72,7 @@ UI: dict[str, dict[str, str]] = {
     "websites": {"pl": "Strony internetowe", "en": "Websites"},
     "population": {"pl": "Liczba mieszkańców", "en": "Population"},
     "coordinates": {"pl": "Współrzędne", "en": "Coordinates"},
+    "teryt": {"pl": "Kod TERYT", "en": "TERYT code"},
     "contacts": {"pl": "Osoby do kontaktu", "en": "Contacts"},
     "none_published": {"pl": "nie opublikowano", "en": "none published"},
     "phone": {"pl": "Telefon", "en": "Phone"},

@@ -15,6 +15,7 @@ from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
 from publisher.web.i18n import pick
+from publisher.web.i18n import t as ui
 
 LINKABLE = ("http://", "https://", "mailto:", "tel:")
 _RANK = {p.value: i for i, p in enumerate(LABELS)}
@@ -84,11 +85,11 @@ class Names:
         if term is None:
             return Markup("")
         url = self.href(term)
-        text = escape(self.label(term))
-        out = Markup('<a href="{}">{}</a>').format(url, text) if url else text
+        text = str(escape(self.label(term)))
+        out = f'<a href="{escape(url)}">{text}</a>' if url else text
         if isinstance(term, ox.Literal) and term.language and term.language != self.lang:
-            out += Markup(' <span class="muted lang">({})</span>').format(term.language)
-        return out
+            out += f' <span class="muted lang">({escape(term.language)})</span>'
+        return Markup(out)
 
     def link_list(self, terms: Any, separator: str = ", ") -> Markup:
         return Markup(separator).join(self.link(t) for t in terms)
@@ -161,6 +162,39 @@ class Presenter(Names):
 
     def is_a(self, prefix: str, name: str) -> bool:
         return ns(prefix, name) in self.d.types()
+
+
+def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
+    """The practice's "Metryka" table as (UI string key, cell HTML), in the old bank's order."""
+    place = card.place if card else {}
+    contacts = []
+    for c in card.contacts if card else ():
+        text = v.link(c.get("name"))
+        if c.get("job"):
+            text += Markup(", ") + v.link(c["job"])
+        for key in ("tel", "email"):
+            if c.get(key):
+                text += Markup("<br>") + escape(ui("phone" if key == "tel" else "email")) + Markup(": ") + \
+                    v.link(c[key])
+        contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
+    rows = [("entered", v.link(v.value("dct:issued"))), ("modified", v.link(v.value("dct:modified"))),
+            ("unit_type", v.link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
+            ("voivodeship", v.link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
+            ("implementing_unit", v.link(v.value("bdp:implementingUnit"))),
+            ("street", v.link(place.get("street"))),
+            ("websites", v.link_list(v.values("foaf:page"), "<br>")),
+            ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
+            ("coordinates", Markup(f"{escape(place['lat'].value)}, {escape(place['long'].value)}")
+             if "lat" in place and "long" in place else Markup("")),
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(ui("none_published"))
+             + Markup("</span>")),
+            ("themes", v.link_list(v.values("dct:subject"))), ("funding", v.link_list(v.values("bdp:funding")))]
+    optional = {"modified", "teryt", "coordinates"}
+    return [(key, value) for key, value in rows if value or key not in optional]
+
+
+def partner_rows(v: Presenter, card: Any) -> list[tuple[Markup, Markup, Markup]]:
+    return [(v.link(p.get("org")), v.link(p.get("sector")), v.link(p.get("role"))) for p in card.partners]
 
 
 def paragraphs(text: str) -> list[str]:

@@ -23,7 +23,16 @@ from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.web import current_store, settings
 from publisher.web.errors import abort_with
 from publisher.web.i18n import pick, t
-from publisher.web.present import Names, Presenter, collection_page, ns, paragraphs, schema_org
+from publisher.web.present import (
+    Names,
+    Presenter,
+    collection_page,
+    metric_rows,
+    ns,
+    paragraphs,
+    partner_rows,
+    schema_org,
+)
 from publisher.web.render import (
     DocHeaders,
     alternates,
@@ -215,6 +224,7 @@ def _html(d: Description, url: str, headers: DocHeaders, card: object) -> str:
     v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
     return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=headers.alternates,
                            paragraphs=paragraphs, pager=(headers.next, headers.previous),
+                           metric_rows=metric_rows, partner_rows=partner_rows,
                            jsonld=jsonld_script(schema_org(v, url, card)), **extra)
 
 
