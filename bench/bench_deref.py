@@ -155,10 +155,14 @@ def prerender(base: str, keys: list[str], root: Path) -> None:
                 (root / "doc" / "practice" / f"{key}.{suffix}").write_bytes(response.read())
 
 
-def gunicorn(out: Path, workers: int, port: int, log: Path) -> subprocess.Popen:
+def gunicorn(out: Path, workers: int, port: int, log: Path, threads: int) -> subprocess.Popen:
+    """gunicorn on the build: sync workers, or with `threads` > 1 gthread workers (keep-alive)."""
     env = {**os.environ, "BDP_OUT": str(out)}
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--backlog", "2048", "publisher.web:create_app()"]
+               "--backlog", "2048"]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command.append("publisher.web:create_app()")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"),
                             start_new_session=True)
 
@@ -189,6 +193,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/out100k"), help="the build to serve")
     parser.add_argument("--workers", default="2,4", help="gunicorn worker counts to try, comma-separated")
+    parser.add_argument("--gthreads", type=int, default=1,
+                        help="threads per gunicorn worker (> 1: gthread workers, which keep connections alive)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent clients (keep-alive)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
@@ -214,7 +220,8 @@ def main() -> None:
         static = work / "static"
         for workers in [int(w) for w in args.workers.split(",")]:
             port = free_port()
-            server = gunicorn(args.out, workers, port, work / "gunicorn.log")
+            server = gunicorn(args.out, workers, port, work / "gunicorn.log", args.gthreads)
+            label = f"gunicorn -w {workers}" + (f" gthread {args.gthreads}" if args.gthreads > 1 else "")
             try:
                 base = f"http://127.0.0.1:{port}/"
                 wait_for(base + f"doc/practice/{keys[0]}.ttl")
@@ -224,10 +231,10 @@ def main() -> None:
                     wrk(base, paths, "text/html", work, argparse.Namespace(**{**vars(args), "duration": 3}))
                 for suffix, media in MEDIA.items():
                     result = measured(server, base, paths, media, work, args)
-                    print(line(f"gunicorn -w {workers}: {suffix}, as fast as it goes", result), flush=True)
+                    print(line(f"{label}: {suffix}, as fast as it goes", result), flush=True)
                     if args.rate:
                         result = measured(server, base, paths, media, work, args, rate=args.rate)
-                        print(line(f"gunicorn -w {workers}: {suffix}, paced {args.rate:g}/s", result), flush=True)
+                        print(line(f"{label}: {suffix}, paced {args.rate:g}/s", result), flush=True)
             finally:
                 stop(server)
         port = free_port()

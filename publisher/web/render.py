@@ -28,9 +28,12 @@ MAX_PAGE = 1_000_000
 
 
 def iri_map() -> IriMap:
-    """Our IRIs (settings.base_uri) <-> the URLs of this server as the client sees them."""
-    public = settings().public_url or request.url_root
-    return IriMap(settings().base_uri, public if public.endswith("/") else public + "/")
+    """Our IRIs (settings.base_uri) <-> the URLs of this server as the client sees them (once a request)."""
+    links = g.get("bdp_iri_map")
+    if links is None:
+        public = settings().public_url or request.url_root
+        links = g.bdp_iri_map = IriMap(settings().base_uri, public if public.endswith("/") else public + "/")
+    return links
 
 
 def split_suffix(name: str) -> tuple[str, Format | None]:
@@ -98,7 +101,7 @@ def etag(*parts: object) -> str | None:
     stamp = build().stamp
     if not stamp:
         return None
-    text = "\x1f".join(str(p) for p in (stamp, request.url_root, g.get("lang", ""), *parts))
+    text = "\x1f".join(str(p) for p in (stamp, iri_map().public, g.get("lang", ""), *parts))
     return hashlib.sha1(text.encode()).hexdigest()[:24]
 
 
