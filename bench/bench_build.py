@@ -94,8 +94,6 @@ def revalidate_figures(data: Path, runs: int = 200) -> dict:
         from rdflib import Graph
 
         g = Graph()
-        for t in validator.concepts:
-            g.add(t)
         for t in item.triples:
             g.add(t)
         started = time.perf_counter()

@@ -9,7 +9,7 @@ from publisher.build import convert as conv
 from publisher.build.documents import check_documents
 from publisher.build.records import KINDS, Record, check_references, check_unique, read_record, record_files
 from publisher.build.shacl import ShaclValidator
-from publisher.build.validate import Problem, concepts_graph, validate_converted
+from publisher.build.validate import Problem, validate_converted
 from publisher.build.vocab import Vocabularies
 from publisher.errors import SourceError
 from publisher.resources import ontology_graph, shapes_graph
@@ -29,7 +29,6 @@ class Validator:
         self.base, self.lang = base, lang
         self.ontology = ontology_graph()
         self.vocab = Vocabularies(self.ontology)
-        self.concepts = concepts_graph(self.ontology)
         self.shacl = ShaclValidator(shapes_graph())
 
     def records(self, records: list[Record], organisations: set[str] | frozenset[str]) -> list[Problem]:
@@ -37,7 +36,7 @@ class Validator:
             if rec.kind == "practice":
                 check_references(rec, organisations)
         items = conv.convert(records, self.base, self.vocab)
-        return validate_converted(items, self.shacl, self.concepts, self.lang)
+        return validate_converted(items, self.shacl, self.lang)
 
 
 def validate_paths(settings: Any, data_dir: Path, paths: list[Path], *, lang: str = "en") -> list[Problem]:

@@ -78,7 +78,7 @@ def _convert_chunk(records: list[Record]) -> tuple[str, list[Problem], int] | So
         return exc
     v = w["validator"]
     items = conv.convert(records, v.base, v.vocab)
-    problems = validate_converted(items, v.shacl, v.concepts, v.lang) if w["validate"] else []
+    problems = validate_converted(items, v.shacl, v.lang) if w["validate"] else []
     lines = [_nt_row(t) for item in items for t in item.triples]
     return "".join(lines), problems, len(lines)
 
