@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,18 +33,13 @@ from publisher.void import describe_void
 SITE_PAGES = ("", "catalog")
 
 
-def _default_graph(store: ox.Store) -> Iterator[ox.Triple]:
-    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        yield quad.triple
-
-
 def write_dump(store: ox.Store, path: Path, fmt_name: str) -> None:
     """The default graph as one gzip file; gzip with no name or time in its header, so same data, same bytes."""
     fmt = BY_NAME[fmt_name]
     prefixes = PREFIXES if fmt_name == "ttl" else None
     with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6,
                                                 mtime=0) as out:
-        ox.serialize(_default_graph(store), out, format=fmt.rdf_format, prefixes=prefixes)
+        store.dump(out, fmt.rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
 
 
 def write_csv(rows: list[dict[str, str]], path: Path) -> None:
