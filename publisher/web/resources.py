@@ -59,6 +59,7 @@ def _template_globals(state: BlueprintSetupState) -> None:
     # UI strings and the language picker as globals.
     state.app.jinja_env.globals.update(t=t, pick=pick)
 
+
 TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
              (ns("skos", "Concept"), "concept.html"), (ns("skos", "ConceptScheme"), "concept.html"),
              (ns("owl", "Class"), "term.html"), (ns("owl", "ObjectProperty"), "term.html"),
@@ -126,7 +127,9 @@ def shapes(suffix: str | None = None) -> Response:
 
 @bp.get("/browse")
 def browse() -> str:
-    found = lists.facets(current_store())
+    found = current_app.extensions.get("bdp_facets")
+    if found is None:      # counts over the whole data set: once per process (the store is read-only)
+        found = current_app.extensions["bdp_facets"] = lists.facets(current_store())
     links, lang = iri_map(), g.get("lang", "pl")
     names = {f.name: Names(f.labels, links, lang) for f in found}
     items = [(url_for("resources.browse_list", facet=f.name, key=c.rsplit("/", 1)[-1], _external=True),
@@ -140,9 +143,15 @@ def browse_list(facet: str, key: str) -> str:
     check_key(key)
     if facet not in lists.FACETS:
         abort_with(404, f"there is no list by {facet!r}; lists are by {', '.join(lists.FACETS)}")
-    listing = lists.members(current_store(), facet, key, page_number(), settings().page_size)
-    if listing is None:
-        abort_with(404, f"there is no {facet} {key!r}")
+    page = page_number()
+    counts = current_app.extensions.setdefault("bdp_browse_counts", {})   # only real concepts: bounded
+    total = counts.get((facet, key))
+    if total is None:
+        total = lists.member_count(current_store(), facet, key)
+        if total is None:
+            abort_with(404, f"there is no {facet} {key!r}")
+        counts[(facet, key)] = total
+    listing = lists.members(current_store(), facet, key, page, settings().page_size, total)
     if not listing.page.exists:
         abort_with(404, f"there is no page {listing.page.number}; the last is {listing.page.count}")
     names = Names(listing.labels, iri_map(), g.get("lang", "pl"))
@@ -205,7 +214,8 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
 def _html(d: Description, url: str, headers: DocHeaders, card: object) -> str:
     """The page for people. An organisation pages its practices; other resources their incoming links."""
     store = current_store()
-    template = next((t for type_, t in TEMPLATES if type_ in d.types()), "resource.html")
+    types = d.types()
+    template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
     extra: dict[str, object] = {}
     where = d.page
     if template == "organisation.html":
