@@ -195,9 +195,6 @@ class Worker:
         name = formats.get("graph")
         if name is None:
             return {"kind": "graph", "format": None, "truncated": False}, b""
-        if limit is None and name == "nt":
-            return {"kind": "graph", "format": name, "truncated": False}, \
-                result.serialize(format=ox.RdfFormat.N_TRIPLES)
         if limit is None:
             body, truncated = result.serialize(format=ox.RdfFormat.N_TRIPLES), False
         else:
