@@ -137,8 +137,12 @@ def convert_all(records: list[Record], pool: Any, sink: Callable[[str], None], p
 
 
 def _ontology_nt() -> tuple[str, int]:
-    g = ontology_graph()
-    rows = sorted(_nt_row(t) for t in g)
+    """The ontology and vocabularies as sorted N-Triples with canonical blank-node labels (RDFC-1.0), so
+    that an unchanged dataset dumps to the same bytes and keeps its checksums and ETags across builds."""
+    text = ontology_graph().serialize(format="nt")
+    dataset = ox.Dataset(q for q in ox.parse(text, format=ox.RdfFormat.N_QUADS))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    rows = sorted(f"{q.subject} {q.predicate} {q.object} .\n" for q in dataset)
     return "".join(rows), len(rows)
 
 
