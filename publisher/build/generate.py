@@ -55,8 +55,8 @@ TOPICS = ["Aktywności Lokalnej", "Zatrudnienia", "Seniorów", "Młodzieży", "R
           "Współpracy Międzygminnej", "Integracji Społecznej", "Przedsiębiorczości", "Kultury", "Zdrowia",
           "Bezpieczeństwa", "Edukacji Ekologicznej", "Partnerów Lokalnych", "Usług Społecznych", "Sportu",
           "Transportu Publicznego", "Odnawialnych Źródeł Energii", "Dziedzictwa", "Rewitalizacji"]
-TAILS = ["", "", "", " – {town}", " – {town} {year}", ": edycja {n}", ": model współpracy", " krok po kroku",
-         ": wspólna sprawa", " w gminie {town}"]
+TAILS = ["", " – {town}", " – {town} {year}", " {town} {year}", ": edycja {n} – {town}", " w gminie {town}",
+         ": model współpracy w gminie {town}", " krok po kroku – {town}", ": wspólna sprawa gminy {town}"]
 QUOTED = ["Pokolenia", "Nasza Ziemia", "Wspólny Dom", "Dobry Start", "Otwarte Drzwi", "Zielone Światło",
           "Most", "Horyzont", "Sąsiedzi", "Wiatrak", "Źródło", "Żuraw", "Łączka", "Przystań", "Ognisko"]
 SENTENCES = [  # {town} and {n} are filled in
@@ -201,16 +201,20 @@ class _Generator:
         return candidate
 
     def organisation(self, sector: str) -> dict[str, Any]:
-        rng, root, voiv = self.rng, self.rng.choice(ROOTS), self.voiv()
-        template, unit = rng.choice(ORG_NAMES[sector])
+        rng, voiv = self.rng, self.voiv()
         region = "-".join(p.capitalize() for p in voiv.split("-"))[:-2] + "iego"   # genitive
-        name = template.format(town=rng.choice(self.towns), root=root, Root=root.capitalize(), region=region,
-                               n=rng.randint(1, 40), topic=rng.choice(TOPICS), quoted=rng.choice(QUOTED))
+        for _ in range(20):     # a name already taken is drawn again; after 20 draws the key gets a number
+            template, unit, root = *rng.choice(ORG_NAMES[sector]), rng.choice(ROOTS)
+            name = template.format(town=rng.choice(self.towns), root=root, Root=root.capitalize(),
+                                   region=region, n=rng.randint(1, 40), topic=rng.choice(TOPICS),
+                                   quoted=rng.choice(QUOTED))
+            if self.slug(name) not in self.org_keys:
+                break
         gmina = "" if unit == "powiat" else f"{rng.randint(1, 20):02d}{2 if unit and 'wiej' in unit else 1}"
         teryt = f"{VOIVODESHIPS[voiv][3]}{rng.randint(1, 30):02d}{gmina}"
         ident = {"public": ("teryt", teryt) if unit else None, "ngo": ("krs", f"{rng.randrange(10**6):010d}"),
                  "business": ("nip", str(rng.randrange(10**9, 10**10)))}[sector]
-        key = self._unique(slugify(name), self.org_keys)
+        key = self._unique(self.slug(name), self.org_keys)
         org = {"key": key, "name": {"pl": name}, "sector": sector, "unit_type": unit, "voivodeship": voiv,
                "identifiers": {ident[0]: ident[1]} if ident and rng.random() < 0.7 else None,
                "websites": [f"http://www.{key.replace('-', '')[:24]}.pl"] if rng.random() < 0.6 else None,
@@ -283,7 +287,8 @@ class _Generator:
         return {"name": f"{first} {surname}", "role": rng.choice(ROLES),
                 "phone": f"{rng.randint(12, 95)} {rng.randint(100, 999)} {rng.randint(10, 99)} "
                          f"{rng.randint(10, 99)}",
-                "email": f"{self.slug(first)[0]}.{self.slug(surname)}@{domain}.pl", "publish": rng.random() < 0.4}
+                "email": f"{self.slug(first)[0]}.{self.slug(surname)}@{domain}.pl",
+                "publish": rng.random() < 0.4}
 
 
 def generate(practices: int, out: Path, seed: int = 0, progress: Progress | None = None) -> dict[str, int]:
