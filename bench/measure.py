@@ -140,7 +140,7 @@ def time_http(url: str, text: str, repeat: int) -> dict:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
     headers = {"Content-Type": "application/sparql-query", "Accept": _accept(text)}
-    times, status, size = [], 0, 0
+    times, status, size, capped = [], 0, 0, False
     try:
         for i in range(repeat + 1):
             started = time.perf_counter()
@@ -150,9 +150,11 @@ def time_http(url: str, text: str, repeat: int) -> dict:
             if i:
                 times.append(time.perf_counter() - started)
             status, size = response.status, len(body)
+            capped = bool(response.getheader("X-BDP-Truncated"))
     finally:
         connection.close()
-    return {"median": statistics.median(times), "best": min(times), "status": status, "bytes": size}
+    return {"median": statistics.median(times), "best": min(times), "status": status, "bytes": size,
+            "capped": capped}
 
 
 def time_store(store: object, text: str, repeat: int, timeout: float) -> dict:

@@ -45,6 +45,8 @@ def section(r: dict) -> list[str]:
     for q in r["queries"]:
         ratio = q["ours"]["median"] / q["oxigraph"]["median"] if q["oxigraph"]["median"] else float("nan")
         flag = "" if q["ours"]["status"] == 200 else f" (HTTP {q['ours']['status']})"
+        if q["ours"].get("capped"):
+            flag += f" (ours cut at the row cap: {q['ours']['bytes']:,} bytes against {q['oxigraph']['bytes']:,})"
         lines.append(f"| {q['name']}{flag} | {ms(q['embedded']['median'])} | {ms(q['ours']['median'])} | "
                      f"{ms(q['remote']['median'])} | {ms(q['oxigraph']['median'])} | {_num(ratio, 2)} |")
     lines += ["", "| dereference | mode | p50 ms (1 client) | p90 | p99 | req/s ({c} clients) | p50 ms under load | "
