@@ -96,6 +96,19 @@ def test_title_ranks_above_description(index):
     assert keys(search(index, SearchQuery("rower")))[0] == "rowerowy-tczew"
 
 
+def test_very_common_words_rank_titles_first_then_newest(index):
+    # with rank_all=1 every search takes the cheap path: title/organisation/place hits by bm25, then the
+    # rest newest first
+    assert keys(search(index, SearchQuery("tczew"), rank_all=1)) == ["rowerowy-tczew", "zakupy-energii"]
+    # "rower": a title (rowerowy), a partner's name (Fundacja Rowerowa: rowerowy, wolontariat), a text (zakupy)
+    every = search(index, SearchQuery("rower"), rank_all=1)
+    assert keys(every) == ["rowerowy-tczew", "wolontariat", "zakupy-energii"] and every.total == 3
+    pages = [keys(search(index, SearchQuery("rower", page=n), page_size=1, rank_all=1)) for n in (1, 2, 3)]
+    assert pages == [["rowerowy-tczew"], ["wolontariat"], ["zakupy-energii"]]
+    filtered = search(index, SearchQuery("rower", (("voivodeship", "22"), ("three_sector", "no"))), rank_all=1)
+    assert keys(filtered) == ["zakupy-energii"]
+
+
 def test_all_words_must_match(index):
     assert keys(search(index, SearchQuery("rowery energii"))) == ["zakupy-energii"]
     assert keys(search(index, SearchQuery("seniorom rowerowy"))) == []

@@ -4,7 +4,8 @@ read/geo.py). Everything in it is read from the loaded store with SPARQL, so it 
 Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinates per practice),
 `practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
 descriptions, organisation names, places; case- and diacritics-insensitive by `unicode61 remove_diacritics
-2` plus ł -> l, which Unicode does not decompose), `practice_geo` (an R*Tree of the coordinates),
+2` plus ł -> l, which Unicode does not decompose), `head_fts` (the same without the long texts: titles,
+organisations, places, to rank very common words cheaply), `practice_geo` (an R*Tree of the coordinates),
 `concept` (the facet values: scheme, key, a bit for multi-valued facets, labels) and `facet_bitmap` (for
 each facet value, a bitmap of the practices having it: bit i is practice id i). Practice ids run newest
 first (by date entered), so the first set bits of a bitmap are the newest practices."""
@@ -28,6 +29,7 @@ FILE = "search.sqlite"
 VERSION = "2"
 # bm25 weights of the FTS columns: title, body, organisations, place.
 RANK = "bm25(10.0, 1.0, 4.0, 4.0)"
+HEAD_RANK = "bm25(10.0, 4.0, 4.0)"   # head_fts: title, organisations, place
 SCHEMES = ("theme", "voivodeship", "unit-type", "funding")
 SECTORS = ("public", "ngo", "business")
 
@@ -65,6 +67,8 @@ CREATE TABLE practice_text (
 CREATE VIRTUAL TABLE practice_fts USING fts5(title, body, organisations, place, content='',
     tokenize="unicode61 remove_diacritics 2", prefix='3');
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
+CREATE VIRTUAL TABLE head_fts USING fts5(title, organisations, place, content='',
+    tokenize="unicode61 remove_diacritics 2", prefix='3');
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,
                            PRIMARY KEY (facet, value));
@@ -100,33 +104,25 @@ def fts_text(text: str) -> str:
 # --- reading the store ----------------------------------------------------------------------------------
 
 PREFIX = sparql_prologue(("bdp", "dct", "skos", "org", "geo", "rdfs"))
+# Flat patterns only (one predicate list each, no nested OPTIONAL): they stream in linear time on 100k+
+# practices; the rows are put together in Python.
 Q_PRACTICES = PREFIX + """
-SELECT ?p ?issued ?unit ?voiv ?town ?lat ?long WHERE {
-  ?p a bdp:Practice .
-  OPTIONAL { ?p dct:issued ?issued }
-  OPTIONAL { ?p bdp:unitType ?unit }
-  OPTIONAL { ?p dct:spatial ?place .
-    OPTIONAL { ?place bdp:voivodeship ?voiv } OPTIONAL { ?place rdfs:label ?town }
-    OPTIONAL { ?place geo:lat ?lat ; geo:long ?long } }
+SELECT ?p ?what ?value WHERE {
+  VALUES ?what { dct:issued bdp:unitType dct:subject bdp:funding dct:title dct:abstract dct:description
+                 bdp:implementingUnit }
+  ?p a bdp:Practice ; ?what ?value .
 }"""
-Q_TEXTS = PREFIX + """
-SELECT ?p ?what ?text WHERE {
-  VALUES ?what { dct:title dct:abstract dct:description }
-  ?p a bdp:Practice ; ?what ?text .
+Q_PLACES = PREFIX + """
+SELECT ?p ?what ?value WHERE {
+  VALUES ?what { rdfs:label bdp:voivodeship geo:lat geo:long }
+  ?p a bdp:Practice ; dct:spatial ?place . ?place ?what ?value .
 }"""
-Q_CONCEPTS = PREFIX + """
-SELECT ?p ?what ?concept WHERE {
-  VALUES ?what { dct:subject bdp:funding }
-  ?p a bdp:Practice ; ?what ?concept .
-}"""
+Q_MEMBERS = PREFIX + """
+SELECT ?p ?o WHERE { ?p a bdp:Practice ; bdp:partnership ?partnership . ?partnership org:hasMember ?o . }"""
 Q_ORGANISATIONS = PREFIX + """
-SELECT ?p ?o ?member WHERE {
-  { ?p a bdp:Practice ; bdp:partnership/org:hasMember ?o . BIND (true AS ?member) }
-  UNION { ?p a bdp:Practice ; bdp:implementingUnit ?o . BIND (false AS ?member) }
-}"""
-Q_ORGANISATION_NAMES = PREFIX + """
-SELECT ?o ?name ?sector WHERE {
-  ?o a org:Organization . OPTIONAL { ?o skos:prefLabel ?name } OPTIONAL { ?o bdp:sector ?sector }
+SELECT ?o ?what ?value WHERE {
+  VALUES ?what { skos:prefLabel bdp:sector }
+  ?o a org:Organization ; ?what ?value .
 }"""
 Q_LABELS = PREFIX + """
 SELECT ?concept ?scheme ?label WHERE { ?concept skos:inScheme ?scheme ; skos:prefLabel ?label . }"""
@@ -163,54 +159,60 @@ def _bits(concepts: dict[str, dict[str, str]]) -> dict[str, int]:
 def _collect(store: ox.Store, base: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, str]]]]:
     concepts = _concepts(store)
     prefix = f"{base}id/practice/"
+    bits = {"theme": _bits(concepts["theme"]), "funding": _bits(concepts["funding"])}
     practices: dict[str, dict[str, Any]] = {}
+    units: dict[str, list[str]] = defaultdict(list)
     for row in _rows(store, Q_PRACTICES):
         iri = row["p"].value
         if not iri.startswith(prefix):
             continue
-        p = practices.setdefault(iri, {"key": unquote(iri[len(prefix):]), "texts": defaultdict(dict),
-                                       "themes": 0, "funding": 0, "orgs": [], "sectors": set()})
-        if row["issued"] is not None:
-            p["entered"] = row["issued"].value
-        if row["unit"] is not None:
-            p["unit_type"] = _concept_key(row["unit"].value, "unit-type")
-        if row["voiv"] is not None:
-            p["voivodeship"] = _concept_key(row["voiv"].value, "voivodeship")
-        if row["town"] is not None:
-            p["town"] = row["town"].value
-        if row["lat"] is not None and row["long"] is not None:
-            p["lat"], p["lon"] = float(row["lat"].value), float(row["long"].value)
-    for row in _rows(store, Q_TEXTS):
-        p = practices.get(row["p"].value)
-        if p is not None:
-            what = row["what"].value.rsplit("/", 1)[-1]
-            p["texts"][what][row["text"].language or "pl"] = row["text"].value
-    bits = {"subject": ("theme", "themes", _bits(concepts["theme"])),
-            "ontology#funding": ("funding", "funding", _bits(concepts["funding"]))}
-    for row in _rows(store, Q_CONCEPTS):
-        p = practices.get(row["p"].value)
-        what = "subject" if row["what"].value.endswith("/subject") else "ontology#funding"
-        scheme, column, table = bits[what]
-        key = _concept_key(row["concept"].value, scheme)
-        if p is not None and key in table:
-            p[column] |= table[key]
-    names: dict[str, str] = {}
-    sectors: dict[str, str] = {}
-    for row in _rows(store, Q_ORGANISATION_NAMES):
-        o = row["o"].value
-        if row["name"] is not None and (o not in names or row["name"].language == "pl"):
-            names[o] = row["name"].value
-        if row["sector"] is not None:
-            sectors[o] = row["sector"].value.rsplit("/", 1)[-1]
-    for row in _rows(store, Q_ORGANISATIONS):
+        p = practices.get(iri)
+        if p is None:
+            p = practices[iri] = {"key": unquote(iri[len(prefix):]), "texts": defaultdict(dict), "themes": 0,
+                                  "funding": 0, "members": [], "sectors": set()}
+        what, value = row["what"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1], row["value"]
+        if what in ("title", "abstract", "description"):
+            p["texts"][what][value.language or "pl"] = value.value
+        elif what == "issued":
+            p["entered"] = value.value
+        elif what == "unitType":
+            p["unit_type"] = _concept_key(value.value, "unit-type")
+        elif what in ("subject", "funding"):
+            scheme = "theme" if what == "subject" else "funding"
+            p["themes" if what == "subject" else "funding"] |= bits[scheme].get(
+                _concept_key(value.value, scheme) or "", 0)
+        elif what == "implementingUnit":
+            units[iri].append(value.value)
+    for row in _rows(store, Q_PLACES):
         p = practices.get(row["p"].value)
         if p is None:
             continue
-        name, sector = names.get(row["o"].value, ""), sectors.get(row["o"].value)
-        if name and name not in p["orgs"]:
-            p["orgs"].append(name)
-        if row["member"].value == "true" and sector:
-            p["sectors"].add(sector)
+        what, value = row["what"].value.rsplit("#", 1)[-1], row["value"].value
+        if what == "label":
+            p["town"] = value
+        elif what == "voivodeship":
+            p["voivodeship"] = _concept_key(value, "voivodeship")
+        else:
+            p["lat" if what == "lat" else "lon"] = float(value)
+    names: dict[str, str] = {}
+    sectors: dict[str, str] = {}
+    for row in _rows(store, Q_ORGANISATIONS):
+        o, value = row["o"].value, row["value"]
+        if row["what"].value.endswith("#sector"):
+            sectors[o] = value.value.rsplit("/", 1)[-1]
+        elif o not in names or value.language == "pl":
+            names[o] = value.value
+    for row in _rows(store, Q_MEMBERS):
+        p = practices.get(row["p"].value)
+        if p is not None:
+            p["members"].append(row["o"].value)
+            if row["o"].value in sectors:
+                p["sectors"].add(sectors[row["o"].value])
+    for iri, p in practices.items():
+        orgs = dict.fromkeys(names.get(o, "") for o in [*units.get(iri, ()), *sorted(p["members"])])
+        p["orgs"] = [n for n in orgs if n]
+        if p.get("lat") is None or p.get("lon") is None:
+            p["lat"] = p["lon"] = None
     return practices, concepts
 
 
@@ -292,12 +294,15 @@ def write_index(store: ox.Store, base: str, path: Any) -> int:
             db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", texts)
             db.executemany("INSERT INTO practice_fts (rowid, title, body, organisations, place) "
                            "VALUES (?, ?, ?, ?, ?)", fts)
+            db.executemany("INSERT INTO head_fts (rowid, title, organisations, place) VALUES (?, ?, ?, ?)",
+                           [(n, title, orgs, place) for n, title, _, orgs, place in fts])
             db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", geo)
             db.executemany("INSERT INTO facet_bitmap VALUES (?, ?, ?)", _bitmaps(rows, concepts))
             db.executescript(INDEXES)
             db.executemany("INSERT INTO meta VALUES (?, ?)",
                            [("version", VERSION), ("base_uri", base), ("practices", str(len(rows)))])
         db.execute("INSERT INTO practice_fts (practice_fts) VALUES ('optimize')")
+        db.execute("INSERT INTO head_fts (head_fts) VALUES ('optimize')")
         db.commit()
         db.execute("VACUUM")
     finally:

@@ -3,7 +3,10 @@
 `parse_query` turns request parameters into a `SearchQuery` (a bad value is a QueryError naming the
 parameter), `search` answers it: ranked hits (bm25 over titles, texts, organisations and places) with
 highlighted snippets, and the count of every facet value under the current state. Without words, hits
-come newest first. Filters combine with AND; a multi-valued facet (theme, funding) may be given more
+come newest first. When words match more than RANK_ALL practices (a tenth of a big bank: words
+every text has), bm25 is run over the titles, organisations and places only (`head_fts`), those hits
+come first, then the other matches newest first: the same order for what matters, at a bounded cost.
+Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
 
 Counting uses the index's bitmaps (one per facet value; bit i = practice i): the practices matching the
@@ -18,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher.build.search_index import FACETS, FILE
+from publisher.build.search_index import FACETS, FILE, HEAD_RANK, RANK
 from publisher.errors import QueryError, StoreUnavailable
 from publisher.read.snippet import fts_query, snippet, words
 
 MAX_QUERY_CHARS = 200
 MAX_OFFSET = 10000
+RANK_ALL = 5000
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
 
@@ -183,17 +187,24 @@ def _filter_sql(index: SearchIndex, query: SearchQuery) -> tuple[str, list[Any]]
     return "".join(" AND " + c for c in clauses), params
 
 
+def _bitmap(ids: list[int], size: int) -> int:
+    """The bitmap of `ids` below `size`: one ASCII digit per id read as a base-2 number (much faster than
+    setting bits one by one)."""
+    digits = bytearray(b"0" * size)
+    for i in ids:
+        if i < size:
+            digits[i] = 49
+    return int(digits[::-1], 2)
+
+
 def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
     """The bitmap of the practices matching the state."""
     bits = index.everything
     for name, value in query.filters:
         bits &= index.bitmaps[name].get(value, 0)
     if match is not None and bits:
-        found = bytearray((bits.bit_length() + 7) // 8 + 1)
-        for (rowid,) in index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,)):
-            if rowid >> 3 < len(found):
-                found[rowid >> 3] |= 1 << (rowid & 7)
-        bits &= int.from_bytes(found, "little")
+        found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
+        bits &= _bitmap([r[0] for r in found], bits.bit_length() + 1)
     return bits
 
 
@@ -216,6 +227,27 @@ def _first_ids(bits: int, offset: int, limit: int) -> list[int]:
                     if len(ids) == limit:
                         return ids
                 seen += 1
+    return ids
+
+
+def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offset: int, limit: int,
+            rank_all: int) -> list[int]:
+    if bits.bit_count() <= rank_all:
+        # bm25() named in ORDER BY: faster than the `rank` column (no per-row lookup of its definition)
+        conditions, params = _filter_sql(index, query)
+        join = " JOIN practice ON practice.id = practice_fts.rowid" if conditions else ""
+        return [r[0] for r in index.db.execute(
+            f"SELECT practice_fts.rowid FROM practice_fts{join} WHERE practice_fts MATCH ?{conditions} "
+            f"ORDER BY {RANK.replace('bm25(', 'bm25(practice_fts, ')}, practice_fts.rowid LIMIT ? OFFSET ?",
+            [match, *params, limit, offset])]
+    inside = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    head = [r[0] for r in index.db.execute(
+        f"SELECT rowid FROM head_fts WHERE head_fts MATCH ? ORDER BY {HEAD_RANK.replace('bm25(', 'bm25(head_fts, ')}"
+        ", rowid", (match,)) if r[0] >> 3 < len(inside) and inside[r[0] >> 3] >> (r[0] & 7) & 1]
+    rest = bits & ~_bitmap(head, bits.bit_length() + 1)
+    ids = head[offset:offset + limit]
+    if len(ids) < limit:
+        ids += _first_ids(rest, max(0, offset - len(head)), limit - len(ids))
     return ids
 
 
@@ -258,7 +290,7 @@ def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> l
 
 
 def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_size: int = 50,
-           with_facets: bool = True) -> SearchResult:
+           with_facets: bool = True, rank_all: int = RANK_ALL) -> SearchResult:
     tokens = words(query.text)
     match = fts_query(tokens) if tokens else None
     offset = (query.page - 1) * page_size
@@ -269,11 +301,7 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
         elif not bits:
             ids = []
         else:
-            conditions, params = _filter_sql(index, query)
-            ids = [r[0] for r in index.db.execute(
-                "SELECT practice_fts.rowid FROM practice_fts JOIN practice ON practice.id = practice_fts.rowid "
-                f"WHERE practice_fts MATCH ?{conditions} ORDER BY practice_fts.rank, practice_fts.rowid "
-                "LIMIT ? OFFSET ?", [match, *params, page_size, offset])]
+            ids = _ranked(index, query, match, bits, offset, page_size, rank_all)
     except sqlite3.OperationalError as exc:  # pragma: no cover - the query is built from checked words
         raise QueryError(f"parameter 'q': the search could not be run ({exc})") from None
     facets = _facets(index, query, bits) if with_facets else {}
