@@ -101,12 +101,12 @@ TOP = [("powiat-beta", "public", "3"),
        ("miasto-gamma", "public", "1"), ("powiat-epsilon", "public", "1"),
        ("stowarzyszenie-kultury", "ngo", "1"), ("towarzystwo-seniorow", "ngo", "1"),
        ("urzad-marszalkowski-pomorskie", "public", "1")]                 # by count, then name
-IDS = [("bank-spoldzielczy-alfa", "nip", "5932000001"), ("bank-spoldzielczy-alfa", "regon", "190000015"),
+IDS = [("bank-spoldzielczy-alfa", "nip", "5932000001"), ("bank-spoldzielczy-alfa", "regon", "190000018"),
        ("federacja-organizacji", "krs", "0000345678"), ("fundacja-razem", "krs", "0000123456"),
        ("gmina-alfa", "teryt", "2201012"), ("miasto-gamma", "teryt", "1261011"),
        ("powiat-beta", "teryt", "1402"), ("powiat-epsilon", "teryt", "3001"),
        ("stowarzyszenie-sasiedzi", "krs", "0000234567"), ("stowarzyszenie-sasiedzi", "regon", "123456785"),
-       ("zaklad-energetyczny", "nip", "6760000002")]                     # by name
+       ("zaklad-energetyczny", "nip", "6760000003")]                     # by name
 EDGES_POMORSKIE = {
     ("bank-spoldzielczy-alfa", "fundacja-razem"), ("bank-spoldzielczy-alfa", "gmina-alfa"),
     ("fundacja-razem", "gmina-alfa"),                                                      # alfa-razem
@@ -161,8 +161,8 @@ CASES = [
      [("transport-epsilon", "rpo", "2013-01-01")]),
     ("organisations-with-registry-ids", {}, ("organisation", "identifierType", "identifier"), IDS),
     ("organisations-with-registry-ids", {"sector": "business"}, ("organisation", "identifier"),
-     [("bank-spoldzielczy-alfa", "5932000001"), ("bank-spoldzielczy-alfa", "190000015"),
-      ("zaklad-energetyczny", "6760000002")]),
+     [("bank-spoldzielczy-alfa", "5932000001"), ("bank-spoldzielczy-alfa", "190000018"),
+      ("zaklad-energetyczny", "6760000003")]),
 ]
 CLI_CASES = [c for c in CASES if c[1] == {}] + [CASES[2], CASES[7], CASES[15]]
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from publisher.build.importer import practice_key, slugify
 from publisher.errors import SourceError
+from publisher.link.identifiers import complete_nip
 
 REAL_RECORD = Path("practices") / "trzy-filary-bank-partnerow-lokalnych.yaml"
 ZIPF_S, ZIPF_Q = 1.0, 8.0       # popularity of the organisation ranked r: 1 / (r + q) ** s
@@ -213,13 +214,19 @@ class _Generator:
         gmina = "" if unit == "powiat" else f"{rng.randint(1, 20):02d}{2 if unit and 'wiej' in unit else 1}"
         teryt = f"{VOIVODESHIPS[voiv][3]}{rng.randint(1, 30):02d}{gmina}"
         ident = {"public": ("teryt", teryt) if unit else None, "ngo": ("krs", f"{rng.randrange(10**6):010d}"),
-                 "business": ("nip", str(rng.randrange(10**9, 10**10)))}[sector]
+                 "business": ("nip", self.nip())}[sector]
         key = self._unique(self.slug(name), self.org_keys)
         org = {"key": key, "name": {"pl": name}, "sector": sector, "unit_type": unit, "voivodeship": voiv,
                "identifiers": {ident[0]: ident[1]} if ident and rng.random() < 0.7 else None,
                "websites": [f"http://www.{key.replace('-', '')[:24]}.pl"] if rng.random() < 0.6 else None,
                "synthetic": True}
         return {k: v for k, v in org.items() if v is not None}
+
+    def nip(self) -> str:
+        """A NIP with a valid check digit (the shapes reject any other)."""
+        while (code := complete_nip(str(self.rng.randrange(10**8, 10**9)))) is None:
+            pass
+        return code
 
     def partners(self, orgs: list[dict[str, Any]], draw: _Draw, by_sector: dict[str, _Draw]) -> list[int]:
         """2-5 distinct organisations, the lead first; cross-sector with probability CROSS_SECTOR."""

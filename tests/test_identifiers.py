@@ -1,0 +1,138 @@
+"""Issue 8: identifier schemes and check digits. The shapes (SHACL-SPARQL, run by pyshacl) and the Python
+table agree; a wrong NIP or REGON check digit is a Violation with messages in pl and en; our prepared-query
+cache gives the same report as plain pyshacl; the generator writes valid numbers."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyshacl
+import pytest
+import yaml
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from publisher.build import shacl
+from publisher.build.check import Validator
+from publisher.build.records import read_record
+from publisher.build.shacl import ShaclValidator
+from publisher.link.identifiers import SCHEMES, complete_nip, nip_ok, regon_ok
+from publisher.namespaces import ADMS, BDP, BDPV, SH
+from publisher.resources import shapes_graph
+
+CHECK_SHAPE = URIRef("https://w3id.org/bdp/shapes#Identifier-checkDigit")
+
+# Worked out by hand: NIP 526-025-02-74: 5*6+2*5+6*7+0*2+2*3+5*4+0*5+2*6+7*7 = 169 = 15*11 + 4.
+# REGON 123456785: 1*8+2*9+3*2+4*3+5*4+6*5+7*6+8*7 = 192 = 17*11 + 5.
+# REGON 12345678512347: 1*2+2*4+3*8+4*5+5*0+6*9+7*7+8*3+5*6+1*1+2*2+3*4+4*8 = 260 = 23*11 + 7.
+# The nine digits 100000016 weigh 1*6+1*6+6*7 = 54 = 4*11 + 10: no check digit fits, so no NIP starts so.
+VALID = [("nip", "5260250274"), ("regon", "123456785"), ("regon", "12345678512347"), ("nip", "5932000001"),
+         ("regon", "190000018")]
+INVALID = [("nip", "5260250275"), ("nip", "1000000160"), ("regon", "123456786"), ("regon", "12345678512348")]
+
+
+@pytest.mark.parametrize(("kind", "code"), VALID)
+def test_valid_numbers(kind, code):
+    assert SCHEMES[kind].problem(code) is None
+
+
+@pytest.mark.parametrize(("kind", "code"), INVALID)
+def test_wrong_check_digits(kind, code):
+    assert "check digit" in SCHEMES[kind].problem(code)
+
+
+def test_no_nip_when_the_remainder_is_ten():
+    assert complete_nip("100000016") is None
+    assert not any(nip_ok("100000016" + str(d)) for d in range(10))
+    assert complete_nip("526025027") == "5260250274"
+
+
+def test_malformed_codes_name_the_expected_shape():
+    assert "2, 4 or 7 digits" in SCHEMES["teryt"].problem("221")
+    assert "10 digits" in SCHEMES["nip"].problem("526-025-02-74")
+    assert SCHEMES["regon"].problem("1234567851") is not None      # 10 digits is no REGON
+    assert SCHEMES["teryt"].problem("2214011") is None and SCHEMES["krs"].problem("0000123456") is None
+
+
+def _identifiers(codes: list[tuple[str, str]]) -> tuple[Graph, dict[BNode, tuple[str, str]]]:
+    g, nodes = Graph(), {}
+    for kind, code in codes:
+        node = BNode()
+        nodes[node] = (kind, code)
+        g.add((node, RDF.type, ADMS.Identifier))
+        g.add((node, SKOS.notation, Literal(code, datatype=BDP[kind.upper()])))
+        g.add((node, DCTERMS.type, BDPV[f"identifier-type/{kind}"]))
+    return g, nodes
+
+
+def _failing(report: Graph) -> set:
+    return {report.value(r, SH.focusNode) for r in report.subjects(SH.sourceShape, CHECK_SHAPE)}
+
+
+def _random_codes(n: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    codes = []
+    for _ in range(n):
+        kind, length = rng.choice((("nip", 10), ("regon", 9), ("regon", 14)))
+        body = "".join(rng.choice("0123456789") for _ in range(length - 1))
+        good = next((c for c in (body + str(d) for d in range(10)) if (nip_ok if kind == "nip" else regon_ok)(c)),
+                    None)
+        codes.append((kind, good if good and rng.random() < 0.5 else body + rng.choice("0123456789")))
+    return codes
+
+
+def test_shapes_agree_with_the_python_table():
+    """400 random numbers (about half valid) and the worked examples through the real shapes."""
+    codes = _random_codes(400, seed=8) + VALID + INVALID + [("teryt", "2214011"), ("krs", "0000000001")]
+    graph, nodes = _identifiers(codes)
+    _conforms, report = ShaclValidator(shapes_graph()).validate(graph)
+    expected = {n for n, (kind, code) in nodes.items() if SCHEMES[kind].problem(code) is not None}
+    assert _failing(report) == expected
+    assert 100 < len(expected) < 300
+
+
+def test_prepared_queries_give_the_plain_pyshacl_report(monkeypatch):
+    """Our validator (prepared-query cache, memo) against pyshacl.validate with the query parsed every time."""
+    codes = VALID[:2] + INVALID[:3] + [("teryt", "22")]
+    graph, _ = _identifiers(codes)
+
+    def results(report: Graph) -> set:
+        keys = (SH.focusNode, SH.sourceShape, SH.resultPath, SH.value, SH.resultSeverity,
+                SH.sourceConstraintComponent)
+        return {tuple(report.value(r, k) for k in keys) for r in report.subjects(RDF.type, SH.ValidationResult)}
+
+    ours = results(ShaclValidator(shapes_graph()).validate(Graph() + graph)[1])
+    monkeypatch.setattr(shacl.SPARQLBasedConstraint, "_validate_sparql_query", shacl._plain_sparql_query)
+    _conforms, plain, _text = pyshacl.validate(Graph() + graph, shacl_graph=shapes_graph(), inference="none",
+                                              allow_warnings=True)
+    assert ours == results(plain)
+    assert len([r for r in ours if r[1] == CHECK_SHAPE]) == 3
+
+
+def _org(tmp_path: Path, nip: str, regon: str) -> Path:
+    path = tmp_path / "organisations" / "firma.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"key: firma\nname: {{pl: Firma}}\nsector: business\nidentifiers: {{nip: '{nip}', "
+                    f"regon: '{regon}'}}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_a_wrong_check_digit_is_a_violation_named_in_the_record(tmp_path, lang):
+    path = _org(tmp_path, "5260250275", "123456785")
+    problems = Validator("https://w3id.org/bdp/", lang).records([read_record(path, "organisation")], set())
+    assert [(p.severity, p.line, p.property) for p in problems] == \
+        [("Violation", 4, "skos:notation (identifiers)")]
+    assert problems[0].path == str(path)
+    assert problems[0].message.startswith({"pl": "Cyfra kontrolna", "en": "The check digit"}[lang])
+
+
+def test_generated_organisations_carry_valid_numbers(tmp_path):
+    from publisher.build.generate import generate
+
+    generate(60, tmp_path / "gen", seed=5)
+    found = [yaml.safe_load(p.read_text(encoding="utf-8")).get("identifiers") or {}
+             for p in (tmp_path / "gen" / "organisations").glob("*.yaml")]
+    nips = [ids["nip"] for ids in found if "nip" in ids]
+    assert nips and all(nip_ok(n) for n in nips)
