@@ -96,17 +96,18 @@ def test_title_ranks_above_description(index):
     assert keys(search(index, SearchQuery("rower")))[0] == "rowerowy-tczew"
 
 
-def test_very_common_words_rank_titles_first_then_newest(index):
-    # with rank_all=1 every search takes the cheap path: title/organisation/place hits by bm25, then the
-    # rest newest first
-    assert keys(search(index, SearchQuery("tczew"), rank_all=1)) == ["rowerowy-tczew", "zakupy-energii"]
-    # "rower": a title (rowerowy), a partner's name (Fundacja Rowerowa: rowerowy, wolontariat), a text (zakupy)
-    every = search(index, SearchQuery("rower"), rank_all=1)
-    assert keys(every) == ["rowerowy-tczew", "wolontariat", "zakupy-energii"] and every.total == 3
-    pages = [keys(search(index, SearchQuery("rower", page=n), page_size=1, rank_all=1)) for n in (1, 2, 3)]
-    assert pages == [["rowerowy-tczew"], ["wolontariat"], ["zakupy-energii"]]
-    filtered = search(index, SearchQuery("rower", (("voivodeship", "22"), ("three_sector", "no"))), rank_all=1)
-    assert keys(filtered) == ["zakupy-energii"]
+def test_very_common_words_rank_the_newest_then_follow_newest_first(index):
+    # "rower": a title (rowerowy, 2011), a partner's name (Fundacja Rowerowa: rowerowy, wolontariat 2012), a
+    # text (zakupy 2013). rank_all=2: the two newest matches (zakupy, wolontariat) are ranked, then rowerowy
+    ranked = keys(search(index, SearchQuery("rower")))
+    assert ranked[0] == "rowerowy-tczew" and len(ranked) == 3
+    bounded = search(index, SearchQuery("rower"), rank_all=2)
+    assert bounded.total == 3 and keys(bounded)[2] == "rowerowy-tczew"
+    assert set(keys(bounded)[:2]) == {"zakupy-energii", "wolontariat"}
+    pages = [keys(search(index, SearchQuery("rower", page=n), page_size=1, rank_all=2)) for n in (1, 2, 3)]
+    assert sum(pages, []) == keys(bounded)
+    filtered = search(index, SearchQuery("rower", (("voivodeship", "22"),)), rank_all=1)
+    assert keys(filtered) == ["zakupy-energii", "rowerowy-tczew"]
 
 
 def test_all_words_must_match(index):

@@ -4,8 +4,7 @@ read/geo.py). Everything in it is read from the loaded store with SPARQL, so it 
 Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinates per practice),
 `practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
 descriptions, organisation names, places; case- and diacritics-insensitive by `unicode61 remove_diacritics
-2` plus ł -> l, which Unicode does not decompose), `head_fts` (the same without the long texts: titles,
-organisations, places, to rank very common words cheaply), `practice_geo` (an R*Tree of the coordinates),
+2` plus ł -> l, which Unicode does not decompose), `practice_geo` (an R*Tree of the coordinates),
 `concept` (the facet values: scheme, key, a bit for multi-valued facets, labels) and `facet_bitmap` (for
 each facet value, a bitmap of the practices having it: bit i is practice id i). Practice ids run newest
 first (by date entered), so the first set bits of a bitmap are the newest practices."""
@@ -29,7 +28,6 @@ FILE = "search.sqlite"
 VERSION = "2"
 # bm25 weights of the FTS columns: title, body, organisations, place.
 RANK = "bm25(10.0, 1.0, 4.0, 4.0)"
-HEAD_RANK = "bm25(10.0, 4.0, 4.0)"   # head_fts: title, organisations, place
 SCHEMES = ("theme", "voivodeship", "unit-type", "funding")
 SECTORS = ("public", "ngo", "business")
 
@@ -67,8 +65,6 @@ CREATE TABLE practice_text (
 CREATE VIRTUAL TABLE practice_fts USING fts5(title, body, organisations, place, content='',
     tokenize="unicode61 remove_diacritics 2", prefix='3');
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
-CREATE VIRTUAL TABLE head_fts USING fts5(title, organisations, place, content='',
-    tokenize="unicode61 remove_diacritics 2", prefix='3');
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,
                            PRIMARY KEY (facet, value));
@@ -79,7 +75,6 @@ CREATE UNIQUE INDEX practice_key ON practice (key);
 """
 
 
-@lru_cache(maxsize=4096)
 def fold_char(c: str) -> str:
     """One character folded to one: lower case, without its diacritic ('Ł' -> 'l', 'Ó' -> 'o')."""
     low = c.lower()
@@ -91,9 +86,22 @@ def fold_char(c: str) -> str:
     return stripped if len(stripped) == 1 else low
 
 
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """fold_char of every letter of the Latin, Greek and Cyrillic blocks and Latin Extended Additional,
+    where it changes the letter (other characters are left as they are)."""
+    table = {}
+    for code in (*range(0x0041, 0x0530), *range(0x1E00, 0x1F00)):
+        c = chr(code)
+        folded = fold_char(c)
+        if folded != c:
+            table[code] = folded
+    return table
+
+
 def fold_text(text: str) -> str:
     """`text` folded character by character: the same length, so offsets agree with the original."""
-    return "".join(map(fold_char, text))
+    return text.translate(_fold_table())
 
 
 def fts_text(text: str) -> str:
@@ -294,15 +302,12 @@ def write_index(store: ox.Store, base: str, path: Any) -> int:
             db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", texts)
             db.executemany("INSERT INTO practice_fts (rowid, title, body, organisations, place) "
                            "VALUES (?, ?, ?, ?, ?)", fts)
-            db.executemany("INSERT INTO head_fts (rowid, title, organisations, place) VALUES (?, ?, ?, ?)",
-                           [(n, title, orgs, place) for n, title, _, orgs, place in fts])
             db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", geo)
             db.executemany("INSERT INTO facet_bitmap VALUES (?, ?, ?)", _bitmaps(rows, concepts))
             db.executescript(INDEXES)
             db.executemany("INSERT INTO meta VALUES (?, ?)",
                            [("version", VERSION), ("base_uri", base), ("practices", str(len(rows)))])
         db.execute("INSERT INTO practice_fts (practice_fts) VALUES ('optimize')")
-        db.execute("INSERT INTO head_fts (head_fts) VALUES ('optimize')")
         db.commit()
         db.execute("VACUUM")
     finally:

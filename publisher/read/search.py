@@ -3,9 +3,8 @@
 `parse_query` turns request parameters into a `SearchQuery` (a bad value is a QueryError naming the
 parameter), `search` answers it: ranked hits (bm25 over titles, texts, organisations and places) with
 highlighted snippets, and the count of every facet value under the current state. Without words, hits
-come newest first. When words match more than RANK_ALL practices (a tenth of a big bank: words
-every text has), bm25 is run over the titles, organisations and places only (`head_fts`), those hits
-come first, then the other matches newest first: the same order for what matters, at a bounded cost.
+come newest first. When words match more than RANK_ALL practices (words that most texts have), the
+RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost per page.
 Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
 
@@ -21,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher.build.search_index import FACETS, FILE, HEAD_RANK, RANK
+from publisher.build.search_index import FACETS, FILE, RANK
 from publisher.errors import QueryError, StoreUnavailable
 from publisher.read.snippet import fts_query, snippet, words
 
 MAX_QUERY_CHARS = 200
 MAX_OFFSET = 10000
-RANK_ALL = 5000
+RANK_ALL = 2000
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
 
@@ -208,46 +207,55 @@ def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
     return bits
 
 
+def _nth_bit(bits: int, n: int) -> int:
+    """The position of the n-th (from 0) set bit of `bits`, or -1: a binary search on popcounts."""
+    if n >= bits.bit_count():
+        return -1
+    low, high = 0, bits.bit_length()          # popcount(bits below high) > n >= popcount(bits below low)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if (bits & ((1 << middle) - 1)).bit_count() > n:
+            high = middle
+        else:
+            low = middle
+    return low
+
+
 def _first_ids(bits: int, offset: int, limit: int) -> list[int]:
     """Ids of the set bits number offset .. offset+limit-1 (ids are newest first)."""
+    start = _nth_bit(bits, offset)
+    if start < 0:
+        return []
     ids: list[int] = []
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    seen = 0
-    for i, byte in enumerate(data):
-        if not byte:
-            continue
-        n = byte.bit_count()
-        if seen + n <= offset:
-            seen += n
-            continue
-        for b in range(8):
-            if byte >> b & 1:
-                if seen >= offset:
-                    ids.append(i * 8 + b)
-                    if len(ids) == limit:
-                        return ids
-                seen += 1
+    rest = bits >> start
+    position = start
+    while rest and len(ids) < limit:
+        step = (rest & -rest).bit_length() - 1   # the lowest set bit
+        position += step
+        ids.append(position)
+        rest >>= step + 1
+        position += 1
     return ids
 
 
 def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offset: int, limit: int,
             rank_all: int) -> list[int]:
-    if bits.bit_count() <= rank_all:
-        # bm25() named in ORDER BY: faster than the `rank` column (no per-row lookup of its definition)
-        conditions, params = _filter_sql(index, query)
-        join = " JOIN practice ON practice.id = practice_fts.rowid" if conditions else ""
-        return [r[0] for r in index.db.execute(
-            f"SELECT practice_fts.rowid FROM practice_fts{join} WHERE practice_fts MATCH ?{conditions} "
-            f"ORDER BY {RANK.replace('bm25(', 'bm25(practice_fts, ')}, practice_fts.rowid LIMIT ? OFFSET ?",
-            [match, *params, limit, offset])]
-    inside = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    head = [r[0] for r in index.db.execute(
-        f"SELECT rowid FROM head_fts WHERE head_fts MATCH ? ORDER BY {HEAD_RANK.replace('bm25(', 'bm25(head_fts, ')}"
-        ", rowid", (match,)) if r[0] >> 3 < len(inside) and inside[r[0] >> 3] >> (r[0] & 7) & 1]
-    rest = bits & ~_bitmap(head, bits.bit_length() + 1)
-    ids = head[offset:offset + limit]
-    if len(ids) < limit:
-        ids += _first_ids(rest, max(0, offset - len(head)), limit - len(ids))
+    """A page of the matches `bits`, by bm25. Past `rank_all` matches, only the `rank_all` newest are ranked
+    (ids run newest first: those up to the id of the rank_all-th match) and the older follow newest first,
+    so the cost of a page is bounded whatever the words."""
+    bound = [_nth_bit(bits, rank_all - 1)] if bits.bit_count() > rank_all else []
+    conditions, params = _filter_sql(index, query)
+    if bound:
+        conditions, params = conditions + " AND practice_fts.rowid <= ?", [*params, bound[0]]
+    join = " JOIN practice ON practice.id = practice_fts.rowid" if conditions else ""
+    # bm25() named in ORDER BY: faster than the `rank` column (no per-row lookup of its definition)
+    ids = [r[0] for r in index.db.execute(
+        f"SELECT practice_fts.rowid FROM practice_fts{join} WHERE practice_fts MATCH ?{conditions} "
+        f"ORDER BY {RANK.replace('bm25(', 'bm25(practice_fts, ')}, practice_fts.rowid LIMIT ? OFFSET ?",
+        [match, *params, limit, offset])]
+    if bound and len(ids) < limit:
+        older = bits >> (bound[0] + 1) << (bound[0] + 1)
+        ids += _first_ids(older, max(0, offset - rank_all), limit - len(ids))
     return ids
 
 

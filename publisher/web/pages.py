@@ -5,9 +5,10 @@ attachment files, and Leaflet served from its Python packages (no CDN). HTTP onl
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -75,7 +76,14 @@ def _state_url(params: list[tuple[str, str]], **extra: str) -> str:
     if "lang" in request.args:
         params = [*params, ("lang", g.lang)]
     params = [*params, *extra.items()]
-    return url_for("pages.search") + ("?" + urlencode(params) if params else "")
+    if "bdp_search_path" not in g:  # once per request: a page links to every facet value
+        g.bdp_search_path = url_for("pages.search")
+    return g.bdp_search_path + ("?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params) if params else "")
+
+
+@lru_cache(maxsize=4096)
+def _quote(text: str) -> str:
+    return quote_plus(text)
 
 
 def _search_json(result: SearchResult, links: dict[str, str]) -> dict[str, Any]:
