@@ -23,8 +23,13 @@ _BUILT = re.compile(r"built (\d+) practices, (\d+) organisations, (\d+) triples 
 _PUBLISHED = re.compile(r"published (\d+) triples .*\(upload ([\d.]+)s, switch ([\d.]+)s\)")
 
 
-def bdp(*args: str, timeout: float = 7200) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "publisher", *args], cwd=ROOT, capture_output=True, text=True,
+# The command line with the build's output steps imported at start: a long build then runs the code as it
+# was when it began, even if the working tree changes under it.
+_BDP = "import sys, publisher.build.outputs; from publisher.cli import main; main()"
+
+
+def bdp(*args: str, timeout: float = 14400) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", _BDP, *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
 
 
