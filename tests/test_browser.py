@@ -191,3 +191,43 @@ def test_the_practice_page_shows_its_attachments(open_page):
     response = page.request.get(link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "text/plain; charset=utf-8"
     assert "Giełda Zasobów" in response.text()
+
+
+CONTRAST = """
+(selectors) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) { return c.slice(0, 3); }
+    }
+    return [255, 255, 255];
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const out = {};
+  for (const sel of selectors) {
+    const el = document.querySelector(sel);
+    if (!el) { out[sel] = null; continue; }
+    const [a, b] = [lum(rgb(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}
+"""
+
+
+def test_text_has_enough_contrast_and_the_page_fits_a_phone(open_page):
+    page, _ = open_page("/search?q=Tczew")
+    ratios = page.evaluate(CONTRAST, ["main h1", "ol.hits h3 a", ".hit .meta", ".hit .snippet", "ol.hits mark",
+                                      ".facet a", ".facet .count", "#q-hint", ".search-row button"])
+    assert all(r is not None and r >= 4.5 for r in ratios.values()), ratios   # WCAG 2.1 AA
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # on a phone the facets follow the results in one column, and a link at the top leads to them
+    assert page.locator("nav.facets").bounding_box()["y"] > page.locator("section.results").bounding_box()["y"]
+    page.get_by_role("link", name=re.compile("Zawęź wyniki")).click()
+    assert page.url.endswith("#facets")
+    screenshot(page, "search-phone")
