@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("attachment_max_bytes", 20 * 1024 * 1024, "Largest attachment or publication file the build "
             "accepts, in bytes.", int),
     Setting("lang", "pl", "Default language of pages and messages: 'pl' or 'en'."),
+    Setting("wikidata_endpoint", "https://query.wikidata.org/sparql", "SPARQL endpoint `bdp link wikidata` "
+            "reconciles with (Wikidata's, or a mirror)."),
 )
 
 ENV_PREFIX = "BDP_"

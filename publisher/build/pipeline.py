@@ -28,6 +28,7 @@ from publisher.build.documents import check_documents, copy_documents
 from publisher.build.records import Record, check_references, check_unique, read_record, record_files
 from publisher.build.validate import Problem, validate_converted
 from publisher.errors import BdpError, SourceError
+from publisher.link.linksets import read_linksets
 from publisher.resources import ontology_graph
 
 CHUNK = 400
@@ -169,6 +170,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         with _pool((settings.base_uri, lang, frozenset(), False), workers) as pool:
             records = read_all(data_dir, pool, progress)
         documents = check_documents(records, data_dir, settings.attachment_max_bytes)
+        linksets = read_linksets(data_dir, settings.base_uri, records)   # data/links/*.ttl, checked early
         stage("read")
         organisations = frozenset(r.key for r in records if r.kind == "organisation")
         report.counts = {"practices": sum(r.kind == "practice" for r in records),
@@ -181,7 +183,8 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             problems, triples = convert_all(records, pool, nt.write, progress)
             onto_text, onto_count = _ontology_nt()
             nt.write(onto_text)
-        report.problems, report.triples = problems, triples + onto_count
+            nt.write(linksets.nt)
+        report.problems, report.triples = problems, triples + onto_count + linksets.count
         stage("convert+validate")
         if any(p.severity == "Violation" for p in problems):
             raise BuildFailed(problems)

@@ -87,6 +87,7 @@ UI: dict[str, dict[str, str]] = {
     "practices": {"pl": "Praktyki", "en": "Practices"},
     "organisations": {"pl": "Organizacje", "en": "Organisations"},
     "also_in": {"pl": "Także w", "en": "Also in"},
+    "lookup_several": {"pl": "Ten kod ma kilka zasobów:", "en": "Several resources carry this code:"},
     "in_all": {"pl": "razem", "en": "in all"},
     "links_in": {"pl": "Odnośniki do tego zasobu", "en": "Links to this resource"},
     "in_scheme": {"pl": "Słownik", "en": "Vocabulary"},

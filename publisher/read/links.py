@@ -1,0 +1,101 @@
+"""Read models for links to other registries: what a page shows under "also in" (identifiers and links to
+the same thing elsewhere), which of our resources carries a code (the inbound lookup), and the local
+government units and places that `bdp link wikidata` reconciles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+
+from publisher.link.identifiers import SCHEMES
+from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.store import Store
+
+_P = sparql_prologue()
+
+# Registries reached by IRI (owl:sameAs / skos:exactMatch targets): the name a page shows for each.
+SITES = {"http://www.wikidata.org/entity/": "Wikidata", "https://www.wikidata.org/entity/": "Wikidata"}
+
+# A practice shows the links of its place; anything else its own.
+# Substituted variables are projected: pyoxigraph substitutes only those.
+ALSO_IN = _P + """SELECT ?s ?link ?type ?code WHERE {
+  ?s dct:spatial? ?t .
+  { ?t owl:sameAs|skos:exactMatch ?link FILTER(isIRI(?link)) }
+  UNION
+  { ?t adms:identifier ?id . ?id skos:notation ?code OPTIONAL { ?id dct:type ?type } }
+}"""
+
+BY_CODE = _P + """SELECT DISTINCT ?s ?class ?code WHERE {
+  ?s a ?class ; adms:identifier ?id . ?id skos:notation ?code .
+} ORDER BY ?s"""
+
+UNITS = _P + """SELECT ?s ?kind (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?teryt) (SAMPLE(?v) AS ?voivodeship) WHERE {
+  { ?s a org:Organization . BIND("organisation" AS ?kind) } UNION { ?s a dct:Location . BIND("place" AS ?kind) }
+  OPTIONAL { ?s adms:identifier/skos:notation ?t FILTER(DATATYPE(?t) = bdp:TERYT) }
+  OPTIONAL { ?s bdp:unitType ?unit }
+  FILTER(?kind = "place" || BOUND(?t) || BOUND(?unit))
+  OPTIONAL { ?s skos:prefLabel|rdfs:label ?l FILTER(LANG(?l) = "pl") }
+  OPTIONAL { ?s bdp:voivodeship/skos:notation ?v }
+} GROUP BY ?s ?kind ORDER BY ?s"""
+
+CLASSES = {"organisation": PREFIXES["org"] + "Organization", "place": PREFIXES["dct"] + "Location"}
+
+
+@dataclass(frozen=True)
+class AlsoIn:
+    name: str                 # the registry: "Wikidata", "TERYT", "KRS", ... or the site's host
+    code: str                 # the identifier there (Q-number, TERYT code, ...)
+    url: str | None = None    # where to see it, when it has an http(s) address
+
+
+def also_in(store: Store, iri: str) -> list[AlsoIn]:
+    """Registries that know the resource (a practice: its place), identifiers first, in a stable order."""
+    rows = store.select(ALSO_IN, bindings={"s": ox.NamedNode(iri)}).rows
+    found: set[AlsoIn] = set()
+    for row in rows:
+        if "code" in row:
+            kind = row["type"].value.rsplit("/", 1)[-1] if "type" in row else ""
+            scheme = SCHEMES.get(kind)
+            found.add(AlsoIn(scheme.label if scheme else kind.upper() or "ID", row["code"].value))
+        elif "link" in row:
+            link = row["link"].value
+            parts = urlsplit(link)
+            if parts.scheme not in ("http", "https"):
+                continue
+            site = next((name for prefix, name in SITES.items() if link.startswith(prefix)), None)
+            code = link.rsplit("/", 1)[-1] if site else link
+            found.add(AlsoIn(site or parts.hostname or link, code, link))
+    order = [s.label for s in SCHEMES.values()]
+    return sorted(found, key=lambda a: (a.url is not None, order.index(a.name) if a.name in order else 99,
+                                        a.name, a.code))
+
+
+def by_identifier(store: Store, scheme: str, code: str, type_: str, limit: int) -> tuple[list[str], bool]:
+    """IRIs of our resources of `type_` ('organisation' or 'place') whose `scheme` identifier is `code`;
+    and whether there were more than `limit`."""
+    code_term = ox.Literal(code, datatype=ox.NamedNode(SCHEMES[scheme].datatype))
+    result = store.select(BY_CODE, bindings={"code": code_term, "class": ox.NamedNode(CLASSES[type_])},
+                          limit=limit)
+    return [row["s"].value for row in result.rows if "s" in row], result.truncated
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A local government unit (an organisation with a unit type or a TERYT code) or a practice's place."""
+
+    iri: str
+    kind: str                 # "organisation" | "place"
+    label: str
+    teryt: str | None
+    voivodeship: str | None   # TERYT code of the voivodeship
+
+
+def local_units(store: Store) -> list[Unit]:
+    """Every unit `bdp link wikidata` may link, in IRI order (no row cap: a maintenance read)."""
+    units = []
+    for row in store.select(UNITS).rows:
+        text = {name: term.value for name, term in row.items() if isinstance(term, (ox.NamedNode, ox.Literal))}
+        units.append(Unit(text["s"], text["kind"], text.get("label", ""), text.get("teryt"), text.get("voivodeship")))
+    return units
