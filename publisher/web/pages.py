@@ -23,7 +23,7 @@ from flask import (
 )
 
 from publisher.formats import BY_NAME, DOCUMENT_BY_SUFFIX, negotiate
-from publisher.iris import IriMap, mint
+from publisher.iris import mint
 from publisher.read.documents import Document, practice_documents
 from publisher.read.geo import features as geo_features
 from publisher.read.geo import parse_bbox
@@ -31,6 +31,7 @@ from publisher.read.search import FACETS, SearchIndex, SearchResult, open_index,
 from publisher.read.search import search as run_search
 from publisher.web import current_store, settings
 from publisher.web.errors import abort_with
+from publisher.web.render import iri_map
 
 bp = Blueprint("pages", __name__)
 
@@ -52,12 +53,6 @@ def _close_index(_: BaseException | None) -> None:
     index = g.pop("bdp_search_index", None)
     if index is not None:
         index.close()
-
-
-def _iri_map() -> IriMap:
-    s = settings()
-    public = s.public_url or request.url_root
-    return IriMap(s.base_uri, public if public.endswith("/") else public + "/")
 
 
 def _wants_json() -> bool:
@@ -87,7 +82,7 @@ def _quote(text: str) -> str:
 
 
 def _search_json(result: SearchResult, links: dict[str, str]) -> dict[str, Any]:
-    iris, base = _iri_map(), settings().base_uri
+    iris, base = iri_map(), settings().base_uri
     query = result.query
     return {
         "query": {"q": query.text, "filters": {f.name: query.selected(f.name) for f in FACETS
@@ -132,7 +127,7 @@ def search() -> Any:
         response = jsonify(_search_json(result, {k: request.url_root.rstrip("/") + v for k, v in links.items()}))
     else:
         response = Response(render_template("search.html", result=result, query=query, facets=FACETS,
-                                            links=links, state_url=_state_url, doc_url=_iri_map().id_to_doc_url))
+                                            links=links, state_url=_state_url, doc_url=iri_map().id_to_doc_url))
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Link"] = f'<{links["json"]}>; rel="alternate"; type="application/json"'
     return response
@@ -164,7 +159,7 @@ def map_page() -> str:
 @bp.get("/geojson")
 def geojson() -> Response:
     bbox = parse_bbox(request.args.get("bbox"))
-    iris = _iri_map()
+    iris = iri_map()
     collection = geo_features(_index(), bbox, lambda key: iris.id_to_doc_url("practice", key))
     response = jsonify(collection)
     response.mimetype = "application/geo+json"
@@ -199,7 +194,7 @@ def _documents() -> dict[str, Any]:
     """`practice_documents(iri)` for templates/attachments_list.html (included by the practice page)."""
     def documents(iri: str) -> list[Document]:
         found = practice_documents(current_store(), str(iri))
-        iris = _iri_map()
+        iris = iri_map()
         for doc in found:
             doc.url = iris.url(doc.url)
         return found
