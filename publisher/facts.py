@@ -71,6 +71,7 @@ class Facts:
     vocabularies: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     linksets: list[tuple[str, str, int]] = field(default_factory=list)  # predicate, target prefix, triples
+    linkset_files: list[tuple[str, str, str, int]] = field(default_factory=list)  # OUT/links/ file, the same
     files: dict[str, FileFacts] = field(default_factory=dict)
     sitemaps: int = 0                         # sitemap-N.xml files behind an index; 0: one urlset
     sitemap_sha256: str = ""
@@ -93,6 +94,7 @@ class Facts:
         data["classes"] = [tuple(x) for x in data.get("classes", [])]
         data["properties"] = [tuple(x) for x in data.get("properties", [])]
         data["linksets"] = [tuple(x) for x in data.get("linksets", [])]
+        data["linkset_files"] = [tuple(x) for x in data.get("linkset_files", [])]
         data["files"] = {k: FileFacts(**v) for k, v in data.get("files", {}).items()}
         return cls(**data)
 

@@ -27,6 +27,7 @@ def _int(n: int) -> ox.Literal:
 
 def describe_void(facts: Facts, settings: Any, public: str | None = None) -> list[ox.Triple]:
     from publisher.dcat import TEXT, Triples, catalog_iri, dataset_iri, node
+    from publisher.link.void import linkset_triples
 
     base = settings.base_uri
     public = public_prefix(public or facts.public)
@@ -80,4 +81,6 @@ def describe_void(facts: Facts, settings: Any, public: str | None = None) -> lis
         g.add(other, RDF.type, VOID.Dataset)
         g.add(other, VOID.uriSpace, ox.Literal(target))
         g.add(other, DCTERMS.title, ox.Literal(urlsplit(target).hostname or target))
+    for s, p, o in linkset_triples(facts, base, public):     # one per linkset file of data/links/
+        g.add(s, p, o)
     return list(g)

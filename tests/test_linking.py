@@ -190,13 +190,36 @@ def linked_out(data_dir, linkset) -> Path:
     return out
 
 
-def test_void_linkset_counts_equal_the_links(linked_out, linkset):
-    void = Graph().parse(linked_out / "void.ttl")
+def _void_linksets(void: Graph) -> dict:
     counts = {}
     for ls in void.subjects(RDF.type, VOID.Linkset):
         target = void.value(void.value(ls, VOID.objectsTarget), VOID.uriSpace)
-        counts[(void.value(ls, VOID.linkPredicate), str(target))] = int(void.value(ls, VOID.triples))
-    assert counts[(OWL.sameAs, "http://www.wikidata.org/")] == len(_links(linkset, OWL.sameAs)) == 2
+        source = void.value(ls, VOID.dataDump)
+        counts[(void.value(ls, VOID.linkPredicate), str(target), str(source) if source else None)] = \
+            (int(void.value(ls, VOID.triples)), ls)
+    return counts
+
+
+def test_void_linkset_counts_equal_the_links(linked_out, linkset):
+    void = Graph().parse(linked_out / "void.ttl")
+    found = _void_linksets(void)
+    links = len(_links(linkset, OWL.sameAs))
+    overall, overall_node = found[(OWL.sameAs, "http://www.wikidata.org/", None)]
+    mine, mine_node = found[(OWL.sameAs, "http://www.wikidata.org/", BASE + "links/wikidata.nt")]
+    assert overall == mine == links == 2
+    assert (overall_node, VOID.subset, mine_node) in void
+
+
+def test_the_linkset_is_published_and_served_with_its_void(linked_out, site):
+    served = Graph().parse(data=_get(site + ".well-known/void", Accept="text/turtle").text, format="turtle")
+    count, _node = _void_linksets(served)[(OWL.sameAs, "http://www.wikidata.org/", site + "links/wikidata.nt")]
+    answer = _get(site + "links/wikidata.nt")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/n-triples")
+    assert len(answer.text.splitlines()) == count == 2
+    assert {tuple(line.split(" ", 3)[:3]) for line in answer.text.splitlines()} == {
+        (f"<{s}>", f"<{OWL.sameAs}>", f"<{o}>") for s, o in SAME_AS}
+    for missing in ("links/nothing.nt", "links/..%2Fbuild.json", "links/wikidata.ttl"):
+        assert _get(site + missing).status_code == 404
 
 
 def test_links_are_in_the_store_and_queryable(linked_out):

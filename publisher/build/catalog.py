@@ -24,6 +24,7 @@ from publisher.build.sitemap import write_sitemaps
 from publisher.dcat import catalog_iri, describe
 from publisher.facts import DUMPS, FACTS_FILE, SITEMAP_LIMIT, Facts, FileFacts, load_facts, public_prefix
 from publisher.formats import BY_NAME
+from publisher.link.void import linkset_facts
 from publisher.namespaces import PREFIXES
 from publisher.read.catalog import CSV_COLUMNS, dataset_counts, practice_rows, sitemap_entries
 from publisher.store.embedded import DirectStore
@@ -96,7 +97,8 @@ def write_catalog(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT) 
     sitemaps = write_sitemaps(out, public, entries, sitemap_limit)
     sitemap_sha = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(out.glob("sitemap*.xml")))).hexdigest()
     files = {d.name: FileFacts(*file_digest(dumps / d.name), "") for d in DUMPS if (dumps / d.name).exists()}
-    facts = Facts(public=public, files=files, sitemaps=sitemaps, sitemap_sha256=sitemap_sha, **counts)
+    facts = Facts(public=public, files=files, sitemaps=sitemaps, sitemap_sha256=sitemap_sha,
+                  linkset_files=linkset_facts(out / "links"), **counts)
     before = previous_out(context)
     facts = _stamped(facts, load_facts(before) if before and before.is_dir() else None)
     (out / FACTS_FILE).write_text(facts.to_json(), encoding="utf-8")

@@ -177,6 +177,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
                          "organisations": len(organisations)}
         (tmp / "dumps").mkdir(parents=True)
         copy_documents(documents, tmp)
+        linksets.write(tmp / "links")
         nt_path = tmp / "bdp.nt"
         with open(nt_path, "w", encoding="utf-8") as nt, \
                 _pool((settings.base_uri, lang, organisations, validate), workers) as pool:

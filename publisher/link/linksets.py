@@ -45,10 +45,20 @@ class Linksets:
 
     nt: str = ""
     files: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, list[str]] = field(default_factory=dict)     # file name -> its N-Triples lines
 
     @property
     def count(self) -> int:
         return sum(self.files.values())
+
+    def write(self, directory: Path) -> None:
+        """Each linkset as N-Triples with absolute IRIs, `directory/NAME.nt`: published beside the dumps and
+        described in VoID (publisher/link/void.py)."""
+        if not self.rows:
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, rows in self.rows.items():
+            (directory / (Path(name).stem + ".nt")).write_text("".join(rows), encoding="utf-8")
 
 
 def our_subjects(records: Iterable, base: str) -> frozenset[str]:
@@ -106,12 +116,11 @@ def read_linksets(data_dir: Path, base: str, records: Iterable) -> Linksets:
     if not paths:
         return found
     subjects = our_subjects(records, base)
-    rows = []
     for path in paths:
         triples = read_linkset(path, base, subjects)
         found.files[path.name] = len(triples)
-        rows += [_nt_row(t) for t in triples]
-    found.nt = "".join(rows)
+        found.rows[path.name] = [_nt_row(t) for t in triples]
+    found.nt = "".join(row for rows in found.rows.values() for row in rows)
     return found
 
 

@@ -3,6 +3,7 @@
     /id/organisation/{teryt|krs|regon|nip}/{code}   -> 303 to the organisation's document
     /id/place/teryt/{code}                          -> 303 to the place's document
     /lookup?teryt=2214  (or krs=, regon=, nip=)     -> an organisation first, else a place
+    /links/NAME.nt                                  -> a linkset of data/links/ as the build published it
 
 404 when nothing of ours carries the code, 400 when it is malformed (wrong length, a NIP or REGON whose
 check digit fails), 300 Multiple Choices listing them when several resources carry it. These routes have
@@ -13,7 +14,10 @@ HTTP only: the data comes from publisher.read.links."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
 
 from publisher.formats import BY_NAME, negotiate
 from publisher.link.identifiers import SCHEMES, Scheme
@@ -25,6 +29,7 @@ from publisher.web.render import iri_map
 bp = Blueprint("linking", __name__)
 
 HOLDER_TYPES = ("organisation", "place")
+LINKSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.nt")
 IGNORED_PARAMS = ("lang",)        # the page language (publisher/web/i18n.py)
 
 
@@ -100,4 +105,15 @@ def _choices(scheme: Scheme, code: str, iris: list[str], more: bool) -> Response
     response.headers["Vary"] = "Accept"
     for _iri, doc in choices:
         response.headers.add("Link", f'<{doc}>; rel="alternate"')
+    return response
+
+
+@bp.get("/links/<name>")
+def linkset(name: str) -> Response:
+    """A linkset file as the build published it (N-Triples, absolute IRIs); VoID names it as void:dataDump."""
+    path = Path(settings().out) / "links" / name
+    if not LINKSET_NAME.fullmatch(name) or not path.is_file():
+        return abort_with(404, f"no linkset named {name!r}: the linksets are listed in /.well-known/void")
+    response = send_file(path, mimetype=BY_NAME["nt"].media_type, conditional=True, max_age=None)
+    response.headers["Cache-Control"] = "no-cache"
     return response
