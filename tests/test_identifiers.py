@@ -83,18 +83,18 @@ def _random_codes(n: int, seed: int) -> list[tuple[str, str]]:
 
 
 def test_shapes_agree_with_the_python_table():
-    """400 random numbers (about half valid) and the worked examples through the real shapes."""
-    codes = _random_codes(400, seed=8) + VALID + INVALID + [("teryt", "2214011"), ("krs", "0000000001")]
+    """200 random numbers (about half valid) and the worked examples through the real shapes."""
+    codes = _random_codes(200, seed=8) + VALID + INVALID + [("teryt", "2214011"), ("krs", "0000000001")]
     graph, nodes = _identifiers(codes)
     _conforms, report = ShaclValidator(shapes_graph()).validate(graph)
     expected = {n for n, (kind, code) in nodes.items() if SCHEMES[kind].problem(code) is not None}
     assert _failing(report) == expected
-    assert 100 < len(expected) < 300
+    assert 50 < len(expected) < 150
 
 
 def test_prepared_queries_give_the_plain_pyshacl_report(monkeypatch):
     """Our validator (prepared-query cache, memo) against pyshacl.validate with the query parsed every time."""
-    codes = VALID[:2] + INVALID[:3] + [("teryt", "22")]
+    codes = [VALID[1], INVALID[0], INVALID[2], ("teryt", "22")]
     graph, _ = _identifiers(codes)
 
     def results(report: Graph) -> set:
@@ -107,7 +107,7 @@ def test_prepared_queries_give_the_plain_pyshacl_report(monkeypatch):
     _conforms, plain, _text = pyshacl.validate(Graph() + graph, shacl_graph=shapes_graph(), inference="none",
                                               allow_warnings=True)
     assert ours == results(plain)
-    assert len([r for r in ours if r[1] == CHECK_SHAPE]) == 3
+    assert len([r for r in ours if r[1] == CHECK_SHAPE]) == 2
 
 
 def _org(tmp_path: Path, nip: str, regon: str) -> Path:
