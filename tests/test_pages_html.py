@@ -177,7 +177,8 @@ def test_organisation_page_lists_its_practices_with_roles_and_same_as(site):
     assert f'<a href="{site.url}doc/practice/{SEED}">Trzy Filary - Bank Partnerów Lokalnych</a></td><td>' \
            f'<a href="{site.url}def/role/lead">lider</a>' in text
     assert "Praktyki (2)" in text
-    assert f'Także w: <a href="{WIKIDATA}">{WIKIDATA}</a>' in text
+    also_in = text.split('<p class="also-in">Także w:', 1)[1].split("</p>", 1)[0]      # issue 8: named registries
+    assert f'<a href="{WIKIDATA}" rel="external">Wikidata Q1815463</a>' in also_in and "TERYT <code>2214</code>" in also_in
     assert json_ld(text)["@type"] == "Organization" and json_ld(text)["sameAs"] == [WIKIDATA]
 
 
