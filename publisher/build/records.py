@@ -1,8 +1,9 @@
 """Reading source records: YAML files, one per record, checked field by field with line numbers.
 
 Structural problems (malformed YAML, an unknown field, a wrong type, a duplicate key, a reference to a
-missing organisation) are `SourceError`s naming file and line. Whether the *data* is right (dates, postal
-codes, concepts in their schemes) is the shapes' job, after conversion to RDF."""
+missing organisation) are `SourceError`s naming file and line. Whether the *data* is right and complete
+(a title, dates, postal codes, concepts in their schemes) is the shapes' job, after conversion to RDF, so
+that those rules live in one place that SPARQL users can read too."""
 
 from __future__ import annotations
 
@@ -50,7 +51,6 @@ PUBLICATION: dict[str, Any] = {
     "key": "key", "title": LANG, "description": LANG, "year": "int", "url": "text", "file": "text",
     "media_type": "text", "practices": "keys", "synthetic": "bool",
 }
-REQUIRED = {"practice": ("title", "entered"), "organisation": ("name",), "publication": ("title",)}
 SCHEMAS = {"practice": PRACTICE, "organisation": ORGANISATION, "publication": PUBLICATION}
 KINDS = {"practices": "practice", "organisations": "organisation", "publications": "publication"}
 
@@ -160,10 +160,6 @@ def parse_record(text: str, path: str, kind: str) -> Record:
     rec = Record(kind, str(data.get("key") or Path(path).stem), path, data)
     _lines(node, "", rec.lines)
     _check(data, SCHEMAS[kind], "", rec)
-    for name in REQUIRED[kind]:
-        if data.get(name) in (None, "", {}, []):
-            raise SourceError(path, f"required field {name!r} is missing", line=1, record=rec.label,
-                              field=name)
     if "key" not in data:
         _check(rec.key, "key", "key", rec)
     return rec
