@@ -229,3 +229,21 @@ def test_structural_error_as_exception(data_copy, settings, tmp_path):
     with pytest.raises(SourceError) as error:
         build(settings, data_copy, tmp_path / "out", workers=1)
     assert error.value.line == 2 and error.value.field == "name"
+
+
+def test_namesakes_in_two_practices_stay_two_people(data_copy, tmp_path, settings):
+    """Contacts are scoped to their practice: one name in two practices never merges two phones."""
+    path = data_copy / "practices" / "trzy-filary-bank-partnerow-lokalnych.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["contacts"][0]["publish"] = True
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    record.update(key="druga-praktyka")
+    record["contacts"][0]["phone"] = "600 100 200"
+    (data_copy / "practices" / "druga-praktyka.yaml").write_text(yaml.safe_dump(record, allow_unicode=True),
+                                                                 encoding="utf-8")
+    out = tmp_path / "out"
+    build(settings, data_copy, out, workers=1)
+    rows = list(_store(out).query("""
+        SELECT ?person (COUNT(?tel) AS ?phones) WHERE {
+          ?person <http://www.w3.org/2006/vcard/ns#hasTelephone> ?tel } GROUP BY ?person"""))
+    assert len(rows) == 2 and all(int(r["phones"].value) == 1 for r in rows)

@@ -139,7 +139,7 @@ def practice(rec: Record, base: str, vocab: Vocabularies) -> Converted:
         _partnership(out, s, key, d, base, vocab)
     for contact in d.get("contacts") or ():
         if contact.get("publish") is True and contact.get("name"):
-            _contact(out, s, contact, base)
+            _contact(out, s, key, contact, base)
     for n, (_, entry) in enumerate(documents.entries(rec), start=1):
         node = URIRef(mint(base, "attachment", f"{key}--{n}"))
         out.nodes.append(node)
@@ -240,8 +240,10 @@ def _partnership(out: Converted, practice_iri: URIRef, key: str, d: dict, base: 
               (m, ORG.role, vocab.concept("role", partner.get("role") or "partner"))]
 
 
-def _contact(out: Converted, practice_iri: URIRef, contact: dict, base: str) -> None:
-    person = URIRef(mint(base, "person", person_slug(str(contact["name"]))))
+def _contact(out: Converted, practice_iri: URIRef, key: str, contact: dict, base: str) -> None:
+    # Scoped to the practice: two people of one name (or one person with two phones in two practices)
+    # must never have their contact details merged into one resource.
+    person = URIRef(mint(base, "person", f"{key}--{person_slug(str(contact['name']))}"))
     out.nodes.append(person)
     t = out.triples
     t += [(practice_iri, DCAT.contactPoint, person), (person, RDF.type, VCARD.Individual),
