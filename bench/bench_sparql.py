@@ -208,6 +208,7 @@ def main() -> None:
                                 "--timeout", "600", "publisher.web:create_app()"],
                                env={"BDP_OUT": str(args.out), "BDP_QUERY_TIMEOUT": "300"})
         try:
+            trivial(our_port, ox_port, args.out, args.trivial)  # first: before the aggregates load both servers
             print(f"\n{'query':<36} {'ours median':>11} {'oxigraph':>9} {'ratio':>6}   {'ours min':>8} "
                   f"{'oxigraph':>9} {'ratio':>6}  same answer")
             ratios, min_ratios = [], []
@@ -223,7 +224,6 @@ def main() -> None:
                   f"{'':>8} {'':>9} {statistics.geometric_mean(min_ratios):>6.3f}")
             print(f"{'largest ratio':<36} {'':>11} {'':>9} {max(ratios):>6.3f}   {'':>8} {'':>9} "
                   f"{max(min_ratios):>6.3f}")
-            trivial(our_port, ox_port, args.out, args.trivial)
         finally:
             stop(ours)
             stop(oxigraph)
@@ -241,7 +241,7 @@ def trivial(our_port: int, ox_port: int, out: Path, n: int) -> None:
     print(f"\ntrivial query ({TRIVIAL!r}, {n} sequential requests, fresh connection each):")
     print(f"  /sparql under gunicorn   p50 {p50_ours * 1000:.2f} ms   p90 {percentile(ours, 0.9) * 1000:.2f} ms")
     print(f"  oxigraph serve           p50 {p50_theirs * 1000:.2f} ms   p90 {percentile(theirs, 0.9) * 1000:.2f} ms")
-    print(f"  overhead of /sparql      p50 {(p50_ours - p50_theirs) * 1000:+.2f} ms")
+    print(f"  overhead of /sparql      p50 {(p50_ours - p50_theirs) * 1000:+.2f} ms (vs oxigraph serve)")
     import pyoxigraph as ox
 
     from publisher.store.embedded import EmbeddedStore
@@ -261,6 +261,8 @@ def trivial(our_port: int, ox_port: int, out: Path, n: int) -> None:
         print(f"  pyoxigraph in process    p50 {statistics.median(inproc) * 1000:.3f} ms")
         print(f"  store interface (worker) p50 {statistics.median(pooled) * 1000:.3f} ms   "
               f"(process round trip {(statistics.median(pooled) - statistics.median(inproc)) * 1000:+.3f} ms)")
+        print(f"  whole request path       p50 {(p50_ours - statistics.median(inproc)) * 1000:.2f} ms (our /sparql "
+              "minus the query in process: HTTP, Flask, worker round trip, serialising)")
     finally:
         store.close()
 
