@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from publisher.errors import QueryError, QueryRefused
@@ -86,17 +88,43 @@ def _walk(node: Any) -> Iterator[Any]:
             stack.append(item.algebra)
 
 
-def _parse(query: str) -> Any:
+@dataclass(frozen=True)
+class Reach:
+    """What a parsed query names outside its patterns: SERVICE targets (None: a variable) and FROM IRIs."""
+
+    services: tuple[str | None, ...]
+    from_graphs: tuple[str, ...]
+    from_named: tuple[str, ...]
+
+
+@lru_cache(maxsize=512)
+def reach(query: str) -> Reach:
+    """Parse `query` with rdflib and collect its SERVICE and dataset clauses. Cached by text: the site's own
+    queries come back with the same text and other bindings, and parse once per process."""
     from pyparsing import ParseException
+    from rdflib import URIRef
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        return translateQuery(parseQuery(query))
+        algebra = translateQuery(parseQuery(query)).algebra
     except ParseException as exc:
         raise QueryError(f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
     except Exception as exc:  # rdflib rejects a few constructs Oxigraph accepts: refuse, saying so
         raise QueryError(f"the query could not be checked (it names SERVICE or FROM): {exc}") from None
+    services: list[str | None] = []
+    defaults: list[str] = []
+    named: list[str] = []
+    for node in _walk(algebra):
+        if node.name == "ServiceGraphPattern":
+            term = node["term"] if "term" in node else None
+            services.append(str(term) if isinstance(term, URIRef) else None)
+        elif node.name == "DatasetClause":
+            if "default" in node:
+                defaults.append(str(node["default"]))
+            if "named" in node:
+                named.append(str(node["named"]))
+    return Reach(tuple(services), tuple(defaults), tuple(named))
 
 
 def inspect(query: str, *, allowed_services: frozenset[str] | set[str] = frozenset(),
@@ -107,24 +135,17 @@ def inspect(query: str, *, allowed_services: frozenset[str] | set[str] = frozens
     check_graphs(default_graphs, named_graphs, local_graphs)
     if not needs_parse(query):
         return
-    translated = _parse(query)
-    for node in _walk(translated.algebra):
-        if node.name == "ServiceGraphPattern":
-            from rdflib import URIRef
-
-            term = node["term"] if "term" in node else None
-
-            if not isinstance(term, URIRef):
-                raise QueryRefused("SERVICE with a variable refused: this endpoint queries its own dataset only")
-            if str(term) not in allowed_services:
-                allowed = " ".join(sorted(allowed_services)) or "none"
-                raise QueryRefused(f"SERVICE <{_shown(str(term))}> refused: this endpoint calls no other "
-                                   f"endpoint except those allowed by the operator (allowed: {allowed})")
-    clauses = [node for node in _walk(translated.algebra) if node.name == "DatasetClause"]
+    found = reach(query)
+    for service in found.services:
+        if service is None:
+            raise QueryRefused("SERVICE with a variable refused: this endpoint queries its own dataset only")
+        if service not in allowed_services:
+            allowed = " ".join(sorted(allowed_services)) or "none"
+            raise QueryRefused(f"SERVICE <{_shown(service)}> refused: this endpoint calls no other "
+                               f"endpoint except those allowed by the operator (allowed: {allowed})")
     if default_graphs or named_graphs:
         return  # the protocol's dataset replaces the query's FROM clauses (SPARQL 1.1 Protocol 2.1.4)
-    check_graphs([str(c["default"]) for c in clauses if "default" in c],
-                 [str(c["named"]) for c in clauses if "named" in c], local_graphs, source="query")
+    check_graphs(found.from_graphs, found.from_named, local_graphs, source="query")
 
 
 def looks_like_update(text: str) -> bool:
