@@ -153,8 +153,10 @@ class _Remote:
 
     def put(self, graph: str, body: Iterator[bytes], bulk: bool = False) -> None:
         params = {"graph": graph, **({"no_transaction": ""} if bulk else {})}
+        # requests applies the connect timeout while the body is sent too: a store that stops reading for
+        # a while (Oxigraph's bulk loader writing its files) must not abort the upload after 10 s.
         self._call("upload", "PUT", self.endpoints.graph_store, params=params, data=body,
-                   headers={"Content-Type": NT}, timeout=(10, None))
+                   headers={"Content-Type": NT}, timeout=(self.timeout, None))
 
     def select(self, step: str, query: str) -> list[dict]:
         response = self._call(step, "POST", self.endpoints.query, data=query.encode("utf-8"),
