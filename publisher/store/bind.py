@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -19,7 +20,7 @@ _VARNAME = re.compile(r"[A-Za-z0-9_]+\Z")
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _LANG = re.compile(r"[A-Za-z]+(-[A-Za-z0-9]+)*\Z")
 
-# Tokens that matter for finding the group pattern; everything else is skipped one character at a time.
+# Tokens that matter for finding the group pattern; runs of anything else are skipped as `other`.
 _TOKEN = re.compile(r"""
     (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
@@ -28,6 +29,7 @@ _TOKEN = re.compile(r"""
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
   | (?P<word>:?[A-Za-z_][A-Za-z0-9_\-.:]*)
   | (?P<punct>[{}()])
+  | (?P<other>[^#'"<?$A-Za-z_:{}()]+|.)
 """, re.VERBOSE | re.DOTALL)
 
 FORMS = ("select", "construct", "describe", "ask")
@@ -53,19 +55,9 @@ def term_text(term: object) -> str:
 
 
 def _tokens(query: str) -> list[tuple[str, str, int, int]]:
-    """(kind, text, start, end) of the tokens that matter, comments and strings included."""
-    out = []
-    pos = 0
-    while pos < len(query):
-        m = _TOKEN.match(query, pos)
-        if m is None:
-            pos += 1
-            continue
-        kind = m.lastgroup or ""
-        if kind != "comment":
-            out.append((kind, m.group(), m.start(), m.end()))
-        pos = m.end()
-    return out
+    """(kind, text, start, end) of the tokens that matter (not comments, not runs of other characters)."""
+    return [(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(query)
+            if m.lastgroup not in ("comment", "other")]
 
 
 def _matching(tokens: list[tuple[str, str, int, int]], open_index: int) -> int:
@@ -82,10 +74,7 @@ def _matching(tokens: list[tuple[str, str, int, int]], open_index: int) -> int:
 
 def query_form(query: str) -> str:
     """'select', 'construct', 'describe' or 'ask': the first query-form keyword of the query."""
-    for kind, text, _, _ in _tokens(query):
-        if kind == "word" and text.lower() in FORMS:
-            return text.lower()
-    raise QueryError("SPARQL syntax error: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
+    return _analyse(query)[0]
 
 
 def _where_group(tokens: list[tuple[str, str, int, int]]) -> int | None:
@@ -111,6 +100,23 @@ def _where_group(tokens: list[tuple[str, str, int, int]]) -> int | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _analyse(query: str) -> tuple[str, int | None, int | None]:
+    """(query form, where a VALUES block goes or None for a trailing one, end of a sub-select to wrap or
+    None). Read models send the same texts again and again with other values: computed once per text."""
+    tokens = _tokens(query)
+    form = next((t[1].lower() for t in tokens if t[0] == "word" and t[1].lower() in FORMS), None)
+    if form is None:
+        raise QueryError("SPARQL syntax error: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
+    at = _where_group(tokens)
+    if at is None:
+        return form, None, None
+    following = tokens[at + 1] if at + 1 < len(tokens) else None
+    if following is not None and following[0] == "word" and following[1].lower() == "select":
+        return form, tokens[at][3], tokens[_matching(tokens, at)][2]
+    return form, tokens[at][3], None
+
+
 def with_bindings(query: str, bindings: Mapping[str, object] | None) -> str:
     """`query` with a VALUES block that fixes each bound variable to its term."""
     if not bindings:
@@ -122,13 +128,9 @@ def with_bindings(query: str, bindings: Mapping[str, object] | None) -> str:
         names.append(name)
     row = " ".join(term_text(bindings[n]) for n in names)
     block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
-    tokens = _tokens(query)
-    at = _where_group(tokens)
-    if at is None:
+    _, start, end = _analyse(query)
+    if start is None:
         return f"{query}\n{block}\n"   # a trailing VALUES clause: valid after DESCRIBE/CONSTRUCT WHERE
-    start = tokens[at][3]
-    following = tokens[at + 1] if at + 1 < len(tokens) else None
-    if following is not None and following[0] == "word" and following[1].lower() == "select":
-        end = tokens[_matching(tokens, at)][2]   # the group is a sub-select: wrap it in its own group
+    if end is not None:                  # the group is a sub-select: wrap it in its own group
         return f"{query[:start]} {block} {{{query[start:end]}}} {query[end:]}"
     return f"{query[:start]} {block} {query[start:]}"

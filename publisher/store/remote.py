@@ -213,7 +213,7 @@ class RemoteStore(Store):
               timeout: float | None = None, limit: int | None = None,
               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
         text = with_bindings(query, bindings)
-        graph = query_form(text) in ("construct", "describe")
+        graph = query_form(query) in ("construct", "describe")
         accept = BY_NAME["nt"].media_type if graph else BY_NAME["json"].media_type
 
         def read(response: requests.Response, deadline: float, seconds: float) -> QueryResult:
