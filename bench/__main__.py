@@ -38,6 +38,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker [%(default)s]")
     parser.add_argument("--formats", default="ttl,html", help="dereferenced formats [%(default)s]")
     parser.add_argument("--timeout", type=float, default=300.0, help="query time limit, s [%(default)s]")
+    parser.add_argument("--row-cap", type=int, default=100_000_000,
+                        help="our servers' row cap, high so /sparql returns whole answers as oxigraph "
+                             "does [%(default)s]")
     return parser.parse_args(argv)
 
 
@@ -90,7 +93,7 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
     out = build["out"]
     result = {"n": n, "data": data, "data_reused": data_reused, "build": build,
               "concurrency": args.concurrency}
-    env = {"BDP_QUERY_TIMEOUT": str(args.timeout)}
+    env = {"BDP_QUERY_TIMEOUT": str(args.timeout), "BDP_ROW_CAP": str(args.row_cap)}
     servers: dict = {}
     try:
         remote_env = dict(env)
