@@ -34,6 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("graph_store", "", "Remote backend: the Graph Store HTTP Protocol URL (bdp publish)."),
     Setting("graph", "", "Remote backend: the named graph holding the dataset; empty: the default graph."),
     Setting("query_timeout", 10.0, "Time limit of one SPARQL query, in seconds.", float),
+    Setting("query_workers", 2, "Embedded store: query processes per server process that run /sparql and "
+            "/queries queries, each killed at query_timeout (the site's own pages read in process).", int),
     Setting("row_cap", 10000, "Most rows (or triples) one query result returns; more are cut and flagged.", int),
     Setting("max_request_bytes", 65536, "Largest SPARQL request body or query string accepted.", int),
     Setting("service_allowlist", "", "Space-separated SPARQL endpoints that SERVICE may call; empty: none.", str),
@@ -99,6 +101,8 @@ def _check(s: Settings) -> Any:
         raise SettingsError("setting sparql_endpoint: the remote store needs a SPARQL endpoint URL")
     if s.query_timeout <= 0 or s.row_cap <= 0 or s.max_request_bytes <= 0 or s.page_size <= 0:
         raise SettingsError("settings query_timeout, row_cap, max_request_bytes and page_size must be positive")
+    if not 1 <= s.query_workers <= 64:
+        raise SettingsError(f"setting query_workers: {s.query_workers!r} must be a whole number from 1 to 64")
     if s.lang not in ("pl", "en"):
         raise SettingsError(f"setting lang: {s.lang!r} must be 'pl' or 'en'")
     from publisher.eu_vocab import PUBLISHER_TYPES

@@ -91,6 +91,13 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional: most backends hold nothing to release
         pass
 
+    def site(self) -> Store:
+        """The handle for the site's own reads: the read models' fixed queries (documents, pages, lists,
+        cards, links, lookups), every one bounded by construction (LIMIT, pages, VALUES batches, a row cap).
+        A backend may answer these faster than a query sent by anyone (the embedded store: in this process,
+        without the worker pool); by default they go the same way as every other query."""
+        return self
+
     # SERVICE may call these endpoints (settings.allowed_services); backends set it from the settings.
     allowed_services: frozenset[str] = frozenset()
 

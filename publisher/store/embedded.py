@@ -1,9 +1,13 @@
-"""The default backend: Oxigraph (pyoxigraph) on disk, read-only, queried through a pool of worker
-processes (publisher.store.pool) so that every query is bounded in time with real cancellation.
+"""The default backend: Oxigraph (pyoxigraph) on disk, read-only.
 
-Every query, from a read model or from the public endpoint, is inspected by publisher.store.guard inside
-the worker (no SERVICE or dataset IRI reaching outside the dataset) and runs there; results come back as
-bytes (TSV or N-Triples for terms, or the format /sparql asked for) and are parsed here by Oxigraph."""
+Queries sent by anyone (/sparql, /queries: `query` and `answer`) go to a pool of worker processes
+(publisher.store.pool), so that each is bounded in time with real cancellation; there publisher.store.guard
+inspects them (no SERVICE or dataset IRI reaching outside the dataset), and results come back as bytes (TSV
+or N-Triples for terms, or the format /sparql asked for), parsed here by Oxigraph.
+
+The site's own reads (`site()`: the read models' fixed queries, bounded by construction) run in this
+process on a read-only handle opened lazily by each process (a gunicorn worker after the fork): a round
+trip to a worker process cost more than most of these queries."""
 
 from __future__ import annotations
 
@@ -46,8 +50,8 @@ class EmbeddedStore(Store):
     answer queries in parallel; `allowed_services` are the only SERVICE endpoints a query may call."""
 
     def __init__(self, path: Path | str, *, read_only: bool = True, timeout: float = DEFAULT_TIMEOUT,
-                 workers: int = DEFAULT_WORKERS, allowed_services: frozenset[str] | set[str] = frozenset()
-                 ) -> None:
+                 workers: int = DEFAULT_WORKERS, allowed_services: frozenset[str] | set[str] = frozenset(),
+                 row_cap: int | None = None) -> None:
         path = Path(path)
         if not path.is_dir():
             raise StoreUnavailable(f"no store at {path.name!r}: run `bdp build` first")
@@ -55,14 +59,16 @@ class EmbeddedStore(Store):
         self.allowed_services = frozenset(allowed_services)
         self._read_only = read_only
         self._direct: ox.Store | None = None
+        self.row_cap = row_cap
+        self._site: tuple[int, SiteStore] | None = None   # (process id, handle): a fork opens its own
         # The pool lives in a holder, so the finaliser below can close it without keeping `self` alive.
         self._holder: dict[str, WorkerPool | None] = {"pool": None}
         self._finalizer = weakref.finalize(self, _close_pool, self._holder)
 
     @classmethod
     def from_settings(cls, settings: Any) -> EmbeddedStore:
-        return cls(settings.out / "store", timeout=settings.query_timeout,
-                   allowed_services=settings.allowed_services)
+        return cls(settings.out / "store", timeout=settings.query_timeout, workers=settings.query_workers,
+                   allowed_services=settings.allowed_services, row_cap=settings.row_cap)
 
     @property
     def pool(self) -> WorkerPool:
@@ -83,10 +89,23 @@ class EmbeddedStore(Store):
                 raise StoreUnavailable(f"the store cannot be opened: {exc}") from None
         return self._direct
 
+    def site(self) -> Store:
+        """The site's own reads, answered in this process (see the module's docstring); a result without
+        a limit of its own is cut at the row cap."""
+        site = self._site
+        if site is None or site[0] != os.getpid():
+            try:
+                handle = ox.Store.read_only(str(self.path))
+            except OSError as exc:
+                raise StoreUnavailable(f"the store cannot be opened: {exc}") from None
+            site = self._site = (os.getpid(), SiteStore(handle, self.row_cap))
+        return site[1]
+
     def close(self) -> None:
         self._finalizer()
         self._holder["pool"] = None
         self._direct = None
+        self._site = None
 
     def worker_pids(self) -> list[int]:
         pool = self._holder["pool"]
@@ -165,6 +184,22 @@ class DirectStore(Store):
               timeout: float | None = None, limit: int | None = None,
               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
         return direct_query(self._store, query, bindings=bindings, limit=limit,
+                            default_graphs=default_graphs, named_graphs=named_graphs)
+
+
+class SiteStore(DirectStore):
+    """In-process reads for the site's own queries (`EmbeddedStore.site()`): fixed texts with bound terms,
+    bounded by construction, so no guard and no time limit; `row_cap` cuts a result asked without a limit.
+    Never for query texts from outside."""
+
+    def __init__(self, store: ox.Store, row_cap: int | None = None) -> None:
+        super().__init__(store)
+        self.row_cap = row_cap
+
+    def query(self, query: str, *, bindings: Mapping[str, Term] | None = None,
+              timeout: float | None = None, limit: int | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
+        return direct_query(self._store, query, bindings=bindings, limit=self.row_cap if limit is None else limit,
                             default_graphs=default_graphs, named_graphs=named_graphs)
 
 

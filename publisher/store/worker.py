@@ -232,11 +232,13 @@ def main(argv: list[str]) -> int:
         return 1
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     write_frame(wfd, {"ready": True, "pid": os.getpid(), "isolated": isolated})
-    threading.Thread(target=_preload, daemon=True).start()
+    preload = threading.Thread(target=_preload, daemon=True)
+    preload.start()
     while True:
         frame = read_frame(rfd)
         if frame is None:
             return 0
+        preload.join()   # rdflib imported from two threads at once fails (a circular import half done)
         meta, body = worker.handle(frame[0])
         write_frame(wfd, meta, body)
 

@@ -1,11 +1,17 @@
 """The Flask application: `create_app(settings)` builds one app; nothing is global.
 
 The store is opened lazily once per process (a gunicorn worker opens its own, read-only, after the fork)
-and reached through `current_store()`. Blueprints do HTTP only: they ask the store and render."""
+and reached through `current_store()` (queries sent by anyone: /sparql, /queries) or `site_store()` (the
+read models' own bounded queries: documents, pages, lists; the embedded store answers these in process).
+When a new build is swapped into OUT (`bdp build` renames a finished directory in), the next request opens
+the new store and drops what was cached from the old build (`build_cache()`). Blueprints do HTTP only:
+they ask the store and render."""
 
 from __future__ import annotations
 
 import importlib
+import threading
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -28,6 +34,9 @@ def create_app(settings: Any = None, **overrides: Any) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["bdp_store"] = None
+    app.extensions["bdp_build_key"] = None
+    app.extensions["bdp_build_cache"] = {}
+    app.extensions["bdp_store_lock"] = threading.Lock()
     if not settings.public_url:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Prefix give the public base of every link.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1,  # type: ignore
@@ -46,11 +55,40 @@ def settings() -> Any:
     return current_app.config["BDP"]
 
 
+def build_key(out: Path) -> tuple[int, int, int] | None:
+    """The identity of the build in `out` (its build.json's inode, mtime, size): a new build, a new key;
+    None while there is none (or in the instant between the two renames of a swap)."""
+    try:
+        stat = (Path(out) / "build.json").stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
 def current_store() -> Store:
-    """The app's store, opened on first use in this process and kept for its life."""
+    """The app's store, opened on first use in this process and again when a new build is swapped in (the
+    old one closes when the last request using it lets it go)."""
     app = current_app
-    store = app.extensions.get("bdp_store")
-    if store is None:
-        store = open_store(app.config["BDP"])
-        app.extensions["bdp_store"] = store
+    ext = app.extensions
+    store, key = ext.get("bdp_store"), build_key(app.config["BDP"].out)
+    if store is not None and (key is None or key == ext.get("bdp_build_key")):
+        return store
+    with ext["bdp_store_lock"]:
+        store = ext.get("bdp_store")
+        if store is None or (key is not None and key != ext.get("bdp_build_key")):
+            store = open_store(app.config["BDP"])
+            ext["bdp_store"], ext["bdp_build_key"], ext["bdp_build_cache"] = store, key, {}
     return store
+
+
+def site_store() -> Store:
+    """The handle for the read models' own bounded queries (`Store.site()`): the same data as
+    `current_store()`, answered the fastest way the backend has."""
+    return current_store().site()
+
+
+def build_cache() -> dict[str, Any]:
+    """Values computed from the build served (labels of terms, list counts, the manifest): emptied when a
+    new build is swapped in."""
+    current_store()
+    return current_app.extensions["bdp_build_cache"]

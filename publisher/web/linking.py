@@ -22,7 +22,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from publisher.formats import BY_NAME, negotiate
 from publisher.link.identifiers import SCHEMES, Scheme
 from publisher.read.links import also_in, by_identifier
-from publisher.web import current_store, settings
+from publisher.web import settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.render import iri_map
 
@@ -35,7 +35,7 @@ IGNORED_PARAMS = ("lang",)        # the page language (publisher/web/i18n.py)
 
 @bp.app_context_processor
 def _also_in() -> dict[str, object]:
-    return {"also_in_links": lambda iri: also_in(current_store(), iri)}
+    return {"also_in_links": lambda iri: also_in(site_store(), iri)}
 
 
 def _scheme_names() -> str:
@@ -78,7 +78,7 @@ def _answer(scheme: Scheme, code: str, types: tuple[str, ...]) -> Response:
         abort_with(400, problem)
     limit = settings().page_size
     for type_ in types:
-        iris, more = by_identifier(current_store(), scheme.key, code, type_, limit)
+        iris, more = by_identifier(site_store(), scheme.key, code, type_, limit)
         if len(iris) == 1:
             return redirect(iri_map().href(iris[0]), 303)
         if iris:

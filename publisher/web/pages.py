@@ -29,7 +29,7 @@ from publisher.read.geo import features as geo_features
 from publisher.read.geo import parse_bbox
 from publisher.read.search import FACETS, SearchIndex, SearchResult, open_index, parse_query
 from publisher.read.search import search as run_search
-from publisher.web import current_store, settings
+from publisher.web import settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.render import iri_map
 
@@ -193,7 +193,7 @@ def vendor(package: str, name: str) -> Response:
 def _documents() -> dict[str, Any]:
     """`practice_documents(iri)` for templates/attachments_list.html (included by the practice page)."""
     def documents(iri: str) -> list[Document]:
-        found = practice_documents(current_store(), str(iri))
+        found = practice_documents(site_store(), str(iri))
         iris = iri_map()
         for doc in found:
             doc.url = iris.url(doc.url)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
 from publisher.formats import BY_NAME, BY_SUFFIX, DOCUMENT_FORMATS, Format, negotiate
 from publisher.iris import IriMap
@@ -21,7 +21,7 @@ from publisher.namespaces import PREFIXES
 from publisher.read.resources import Description
 from publisher.results import serialize
 from publisher.store.base import GraphResult
-from publisher.web import settings
+from publisher.web import build_cache, settings
 from publisher.web.errors import abort_with
 
 MAX_PAGE = 1_000_000
@@ -83,8 +83,9 @@ class Build:
 
 
 def build() -> Build:
-    """The build served (out/build.json), read once per process with the store."""
-    cached = current_app.extensions.get("bdp_build")
+    """The build served (out/build.json), read once per build (again when a new build is swapped in)."""
+    cache = build_cache()
+    cached = cache.get("build")
     if cached is None:
         try:
             manifest = json.loads((settings().out / "build.json").read_text(encoding="utf-8"))
@@ -92,7 +93,7 @@ def build() -> Build:
             cached = Build(f"{manifest['built']}/{manifest.get('triples', '')}", built)
         except (OSError, ValueError, KeyError, TypeError):
             cached = Build("", None)
-        current_app.extensions["bdp_build"] = cached
+        cache["build"] = cached
     return cached
 
 

@@ -20,7 +20,7 @@ from publisher.read import browse as lists
 from publisher.read.cards import CARD, card_from_rows, organisation_practices
 from publisher.read.resources import Description, describe, exists, labels, term_labels
 from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
-from publisher.web import current_store, settings
+from publisher.web import build_cache, settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.i18n import pick, t
 from publisher.web.present import (
@@ -70,7 +70,7 @@ TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"
 def identify(type_: str, key: str) -> Response:
     """303 See Other from the thing to the document about it (at the public base)."""
     check_key(key)
-    if type_ not in TYPES or not exists(current_store(), ox.NamedNode(mint(settings().base_uri, type_, key))):
+    if type_ not in TYPES or not exists(site_store(), ox.NamedNode(mint(settings().base_uri, type_, key))):
         abort_with(404, f"there is no {type_} with the key {key!r}")
     target = iri_map().id_to_doc_url(type_, key)
     if request.query_string:
@@ -127,9 +127,9 @@ def shapes(suffix: str | None = None) -> Response:
 
 @bp.get("/browse")
 def browse() -> str:
-    found = current_app.extensions.get("bdp_facets")
-    if found is None:      # counts over the whole data set: once per process (the store is read-only)
-        found = current_app.extensions["bdp_facets"] = lists.facets(current_store())
+    found = build_cache().get("facets")
+    if found is None:      # counts over the whole data set: once per build and process
+        found = build_cache()["facets"] = lists.facets(site_store())
     links, lang = iri_map(), g.get("lang", "pl")
     names = {f.name: Names(f.labels, links, lang) for f in found}
     items = [(url_for("resources.browse_list", facet=f.name, key=c.rsplit("/", 1)[-1], _external=True),
@@ -144,14 +144,14 @@ def browse_list(facet: str, key: str) -> str:
     if facet not in lists.FACETS:
         abort_with(404, f"there is no list by {facet!r}; lists are by {', '.join(lists.FACETS)}")
     page = page_number()
-    counts = current_app.extensions.setdefault("bdp_browse_counts", {})   # only real concepts: bounded
+    counts = build_cache().setdefault("browse_counts", {})   # only real concepts: bounded
     total = counts.get((facet, key))
     if total is None:
-        total = lists.member_count(current_store(), facet, key)
+        total = lists.member_count(site_store(), facet, key)
         if total is None:
             abort_with(404, f"there is no {facet} {key!r}")
         counts[(facet, key)] = total
-    listing = lists.members(current_store(), facet, key, page, settings().page_size, total)
+    listing = lists.members(site_store(), facet, key, page, settings().page_size, total)
     if not listing.page.exists:
         abort_with(404, f"there is no page {listing.page.number}; the last is {listing.page.count}")
     names = Names(listing.labels, iri_map(), g.get("lang", "pl"))
@@ -163,10 +163,10 @@ def browse_list(facet: str, key: str) -> str:
 
 
 def known_labels() -> dict[str, list[ox.Triple]]:
-    """Labels of the ontology's terms and the vocabularies' concepts, read once per process."""
-    cached = current_app.extensions.get("bdp_term_labels")
+    """Labels of the ontology's terms and the vocabularies' concepts, read once per build and process."""
+    cached = build_cache().get("term_labels")
     if cached is None:
-        cached = current_app.extensions["bdp_term_labels"] = term_labels(current_store())
+        cached = build_cache()["term_labels"] = term_labels(site_store())
     return cached
 
 
@@ -195,7 +195,7 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
     tag = etag(iri, fmt.name, page)
     if not_modified(tag):
         return not_modified_response(fmt, headers, tag)  # type: ignore[arg-type]
-    store, conf = current_store(), settings()
+    store, conf = site_store(), settings()
     wants_card = fmt.kind == "html" and "/id/practice/" in iri
     d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
                  known=known_labels(), extra=CARD if wants_card else None)
@@ -213,7 +213,7 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
 
 def _html(d: Description, url: str, headers: DocHeaders, card: object) -> str:
     """The page for people. An organisation pages its practices; other resources their incoming links."""
-    store = current_store()
+    store = site_store()
     types = d.types()
     template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
     extra: dict[str, object] = {}
@@ -270,7 +270,7 @@ def _files(name: str, paths: tuple, suffix: Format | None) -> Response:
         if (name, fmt.name) not in rendered:
             rendered[(name, fmt.name)] = rdf_bytes(_parsed(name, paths), fmt)
         return respond(rendered[(name, fmt.name)], fmt, headers, tag)
-    index = lists.vocabulary_index(current_store()) if name != "shapes" else None
+    index = lists.vocabulary_index(site_store()) if name != "shapes" else None
     source = "".join(p.read_text(encoding="utf-8") for p in paths) if name == "shapes" else None
     links = iri_map()
     names = Names(index["labels"] if index else {}, links, g.get("lang", "pl"))
