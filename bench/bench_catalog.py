@@ -1,64 +1,93 @@
-"""Time the harvesting outputs (publisher/build/catalog.py) on an existing build, phase by phase.
+"""Time the build's output steps (publisher/build/outputs.py STEPS: search index, CSV, sitemaps, catalogue,
+VoID, Turtle and JSON-LD dumps, checksums) on an existing build, optionally beside an older version of the
+code, and print wall clock, CPU seconds (this process and its child processes) and CPU per practice.
 
     .venv/bin/python bench/bench_catalog.py OUT
+    git archive fdb703f publisher | tar -x -C /tmp/old && .venv/bin/python bench/bench_catalog.py OUT --old /tmp/old
 
-Copies OUT/store to a temporary directory (the step writes a named graph), then times the read models,
-each dump, and the whole step (wall clock and this process's CPU time: on a busy machine the CPU figure is
-the steadier one), and prints the sizes written."""
+Copies OUT/store and OUT/dumps/bdp.nt.gz to a temporary directory (the steps write a named graph and
+files), runs the steps there the way `bdp build` does, and prints each `outputs:NAME` stage the steps
+record and the size of every file written. With --old, the same is run first with the package from that
+directory. On a machine shared with other work, CPU seconds are the steadier figure."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
 
-from publisher.build.catalog import write_catalog, write_csv, write_dump
-from publisher.build.pipeline import BuildContext, BuildReport
-from publisher.config import load_settings
-from publisher.read.catalog import dataset_counts, practice_rows, sitemap_entries
-from publisher.store.embedded import DirectStore
+def _cpu() -> tuple[float, float]:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def _clock():
-    wall, cpu = time.perf_counter(), time.process_time()
-    return lambda: f"{time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s cpu"
+def run_steps(out: Path) -> dict:
+    """Run the output steps of the `publisher` package on sys.path over a copy of OUT; the figures."""
+    import pyoxigraph as ox
 
+    from publisher.build.outputs import STEPS
+    from publisher.build.pipeline import BuildContext, BuildReport
+    from publisher.config import load_settings
 
-def main(out: Path) -> None:
     settings = load_settings({}, environ={})
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         work = Path(tmp) / ".bench.building-1"
         shutil.copytree(out / "store", work / "store")
-        shutil.copytree(out / "dumps", work / "dumps")
-        for name in ("bdp.ttl.gz", "bdp.jsonld.gz", "practices.csv"):
-            (work / "dumps" / name).unlink(missing_ok=True)
+        (work / "dumps").mkdir()
+        shutil.copy(out / "dumps" / "bdp.nt.gz", work / "dumps")
         store = ox.Store(str(work / "store"))
-        read = DirectStore(store)
-        print(f"triples in store: {len(store)}")
-        for label, run in (("dataset_counts", lambda: dataset_counts(read, settings.base_uri)),
-                           ("practice_rows", lambda: practice_rows(read, settings.base_uri)),
-                           ("sitemap_entries", lambda: sitemap_entries(read, settings.base_uri))):
-            clock = _clock()
-            result = run()
-            print(f"{label:16} {clock()}  ({len(result)} items)")
-        for name, fmt in (("bdp.ttl.gz", "ttl"), ("bdp.jsonld.gz", "jsonld")):
-            clock = _clock()
-            write_dump(store, work / "dumps" / name, fmt)
-            size = (work / "dumps" / name).stat().st_size
-            print(f"{name:16} {clock()}  ({size / 2**20:.1f} MiB)")
-        clock = _clock()
-        write_csv(practice_rows(read, settings.base_uri), work / "dumps" / "practices.csv")
-        print(f"{'practices.csv':16} {clock()}")
-        for name in ("bdp.ttl.gz", "bdp.jsonld.gz", "practices.csv"):
-            (work / "dumps" / name).unlink()
-        clock = _clock()
-        write_catalog(BuildContext(settings, work, store, BuildReport()))
-        print(f"{'whole step':16} {clock()}")
+        report = BuildReport()
+        context = BuildContext(settings, work, store, report)
+        wall, (own, children) = time.perf_counter(), _cpu()
+        for step in STEPS:
+            step(context)
+        wall, (own2, children2) = time.perf_counter() - wall, _cpu()
+        practices = json.loads((work / "catalog.json").read_text(encoding="utf-8"))["practices"]
+        sizes = {str(p.relative_to(work)): p.stat().st_size for p in sorted(work.rglob("*"))
+                 if p.is_file() and "store" not in p.parts}
+        return {"code": str(Path(sys.modules["publisher"].__file__).parent.parent), "practices": practices,
+                "wall": wall, "cpu": own2 - own, "children_cpu": children2 - children,
+                "stages": {k: v for k, v in report.stages.items() if k.startswith("outputs:")}, "sizes": sizes}
+
+
+def _print(figures: dict) -> None:
+    cpu = figures["cpu"] + figures["children_cpu"]
+    n = max(figures["practices"], 1)
+    print(f"code {figures['code']}: {figures['practices']} practices")
+    print(f"  output steps: {figures['wall']:.2f} s wall, {cpu:.2f} s CPU ({figures['cpu']:.2f} here + "
+          f"{figures['children_cpu']:.2f} in child processes); {1000 * cpu / n:.3f} ms CPU and "
+          f"{1000 * figures['wall'] / n:.3f} ms wall per practice")
+    for name, seconds in figures["stages"].items():
+        print(f"  {name:24} {seconds:7.2f} s wall")
+    for name, size in figures["sizes"].items():
+        print(f"  {name:24} {size / 2**20:9.2f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="a finished build (bdp build --out OUT)")
+    parser.add_argument("--old", type=Path, help="a directory holding an older `publisher` package")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)   # one run, figures as JSON
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(run_steps(args.out.resolve())))
+        return
+    for code in ([args.old.resolve()] if args.old else []) + [Path(__file__).resolve().parent.parent]:
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        done = subprocess.run([sys.executable, "-P", __file__, str(args.out), "--json"], env=env,
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"{code}: {done.stderr.strip()[-2000:]}")
+        _print(json.loads(done.stdout))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main()

@@ -22,8 +22,8 @@ from rdflib.namespace import DCAT, RDFS
 
 from publisher.build.catalog import with_sitemap_limit
 from publisher.build.pipeline import build
+from publisher.build.practices_csv import CSV_COLUMNS
 from publisher.facts import load_facts
-from publisher.read.catalog import CSV_COLUMNS
 from publisher.web import create_app
 from tests.conftest import DATA
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from publisher.namespaces import BDPV, sparql_prologue
+from publisher.build.practice_table import TEXTS, PracticeTable, collect
+from publisher.namespaces import BDPV
 
 FILE = "search.sqlite"
 VERSION = "2"
@@ -111,49 +110,21 @@ def fts_text(text: str) -> str:
 
 # --- reading the store ----------------------------------------------------------------------------------
 
-PREFIX = sparql_prologue(("bdp", "dct", "skos", "org", "geo", "rdfs"))
-# Flat patterns only (one predicate list each, no nested OPTIONAL): they stream in linear time on 100k+
-# practices; the rows are put together in Python.
-Q_PRACTICES = PREFIX + """
-SELECT ?p ?what ?value WHERE {
-  VALUES ?what { dct:issued bdp:unitType dct:subject bdp:funding dct:title dct:abstract dct:description
-                 bdp:implementingUnit }
-  ?p a bdp:Practice ; ?what ?value .
-}"""
-Q_PLACES = PREFIX + """
-SELECT ?p ?what ?value WHERE {
-  VALUES ?what { rdfs:label bdp:voivodeship geo:lat geo:long }
-  ?p a bdp:Practice ; dct:spatial ?place . ?place ?what ?value .
-}"""
-Q_MEMBERS = PREFIX + """
-SELECT ?p ?o WHERE { ?p a bdp:Practice ; bdp:partnership ?partnership . ?partnership org:hasMember ?o . }"""
-Q_ORGANISATIONS = PREFIX + """
-SELECT ?o ?what ?value WHERE {
-  VALUES ?what { skos:prefLabel bdp:sector }
-  ?o a org:Organization ; ?what ?value .
-}"""
-Q_LABELS = PREFIX + """
-SELECT ?concept ?scheme ?label WHERE { ?concept skos:inScheme ?scheme ; skos:prefLabel ?label . }"""
-
-
-def _rows(store: ox.Store, query: str) -> Iterator[Any]:
-    yield from store.query(query)  # type: ignore[misc]
-
-
 def _concept_key(iri: str, scheme: str) -> str | None:
     prefix = f"{BDPV}{scheme}/"
     return iri[len(prefix):] if iri.startswith(prefix) else None
 
 
-def _concepts(store: ox.Store) -> dict[str, dict[str, dict[str, str]]]:
+def _concepts(table: PracticeTable) -> dict[str, dict[str, dict[str, str]]]:
     """scheme -> key -> {'pl': label, 'en': label}."""
     found: dict[str, dict[str, dict[str, str]]] = {s: {} for s in SCHEMES}
-    for row in _rows(store, Q_LABELS):
-        scheme = row["scheme"].value.removeprefix(str(BDPV))
-        if scheme in found:
-            key = _concept_key(row["concept"].value, scheme)
-            if key is not None:
-                found[scheme].setdefault(key, {})[row["label"].language or "pl"] = row["label"].value
+    for iri, concept in table.concepts.items():
+        scheme = concept.scheme.removeprefix(str(BDPV))
+        key = _concept_key(iri, scheme) if scheme in found else None
+        if key is not None:
+            labels = found[scheme].setdefault(key, {})
+            for lang, label in concept.labels.items():
+                labels[lang or "pl"] = label
     return found
 
 
@@ -164,63 +135,35 @@ def _bits(concepts: dict[str, dict[str, str]]) -> dict[str, int]:
     return {k: 1 << i for i, k in enumerate(keys)}
 
 
-def _collect(store: ox.Store, base: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, str]]]]:
-    concepts = _concepts(store)
-    prefix = f"{base}id/practice/"
+def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, str]]]]:
+    concepts = _concepts(table)
     bits = {"theme": _bits(concepts["theme"]), "funding": _bits(concepts["funding"])}
     practices: dict[str, dict[str, Any]] = {}
-    units: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(store, Q_PRACTICES):
-        iri = row["p"].value
-        if not iri.startswith(prefix):
-            continue
-        p = practices.get(iri)
-        if p is None:
-            p = practices[iri] = {"key": unquote(iri[len(prefix):]), "texts": defaultdict(dict), "themes": 0,
-                                  "funding": 0, "members": [], "sectors": set()}
-        what, value = row["what"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1], row["value"]
-        if what in ("title", "abstract", "description"):
-            p["texts"][what][value.language or "pl"] = value.value
-        elif what == "issued":
-            p["entered"] = value.value
-        elif what == "unitType":
-            p["unit_type"] = _concept_key(value.value, "unit-type")
-        elif what in ("subject", "funding"):
-            scheme = "theme" if what == "subject" else "funding"
-            p["themes" if what == "subject" else "funding"] |= bits[scheme].get(
-                _concept_key(value.value, scheme) or "", 0)
-        elif what == "implementingUnit":
-            units[iri].append(value.value)
-    for row in _rows(store, Q_PLACES):
-        p = practices.get(row["p"].value)
-        if p is None:
-            continue
-        what, value = row["what"].value.rsplit("#", 1)[-1], row["value"].value
-        if what == "label":
-            p["town"] = value
-        elif what == "voivodeship":
-            p["voivodeship"] = _concept_key(value, "voivodeship")
-        else:
-            p["lat" if what == "lat" else "lon"] = float(value)
-    names: dict[str, str] = {}
-    sectors: dict[str, str] = {}
-    for row in _rows(store, Q_ORGANISATIONS):
-        o, value = row["o"].value, row["value"]
-        if row["what"].value.endswith("#sector"):
-            sectors[o] = value.value.rsplit("/", 1)[-1]
-        elif o not in names or value.language == "pl":
-            names[o] = value.value
-    for row in _rows(store, Q_MEMBERS):
-        p = practices.get(row["p"].value)
-        if p is not None:
-            p["members"].append(row["o"].value)
-            if row["o"].value in sectors:
-                p["sectors"].add(sectors[row["o"].value])
-    for iri, p in practices.items():
-        orgs = dict.fromkeys(names.get(o, "") for o in [*units.get(iri, ()), *sorted(p["members"])])
-        p["orgs"] = [n for n in orgs if n]
-        if p.get("lat") is None or p.get("lon") is None:
-            p["lat"] = p["lon"] = None
+    for iri, p in table.practices.items():
+        texts = {what: {lang or "pl": text for lang, text in p.texts[what].items()} for what in TEXTS}
+        entered, unit = p.values.get("issued", [None])[-1], p.values.get("unit_type", [None])[-1]
+        themes = funding = 0
+        for c in p.values.get("subject", ()):
+            themes |= bits["theme"].get(_concept_key(c, "theme") or "", 0)
+        for c in p.values.get("funding", ()):
+            funding |= bits["funding"].get(_concept_key(c, "funding") or "", 0)
+        members = table.partners(p)
+        sectors = {table.sectors[o].rsplit("/", 1)[-1] for o in members if o in table.sectors}
+        names = dict.fromkeys(table.name(o, None) or "" for o in [*p.values.get("implementing_unit", ()),
+                                                                  *sorted(members)])
+        row = {"key": p.key, "texts": texts, "entered": entered, "themes": themes, "funding": funding,
+               "unit_type": _concept_key(unit, "unit-type") if unit else None, "sectors": sectors,
+               "orgs": [n for n in names if n], "lat": None, "lon": None}
+        for node in p.values.get("spatial", ()):
+            place = table.places.get(node, {})
+            for label in place.get("label", ()):
+                row["town"] = label
+            for v in place.get("voivodeship", ()):
+                row["voivodeship"] = _concept_key(v, "voivodeship")
+            lat, lon = place.get("lat"), place.get("long")
+            if lat and lon:
+                row["lat"], row["lon"] = float(lat[-1]), float(lon[-1])
+        practices[iri] = row
     return practices, concepts
 
 
@@ -280,9 +223,10 @@ def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
         yield facet, value, bytes(bitmap)
 
 
-def write_index(store: ox.Store, base: str, path: Any) -> int:
-    """Write the index of every practice in `store` to `path`; the number of practices."""
-    practices, concepts = _collect(store, base)
+def write_index(store: ox.Store, base: str, path: Any, table: PracticeTable | None = None) -> int:
+    """Write the index of every practice in `store` to `path` (from `table` when the build has read it
+    already); the number of practices."""
+    practices, concepts = _collect(table if table is not None else collect(store, base))
     db = sqlite3.connect(str(path))
     try:
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
@@ -290,7 +234,7 @@ def write_index(store: ox.Store, base: str, path: Any) -> int:
             for scheme, table in concepts.items():
                 bits = _bits(table) if scheme in ("theme", "funding") else {}
                 db.executemany("INSERT INTO concept VALUES (?, ?, ?, ?, ?)",
-                               [(scheme, k, bits.get(k, 0), v.get("pl"), v.get("en")) for k, v in table.items()])
+                               [(scheme, k, bits.get(k, 0), v.get("pl"), v.get("en")) for k, v in sorted(table.items())])
             rows, texts, fts, geo = [], [], [], []
             for row, text, words, point in _practice_rows(practices, concepts):
                 rows.append(row)
@@ -315,6 +259,6 @@ def write_index(store: ox.Store, base: str, path: Any) -> int:
     return len(practices)
 
 
-def build_search_index(context: Any) -> None:
+def build_search_index(context: Any, table: PracticeTable | None = None) -> None:
     """The output step (publisher/build/outputs.py)."""
-    write_index(context.store, context.settings.base_uri, context.out / FILE)
+    write_index(context.store, context.settings.base_uri, context.out / FILE, table)
