@@ -9,7 +9,6 @@ are in the store (lexical forms, IRIs); each table picks and formats what it sho
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -38,9 +37,8 @@ def _values(names: dict[str, Any]) -> str:
 Q_PRACTICES = _P + "SELECT ?p WHERE { ?p a bdp:Practice }"
 Q_PROPERTIES = f"SELECT ?s ?what ?o WHERE {{ VALUES ?what {{ {_values(PRACTICE)} }} ?s ?what ?o }}"
 Q_PLACES = _P + "SELECT DISTINCT ?place ?what ?o WHERE { ?p dct:spatial ?place . ?place ?what ?o }"
-Q_ADDRESSES = _P + f"""SELECT DISTINCT ?address ?what ?o WHERE {{
-  ?p dct:spatial ?place . ?place vcard:hasAddress ?address .
-  VALUES ?what {{ {_values(ADDRESS)} }} ?address ?what ?o }}"""
+# Every address (a scan is cheaper than the join from the places; the tables look up the places' ones).
+Q_ADDRESSES = f"SELECT ?address ?what ?o WHERE {{ VALUES ?what {{ {_values(ADDRESS)} }} ?address ?what ?o }}"
 Q_IDENTIFIERS = _P + """SELECT DISTINCT ?id ?o WHERE {
   ?p dct:spatial ?place . ?place adms:identifier ?id . ?id skos:notation ?o }"""
 Q_MEMBERS = _P + "SELECT ?partnership ?o WHERE { ?partnership org:hasMember ?o }"
@@ -101,42 +99,48 @@ class PracticeTable:
 
 def _node(term: Any) -> str:
     """The value of an IRI or a literal; `_:id` for a blank node (so that it never equals an IRI)."""
-    return "_:" + term.value if isinstance(term, ox.BlankNode) else term.value
+    return "_:" + term.value if type(term) is ox.BlankNode else term.value
 
 
-def _rows(store: ox.Store, query: str) -> Iterator[Any]:
-    yield from store.query(query)  # type: ignore[misc]
+def _rows(store: ox.Store, query: str) -> Any:
+    return store.query(query)
+
+
+def _names(table: dict[str, Any]) -> dict[ox.NamedNode, str]:
+    """Property term -> short name: rows are matched on the terms, without making their strings."""
+    return {ox.NamedNode(str(iri)): name for name, iri in table.items()}
 
 
 def collect(store: ox.Store, base: str) -> PracticeTable:
     """The facts of every practice whose IRI is under `{base}id/practice/`."""
     prefix = f"{base}id/practice/"
     iris = sorted(row[0].value for row in _rows(store, Q_PRACTICES) if row[0].value.startswith(prefix))
-    practices = {iri: Practice(iri, unquote(iri[len(prefix):])) for iri in iris}
-    names = {str(iri): name for name, iri in PRACTICE.items()}
+    practices = {ox.NamedNode(iri): Practice(iri, unquote(iri[len(prefix):])) for iri in iris}
+    names, texts, blank = _names(PRACTICE), frozenset(TEXTS), ox.BlankNode
     for s, what, o in _rows(store, Q_PROPERTIES):
-        p = practices.get(s.value)
-        if p is None or not isinstance(s, ox.NamedNode):
+        p = practices.get(s)
+        if p is None:
             continue
-        name = names[what.value]
-        if name in TEXTS:
+        name = names[what]
+        if name in texts:
             p.texts[name].setdefault(o.language or "", o.value)
         else:
-            p.values[name].append(_node(o))
-    return PracticeTable(practices, *_places(store), *_organisations(store), _concepts(store))
+            p.values[name].append("_:" + o.value if type(o) is blank else o.value)
+    return PracticeTable({p.iri: p for p in practices.values()}, *_places(store), *_organisations(store),
+                         _concepts(store))
 
 
 def _places(store: ox.Store) -> tuple[dict, dict, dict]:
-    names = {str(iri): name for name, iri in PLACE.items()}
+    names = _names(PLACE)
     places: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for node, what, o in _rows(store, Q_PLACES):
-        name = names.get(what.value)
+        name = names.get(what)
         if name is not None:
             places[_node(node)][name].append(_node(o))
-    address_names = {str(iri): name for name, iri in ADDRESS.items()}
+    address_names = _names(ADDRESS)
     addresses: dict[str, dict[str, str]] = defaultdict(dict)
     for node, what, o in _rows(store, Q_ADDRESSES):
-        addresses[_node(node)].setdefault(address_names[what.value], o.value)
+        addresses[_node(node)].setdefault(address_names[what], o.value)
     identifiers: dict[str, str] = {}
     for node, o in _rows(store, Q_IDENTIFIERS):
         identifiers.setdefault(_node(node), o.value)

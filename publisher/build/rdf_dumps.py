@@ -4,8 +4,8 @@ dump OUT/dumps/bdp.nt.gz, which holds exactly the store's default graph.
 Why not `Store.dump`: reading the graph back out of the on-disk store costs ~3 us a triple (nearly every
 IRI and literal is a separate RocksDB lookup), while parsing N-Triples costs under 1 us. The N-Triples
 come in record order, where a subject's lines are close together but interleaved with its blank nodes';
-each block of about BLOCK bytes is stably sorted by subject so that Turtle and JSON-LD say each subject
-once (a subject whose lines straddle two blocks is written twice: still the same graph).
+each block of about BLOCK bytes is sorted so that Turtle and JSON-LD say each subject once (a subject
+whose lines straddle two blocks is written twice: still the same graph).
 
 `DumpJobs` writes them in child processes (`python -m publisher.build.rdf_dumps SOURCE TARGET FORMAT`)
 while the build's other output steps query the store, or in this process for small data sets, where
@@ -39,12 +39,11 @@ PARALLEL_FROM = 2 << 20
 
 
 def subject_blocks(source: Path, block: int = BLOCK) -> Iterator[bytes]:
-    """The N-Triples of `source` (gzip), in blocks of whole lines, each stably sorted by subject."""
+    """The N-Triples of `source` (gzip), in blocks of whole lines, each sorted."""
     with gzip.open(source, "rb") as f:
         while lines := f.readlines(block):
-            keys = [line[:line.find(b" ")] for line in lines]
-            order = sorted(range(len(lines)), key=keys.__getitem__)
-            yield b"".join([lines[i] for i in order])
+            lines.sort()        # whole lines: by subject, then predicate (a line starts "S P ")
+            yield b"".join(lines)
 
 
 class _Chunks(io.RawIOBase):
