@@ -1,8 +1,12 @@
-"""`bdp build`: records -> RDF -> SHACL -> N-Triples dump -> Oxigraph store -> further outputs, built in a
+"""`bdp build`: records -> RDF -> Oxigraph store -> SHACL -> N-Triples dump -> further outputs, built in a
 temporary directory beside OUT and swapped in only when everything succeeded.
 
-Records are read, converted and validated in chunks by a pool of worker processes (one per core): each
-chunk comes back as N-Triples text and a list of problems, in order, so the output is deterministic."""
+Records are read and converted in chunks by a pool of worker processes (one per core): each chunk comes
+back as N-Triples text, in order, so the output is deterministic, and the IRIs each record owns. The
+records' triples are bulk-loaded into the store and validated there by the shapes compiled to SPARQL
+(publisher/build/shacl_sparql.py; the queries run in the same workers on read-only handles of the store);
+the results are traced back to records only when there are any. Then the ontology, vocabularies and
+linksets join the store and the dump."""
 
 from __future__ import annotations
 
@@ -20,13 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import BNode
 from rdflib.plugins.serializers.nt import _nt_row
 
 from publisher.build import convert as conv
-from publisher.build.check import Validator
 from publisher.build.documents import check_documents, copy_documents
 from publisher.build.records import Record, check_references, check_unique, read_record, record_files
-from publisher.build.validate import Problem, validate_converted
+from publisher.build.shacl_run import run_shapes
+from publisher.build.validate import Problem, focus_names, problems_from_results
+from publisher.build.vocab import Vocabularies
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.resources import ontology_graph
@@ -57,8 +63,8 @@ class BuildReport:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(base: str, lang: str, organisations: frozenset[str], validate: bool) -> None:
-    _worker.update(organisations=organisations, validate=validate, validator=Validator(base, lang))
+def _init_worker(base: str, organisations: frozenset[str]) -> None:
+    _worker.update(organisations=organisations, base=base, vocab=Vocabularies(ontology_graph()))
 
 
 def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
@@ -69,7 +75,8 @@ def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
         return exc
 
 
-def _convert_chunk(records: list[Record]) -> tuple[str, list[Problem], int] | SourceError:
+def _convert_chunk(records: list[Record]) -> tuple[str, list[str], int] | SourceError:
+    """The chunk's N-Triples and, for each record, the IRIs it owns (N-Triples form, one per line)."""
     w = _worker
     try:
         for rec in records:
@@ -77,11 +84,10 @@ def _convert_chunk(records: list[Record]) -> tuple[str, list[Problem], int] | So
                 check_references(rec, w["organisations"])
     except SourceError as exc:
         return exc
-    v = w["validator"]
-    items = conv.convert(records, v.base, v.vocab)
-    problems = validate_converted(items, v.shacl, v.lang) if w["validate"] else []
+    items = conv.convert(records, w["base"], w["vocab"])
     lines = [_nt_row(t) for item in items for t in item.triples]
-    return "".join(lines), problems, len(lines)
+    owned = ["\n".join(n.n3() for n in item.nodes if not isinstance(n, BNode)) for item in items]
+    return "".join(lines), owned, len(lines)
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -119,22 +125,42 @@ def read_all(data_dir: Path, pool: Any, progress: Any = None) -> list[Record]:
     return records
 
 
+@dataclass
+class Converted:
+    """The records in the order of the dump, and for each the IRIs it owns (to trace results back)."""
+
+    records: list[Record]
+    owned: list[str]
+    triples: int
+
+
 def convert_all(records: list[Record], pool: Any, sink: Callable[[str], None], progress: Any = None
-                ) -> tuple[list[Problem], int]:
-    problems: list[Problem] = []
-    triples = done = 0
+                ) -> Converted:
     ordered = [r for kind in ("organisation", "practice", "publication") for r in records if r.kind == kind]
+    owned: list[str] = []
+    triples = 0
     for result in pool.imap(_convert_chunk, list(_chunks(ordered, CHUNK))):
         if isinstance(result, SourceError):
             pool.terminate()
             raise result
-        text, chunk_problems, count = result
+        text, chunk_owned, count = result
         sink(text)
-        problems += chunk_problems
+        owned += chunk_owned
         triples += count
-        done = min(done + CHUNK, len(ordered))
-        _progress("validated", done, len(ordered), progress)
-    return sorted(problems), triples
+        _progress("converted", len(owned), len(ordered), progress)
+    return Converted(ordered, owned, triples)
+
+
+def validate_store(store: ox.Store, path: Path, converted: Converted, pool: Any, lang: str) -> list[Problem]:
+    """The compiled shapes on the store (records only), their results as Problems of the records."""
+    results = run_shapes(store, pool=pool, path=str(path))
+    if not results:
+        return []
+    names = focus_names(results, store)
+    wanted = set(names.values())
+    owner = {node: converted.records[i] for i, joined in enumerate(converted.owned)
+             for node in joined.split("\n") if node in wanted}
+    return problems_from_results(results, names, owner.get, lang)
 
 
 def _ontology_nt() -> tuple[str, int]:
@@ -166,8 +192,9 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
+    store: ox.Store | None = None
     try:
-        with _pool((settings.base_uri, lang, frozenset(), False), workers) as pool:
+        with _pool((settings.base_uri, frozenset()), workers) as pool:
             records = read_all(data_dir, pool, progress)
         documents = check_documents(records, data_dir, settings.attachment_max_bytes)
         linksets = read_linksets(data_dir, settings.base_uri, records)   # data/links/*.ttl, checked early
@@ -179,24 +206,29 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         copy_documents(documents, tmp)
         linksets.write(tmp / "links")
         nt_path = tmp / "bdp.nt"
-        with open(nt_path, "w", encoding="utf-8") as nt, \
-                _pool((settings.base_uri, lang, organisations, validate), workers) as pool:
-            problems, triples = convert_all(records, pool, nt.write, progress)
-            onto_text, onto_count = _ontology_nt()
-            nt.write(onto_text)
-            nt.write(linksets.nt)
-        report.problems, report.triples = problems, triples + onto_count + linksets.count
-        stage("convert+validate")
-        if any(p.severity == "Violation" for p in problems):
-            raise BuildFailed(problems)
+        with _pool((settings.base_uri, organisations), workers) as pool:
+            with open(nt_path, "w", encoding="utf-8") as nt:
+                converted = convert_all(records, pool, nt.write, progress)
+            stage("convert")
+            store = ox.Store(str(tmp / "store"))
+            store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+            store.flush()
+            stage("store")
+            report.problems = validate_store(store, tmp / "store", converted, pool, lang) if validate else []
+            stage("validate")
+        if any(p.severity == "Violation" for p in report.problems):
+            raise BuildFailed(report.problems)
+        onto_text, onto_count = _ontology_nt()
+        rest = onto_text + linksets.nt
+        with open(nt_path, "a", encoding="utf-8") as nt:
+            nt.write(rest)
+        store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        report.triples = converted.triples + onto_count + linksets.count
         with open(nt_path, "rb") as src, gzip.GzipFile(tmp / "dumps" / "bdp.nt.gz", "wb", compresslevel=6,
                                                        mtime=0) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         stage("dump")
-        store = ox.Store(str(tmp / "store"))
-        store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
-        store.flush()
-        stage("store")
         nt_path.unlink()
         context = BuildContext(settings, tmp, store, report)
         for step in steps if steps is not None else default_steps():
@@ -210,6 +242,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         stage("swap")
         return report
     finally:
+        store = context = None  # noqa: F841 (closes the store: a failed build's traceback keeps this frame)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -1,20 +1,29 @@
-"""SHACL validation of converted records with pyshacl, reported as `file: record: property: message`.
+"""SHACL validation of converted records, reported as `file: record: property: message`.
 
-A chunk of records is validated as its own graph: the records' triples and a stub (`a org:Organization`)
-for each organisation they reference. The shapes list each scheme's concepts themselves (`sh:in`), so the
-vocabularies need not be copied in (tests/test_ontology.py keeps the lists equal to the vocabularies). Results on nodes a record owns
-are traced back to it; results on stubs are someone else's (their own record is validated too)."""
+Two engines, one report. The build loads all records into its Oxigraph store and runs the shapes compiled
+to SPARQL (publisher/build/shacl_sparql.py, shacl_run.py); pyshacl (publisher/build/shacl.py) is the
+reference and checks small sets of records. Either way the data graph is the records' triples and a stub
+(`a org:Organization`) for each organisation they reference that is not among them (in a whole build every
+organisation is there: the references were checked when the records were read). The shapes list each
+scheme's concepts themselves (`sh:in`), so the vocabularies need not be in the data graph
+(tests/test_ontology.py keeps the lists equal to the vocabularies). Results on nodes a record owns are
+traced back to it; results on stubs are someone else's (their own record is validated too)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+from rdflib.plugins.serializers.nt import _nt_row
 
 from publisher.build.convert import FIELDS, Converted
+from publisher.build.records import Record
 from publisher.build.shacl import ShaclValidator
+from publisher.build.shacl_run import Result, named_ancestor, run_shapes
+from publisher.build.shacl_sparql import CompiledShapes
 from publisher.namespaces import ORG, SH, curie
 
 
@@ -32,6 +41,15 @@ class Problem:
         return f"{where}: {self.record}: {self.property}: {self.message}"
 
 
+def problem(rec: Record, path: str | None, severity: str, message: str) -> Problem:
+    """A result on a node of `rec`, reported with the record field its result path came from."""
+    field = FIELDS.get(path, "") if path else ""
+    prop = curie(path) if path else "(record)"
+    if field:
+        prop = f"{prop} ({field})"
+    return Problem(rec.path, rec.line(field) or rec.line(f"place.{field}"), rec.label, prop, message, severity)
+
+
 def _message(report: Graph, result: object, lang: str) -> str:
     messages = list(report.objects(result, SH.resultMessage))
     for m in messages:
@@ -40,8 +58,19 @@ def _message(report: Graph, result: object, lang: str) -> str:
     return str(messages[0]) if messages else "constraint not met"
 
 
+def _stubs(items: list[Converted], has_type: Callable[[object], bool]) -> list[tuple]:
+    """`o a org:Organization` for each partner organisation not among the records."""
+    stubs = {}
+    for item in items:
+        for _s, p, o in item.triples:
+            if p in (ORG.hasMember, ORG.member) and not has_type(o):
+                stubs[o] = (o, RDF.type, ORG.Organization)
+    return list(stubs.values())
+
+
 def validate_converted(items: Iterable[Converted], validator: ShaclValidator, lang: str = "en"
                        ) -> list[Problem]:
+    """pyshacl, the reference engine."""
     items = list(items)
     data = Graph()
     owners: dict[object, Converted] = {}
@@ -50,26 +79,60 @@ def validate_converted(items: Iterable[Converted], validator: ShaclValidator, la
             owners[node] = item
         for triple in item.triples:
             data.add(triple)
-    for item in items:
-        for _s, p, o in item.triples:
-            if p in (ORG.hasMember, ORG.member) and (o, RDF.type, ORG.Organization) not in data:
-                data.add((o, RDF.type, ORG.Organization))
+    for stub in _stubs(items, lambda o: (o, RDF.type, ORG.Organization) in data):
+        data.add(stub)
     conforms, report = validator.validate(data)
     if conforms and not any(report.subjects(RDF.type, SH.ValidationResult)):
         return []
     problems = set()
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
-        item = owners.get(focus)
+        item = owners.get(report.value(result, SH.focusNode))
         if item is None:
             continue
         path = report.value(result, SH.resultPath)
-        field = FIELDS.get(str(path), "") if isinstance(path, URIRef) else ""
-        prop = curie(str(path)) if isinstance(path, URIRef) else (field or "(record)")
-        if field:
-            prop = f"{prop} ({field})"
         severity = str(report.value(result, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
-        rec = item.record
-        line = rec.line(field) or rec.line(f"place.{field}")
-        problems.add(Problem(rec.path, line, rec.label, prop, _message(report, result, lang), severity))
+        problems.add(problem(item.record, str(path) if isinstance(path, URIRef) else None, severity,
+                             _message(report, result, lang)))
     return sorted(problems)
+
+
+def focus_names(results: Iterable[Result], store: ox.Store) -> dict[object, str | None]:
+    """Each result's focus node as the N-Triples form of the IRI whose record owns it: a blank node belongs
+    to the record of the IRI it hangs from (the converter gives an address to its place, an identifier
+    to its place or organisation)."""
+    names: dict[object, str | None] = {}
+    for result in results:
+        focus = result.focus
+        if focus not in names:
+            named = named_ancestor(store, focus) if isinstance(focus, ox.BlankNode) else focus
+            names[focus] = str(named) if named is not None else None
+    return names
+
+
+def problems_from_results(results: Iterable[Result], names: dict[object, str | None],
+                          record_of: Callable[[str], Record | None], lang: str = "en") -> list[Problem]:
+    """The compiled engine's results as Problems; `record_of` maps a focus name to its record."""
+    problems = set()
+    for result in results:
+        name = names.get(result.focus)
+        rec = record_of(name) if name is not None else None
+        if rec is None:
+            continue
+        messages = dict(result.check.messages)
+        message = messages.get(lang) or next(iter(messages.values()), "constraint not met")
+        problems.add(problem(rec, result.check.path, result.check.severity, message))
+    return sorted(problems)
+
+
+def validate_converted_sparql(items: Iterable[Converted], lang: str = "en",
+                              compiled: CompiledShapes | None = None) -> list[Problem]:
+    """The compiled engine on a few records: an in-memory store holding their triples (and stubs)."""
+    items = list(items)
+    owners = {node.n3(): item.record for item in items for node in item.nodes if isinstance(node, URIRef)}
+    typed = {s for item in items for s, p, o in item.triples if p == RDF.type and o == ORG.Organization}
+    rows = [_nt_row(t) for item in items for t in item.triples]
+    rows += [_nt_row(t) for t in _stubs(items, typed.__contains__)]
+    store = ox.Store()
+    store.load("".join(rows).encode(), format=ox.RdfFormat.N_TRIPLES)
+    results = run_shapes(store, compiled)
+    return problems_from_results(results, focus_names(results, store), owners.get, lang)
