@@ -218,9 +218,10 @@ def direct_query(store: ox.Store, query: str, *, bindings: Mapping[str, Term] | 
             return AskResult(bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = []
-            for solution in itertools.islice(result, None if limit is None else limit + 1):
-                rows.append({v: solution[v] for v in variables if solution[v] is not None})
+            # (a solution iterates over its values in the order of `variables`: zip is ~3x faster than
+            # looking each variable up twice)
+            rows = [{v: term for v, term in zip(variables, solution, strict=True) if term is not None}
+                    for solution in itertools.islice(result, None if limit is None else limit + 1)]
             truncated = limit is not None and len(rows) > limit
             return SelectResult(variables, rows[:limit] if truncated else rows, truncated)
         triples = list(itertools.islice(result, None if limit is None else limit + 1))

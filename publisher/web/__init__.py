@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.config import load_settings
@@ -68,16 +68,19 @@ def build_key(out: Path) -> tuple[int, int, int] | None:
 def current_store() -> Store:
     """The app's store, opened on first use in this process and again when a new build is swapped in (the
     old one closes when the last request using it lets it go)."""
+    if has_request_context() and "bdp_store" in g:      # looked at once a request
+        return g.bdp_store
     app = current_app
     ext = app.extensions
     store, key = ext.get("bdp_store"), build_key(app.config["BDP"].out)
-    if store is not None and (key is None or key == ext.get("bdp_build_key")):
-        return store
-    with ext["bdp_store_lock"]:
-        store = ext.get("bdp_store")
-        if store is None or (key is not None and key != ext.get("bdp_build_key")):
-            store = open_store(app.config["BDP"])
-            ext["bdp_store"], ext["bdp_build_key"], ext["bdp_build_cache"] = store, key, {}
+    if store is None or (key is not None and key != ext.get("bdp_build_key")):
+        with ext["bdp_store_lock"]:
+            store = ext.get("bdp_store")
+            if store is None or (key is not None and key != ext.get("bdp_build_key")):
+                store = open_store(app.config["BDP"])
+                ext["bdp_store"], ext["bdp_build_key"], ext["bdp_build_cache"] = store, key, {}
+    if has_request_context():
+        g.bdp_store, g.bdp_build_cache = store, ext["bdp_build_cache"]
     return store
 
 
@@ -91,4 +94,4 @@ def build_cache() -> dict[str, Any]:
     """Values computed from the build served (labels of terms, list counts, the manifest): emptied when a
     new build is swapped in."""
     current_store()
-    return current_app.extensions["bdp_build_cache"]
+    return g.bdp_build_cache if has_request_context() else current_app.extensions["bdp_build_cache"]
