@@ -29,7 +29,7 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def run_steps(out: Path) -> dict:
+def run_steps(out: Path, keep: Path | None = None) -> dict:
     """Run the output steps of the `publisher` package on sys.path over a copy of OUT; the figures."""
     import pyoxigraph as ox
 
@@ -53,6 +53,8 @@ def run_steps(out: Path) -> dict:
         practices = json.loads((work / "catalog.json").read_text(encoding="utf-8"))["practices"]
         sizes = {str(p.relative_to(work)): p.stat().st_size for p in sorted(work.rglob("*"))
                  if p.is_file() and "store" not in p.parts}
+        if keep is not None:
+            shutil.copytree(work, keep, ignore=shutil.ignore_patterns("store"), dirs_exist_ok=True)
         return {"code": str(Path(sys.modules["publisher"].__file__).parent.parent), "practices": practices,
                 "wall": wall, "cpu": own2 - own, "children_cpu": children2 - children,
                 "stages": {k: v for k, v in report.stages.items() if k.startswith("outputs:")}, "sizes": sizes}
@@ -75,14 +77,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="a finished build (bdp build --out OUT)")
     parser.add_argument("--old", type=Path, help="a directory holding an older `publisher` package")
-    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)   # one run, figures as JSON
+    parser.add_argument("--keep", type=Path, help="copy what the steps wrote (not the store) to KEEP/new "
+                        "(and KEEP/old)")
+    parser.add_argument("--json", help=argparse.SUPPRESS)   # one run into this --keep name, figures as JSON
     args = parser.parse_args()
-    if args.json:
-        print(json.dumps(run_steps(args.out.resolve())))
+    if args.json is not None:
+        keep = args.keep / args.json if args.keep else None
+        print(json.dumps(run_steps(args.out.resolve(), keep)))
         return
-    for code in ([args.old.resolve()] if args.old else []) + [Path(__file__).resolve().parent.parent]:
+    runs = ([("old", args.old.resolve())] if args.old else []) + [("new", Path(__file__).resolve().parent.parent)]
+    for name, code in runs:
         env = {**os.environ, "PYTHONPATH": str(code)}
-        done = subprocess.run([sys.executable, "-P", __file__, str(args.out), "--json"], env=env,
+        keep = ["--keep", str(args.keep.resolve())] if args.keep else []
+        done = subprocess.run([sys.executable, "-P", __file__, str(args.out), "--json", name, *keep], env=env,
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             sys.exit(f"{code}: {done.stderr.strip()[-2000:]}")

@@ -20,7 +20,7 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDFS
 
-from publisher.build.catalog import with_sitemap_limit
+from publisher.build.outputs import with_sitemap_limit
 from publisher.build.pipeline import build
 from publisher.build.practices_csv import CSV_COLUMNS
 from publisher.facts import load_facts

@@ -1,50 +1,72 @@
-"""The build's output steps as a whole (publisher/build/outputs.py): the Turtle and JSON-LD dumps written
-from bdp.nt.gz, in child processes or in this one, the shared practice table, the stages they report."""
+"""The build's output steps as a whole (publisher/build/outputs.py): the dumps, CSV, search index and
+sitemaps written from bdp.nt.gz by jobs in child processes or in this one, the practice table they share,
+the stages they report."""
 
 from __future__ import annotations
 
 import gzip
 import shutil
+import sqlite3
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from publisher.build import rdf_dumps
-from publisher.build.pipeline import build
-from publisher.build.practice_table import collect
-from publisher.build.rdf_dumps import SOURCE, DumpJobs, subject_blocks
+from publisher.build.jobs import Job, Jobs
+from publisher.build.outputs import write_outputs
+from publisher.build.pipeline import BuildContext, BuildReport, build
+from publisher.build.practice_table import collect, collect_ntriples
+from publisher.build.rdf_dumps import SOURCE, subject_blocks
+from publisher.config import load_settings
 from publisher.errors import BdpError
 from publisher.formats import BY_NAME
 from tests.conftest import DATA
 
+BASE = "https://w3id.org/bdp/"
 FORMATS = {"bdp.ttl.gz": "ttl", "bdp.jsonld.gz": "jsonld"}
+SQL = "SELECT * FROM practice ORDER BY id; SELECT * FROM practice_text ORDER BY id; SELECT * FROM facet_bitmap"
 
 
-@pytest.fixture
-def dumps(built, tmp_path):
-    target = tmp_path / "dumps"
-    target.mkdir()
-    shutil.copy(built / "dumps" / SOURCE, target)
-    return target
+def _copy(built, target: Path) -> BuildContext:
+    """A context over a copy of the bundled build's store and N-Triples, as the pipeline hands it over."""
+    (target / "dumps").mkdir(parents=True)
+    shutil.copytree(built / "store", target / "store")
+    shutil.copy(built / "dumps" / SOURCE, target / "dumps")
+    return BuildContext(load_settings({}, environ={}), target, ox.Store(str(target / "store")), BuildReport())
 
 
-def test_child_processes_and_this_process_write_the_same_bytes(dumps, tmp_path):
-    with DumpJobs(dumps, FORMATS, parallel=True) as jobs:
-        assert len(jobs._children) == 2                       # really two child processes
-        jobs.wait()
-    in_children = {name: (dumps / name).read_bytes() for name in FORMATS}
-    here = tmp_path / "here"
-    here.mkdir()
-    shutil.copy(dumps / SOURCE, here)
-    with DumpJobs(here, FORMATS, parallel=False) as jobs:
-        jobs.wait()
-    assert {name: (here / name).read_bytes() for name in FORMATS} == in_children
-    assert not list(dumps.glob("*.part"))
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and "store" not in p.parts and p.suffix != ".sqlite"}
 
 
-def test_dumps_hold_the_graph_of_the_ntriples(dumps):
-    with DumpJobs(dumps, FORMATS, parallel=True) as jobs:
-        jobs.wait()
+def _index(out: Path) -> list[tuple]:
+    db = sqlite3.connect(out / "search.sqlite")
+    try:
+        return [row for sql in SQL.split("; ") for row in db.execute(sql)]
+    finally:
+        db.close()
+
+
+def test_child_processes_and_this_process_write_the_same_files(built, tmp_path):
+    children, here = _copy(built, tmp_path / "children"), _copy(built, tmp_path / "here")
+    write_outputs(children, parallel=True)
+    write_outputs(here, parallel=False)
+    assert set(children.report.stages) >= {"outputs:counts", "outputs:tables", "outputs:ttl", "outputs:jsonld"}
+    one, two = _files(children.out), _files(here.out)
+    assert one.keys() == two.keys() >= {"dumps/bdp.ttl.gz", "dumps/bdp.jsonld.gz", "dumps/practices.csv",
+                                         "sitemap.xml", "catalog.json", "void.ttl"}
+    assert {k: v for k, v in one.items() if k != "catalog.json"} == {k: v for k, v in two.items()
+                                                                     if k != "catalog.json"}
+    assert _index(children.out) == _index(here.out) and len(_index(here.out)) > 2
+    assert not list(children.out.rglob("*.part"))
+
+
+def test_dumps_hold_the_graph_of_the_ntriples(built, tmp_path):
+    context = _copy(built, tmp_path / "out")
+    write_outputs(context, parallel=True)
+    dumps = context.out / "dumps"
     source = _canonical(dumps / SOURCE, ox.RdfFormat.N_TRIPLES)
     for name, fmt in FORMATS.items():
         assert _canonical(dumps / name, BY_NAME[fmt].rdf_format) == source, name
@@ -55,6 +77,19 @@ def _canonical(path, fmt) -> set[str]:
     dataset = ox.Dataset(ox.parse(gzip.decompress(path.read_bytes()), format=fmt))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return {str(q) for q in dataset}
+
+
+def test_the_practice_table_is_the_same_from_the_ntriples_and_from_the_store(built):
+    store = ox.Store.read_only(str(built / "store"))
+    from_store, from_file = collect(store, BASE), collect_ntriples(built / "dumps" / SOURCE, BASE)
+    assert from_store.practices.keys() == from_file.practices.keys() and from_store.practices
+    assert from_store.documents == from_file.documents and from_store.concepts == from_file.concepts
+    seed = from_file.practices[BASE + "id/practice/trzy-filary-bank-partnerow-lokalnych"]
+    assert seed.key == "trzy-filary-bank-partnerow-lokalnych"
+    assert seed.texts["title"]["pl"] == "Trzy Filary - Bank Partnerów Lokalnych"
+    assert seed.first("issued") == "2011-03-03"
+    assert {from_file.name(o) for o in from_file.partners(seed)} >= {"Fundacja Pokolenia", "Powiat Tczewski"}
+    assert from_file.place(seed)["label"] == from_store.place(seed)["label"]
 
 
 def test_a_subject_is_written_once_when_its_lines_are_interleaved(tmp_path):
@@ -72,27 +107,18 @@ def test_a_subject_is_written_once_when_its_lines_are_interleaved(tmp_path):
 
 
 @pytest.mark.parametrize("parallel", [True, False])
-def test_a_failing_dump_is_reported_with_the_file_it_was_writing(dumps, parallel):
-    (dumps / SOURCE).write_bytes(gzip.compress(b"<http://e/a> <http://e/p> this is not N-Triples .\n"))
-    with pytest.raises(BdpError, match=r"writing dumps/bdp\.(ttl|jsonld)\.gz failed: SyntaxError: .+"):
-        with DumpJobs(dumps, FORMATS, parallel=parallel) as jobs:
+def test_a_failing_job_is_reported_with_what_it_was_writing(tmp_path, parallel):
+    (tmp_path / SOURCE).write_bytes(gzip.compress(b"<http://e/a> <http://e/p> this is not N-Triples .\n"))
+    job = Job("ttl", "dumps/bdp.ttl.gz", "publisher.build.rdf_dumps",
+              (str(tmp_path / SOURCE), str(tmp_path / "bdp.ttl.gz"), "ttl"))
+    with pytest.raises(BdpError, match=r"^writing dumps/bdp\.ttl\.gz failed: SyntaxError: .+"):
+        with Jobs([job], parallel=parallel) as jobs:
             jobs.wait()
-    assert sorted(p.name for p in dumps.iterdir()) == [SOURCE]          # nothing half written left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SOURCE]          # nothing half written left behind
 
 
 def test_the_build_reports_each_output_part(tmp_path, settings):
     report = build(settings, DATA, tmp_path / "out", workers=1)
     parts = {k for k in report.stages if k.startswith("outputs:")}
-    assert {"outputs:table", "outputs:search", "outputs:counts", "outputs:rdf-dumps"} <= parts
+    assert {"outputs:counts", "outputs:tables", "outputs:ttl", "outputs:jsonld", "outputs:catalog"} <= parts
     assert list(report.stages)[-2:] == ["outputs", "swap"]
-
-
-def test_practice_table_reads_each_practice_once(built):
-    store = ox.Store.read_only(str(built / "store"))
-    table = collect(store, "https://w3id.org/bdp/")
-    seed = table.practices["https://w3id.org/bdp/id/practice/trzy-filary-bank-partnerow-lokalnych"]
-    assert seed.key == "trzy-filary-bank-partnerow-lokalnych"
-    assert seed.texts["title"]["pl"] == "Trzy Filary - Bank Partnerów Lokalnych"
-    assert seed.first("issued") == "2011-03-03"
-    assert {table.name(o) for o in table.partners(seed)} >= {"Fundacja Pokolenia", "Powiat Tczewski"}
-    assert table.place(seed)["label"] and list(table.practices) == sorted(table.practices)

@@ -1,33 +1,70 @@
 """The output steps run after the store is loaded, in order. Each takes a `BuildContext` and writes
 into `context.out`. Add a step by adding it to STEPS.
 
-`write_outputs`, the first, runs the search index and the catalogue (CSV, sitemaps, checksums) in this
-process while child processes write the Turtle and JSON-LD dumps from bdp.nt.gz and a thread runs the
-VoID counts (aggregates inside Oxigraph, free of the GIL): the two cores of a small server busy at once.
-It reads the practices from the store once for both the search index and the CSV. Each part's wall time
-goes into the build report as `outputs:NAME`."""
+`write_outputs` writes everything harvesters and the site read besides the store: the Turtle and
+JSON-LD dumps (rdf_dumps.py), the CSV of practices, the search index and the sitemaps (tables.py), all
+made from the pipeline's N-Triples dump OUT/dumps/bdp.nt.gz by jobs (jobs.py) in child processes, while
+this process runs the VoID counts in the store (aggregates inside Oxigraph) and takes the checksums; then
+the catalogue and VoID (catalog.py). Each part's wall time goes into the build report as `outputs:NAME`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
 
-from publisher.build.catalog import rdf_dump_jobs, start_counts, timed, write_catalog
+from publisher.build.catalog import file_digest, write_catalog, write_dump
+from publisher.build.jobs import Job, Jobs
 from publisher.build.pipeline import BuildContext
-from publisher.build.practice_table import collect
-from publisher.build.search_index import build_search_index
+from publisher.build.rdf_dumps import SOURCE
+from publisher.facts import DUMPS, SITEMAP_LIMIT, Facts, public_prefix
+from publisher.read.catalog import dataset_counts
+from publisher.store.embedded import DirectStore
+
+# From this size of bdp.nt.gz (about 2,000 practices) the jobs run in child processes.
+PARALLEL_FROM = 2 << 20
 
 
-def write_outputs(context: BuildContext) -> None:
-    with rdf_dump_jobs(context.out) as dumps, ThreadPoolExecutor(1) as pool:
-        counts = start_counts(context, pool)
+def jobs(context: BuildContext, public: str, sitemap_limit: int) -> list[Job]:
+    out = context.out
+    dumps = [Job(d.format, f"dumps/{d.name}", "publisher.build.rdf_dumps",
+                 (str(out / "dumps" / SOURCE), str(out / "dumps" / d.name), d.format))
+             for d in DUMPS if d.rdf and d.name != SOURCE]
+    tables = Job("tables", "dumps/practices.csv, search.sqlite, sitemap.xml", "publisher.build.tables",
+                 (str(out), context.settings.base_uri, public, str(sitemap_limit)))
+    return [tables, *dumps]
+
+
+def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
+                  parallel: bool | None = None) -> Facts:
+    settings, out, store = context.settings, context.out, context.store
+    public = public_prefix(settings.public_url or settings.base_uri)
+    source = out / "dumps" / SOURCE
+    if not source.exists():                        # the pipeline writes it; other callers may not have
+        source.parent.mkdir(parents=True, exist_ok=True)
+        write_dump(store, source, "nt")
+    stages = context.report.stages
+    if parallel is None:
+        parallel = source.stat().st_size >= PARALLEL_FROM
+    with Jobs(jobs(context, public, sitemap_limit), parallel=parallel) as running:
         started = time.perf_counter()
-        table = collect(context.store, context.settings.base_uri)
-        started = timed(context, "table", started)
-        build_search_index(context, table)
-        timed(context, "search", started)
-        write_catalog(context, table=table, dumps=dumps, counts=counts)
+        counts = dataset_counts(DirectStore(store), settings.base_uri)
+        stages["outputs:counts"] = time.perf_counter() - started
+        digests = {SOURCE: file_digest(source)}
+        started = time.perf_counter()
+        running.wait()
+        stages.update({f"outputs:{name}": seconds for name, seconds in running.seconds.items()})
+        stages["outputs:wait"] = time.perf_counter() - started
+    started = time.perf_counter()
+    facts = write_catalog(context, counts, public, digests)
+    stages["outputs:catalog"] = time.perf_counter() - started
+    return facts
+
+
+def with_sitemap_limit(limit: int) -> Callable[[Any], Any]:
+    """The output step with sitemaps split at `limit` URLs (tests and small demos)."""
+    return partial(write_outputs, sitemap_limit=limit)
 
 
 STEPS: list[Callable] = [write_outputs]

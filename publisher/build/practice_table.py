@@ -1,59 +1,52 @@
-"""Every practice's facts, read once from the loaded store for the build's tables: the CSV of practices
-(publisher/build/catalog.py) and the search index (publisher/build/search_index.py).
+"""Every practice's facts, gathered in one pass over the triples, for the build's tables: the CSV of
+practices (practices_csv.py), the search index (search_index.py) and the sitemap (tables.py).
 
-A handful of streaming queries, each one predicate scan or one lookup per place, put together in Python:
-a query with a join per practice (or an OPTIONAL per column) costs a RocksDB seek per practice and
-column, which at 100k practices is what made the old per-column queries slow. Values are kept as they
-are in the store (lexical forms, IRIs); each table picks and formats what it shows."""
+In the build the triples come from the N-Triples dump OUT/dumps/bdp.nt.gz, which holds exactly the store's
+default graph: parsing it costs about 1 us a triple, while reading the same facts back out of the on-disk
+store costs 6-25 us a row at 100k practices (each IRI and literal a RocksDB lookup, each join a seek), and
+a child process can read a file without sharing the store. `collect(store)` reads a store's default graph
+through the same code (tests, benchmarks). Values are kept as they are in the RDF (lexical forms, IRIs,
+`_:id` for blank nodes); each table picks and formats what it shows."""
 
 from __future__ import annotations
 
+import gzip
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from publisher.namespaces import ADMS, BDP, DCTERMS, FOAF, GEO, RDFS, SKOS, VCARD, sparql_prologue
+from publisher.namespaces import ADMS, BDP, DCTERMS, FOAF, GEO, ORG, RDF, RDFS, SKOS, VCARD
 
-# The practice's own properties read, by the short name the tables use.
-PRACTICE = {"title": DCTERMS.title, "abstract": DCTERMS.abstract, "description": DCTERMS.description,
-            "issued": DCTERMS.issued, "modified": DCTERMS.modified, "unit_type": BDP.unitType,
-            "subject": DCTERMS.subject, "funding": BDP.funding, "implementing_unit": BDP.implementingUnit,
-            "partnership": BDP.partnership, "spatial": DCTERMS.spatial, "page": FOAF.page}
-TEXTS = ("title", "abstract", "description")          # language-tagged: kept as {language: text}
-PLACE = {"label": RDFS.label, "voivodeship": BDP.voivodeship, "lat": GEO.lat, "long": GEO.long,
-         "population": BDP.population, "address": VCARD.hasAddress, "identifier": ADMS.identifier}
-ADDRESS = {"postal_code": VCARD["postal-code"], "street": VCARD["street-address"]}
+# The properties read, by the short name the tables use. Those in TEXTS keep their language.
+PROPERTIES = {
+    "title": DCTERMS.title, "abstract": DCTERMS.abstract, "description": DCTERMS.description,
+    "issued": DCTERMS.issued, "modified": DCTERMS.modified, "unit_type": BDP.unitType,
+    "subject": DCTERMS.subject, "funding": BDP.funding, "implementing_unit": BDP.implementingUnit,
+    "partnership": BDP.partnership, "spatial": DCTERMS.spatial, "page": FOAF.page,
+    "label": RDFS.label, "voivodeship": BDP.voivodeship, "lat": GEO.lat, "long": GEO.long,
+    "population": BDP.population, "address": VCARD.hasAddress, "identifier": ADMS.identifier,
+    "postal_code": VCARD["postal-code"], "street": VCARD["street-address"], "notation": SKOS.notation,
+    "member": ORG.hasMember, "pref_label": SKOS.prefLabel, "sector": BDP.sector, "in_scheme": SKOS.inScheme,
+    "type": RDF.type,
+}
+TEXTS = ("title", "abstract", "description", "pref_label")
+# The classes whose instances have a page worth listing in the sitemap; only these rdf:type are kept.
+DOCUMENT_CLASSES = (BDP.Practice, ORG.Organization, ORG.OrganizationalCollaboration)
 
-_P = sparql_prologue(("bdp", "dct", "skos", "org", "adms", "vcard"))
-
-
-def _values(names: dict[str, Any]) -> str:
-    return " ".join(f"<{iri}>" for iri in names.values())
-
-
-Q_PRACTICES = _P + "SELECT ?p WHERE { ?p a bdp:Practice }"
-Q_PROPERTIES = f"SELECT ?s ?what ?o WHERE {{ VALUES ?what {{ {_values(PRACTICE)} }} ?s ?what ?o }}"
-Q_PLACES = _P + "SELECT DISTINCT ?place ?what ?o WHERE { ?p dct:spatial ?place . ?place ?what ?o }"
-# Every address (a scan is cheaper than the join from the places; the tables look up the places' ones).
-Q_ADDRESSES = f"SELECT ?address ?what ?o WHERE {{ VALUES ?what {{ {_values(ADDRESS)} }} ?address ?what ?o }}"
-Q_IDENTIFIERS = _P + """SELECT DISTINCT ?id ?o WHERE {
-  ?p dct:spatial ?place . ?place adms:identifier ?id . ?id skos:notation ?o }"""
-Q_MEMBERS = _P + "SELECT ?partnership ?o WHERE { ?partnership org:hasMember ?o }"
-Q_ORGANISATIONS = _P + """SELECT ?o ?what ?value WHERE {
-  VALUES ?what { skos:prefLabel bdp:sector } ?o ?what ?value }"""
-Q_CONCEPTS = _P + """SELECT ?concept ?scheme ?what ?value WHERE {
-  ?concept skos:inScheme ?scheme . VALUES ?what { skos:prefLabel skos:notation } ?concept ?what ?value }"""
+Facts = dict[str, list[Any]]      # name -> values (for TEXTS: (language, text) pairs)
 
 
 @dataclass
 class Practice:
     iri: str
     key: str
-    texts: dict[str, dict[str, str]] = field(default_factory=lambda: {t: {} for t in TEXTS})
-    values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    texts: dict[str, dict[str, str]]          # title / abstract / description -> language ('' none) -> text
+    values: Facts
 
     def first(self, name: str) -> str | None:
         found = self.values.get(name)
@@ -69,107 +62,95 @@ class Concept:
 
 @dataclass
 class PracticeTable:
-    practices: dict[str, Practice]                  # by IRI, in IRI order
-    places: dict[str, dict[str, list[str]]]         # node (IRI or blank node id) -> PLACE name -> values
-    addresses: dict[str, dict[str, str]]            # address node -> ADDRESS name -> value
-    identifiers: dict[str, str]                     # identifier node -> notation
-    members: dict[str, list[str]]                   # partnership -> member organisations
-    names: dict[str, dict[str, str]]                # organisation -> language -> skos:prefLabel
-    sectors: dict[str, str]                         # organisation -> sector concept IRI
-    concepts: dict[str, Concept]                    # concept IRI -> scheme, notation, labels
+    practices: dict[str, Practice]             # by IRI, in IRI order
+    nodes: dict[str, Facts]                    # every other subject read: places, addresses, partnerships, ...
+    concepts: dict[str, Concept]               # concept IRI -> scheme, notation, labels
+    documents: dict[str, str | None]           # IRI of each DOCUMENT_CLASSES instance -> latest dct:modified
 
-    def place(self, p: Practice) -> dict[str, list[str]]:
-        node = p.first("spatial")
-        return self.places.get(node, {}) if node else {}
+    def node(self, key: str | None) -> Facts:
+        return self.nodes.get(key, {}) if key else {}
+
+    def place(self, p: Practice) -> Facts:
+        return self.node(p.first("spatial"))
 
     def partners(self, p: Practice) -> list[str]:
-        return [o for node in p.values.get("partnership", ()) for o in self.members.get(node, ())]
+        return [o for node in p.values.get("partnership", ()) for o in self.node(node).get("member", ())]
 
     def notation(self, concept: str | None) -> str | None:
         found = self.concepts.get(concept or "")
         return found.notation if found else None
 
     def name(self, organisation: str, lang: str | None = "pl") -> str | None:
-        """The organisation's skos:prefLabel in `lang`; with None, the Polish one, else any."""
-        names = self.names.get(organisation, {})
-        if lang is not None:
-            return names.get(lang)
-        return names.get("pl") or next(iter(names.values()), None)
+        """The organisation's skos:prefLabel in `lang`; with None, the Polish one, else the first."""
+        names = self.node(organisation).get("pref_label", ())
+        for language, text in names:
+            if language == lang or (lang is None and language == "pl"):
+                return text
+        return names[0][1] if names and lang is None else None
 
 
-def _node(term: Any) -> str:
+def _key(term: Any) -> str:
     """The value of an IRI or a literal; `_:id` for a blank node (so that it never equals an IRI)."""
     return "_:" + term.value if type(term) is ox.BlankNode else term.value
 
 
-def _rows(store: ox.Store, query: str) -> Any:
-    return store.query(query)
+def gather(triples: Iterable[Any]) -> dict[str, Facts]:
+    """subject -> name -> values of the PROPERTIES among `triples` (ox.Triple or ox.Quad)."""
+    names = {ox.NamedNode(str(iri)): name for name, iri in PROPERTIES.items()}
+    texts, classes = frozenset(TEXTS), frozenset(ox.NamedNode(str(c)) for c in DOCUMENT_CLASSES)
+    blank, literal = ox.BlankNode, ox.Literal
+    facts: dict[str, Facts] = defaultdict(lambda: defaultdict(list))
+    for t in triples:
+        name = names.get(t.predicate)
+        if name is None or (name == "type" and t.object not in classes):
+            continue
+        s, o = t.subject, t.object
+        values = facts["_:" + s.value if type(s) is blank else s.value][name]
+        if name in texts:
+            values.append((o.language or "", o.value) if type(o) is literal else ("", o.value))
+        else:
+            values.append("_:" + o.value if type(o) is blank else o.value)
+    return facts
 
 
-def _names(table: dict[str, Any]) -> dict[ox.NamedNode, str]:
-    """Property term -> short name: rows are matched on the terms, without making their strings."""
-    return {ox.NamedNode(str(iri)): name for name, iri in table.items()}
+def table_of(facts: dict[str, Facts], base: str) -> PracticeTable:
+    prefix, practice = f"{base}id/practice/", str(BDP.Practice)
+    documents = {str(c) for c in DOCUMENT_CLASSES}
+    practices: dict[str, Practice] = {}
+    concepts: dict[str, Concept] = {}
+    pages: dict[str, str | None] = {}
+    for s in sorted(facts):
+        f = facts[s]
+        types = f.get("type", ())
+        if any(t in documents for t in types) and not s.startswith("_:"):
+            pages[s] = max(f.get("modified", ()), default=None)
+        if practice in types and s.startswith(prefix):
+            texts: dict[str, dict[str, str]] = {name: {} for name in TEXTS[:3]}
+            for name, found in texts.items():
+                for lang, text in f.get(name, ()):
+                    found.setdefault(lang, text)
+            practices[s] = Practice(s, unquote(s[len(prefix):]), texts, f)
+        if "in_scheme" in f:
+            labels: dict[str, str] = {}
+            for lang, text in f.get("pref_label", ()):
+                labels.setdefault(lang, text)
+            notations = f.get("notation")
+            concepts[s] = Concept(f["in_scheme"][0], notations[0] if notations else None, labels)
+    return PracticeTable(practices, facts, concepts, pages)
 
 
 def collect(store: ox.Store, base: str) -> PracticeTable:
-    """The facts of every practice whose IRI is under `{base}id/practice/`."""
-    prefix = f"{base}id/practice/"
-    iris = sorted(row[0].value for row in _rows(store, Q_PRACTICES) if row[0].value.startswith(prefix))
-    practices = {ox.NamedNode(iri): Practice(iri, unquote(iri[len(prefix):])) for iri in iris}
-    names, texts, blank = _names(PRACTICE), frozenset(TEXTS), ox.BlankNode
-    for s, what, o in _rows(store, Q_PROPERTIES):
-        p = practices.get(s)
-        if p is None:
-            continue
-        name = names[what]
-        if name in texts:
-            p.texts[name].setdefault(o.language or "", o.value)
-        else:
-            p.values[name].append("_:" + o.value if type(o) is blank else o.value)
-    return PracticeTable({p.iri: p for p in practices.values()}, *_places(store), *_organisations(store),
-                         _concepts(store))
+    """The table of the store's default graph."""
+    return table_of(gather(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), base)
 
 
-def _places(store: ox.Store) -> tuple[dict, dict, dict]:
-    names = _names(PLACE)
-    places: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for node, what, o in _rows(store, Q_PLACES):
-        name = names.get(what)
-        if name is not None:
-            places[_node(node)][name].append(_node(o))
-    address_names = _names(ADDRESS)
-    addresses: dict[str, dict[str, str]] = defaultdict(dict)
-    for node, what, o in _rows(store, Q_ADDRESSES):
-        addresses[_node(node)].setdefault(address_names[what], o.value)
-    identifiers: dict[str, str] = {}
-    for node, o in _rows(store, Q_IDENTIFIERS):
-        identifiers.setdefault(_node(node), o.value)
-    return places, addresses, identifiers
+def ntriples(source: Path, block: int = 16 << 20) -> Iterator[ox.Triple]:
+    """The triples of an N-Triples file (gzip when it ends in .gz), parsed block by block."""
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rb") as f:
+        while lines := f.readlines(block):
+            yield from ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
 
 
-def _organisations(store: ox.Store) -> tuple[dict, dict, dict]:
-    members: dict[str, list[str]] = defaultdict(list)
-    for partnership, o in _rows(store, Q_MEMBERS):
-        members[_node(partnership)].append(o.value)
-    names: dict[str, dict[str, str]] = defaultdict(dict)
-    sectors: dict[str, str] = {}
-    label = str(SKOS.prefLabel)
-    for o, what, value in _rows(store, Q_ORGANISATIONS):
-        if what.value == label:
-            names[o.value].setdefault(value.language or "", value.value)
-        else:
-            sectors.setdefault(o.value, value.value)
-    return members, names, sectors
-
-
-def _concepts(store: ox.Store) -> dict[str, Concept]:
-    concepts: dict[str, Concept] = {}
-    label = str(SKOS.prefLabel)
-    for concept, scheme, what, value in _rows(store, Q_CONCEPTS):
-        c = concepts.setdefault(concept.value, Concept(scheme.value))
-        if what.value == label:
-            c.labels.setdefault(value.language or "", value.value)
-        elif c.notation is None:
-            c.notation = value.value
-    return concepts
-
+def collect_ntriples(source: Path, base: str) -> PracticeTable:
+    return table_of(gather(ntriples(source)), base)

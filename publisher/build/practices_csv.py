@@ -23,17 +23,16 @@ def first(values: list[str] | None) -> str:
 
 
 def row(table: PracticeTable, p: Practice) -> list[str]:
-    place = table.place(p)
-    notation = table.notation
+    place, notation = table.place(p), table.notation
     unit = p.first("implementing_unit")
     voivodeship = table.concepts.get(first(place.get("voivodeship")))
-    address = table.addresses.get(first(place.get("address")), {})
+    address = table.node(first(place.get("address")))
     texts = p.texts
     return [p.iri, p.key, texts["title"].get("pl", ""), texts["title"].get("en", ""),
             texts["abstract"].get("pl", ""), texts["abstract"].get("en", ""),
             texts["description"].get("pl", ""), texts["description"].get("en", ""),
             p.first("issued") or "", p.first("modified") or "",
-            notation(p.first("unit_type") or "") or "",
+            notation(p.first("unit_type")) or "",
             _joined(notation(c) for c in p.values.get("subject", ())),
             _joined(notation(c) for c in p.values.get("funding", ())),
             unit or "", (table.name(unit) if unit else None) or "",
@@ -41,8 +40,8 @@ def row(table: PracticeTable, p: Practice) -> list[str]:
             first(place.get("label")),
             (voivodeship.notation or "") if voivodeship else "",
             voivodeship.labels.get("pl", "") if voivodeship else "",
-            table.identifiers.get(first(place.get("identifier")), ""),
-            address.get("postal_code", ""), address.get("street", ""),
+            first(table.node(first(place.get("identifier"))).get("notation")),
+            first(address.get("postal_code")), first(address.get("street")),
             first(place.get("population")), first(place.get("lat")), first(place.get("long")),
             _joined(p.values.get("page", ()))]
 

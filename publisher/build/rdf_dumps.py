@@ -7,25 +7,21 @@ come in record order, where a subject's lines are close together but interleaved
 each block of about BLOCK bytes is sorted so that Turtle and JSON-LD say each subject once (a subject
 whose lines straddle two blocks is written twice: still the same graph).
 
-`DumpJobs` writes them in child processes (`python -m publisher.build.rdf_dumps SOURCE TARGET FORMAT`)
-while the build's other output steps query the store, or in this process for small data sets, where
-starting an interpreter would cost more than it saves. The same input gives the same bytes either way
-(gzip with no name or time in its header), so checksums and ETags survive an unchanged rebuild."""
+Run as a job (jobs.py: `python -m publisher.build.rdf_dumps SOURCE TARGET FORMAT`). The same input gives
+the same bytes (gzip with no name or time in its header), so checksums and ETags survive an unchanged
+rebuild."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from publisher.errors import BdpError
 from publisher.formats import BY_NAME
 from publisher.namespaces import PREFIXES
 
@@ -34,8 +30,6 @@ SOURCE = "bdp.nt.gz"
 # Turtle in 1.34 s CPU (4.0 MB), level 6 in 1.56 s (3.3 MB), level 1 in 1.38 s (4.4 MB).
 LEVEL = 3
 BLOCK = 16 << 20
-# From this size of bdp.nt.gz (about 2,000 practices) the dumps are written in child processes.
-PARALLEL_FROM = 2 << 20
 
 
 def subject_blocks(source: Path, block: int = BLOCK) -> Iterator[bytes]:
@@ -79,57 +73,6 @@ def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
-
-
-class DumpJobs:
-    """The dumps `formats` of `dumps/SOURCE`, being written beside it: `start()` begins, `wait()` returns
-    when all are written (raising BdpError if one failed), `close()` stops what still runs."""
-
-    def __init__(self, dumps: Path, formats: dict[str, str], *, parallel: bool | None = None) -> None:
-        self.source, self.dumps, self.formats = dumps / SOURCE, dumps, formats
-        self.parallel = (self.source.stat().st_size >= PARALLEL_FROM) if parallel is None else parallel
-        self._children: dict[str, subprocess.Popen[bytes]] = {}
-        self._started = time.perf_counter()
-        self.seconds = 0.0          # from start() until the last dump was written
-
-    def start(self) -> DumpJobs:
-        self._started = time.perf_counter()
-        if self.parallel:
-            for name, fmt in self.formats.items():
-                self._children[name] = subprocess.Popen(
-                    [sys.executable, "-m", "publisher.build.rdf_dumps", str(self.source), str(self.dumps / name),
-                     fmt], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        return self
-
-    def wait(self) -> None:
-        if not self.parallel:
-            for name, fmt in self.formats.items():
-                try:
-                    write_rdf_dump(self.source, self.dumps / name, fmt)
-                except (SyntaxError, OSError) as exc:
-                    raise BdpError(f"writing dumps/{name} failed: {type(exc).__name__}: {exc}") from None
-        while self._children:
-            name, child = next(iter(self._children.items()))
-            _, err = child.communicate()
-            del self._children[name]
-            if child.returncode != 0:
-                self.close()
-                reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {child.returncode}"]
-                raise BdpError(f"writing dumps/{name} failed: {reason[0]}")
-        self.seconds = time.perf_counter() - self._started
-
-    def close(self) -> None:
-        for child in self._children.values():
-            if child.poll() is None:
-                child.kill()
-            child.communicate()
-        self._children.clear()
-
-    def __enter__(self) -> DumpJobs:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def main(argv: list[str]) -> int:

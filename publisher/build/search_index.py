@@ -124,7 +124,7 @@ def _concepts(table: PracticeTable) -> dict[str, dict[str, dict[str, str]]]:
         if key is not None:
             labels = found[scheme].setdefault(key, {})
             for lang, label in concept.labels.items():
-                labels[lang or "pl"] = label
+                labels.setdefault(lang or "pl", label)
     return found
 
 
@@ -140,7 +140,7 @@ def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str,
     bits = {"theme": _bits(concepts["theme"]), "funding": _bits(concepts["funding"])}
     practices: dict[str, dict[str, Any]] = {}
     for iri, p in table.practices.items():
-        texts = {what: {lang or "pl": text for lang, text in p.texts[what].items()} for what in TEXTS}
+        texts = {what: {lang or "pl": text for lang, text in p.texts[what].items()} for what in TEXTS[:3]}
         entered, unit = p.values.get("issued", [None])[-1], p.values.get("unit_type", [None])[-1]
         themes = funding = 0
         for c in p.values.get("subject", ()):
@@ -148,14 +148,14 @@ def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str,
         for c in p.values.get("funding", ()):
             funding |= bits["funding"].get(_concept_key(c, "funding") or "", 0)
         members = table.partners(p)
-        sectors = {table.sectors[o].rsplit("/", 1)[-1] for o in members if o in table.sectors}
+        sectors = {table.node(o)["sector"][0].rsplit("/", 1)[-1] for o in members if table.node(o).get("sector")}
         names = dict.fromkeys(table.name(o, None) or "" for o in [*p.values.get("implementing_unit", ()),
                                                                   *sorted(members)])
         row = {"key": p.key, "texts": texts, "entered": entered, "themes": themes, "funding": funding,
                "unit_type": _concept_key(unit, "unit-type") if unit else None, "sectors": sectors,
                "orgs": [n for n in names if n], "lat": None, "lon": None}
         for node in p.values.get("spatial", ()):
-            place = table.places.get(node, {})
+            place = table.node(node)
             for label in place.get("label", ()):
                 row["town"] = label
             for v in place.get("voivodeship", ()):
@@ -223,10 +223,14 @@ def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
         yield facet, value, bytes(bitmap)
 
 
-def write_index(store: ox.Store, base: str, path: Any, table: PracticeTable | None = None) -> int:
-    """Write the index of every practice in `store` to `path` (from `table` when the build has read it
-    already); the number of practices."""
-    practices, concepts = _collect(table if table is not None else collect(store, base))
+def write_index(store: ox.Store, base: str, path: Any) -> int:
+    """Write the index of every practice in `store` to `path`; the number of practices."""
+    return write_index_of(collect(store, base), base, path)
+
+
+def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
+    """Write the index of the practices of `facts` (practice_table.py) to `path`; their number."""
+    practices, concepts = _collect(facts)
     db = sqlite3.connect(str(path))
     try:
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
@@ -257,8 +261,3 @@ def write_index(store: ox.Store, base: str, path: Any, table: PracticeTable | No
     finally:
         db.close()
     return len(practices)
-
-
-def build_search_index(context: Any, table: PracticeTable | None = None) -> None:
-    """The output step (publisher/build/outputs.py)."""
-    write_index(context.store, context.settings.base_uri, context.out / FILE, table)

@@ -1,5 +1,5 @@
-"""Read models for the catalogue, VoID and the sitemap: the dataset's own counts, partitions and links, the
-pages worth indexing. All over the default graph. (The CSV of practices: publisher/build/practices_csv.py.)"""
+"""Read models for the catalogue and VoID: the dataset's own counts, partitions and links, all over the
+default graph. (The CSV of practices and the sitemaps: publisher/build/tables.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.iris import doc_iri
 from publisher.namespaces import PREFIXES, sparql_prologue
 from publisher.store import Store
 
@@ -35,13 +34,6 @@ LINKS = _P + """SELECT ?base ?p ?target (COUNT(*) AS ?n) WHERE {
   BIND(REPLACE(STR(?o), "^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*/?).*$", "$1") AS ?target)
 } GROUP BY ?base ?p ?target ORDER BY ?p ?target""".replace("$PROPERTIES", " ".join(LINK_PROPERTIES)).replace(
     "$NAMESPACES", " ".join(f'"{ns}"' for ns in PREFIXES.values()))
-
-# Pages worth indexing: the documents of practices, organisations and partnerships (sorted in Python).
-SITEMAP = _P + """SELECT ?s ?modified WHERE {
-  VALUES ?class { bdp:Practice org:Organization org:OrganizationalCollaboration }
-  ?s a ?class FILTER(isIRI(?s)) OPTIONAL { ?s dct:modified ?modified }
-}"""
-
 
 def _value(term: Any) -> str | None:
     return None if term is None else term.value
@@ -72,18 +64,3 @@ def dataset_counts(store: Store, base: str) -> dict[str, Any]:
         "classes": classes, "properties": properties, "vocabularies": vocabularies, "examples": examples,
         "linksets": [(r["p"].value, r["target"].value, int(r["n"].value)) for r in links],
     }
-
-
-def sitemap_entries(store: Store, base: str) -> list[tuple[str, str | None]]:
-    """(path of the document under the public prefix, last modification date or None), by IRI."""
-    modified: dict[str, str | None] = {}
-    for row in store.select(SITEMAP).rows:
-        iri, date = row["s"].value, _value(row.get("modified"))
-        if iri not in modified or (date is not None and (modified[iri] or "") < date):
-            modified[iri] = date
-    entries = []
-    for iri in sorted(modified):
-        doc = doc_iri(iri, base)
-        if doc is not None:
-            entries.append((doc[len(base):], modified[iri]))
-    return entries
