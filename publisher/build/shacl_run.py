@@ -1,11 +1,8 @@
-"""Running the compiled shapes (publisher/build/shacl_sparql.py) on a pyoxigraph Store.
-
-Each targeted shape's query returns the failing focus nodes with a flag per check; the failing values of
-a value constraint are then read with a second, focused query (few: only where something failed)."""
+"""Running the compiled shapes (publisher/build/shacl_sparql.py) on a pyoxigraph Store: the queries (in
+worker processes when given a pool), then, for each failing value, its focus nodes (few)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -13,13 +10,12 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import RDF
 
-from publisher.build.shacl_sparql import TYPE_PATH, Check, CompiledShapes, TargetQuery, compile_shapes
+from publisher.build.shacl_sparql import TYPE_PATH, Check, CheckQuery, CompiledShapes, compile_shapes
 from publisher.resources import shapes_graph
 
 THIS, VALUE, SUBJECT = ox.Variable("this"), ox.Variable("value"), ox.Variable("s")
-GROUP = 12   # checks per query: smaller queries share the cores better; each re-reads its focus nodes
+BATCH = 200   # failing values per VALUES block when reading their focus nodes
 SUBCLASSES = "ASK { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }"
-Job = tuple[TargetQuery, tuple[Check, ...]]
 
 
 @dataclass(frozen=True)
@@ -37,66 +33,94 @@ def compiled_shapes() -> CompiledShapes:
     return compile_shapes(shapes_graph())
 
 
-def jobs(compiled: CompiledShapes) -> list[Job]:
-    return [(q, q.checks[i:i + GROUP]) for q in compiled.queries for i in range(0, len(q.checks), GROUP)]
+def _typed(text: str, subclasses: bool) -> str:
+    """Without rdfs:subClassOf triples in the store a SHACL instance is a plain rdf:type (faster)."""
+    return text if subclasses else text.replace(TYPE_PATH, f"<{RDF.type}>")
 
 
-def failing(store: ox.Store, job: Job, subclasses: bool = True) -> list[tuple[Any, tuple[int, ...]]]:
-    """The focus nodes of `job` failing one of its checks, each with the indexes of those checks.
-    Without rdfs:subClassOf triples in the store, SHACL instances are plain rdf:type (measured faster)."""
-    query, checks = job
-    text = query.text(checks)
-    if not subclasses:
-        text = text.replace(TYPE_PATH, f"<{RDF.type}>")
-    return [(row[THIS], tuple(i for i in range(len(checks)) if row[f"f{i}"].value == "true"))
-            for row in store.query(text)]
+def answer(store: ox.Store, query: CheckQuery, prologue: str = "", subclasses: bool = True
+           ) -> list[tuple[Any, tuple[int, ...]]]:
+    """The failing nodes (?this, or ?value when the query has `foci`), each with the indexes of the checks
+    it fails."""
+    key = VALUE if query.foci else THIS
+    everything = tuple(range(len(query.checks)))
+    return [(row[key], tuple(i for i in everything if row[f"f{i}"].value == "true") if query.flags else everything)
+            for row in store.query(_typed(prologue + query.text, subclasses))]
+
+
+def foci(store: ox.Store, query: CheckQuery, values: list[Any], prologue: str = "", subclasses: bool = True
+         ) -> list[tuple[Any, Any]]:
+    """(focus node, value) for failing values of a `foci` query: IRIs and literals in VALUES blocks,
+    blank nodes (which a query text cannot name) one by one."""
+    pattern = _typed(query.foci or "", subclasses)
+    found = []
+    named = [v for v in values if not isinstance(v, ox.BlankNode)]
+    for i in range(0, len(named), BATCH):
+        listed = " ".join(str(v) for v in named[i:i + BATCH])
+        text = f"{prologue}SELECT ?this ?value WHERE {{ VALUES ?value {{ {listed} }} {pattern} }}"
+        found += [(row[THIS], row[VALUE]) for row in store.query(text)]
+    for blank in (v for v in values if isinstance(v, ox.BlankNode)):
+        text = f"{prologue}SELECT ?this ?value WHERE {{ {pattern} }}"
+        found += [(row[THIS], blank) for row in store.query(text, substitutions={VALUE: blank})]
+    return found
 
 
 _opened: dict[str, ox.Store] = {}
 
 
-def failing_in(task: tuple[str, int, bool]) -> list[tuple[str, str, tuple[int, ...]]]:
-    """`failing` of job number `index` of the project's shapes, in a worker process, on a read-only
+def answer_in(task: tuple[str, int, bool]) -> list[tuple[Any, tuple[int, ...]]]:
+    """`answer` to query number `index` of the project's shapes, in a worker process, on a read-only
     handle of the store at `path` (pyoxigraph holds the GIL while it evaluates: threads do not help)."""
     path, index, subclasses = task
     store = _opened.get(path)
     if store is None:
         store = _opened[path] = ox.Store.read_only(path)
-    rows = failing(store, jobs(compiled_shapes())[index], subclasses)
-    return [("b" if isinstance(focus, ox.BlankNode) else "n", focus.value, flags) for focus, flags in rows]
+    compiled = compiled_shapes()
+    return answer(store, compiled.queries[index], compiled.prologue, subclasses)
 
 
 def run_shapes(store: ox.Store, compiled: CompiledShapes | None = None, *, pool: Any = None,
-               path: str | None = None) -> list[Result]:
+               path: str | None = None, per_target: bool = False) -> list[Result]:
     """Every result of validating the store's default graph against the compiled shapes; with a
-    process `pool` and the store's `path` (flushed), the shapes' queries run in the pool's workers."""
+    process `pool` and the store's `path` (flushed), the queries run in the pool's workers. With
+    `per_target`, one query per targeted shape (for a few records: fewer queries to parse)."""
     subclasses = bool(store.query(SUBCLASSES))
-    todo = jobs(compiled or compiled_shapes())
-    if pool is not None and path is not None and compiled in (None, compiled_shapes()):
-        tasks = [(path, i, subclasses) for i in range(len(todo))]
-        answers = [[(ox.BlankNode(v) if kind == "b" else ox.NamedNode(v), flags) for kind, v, flags in rows]
-                   for rows in pool.map(failing_in, tasks, chunksize=1)]
+    compiled = compiled or compiled_shapes()
+    prologue = compiled.prologue
+    present = {t: bool(store.query(_typed(f"ASK {{ {t} }}", subclasses))) for t in {q.targets for q in compiled.queries}}
+    if per_target:
+        return _per_target(store, compiled, [q for q in compiled.per_target if present[q.targets]], subclasses)
+    queries = [q for q in compiled.queries if present[q.targets]]   # no focus nodes, no results
+    if pool is not None and path is not None and compiled is compiled_shapes():
+        index = {q: i for i, q in enumerate(compiled.queries)}
+        answers = pool.map(answer_in, [(path, index[q], subclasses) for q in queries], chunksize=1)
     else:
-        answers = [failing(store, job, subclasses) for job in todo]
+        answers = [answer(store, q, prologue, subclasses) for q in queries]
     results: list[Result] = []
-    for (query, checks), rows in zip(todo, answers, strict=True):
-        for focus, flags in rows:
-            for i in flags:
-                results.extend(_with_values(store, query, checks[i], focus))
+    for query, rows in zip(queries, answers, strict=True):
+        if query.foci is None:
+            results += [Result(node, query.checks[i], node if query.checks[i].on_values else None)
+                        for node, failed in rows for i in failed]
+            continue
+        failed_by_value = dict(rows)
+        for focus, value in foci(store, query, list(failed_by_value), prologue, subclasses):
+            results += [Result(focus, query.checks[i], value) for i in failed_by_value[value]]
     return results
 
 
-def _with_values(store: ox.Store, query: TargetQuery, check: Check, focus: Any) -> Iterator[Result]:
-    if check.values is None:
-        yield Result(focus, check)
-        return
-    found = store.query(f"{query.prologue}SELECT DISTINCT ?this ?value WHERE {{ {check.values} }}",
-                        substitutions={THIS: focus})
-    values = [row[VALUE] for row in found]
-    for value in values:
-        yield Result(focus, check, value)
-    if not values:   # cannot happen unless the two queries disagree; report the focus all the same
-        yield Result(focus, check)
+def _per_target(store: ox.Store, compiled: CompiledShapes, queries: list[CheckQuery], subclasses: bool
+                ) -> list[Result]:
+    results = []
+    for query in queries:
+        for focus, failed in answer(store, query, compiled.prologue, subclasses):
+            for i in failed:
+                check, values = query.checks[i], query.values[i]
+                if values is None:
+                    results.append(Result(focus, check))
+                    continue
+                text = _typed(f"{compiled.prologue}SELECT ?this ?value WHERE {{ {values} }}", subclasses)
+                results += [Result(focus, check, row[VALUE]) for row in store.query(text, substitutions={THIS: focus})]
+    return results
 
 
 def named_ancestor(store: ox.Store, node: Any) -> ox.NamedNode | None:

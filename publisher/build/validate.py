@@ -11,6 +11,7 @@ traced back to it; results on stubs are someone else's (their own record is vali
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -124,15 +125,26 @@ def problems_from_results(results: Iterable[Result], names: dict[object, str | N
     return sorted(problems)
 
 
+PER_TARGET = 20      # records: up to this many, one query per targeted shape (measured faster for one)
+IN_MEMORY = 2000     # records: more go to a temporary on-disk store (an in-memory one takes ~400 B a triple)
+
+
 def validate_converted_sparql(items: Iterable[Converted], lang: str = "en",
                               compiled: CompiledShapes | None = None) -> list[Problem]:
-    """The compiled engine on a few records: an in-memory store holding their triples (and stubs)."""
+    """The compiled engine on converted records: a store holding their triples (and stubs)."""
     items = list(items)
     owners = {node.n3(): item.record for item in items for node in item.nodes if isinstance(node, URIRef)}
     typed = {s for item in items for s, p, o in item.triples if p == RDF.type and o == ORG.Organization}
     rows = [_nt_row(t) for item in items for t in item.triples]
     rows += [_nt_row(t) for t in _stubs(items, typed.__contains__)]
-    store = ox.Store()
-    store.load("".join(rows).encode(), format=ox.RdfFormat.N_TRIPLES)
-    results = run_shapes(store, compiled)
+    if len(items) <= IN_MEMORY:
+        return _validate_in(ox.Store(), rows, owners, lang, compiled, per_target=len(items) <= PER_TARGET)
+    with tempfile.TemporaryDirectory(prefix="bdp-validate-") as tmp:
+        return _validate_in(ox.Store(tmp), rows, owners, lang, compiled)
+
+
+def _validate_in(store: ox.Store, rows: list[str], owners: dict[str, Record], lang: str,
+                 compiled: CompiledShapes | None, per_target: bool = False) -> list[Problem]:
+    store.bulk_load("".join(rows).encode(), format=ox.RdfFormat.N_TRIPLES)
+    results = run_shapes(store, compiled, per_target=per_target)
     return problems_from_results(results, focus_names(results, store), owners.get, lang)
