@@ -156,3 +156,25 @@ def test_query_workers_is_a_validated_setting(built):
     for bad in ("0", "65", "two"):
         with pytest.raises(SettingsError, match="query_workers"):
             load_settings({"query_workers": bad}, environ={})
+
+
+def test_one_first_look_gives_what_the_separate_reads_give(built):
+    from publisher.read.cards import CARD, PRACTICE_PAGE, card_from_rows
+    from publisher.read.documents import documents_from_rows, practice_documents
+    from publisher.read.links import also_in, also_in_from_rows
+
+    store = EmbeddedStore(built / "store")
+    try:
+        site = store.site()
+        d = describe(site, PRACTICE, page_size=50, limit=10000, extra=PRACTICE_PAGE)
+        alone = describe(site, PRACTICE, page_size=50, limit=10000, extra=CARD)
+        assert d.extra_rows and set(d.triples) == set(alone.triples)
+        assert card_from_rows(d.extra_rows) == card_from_rows(alone.extra_rows or [])
+        found = also_in_from_rows(d.extra_rows)
+        assert found == also_in(site, PRACTICE.value) == also_in(store, PRACTICE.value)
+        assert "TERYT" in {a.name for a in found}
+        documents = documents_from_rows(d.extra_rows)
+        assert documents == practice_documents(site, PRACTICE.value) == practice_documents(store, PRACTICE.value)
+        assert [doc.kind for doc in documents][:1] == ["attachment"] and all(doc.url for doc in documents)
+    finally:
+        store.close()

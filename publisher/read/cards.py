@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.read.documents import DOCUMENTS
+from publisher.read.links import ALSO_IN
 from publisher.read.resources import Description, Extra, Page, incoming_page
 from publisher.store import Store
 from publisher.store.bind import term_text
@@ -26,6 +28,11 @@ CARD = Extra(groups=(
     OPTIONAL { ?x ?lp ?l FILTER(?lp IN (skos:prefLabel, rdfs:label)) } BIND("partner" AS ?g) }""",
     '{ ?s dcat:contactPoint ?x . ?x ?p ?o BIND("contact" AS ?g) }'),
     prefixes=("bdp", "dct", "rdfs", "skos", "vcard", "adms", "org", "dcat"))
+
+# What the first look of a page asks beyond the document: a practice its card, "also in" and attachments;
+# an organisation its "also in". One query instead of three (0.1 ms less in oxigraph and a parse less each).
+PRACTICE_PAGE = CARD + ALSO_IN + DOCUMENTS
+ORGANISATION_PAGE = ALSO_IN
 
 # predicate -> field of the card
 _FIELDS = {PREFIXES[p] + n: f for p, n, f in (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -47,12 +48,16 @@ class Extra:
     groups: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
 
+    def __add__(self, other: Extra) -> Extra:
+        return Extra(self.groups + other.groups, tuple(dict.fromkeys(self.prefixes + other.prefixes)))
+
     def query(self) -> str:
         """The groups alone, for when the first look was cut short."""
         names = tuple(dict.fromkeys(("rdfs", "skos", "dct", *self.prefixes)))
         return sparql_prologue(names) + f"SELECT {COLUMNS} WHERE {{ " + " UNION ".join(self.groups) + " }"
 
 
+@lru_cache(maxsize=64)
 def first_look_query(extra: Extra | None) -> str:
     names = tuple(dict.fromkeys(("rdfs", "skos", "dct", *(extra.prefixes if extra else ()))))
     groups = (OWN_GROUP, IN_GROUP, *(extra.groups if extra else ()))

@@ -17,8 +17,10 @@ from publisher.formats import Format
 from publisher.iris import TYPES, encode_key, mint
 from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
 from publisher.read import browse as lists
-from publisher.read.cards import CARD, card_from_rows, organisation_practices
-from publisher.read.resources import Description, describe, exists, labels, term_labels
+from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_rows, organisation_practices
+from publisher.read.documents import documents_from_rows
+from publisher.read.links import also_in_from_rows
+from publisher.read.resources import Description, Extra, describe, exists, labels, term_labels
 from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.web import build_cache, settings, site_store
 from publisher.web.errors import abort_with
@@ -196,10 +198,12 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
     if not_modified(tag):
         return not_modified_response(fmt, headers, tag)  # type: ignore[arg-type]
     store, conf = site_store(), settings()
-    wants_card = fmt.kind == "html" and "/id/practice/" in iri
+    extra = None
+    if fmt.kind == "html":
+        extra = PRACTICE_PAGE if "/id/practice/" in iri else ORGANISATION_PAGE if "/id/organisation/" in iri \
+            else None
     d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
-                 known=known_labels(), extra=CARD if wants_card else None)
-    card = card_from_rows(d.extra_rows or []) if wants_card else None
+                 known=known_labels(), extra=extra)
     if not d.found:
         abort_with(404, f"nothing is known about {iri}")
     headers.truncated = d.truncated
@@ -208,26 +212,36 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
             abort_with(404, f"there is no page {page} of the links to this resource; the last is {d.page.count}")
         headers.next, headers.previous = _pager(d.page.next, d.page.previous)
         return respond(rdf_bytes(document_triples(d, doc_iri), fmt), fmt, headers, tag)
-    return respond(_html(d, url, headers, card), fmt, headers, tag)
+    return respond(_html(d, url, headers, extra), fmt, headers, tag)
 
 
-def _html(d: Description, url: str, headers: DocHeaders, card: object) -> str:
-    """The page for people. An organisation pages its practices; other resources their incoming links."""
+def _html(d: Description, url: str, headers: DocHeaders, asked: Extra | None) -> str:
+    """The page for people. An organisation pages its practices; other resources their incoming links.
+    What the first look brought beyond the document (`asked`) goes to the templates ready made."""
     store = site_store()
     types = d.types()
     template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
     extra: dict[str, object] = {}
+    rows = d.extra_rows or []
+    card = card_from_rows(rows) if asked is PRACTICE_PAGE else None
+    if asked is not None:
+        extra["also_in_found"] = also_in_from_rows(rows)
+    if asked is PRACTICE_PAGE:
+        documents = documents_from_rows(rows)
+        for doc in documents:
+            doc.url = iri_map().url(doc.url)
+        extra["documents_found"] = documents
     where = d.page
     if template == "organisation.html":
         practices, where = organisation_practices(store, d, d.page.number, settings().page_size)
         roles = {r.value for _, rs in practices for r in rs}
         d.labels.update(labels(store, {p.value for p, _ in practices} - set(d.labels)))
         d.labels.update({r: known_labels()[r] for r in roles if r in known_labels()})
-        extra = {"practices": practices, "listed": where}
+        extra.update(practices=practices, listed=where)
     elif template == "concept.html":
         scheme, _, key = d.iri.value[len(str(BDPV)):].rpartition("/")
         facet = next((f for f, (s, _) in lists.FACETS.items() if s == scheme), None)
-        extra = {"browse_url": url_for("resources.browse_list", facet=facet, key=key) if facet else None}
+        extra["browse_url"] = url_for("resources.browse_list", facet=facet, key=key) if facet else None
     if not where.exists:
         abort_with(404, f"there is no page {where.number}; the last is {where.count}")
     headers.next, headers.previous = _pager(where.next, where.previous)
