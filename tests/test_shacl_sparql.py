@@ -1,0 +1,223 @@
+"""The shapes compiled to SPARQL (publisher/build/shacl_sparql.py) report exactly what pyshacl reports:
+the same set of Problems (file, line, record, property, message, severity) on every broken record the
+other tests write, on the bundled data, on a generated data set, through `bdp build` itself, and on
+random mutations of a valid record. A shapes feature the compiler does not know is refused by name."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from rdflib import Graph
+
+from publisher.build import convert as conv
+from publisher.build.check import Validator
+from publisher.build.generate import generate
+from publisher.build.pipeline import BuildFailed, build
+from publisher.build.records import Record, read_record, record_files
+from publisher.build.shacl_sparql import UnsupportedShape, compile_shapes
+from publisher.build.validate import Problem, validate_converted, validate_converted_sparql
+from publisher.resources import shapes_graph
+from tests.conftest import DATA
+from tests.test_build import VIOLATIONS
+from tests.test_identifiers import INVALID, VALID
+
+REFERENCE = Validator("https://w3id.org/bdp/", engine="pyshacl")
+SEED = "trzy-filary-bank-partnerow-lokalnych"
+
+
+def _records(data: Path) -> list[Record]:
+    found = [read_record(path, kind) for kind, path in record_files(data)]
+    return [r for kind in ("organisation", "practice", "publication") for r in found if r.kind == kind]
+
+
+BUNDLED = _records(DATA)
+
+
+def both(records: list[Record], lang: str = "en") -> tuple[list[Problem], list[Problem]]:
+    """(pyshacl's problems, the compiled engine's problems) for the same records."""
+    items = conv.convert(records, REFERENCE.base, REFERENCE.vocab)
+    return validate_converted(items, REFERENCE.shacl, lang), validate_converted_sparql(items, lang)
+
+
+def _with(change, kind: str = "practice", key: str = SEED) -> list[Record]:
+    """The bundled records with one of them changed (a deep copy: the lines stay those of the file)."""
+    out = []
+    for rec in BUNDLED:
+        if rec.kind == kind and rec.key == key:
+            rec = Record(rec.kind, rec.key, rec.path, copy.deepcopy(rec.data), rec.lines)
+            change(rec.data)
+        out.append(rec)
+    return out
+
+
+# --- the fixtures of the other tests ------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "pl"])
+def test_the_bundled_data(lang):
+    reference, compiled = both(BUNDLED, lang)
+    assert compiled == reference
+
+
+@pytest.mark.parametrize("case", sorted(VIOLATIONS))
+def test_every_violation_of_test_build(case):
+    (folder, key), change, prop = VIOLATIONS[case]
+    reference, compiled = both(_with(change, "practice" if folder == "practices" else "organisation", key))
+    assert compiled == reference
+    assert any(p.severity == "Violation" and p.property.startswith(prop) for p in compiled)
+
+
+@pytest.mark.parametrize(("kind", "code"), VALID + INVALID + [("teryt", "22A"), ("krs", "123"), ("regon", "1"),
+                                                             ("nip", "526-025-02-74"), ("teryt", "2214011")])
+def test_identifiers_and_check_digits(kind, code):
+    reference, compiled = both(_with(lambda d: d.setdefault("identifiers", {}).update({kind: code}),
+                                     "organisation", "fundacja-pokolenia"))
+    assert compiled == reference
+    assert any(p.property.startswith("skos:notation") for p in compiled) == ((kind, code) not in VALID + [
+        ("teryt", "2214011")])
+
+
+def test_publications_and_attachments(tmp_path):
+    """test_attachments.py's broken publication (English title only, a year that is no year) and an
+    attachment given by URL without a title in Polish."""
+    pub = tmp_path / "publications" / "raport.yaml"
+    pub.parent.mkdir()
+    pub.write_text("key: raport\ntitle: {en: Only English}\nyear: 12345\nurl: https://example.org/r.pdf\n"
+                   "media_type: application/pdf\npractices: [" + SEED + "]\n", encoding="utf-8")
+    publication = read_record(pub, "publication")
+    records = _with(lambda d: d["attachments"].append({"title": {"en": "Link"}, "url": "https://x.pl/a.pdf",
+                                                       "media_type": "application/pdf"})) + [publication]
+    reference, compiled = both(records)
+    assert compiled == reference
+    assert {p.record for p in compiled if p.severity == "Violation"} == {"publication raport"}
+
+
+def test_a_generated_data_set_of_300_practices(tmp_path):
+    generate(300, tmp_path / "gen", seed=3)
+    reference, compiled = both(_records(tmp_path / "gen"))
+    assert compiled == reference and reference
+
+
+def _edit(path: Path, change) -> None:
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(record)
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_the_build_reports_what_pyshacl_reports(tmp_path, settings):
+    """The build's own path (bulk-loaded store, queries in the workers, blank nodes traced through the
+    IRI they hang from): a generated set with an identifier, an address and a date broken."""
+    data = tmp_path / "gen"
+    generate(60, data, seed=5)
+    _edit(sorted((data / "organisations").iterdir())[0], lambda r: r.update(identifiers={"nip": "5260250275"}))
+    practices = sorted((data / "practices").iterdir())
+    _edit(practices[0], lambda r: r["place"].update(postal_code="83110"))
+    _edit(practices[1], lambda r: r.update(entered="2011-13-45"))
+    reference = REFERENCE.records(_records(data), {p.stem for p in (data / "organisations").iterdir()})
+    with pytest.raises(BuildFailed) as failure:
+        build(settings, data, tmp_path / "out", workers=2, steps=[])
+    assert failure.value.problems == reference
+    assert {p.property for p in reference if p.severity == "Violation"} == {
+        "skos:notation (identifiers)", "vcard:postal-code (place.postal_code)", "dct:issued (entered)"}
+    assert not (tmp_path / "out").exists()
+
+
+# --- random mutations of a valid record --------------------------------------------------------------
+
+TEXT = st.text(alphabet="0123456789-abc: /.@+", max_size=12)
+MUTATIONS = {
+    "drop": st.sampled_from(["title", "summary", "description", "entered", "modified", "unit_type", "themes",
+                             "websites", "partners", "place", "implementing_unit", "attachments"]),
+    "place": st.tuples(st.sampled_from(["town", "postal_code", "street", "teryt", "voivodeship"]), TEXT),
+    "population": st.integers(min_value=-10, max_value=10**7),
+    "coordinates": st.tuples(st.floats(40, 60, allow_nan=False), st.floats(10, 30, allow_nan=False)),
+    "date": st.tuples(st.sampled_from(["entered", "modified"]),
+                      st.sampled_from(["2011-02-30", "2011-13-01", "dawno", "2011-03-03T10:00", "11-03-03"])),
+    "concept": st.tuples(st.sampled_from(["unit_type", "themes", "funding"]),
+                         st.sampled_from(["gotowanie", "powiat", "smup", "efs", "po-kl", "uslugi-spoleczne"])),
+    "partners": st.integers(min_value=0, max_value=3),
+    "role": st.sampled_from(["lead", "partner", "sponsor"]),
+    "website": TEXT,
+    "contact": st.tuples(TEXT, TEXT),
+    "title": st.sampled_from([{"en": "Only English"}, {"pl": "Tylko po polsku"}, {"pl": " ", "en": "x"}]),
+    "identifier": st.tuples(st.sampled_from(["teryt", "krs", "regon", "nip"]), st.text("0123456789", max_size=15)),
+    "sector": st.sampled_from([None, "public", "ngo", "business", "church"]),
+}
+
+
+def _mutate(practice: dict, org: dict, kind: str, value) -> None:
+    if kind == "drop":
+        practice.pop(value, None)
+    elif kind == "place":
+        practice["place"][value[0]] = value[1]
+    elif kind == "population":
+        practice["place"]["population"] = value
+    elif kind == "coordinates":
+        practice["place"]["coordinates"] = {"lat": value[0], "lon": value[1]}
+    elif kind in ("date", "concept"):
+        practice[value[0]] = [value[1]] if value[0] in ("themes", "funding") else value[1]
+    elif kind == "partners":
+        practice["partners"] = practice["partners"][:value]
+    elif kind == "role":
+        practice["partners"][0]["role"] = value
+    elif kind == "website":
+        practice["websites"] = [value]
+    elif kind == "contact":
+        practice["contacts"][0].update(phone=value[0], email=value[1], publish=True)
+    elif kind == "title":
+        practice["title"] = value
+    elif kind == "identifier":
+        org.setdefault("identifiers", {})[value[0]] = value[1]
+    elif value is None:
+        org.pop("sector", None)
+    else:
+        org["sector"] = value
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(*[st.tuples(st.just(k), s) for k, s in MUTATIONS.items()]), min_size=1, max_size=4))
+def test_random_mutations_of_a_valid_record(mutations):
+    practice = next(r for r in BUNDLED if r.key == SEED)
+    org = next(r for r in BUNDLED if r.key == "powiat-tczewski")
+    p_data, o_data = copy.deepcopy(practice.data), copy.deepcopy(org.data)
+    for kind, value in mutations:
+        _mutate(p_data, o_data, kind, value)
+    records = [Record(r.kind, r.key, r.path, o_data if r is org else p_data if r is practice else r.data, r.lines)
+               for r in BUNDLED]
+    reference, compiled = both(records)
+    assert compiled == reference
+
+
+# --- what the compiler refuses -----------------------------------------------------------------------
+
+EXTRA = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+ex:P a sh:PropertyShape ; sh:path ex:p ; {feature} ; sh:message "m"@en .
+"""
+
+
+@pytest.mark.parametrize(("feature", "named"), [
+    ("sh:minLength 3", "sh:minLength"),
+    ("sh:equals ex:q", "sh:equals"),
+    ("sh:datatype <http://www.w3.org/2001/XMLSchema#int>", "xsd:int"),
+    ("sh:qualifiedValueShape [ sh:datatype ex:D ] ; sh:qualifiedMaxCount 1", "sh:qualifiedMaxCount"),
+    ("sh:closed true", "sh:closed"),
+])
+def test_an_unsupported_feature_is_refused_by_name(feature, named):
+    graph = Graph().parse(data=EXTRA.format(feature=feature), format="turtle")
+    with pytest.raises(UnsupportedShape) as refused:
+        compile_shapes(graph)
+    assert "http://example.org/P" in str(refused.value) and named in str(refused.value)
+
+
+def test_the_project_shapes_compile():
+    compiled = compile_shapes(shapes_graph())
+    assert {c.component for c in compiled.checks} >= {
+        "MinCountConstraintComponent", "QualifiedMinCountConstraintComponent", "OrConstraintComponent",
+        "NodeConstraintComponent", "PatternConstraintComponent", "UniqueLangConstraintComponent"}
