@@ -53,7 +53,7 @@ def test_child_processes_and_this_process_write_the_same_files(built, tmp_path):
     children, here = _copy(built, tmp_path / "children"), _copy(built, tmp_path / "here")
     write_outputs(children, parallel=True)
     write_outputs(here, parallel=False)
-    assert set(children.report.stages) >= {"outputs:counts", "outputs:tables", "outputs:ttl", "outputs:jsonld"}
+    assert set(children.report.stages) >= {"outputs:counts", "outputs:ttl", "outputs:jsonld"}
     one, two = _files(children.out), _files(here.out)
     assert one.keys() == two.keys() >= {"dumps/bdp.ttl.gz", "dumps/bdp.jsonld.gz", "dumps/practices.csv",
                                          "sitemap.xml", "catalog.json", "void.ttl"}
@@ -109,16 +109,18 @@ def test_a_subject_is_written_once_when_its_lines_are_interleaved(tmp_path):
 @pytest.mark.parametrize("parallel", [True, False])
 def test_a_failing_job_is_reported_with_what_it_was_writing(tmp_path, parallel):
     (tmp_path / SOURCE).write_bytes(gzip.compress(b"<http://e/a> <http://e/p> this is not N-Triples .\n"))
-    job = Job("ttl", "dumps/bdp.ttl.gz", "publisher.build.rdf_dumps",
-              (str(tmp_path / SOURCE), str(tmp_path / "bdp.ttl.gz"), "ttl"))
+    (tmp_path / "dumps").mkdir()
+    (tmp_path / SOURCE).rename(tmp_path / "dumps" / SOURCE)
+    job = Job("ttl", "dumps/bdp.ttl.gz", "publisher.build.tables",
+              (str(tmp_path), "https://example.org/", "https://example.org/", "10", "bdp.ttl.gz", "ttl", "index"))
     with pytest.raises(BdpError, match=r"^writing dumps/bdp\.ttl\.gz failed: SyntaxError: .+"):
         with Jobs([job], parallel=parallel) as jobs:
             jobs.wait()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [SOURCE]          # nothing half written left behind
+    assert [p.name for p in tmp_path.rglob("*")] == ["dumps", SOURCE]          # nothing half written left behind
 
 
 def test_the_build_reports_each_output_part(tmp_path, settings):
     report = build(settings, DATA, tmp_path / "out", workers=1)
     parts = {k for k in report.stages if k.startswith("outputs:")}
-    assert {"outputs:counts", "outputs:tables", "outputs:ttl", "outputs:jsonld", "outputs:catalog"} <= parts
+    assert {"outputs:counts", "outputs:ttl", "outputs:jsonld", "outputs:catalog"} <= parts
     assert list(report.stages)[-2:] == ["outputs", "swap"]

@@ -3,9 +3,10 @@ into `context.out`. Add a step by adding it to STEPS.
 
 `write_outputs` writes everything harvesters and the site read besides the store: the Turtle and
 JSON-LD dumps (rdf_dumps.py), the CSV of practices, the search index and the sitemaps (tables.py), all
-made from the pipeline's N-Triples dump OUT/dumps/bdp.nt.gz by jobs (jobs.py) in child processes, while
-this process runs the VoID counts in the store (aggregates inside Oxigraph) and takes the checksums; then
-the catalogue and VoID (catalog.py). Each part's wall time goes into the build report as `outputs:NAME`."""
+made from the pipeline's N-Triples dump OUT/dumps/bdp.nt.gz by two jobs (jobs.py) in child processes
+(Turtle with the search index, JSON-LD with the CSV and sitemaps), while this process runs the VoID counts
+in the store (aggregates inside Oxigraph) and takes the checksums; then the catalogue and VoID
+(catalog.py). Each part's wall time goes into the build report as `outputs:NAME`."""
 
 from __future__ import annotations
 
@@ -22,18 +23,25 @@ from publisher.facts import DUMPS, SITEMAP_LIMIT, Facts, public_prefix
 from publisher.read.catalog import dataset_counts
 from publisher.store.embedded import DirectStore
 
+TABLE_FILES = {"csv": "dumps/practices.csv", "index": "search.sqlite", "sitemaps": "sitemap.xml"}
 # From this size of bdp.nt.gz (about 2,000 practices) the jobs run in child processes.
 PARALLEL_FROM = 2 << 20
 
 
+# Which tables each RDF dump's job writes from the same triples (tables.py): about even work for two cores.
+TABLES = {"ttl": ("index",), "jsonld": ("csv", "sitemaps")}
+
+
 def jobs(context: BuildContext, public: str, sitemap_limit: int) -> list[Job]:
-    out = context.out
-    dumps = [Job(d.format, f"dumps/{d.name}", "publisher.build.rdf_dumps",
-                 (str(out / "dumps" / SOURCE), str(out / "dumps" / d.name), d.format))
-             for d in DUMPS if d.rdf and d.name != SOURCE]
-    tables = Job("tables", "dumps/practices.csv, search.sqlite, sitemap.xml", "publisher.build.tables",
-                 (str(out), context.settings.base_uri, public, str(sitemap_limit)))
-    return [tables, *dumps]
+    out, base = context.out, context.settings.base_uri
+    found = []
+    for d in DUMPS:
+        if d.rdf and d.name != SOURCE:
+            parts = TABLES.get(d.format, ())
+            writes = ", ".join([f"dumps/{d.name}", *(TABLE_FILES[p] for p in parts)])
+            found.append(Job(d.format, writes, "publisher.build.tables",
+                             (str(out), base, public, str(sitemap_limit), d.name, d.format, ",".join(parts))))
+    return found
 
 
 def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,

@@ -94,22 +94,32 @@ def _key(term: Any) -> str:
     return "_:" + term.value if type(term) is ox.BlankNode else term.value
 
 
-def gather(triples: Iterable[Any]) -> dict[str, Facts]:
-    """subject -> name -> values of the PROPERTIES among `triples` (ox.Triple or ox.Quad)."""
+def new_facts() -> dict[str, Facts]:
+    return defaultdict(lambda: defaultdict(list))
+
+
+def recording(triples: Iterable[Any], facts: dict[str, Facts]) -> Iterator[Any]:
+    """Each of `triples` (ox.Triple or ox.Quad) passed on, after its value is put in `facts` (subject ->
+    name -> values) when its property is one of PROPERTIES: one pass can also write a dump."""
     names = {ox.NamedNode(str(iri)): name for name, iri in PROPERTIES.items()}
     texts, classes = frozenset(TEXTS), frozenset(ox.NamedNode(str(c)) for c in DOCUMENT_CLASSES)
     blank, literal = ox.BlankNode, ox.Literal
-    facts: dict[str, Facts] = defaultdict(lambda: defaultdict(list))
     for t in triples:
         name = names.get(t.predicate)
-        if name is None or (name == "type" and t.object not in classes):
-            continue
-        s, o = t.subject, t.object
-        values = facts["_:" + s.value if type(s) is blank else s.value][name]
-        if name in texts:
-            values.append((o.language or "", o.value) if type(o) is literal else ("", o.value))
-        else:
-            values.append("_:" + o.value if type(o) is blank else o.value)
+        if name is not None and (name != "type" or t.object in classes):
+            s, o = t.subject, t.object
+            values = facts["_:" + s.value if type(s) is blank else s.value][name]
+            if name in texts:
+                values.append((o.language or "", o.value) if type(o) is literal else ("", o.value))
+            else:
+                values.append("_:" + o.value if type(o) is blank else o.value)
+        yield t
+
+
+def gather(triples: Iterable[Any]) -> dict[str, Facts]:
+    facts = new_facts()
+    for _ in recording(triples, facts):
+        pass
     return facts
 
 

@@ -7,17 +7,15 @@ come in record order, where a subject's lines are close together but interleaved
 each block of about BLOCK bytes is sorted so that Turtle and JSON-LD say each subject once (a subject
 whose lines straddle two blocks is written twice: still the same graph).
 
-Run as a job (jobs.py: `python -m publisher.build.rdf_dumps SOURCE TARGET FORMAT`). The same input gives
-the same bytes (gzip with no name or time in its header), so checksums and ETags survive an unchanged
-rebuild."""
+Written by the jobs of tables.py. The same input gives the same bytes (gzip with no name or time in its
+header), so checksums and ETags survive an unchanged rebuild."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import os
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -61,11 +59,15 @@ class _Chunks(io.RawIOBase):
         return n
 
 
-def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL) -> None:
-    """Write the triples of `source` (N-Triples, gzip) to `target` as `fmt_name` (ttl, jsonld), gzip."""
+def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL,
+                   through: Callable[[Iterator[ox.Triple]], Iterator[ox.Triple]] | None = None) -> None:
+    """Write the triples of `source` (N-Triples, gzip) to `target` as `fmt_name` (ttl, jsonld), gzip;
+    `through` sees each triple on its way (tables.py gathers its facts in the same pass)."""
     fmt = BY_NAME[fmt_name]
     part = target.with_name(target.name + ".part")
     triples = ox.parse(io.BufferedReader(_Chunks(subject_blocks(source)), 1 << 20), format=ox.RdfFormat.N_TRIPLES)
+    if through is not None:
+        triples = through(triples)
     try:
         with open(part, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=level,
                                                     mtime=0) as out:
@@ -73,13 +75,3 @@ def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
-
-
-def main(argv: list[str]) -> int:
-    source, target, fmt = argv
-    write_rdf_dump(Path(source), Path(target), fmt)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

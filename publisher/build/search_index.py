@@ -1,5 +1,7 @@
-"""Output step: OUT/search.sqlite, the index behind /search, the facets and the map (read/search.py,
-read/geo.py). Everything in it is read from the loaded store with SPARQL, so it says what the RDF says.
+"""OUT/search.sqlite, the index behind /search, the facets and the map (read/search.py, read/geo.py),
+written by the build's output steps (tables.py). Everything in it comes from the practice table of the
+build's triples (practice_table.py: the N-Triples dump, or a store's default graph), so it says what the
+RDF says.
 
 Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinates per practice),
 `practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
@@ -148,7 +150,7 @@ def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str,
         for c in p.values.get("funding", ()):
             funding |= bits["funding"].get(_concept_key(c, "funding") or "", 0)
         members = table.partners(p)
-        sectors = {table.node(o)["sector"][0].rsplit("/", 1)[-1] for o in members if table.node(o).get("sector")}
+        sectors = {sector.rsplit("/", 1)[-1] for o in members for sector in table.node(o).get("sector", ())[:1]}
         names = dict.fromkeys(table.name(o, None) or "" for o in [*p.values.get("implementing_unit", ()),
                                                                   *sorted(members)])
         row = {"key": p.key, "texts": texts, "entered": entered, "themes": themes, "funding": funding,

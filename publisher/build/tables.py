@@ -1,40 +1,76 @@
-"""The build's tables, made from the practice table of the N-Triples dump (practice_table.py): the CSV
-of practices (OUT/dumps/practices.csv), the search index (OUT/search.sqlite) and the sitemaps
-(OUT/sitemap*.xml, with the site's own pages first). A job of the output steps (jobs.py):
+"""The build's files made from the N-Triples dump OUT/dumps/bdp.nt.gz: the RDF dumps (rdf_dumps.py) and
+the tables of the practice table (practice_table.py): the CSV of practices (OUT/dumps/practices.csv), the
+search index (OUT/search.sqlite) and the sitemaps (OUT/sitemap*.xml, the site's own pages first).
 
-    python -m publisher.build.tables OUT BASE PUBLIC SITEMAP_LIMIT"""
+One job (jobs.py) writes one dump and some of the tables from the same pass over the triples, which saves
+reading and parsing them twice; the output steps run two, whose work is about even (Turtle with the search
+index, JSON-LD with the CSV and the sitemaps):
+
+    python -m publisher.build.tables OUT BASE PUBLIC SITEMAP_LIMIT DUMP FORMAT PART[,PART...]"""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
-from publisher.build.practice_table import collect_ntriples
+from publisher.build.practice_table import PracticeTable, new_facts, recording, table_of
 from publisher.build.practices_csv import write_csv
-from publisher.build.rdf_dumps import SOURCE
+from publisher.build.rdf_dumps import SOURCE, write_rdf_dump
 from publisher.build.search_index import FILE, write_index_of
 from publisher.build.sitemap import write_sitemaps
 from publisher.iris import doc_iri
 
+PARTS = ("csv", "index", "sitemaps")
 # Pages the sitemap lists beside the resources' documents (paths under the public prefix).
 SITE_PAGES = ("", "catalog")
 
 
-def write_tables(out: Path, base: str, public: str, sitemap_limit: int) -> None:
-    facts = collect_ntriples(out / "dumps" / SOURCE, base)
-    write_csv(facts, out / "dumps" / "practices.csv")
-    write_index_of(facts, base, out / FILE)
+def write_sitemaps_of(facts: PracticeTable, out: Path, base: str, public: str, limit: int) -> int:
     entries: list[tuple[str, str | None]] = [(page, None) for page in SITE_PAGES]
     for iri, modified in facts.documents.items():
         doc = doc_iri(iri, base)
         if doc is not None:
             entries.append((doc[len(base):], modified))
-    write_sitemaps(out, public, entries, sitemap_limit)
+    return write_sitemaps(out, public, entries, limit)
+
+
+def write_tables(out: Path, base: str, public: str, sitemap_limit: int, dump: str, fmt: str,
+                 parts: tuple[str, ...]) -> None:
+    """Write OUT/dumps/DUMP as `fmt` from bdp.nt.gz and, from the same triples, the tables named in `parts`.
+
+    Python's cyclic garbage collector is paused meanwhile: the job makes millions of small objects and no
+    cycles, and the collector's passes over them took a third of its time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _write(out, base, public, sitemap_limit, dump, fmt, parts)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write(out: Path, base: str, public: str, sitemap_limit: int, dump: str, fmt: str,
+           parts: tuple[str, ...]) -> None:
+    found = new_facts()
+    write_rdf_dump(out / "dumps" / SOURCE, out / "dumps" / dump, fmt,
+                   through=(lambda triples: recording(triples, found)) if parts else None)
+    facts = table_of(found, base)
+    if "csv" in parts:
+        write_csv(facts, out / "dumps" / "practices.csv")
+    if "index" in parts:
+        write_index_of(facts, base, out / FILE)
+    if "sitemaps" in parts:
+        write_sitemaps_of(facts, out, base, public, sitemap_limit)
 
 
 def main(argv: list[str]) -> int:
-    out, base, public, limit = argv
-    write_tables(Path(out), base, public, int(limit))
+    out, base, public, limit, dump, fmt, parts = argv
+    chosen = tuple(p for p in parts.split(",") if p)
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown parts {sorted(unknown)}: choose from {', '.join(PARTS)}")
+    write_tables(Path(out), base, public, int(limit), dump, fmt, chosen)
     return 0
 
 
