@@ -127,9 +127,23 @@ def test_the_build_reports_what_pyshacl_reports(tmp_path, settings):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_iri_oxigraph_refuses_is_a_violation_of_its_field(data_copy, tmp_path, settings):
+    """rdflib takes any text as an IRI, Oxigraph's parser does not: a website 'http://::' is reported
+    (by both engines) instead of stopping the store load with a parse error."""
+    path = data_copy / "practices" / f"{SEED}.yaml"
+    _edit(path, lambda r: (r.update(websites=["http://::", "www.dobra.pl"]), r["place"].update(voivodeship="x{y}")))
+    with pytest.raises(BuildFailed) as failure:
+        build(settings, data_copy, tmp_path / "out", workers=1, steps=[])
+    invalid = [p for p in failure.value.problems if "Not a valid IRI" in p.message]
+    assert [(p.path, p.property) for p in invalid] == [(str(path), "bdp:voivodeship (voivodeship)"),
+                                                       (str(path), "foaf:page (websites)")]
+    reference, compiled = both(_records(data_copy))
+    assert compiled == reference == failure.value.problems
+
+
 # --- random mutations of a valid record --------------------------------------------------------------
 
-TEXT = st.text(alphabet="0123456789-abc: /.@+", max_size=12)
+TEXT = st.text(alphabet="0123456789-abc: /.@+\n", max_size=12)
 MUTATIONS = {
     "drop": st.sampled_from(["title", "summary", "description", "entered", "modified", "unit_type", "themes",
                              "websites", "partners", "place", "implementing_unit", "attachments"]),
@@ -154,17 +168,18 @@ def _mutate(practice: dict, org: dict, kind: str, value) -> None:
     if kind == "drop":
         practice.pop(value, None)
     elif kind == "place":
-        practice["place"][value[0]] = value[1]
+        practice.setdefault("place", {})[value[0]] = value[1]
     elif kind == "population":
-        practice["place"]["population"] = value
+        practice.setdefault("place", {})["population"] = value
     elif kind == "coordinates":
-        practice["place"]["coordinates"] = {"lat": value[0], "lon": value[1]}
+        practice.setdefault("place", {})["coordinates"] = {"lat": value[0], "lon": value[1]}
     elif kind in ("date", "concept"):
         practice[value[0]] = [value[1]] if value[0] in ("themes", "funding") else value[1]
     elif kind == "partners":
-        practice["partners"] = practice["partners"][:value]
+        practice["partners"] = practice.get("partners", [])[:value]
     elif kind == "role":
-        practice["partners"][0]["role"] = value
+        for partner in practice.get("partners", [])[:1]:
+            partner["role"] = value
     elif kind == "website":
         practice["websites"] = [value]
     elif kind == "contact":

@@ -31,7 +31,7 @@ from publisher.build import convert as conv
 from publisher.build.documents import check_documents, copy_documents
 from publisher.build.records import Record, check_references, check_unique, read_record, record_files
 from publisher.build.shacl_run import run_shapes
-from publisher.build.validate import Problem, focus_names, problems_from_results
+from publisher.build.validate import Problem, checked_iris, focus_names, problems_from_results
 from publisher.build.vocab import Vocabularies
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
@@ -63,8 +63,8 @@ class BuildReport:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(base: str, organisations: frozenset[str]) -> None:
-    _worker.update(organisations=organisations, base=base, vocab=Vocabularies(ontology_graph()))
+def _init_worker(base: str, organisations: frozenset[str], lang: str = "en") -> None:
+    _worker.update(organisations=organisations, base=base, lang=lang, vocab=Vocabularies(ontology_graph()))
 
 
 def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
@@ -75,8 +75,9 @@ def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
         return exc
 
 
-def _convert_chunk(records: list[Record]) -> tuple[str, list[str], int] | SourceError:
-    """The chunk's N-Triples and, for each record, the IRIs it owns (N-Triples form, one per line)."""
+def _convert_chunk(records: list[Record]) -> tuple[str, list[str], int, list[Problem]] | SourceError:
+    """The chunk's N-Triples, for each record the IRIs it owns (N-Triples form, one per line), and the
+    triples left out because an IRI in them is not valid (as Violations)."""
     w = _worker
     try:
         for rec in records:
@@ -84,10 +85,10 @@ def _convert_chunk(records: list[Record]) -> tuple[str, list[str], int] | Source
                 check_references(rec, w["organisations"])
     except SourceError as exc:
         return exc
-    items = conv.convert(records, w["base"], w["vocab"])
+    items, invalid = checked_iris(conv.convert(records, w["base"], w["vocab"]), w["lang"])
     lines = [_nt_row(t) for item in items for t in item.triples]
     owned = ["\n".join(n.n3() for n in item.nodes if not isinstance(n, BNode)) for item in items]
-    return "".join(lines), owned, len(lines)
+    return "".join(lines), owned, len(lines), invalid
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -126,41 +127,45 @@ def read_all(data_dir: Path, pool: Any, progress: Any = None) -> list[Record]:
 
 
 @dataclass
-class Converted:
-    """The records in the order of the dump, and for each the IRIs it owns (to trace results back)."""
+class Conversion:
+    """The records in the order of the dump, for each the IRIs it owns (to trace results back), and the
+    problems found while converting (IRIs that are not valid)."""
 
     records: list[Record]
     owned: list[str]
     triples: int
+    problems: list[Problem]
 
 
 def convert_all(records: list[Record], pool: Any, sink: Callable[[str], None], progress: Any = None
-                ) -> Converted:
+                ) -> Conversion:
     ordered = [r for kind in ("organisation", "practice", "publication") for r in records if r.kind == kind]
     owned: list[str] = []
+    problems: list[Problem] = []
     triples = 0
     for result in pool.imap(_convert_chunk, list(_chunks(ordered, CHUNK))):
         if isinstance(result, SourceError):
             pool.terminate()
             raise result
-        text, chunk_owned, count = result
+        text, chunk_owned, count, invalid = result
         sink(text)
         owned += chunk_owned
+        problems += invalid
         triples += count
         _progress("converted", len(owned), len(ordered), progress)
-    return Converted(ordered, owned, triples)
+    return Conversion(ordered, owned, triples, problems)
 
 
-def validate_store(store: ox.Store, path: Path, converted: Converted, pool: Any, lang: str) -> list[Problem]:
+def validate_store(store: ox.Store, path: Path, converted: Conversion, pool: Any, lang: str) -> list[Problem]:
     """The compiled shapes on the store (records only), their results as Problems of the records."""
     results = run_shapes(store, pool=pool, path=str(path))
     if not results:
-        return []
+        return sorted(set(converted.problems))
     names = focus_names(results, store)
     wanted = set(names.values())
     owner = {node: converted.records[i] for i, joined in enumerate(converted.owned)
              for node in joined.split("\n") if node in wanted}
-    return problems_from_results(results, names, owner.get, lang)
+    return sorted(set(problems_from_results(results, names, owner.get, lang)) | set(converted.problems))
 
 
 def _ontology_nt() -> tuple[str, int]:
@@ -206,7 +211,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         copy_documents(documents, tmp)
         linksets.write(tmp / "links")
         nt_path = tmp / "bdp.nt"
-        with _pool((settings.base_uri, organisations), workers) as pool:
+        with _pool((settings.base_uri, organisations, lang), workers) as pool:
             with open(nt_path, "w", encoding="utf-8") as nt:
                 converted = convert_all(records, pool, nt.write, progress)
             stage("convert")
@@ -214,7 +219,8 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
             store.flush()
             stage("store")
-            report.problems = validate_store(store, tmp / "store", converted, pool, lang) if validate else []
+            report.problems = (validate_store(store, tmp / "store", converted, pool, lang) if validate
+                               else converted.problems)
             stage("validate")
         if any(p.severity == "Violation" for p in report.problems):
             raise BuildFailed(report.problems)

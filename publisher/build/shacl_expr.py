@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from itertools import count
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -17,6 +18,26 @@ from rdflib.term import Node
 
 from publisher.errors import BdpError
 from publisher.namespaces import SH, curie
+
+
+def python_dollar(pattern: str) -> str:
+    """A pattern whose `$` (outside a character class, not escaped) matches where Python's does without
+    re.MULTILINE, which is how pyshacl runs sh:pattern: at the end or before a final newline."""
+    out, in_class, escaped = [], False, False
+    for c in pattern:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c == "[" and not in_class:
+            in_class, opened = True, len(out)
+        elif c == "]" and in_class and "".join(out[opened:]) not in ("[", "[^"):   # []] and [^]] hold a ]
+            in_class = False
+        elif c == "$" and not in_class:
+            out.append("(?:\\n?$)")
+            continue
+        out.append(c)
+    return "".join(out)
 
 
 class UnsupportedShape(BdpError):
@@ -61,6 +82,7 @@ class Expressions:
         self.vars = count()
         self.prefixes: dict[str, str] = {}
         self.stack: list[Node] = []
+        self.probe = ox.Store()   # empty: to try regular expressions on
 
     # --- naming and reading ------------------------------------------------------------------------
 
@@ -216,7 +238,14 @@ class Expressions:
         if predicate == SH.pattern:
             flags = self.one(shape, SH.flags)
             kept = "".join(f for f in (str(flags).lower() if flags is not None else "") if f in "im")
-            pattern = Literal(str(parameter)).n3()
+            pattern = Literal(python_dollar(str(parameter)) if "m" not in kept else str(parameter)).n3()
+            probe = f'SELECT (COALESCE(REGEX("", {pattern}, "{kept}"), "error") AS ?r) {{}}'
+            try:
+                works = next(iter(self.probe.query(probe)))["r"].value != "error"
+            except (SyntaxError, ValueError):
+                works = False
+            if not works:
+                raise self.refuse(shape, f"sh:pattern {str(parameter)!r} (not a regular expression Oxigraph reads)")
             return f"REGEX(STR({x}), {pattern}, \"{kept}\")"
         if predicate == SH["in"]:
             members = self.items(shape, parameter)

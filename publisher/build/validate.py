@@ -11,9 +11,11 @@ traced back to it; results on stubs are someone else's (their own record is vali
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -51,6 +53,36 @@ def problem(rec: Record, path: str | None, severity: str, message: str) -> Probl
     return Problem(rec.path, rec.line(field) or rec.line(f"place.{field}"), rec.label, prop, message, severity)
 
 
+INVALID_IRI = {"en": "Not a valid IRI ({reason}): {iri}", "pl": "To nie jest poprawny adres IRI ({reason}): {iri}"}
+
+
+@lru_cache(maxsize=1 << 16)
+def _iri_error(iri: str) -> str | None:
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def checked_iris(items: list[Converted], lang: str = "en") -> tuple[list[Converted], list[Problem]]:
+    """The records without the triples whose IRIs are not valid (RFC 3987), and a Violation for each.
+    Oxigraph's parser refuses such an IRI (a website written as 'http://::') while rdflib takes any text,
+    so both engines see the records through this check first."""
+    problems, out = [], []
+    for item in items:
+        bad = {t: reason for t in item.triples for term in (t[0], t[2])
+               if isinstance(term, URIRef) and (reason := _iri_error(str(term)))}
+        if bad:
+            item = dataclasses.replace(item, triples=[t for t in item.triples if t not in bad])
+            template = INVALID_IRI.get(lang, INVALID_IRI["en"])
+            problems += [problem(item.record, str(t[1]), "Violation",
+                                 template.format(reason=reason, iri=t[2] if isinstance(t[2], URIRef) else t[0]))
+                         for t, reason in bad.items()]
+        out.append(item)
+    return out, problems
+
+
 def _message(report: Graph, result: object, lang: str) -> str:
     messages = list(report.objects(result, SH.resultMessage))
     for m in messages:
@@ -72,7 +104,7 @@ def _stubs(items: list[Converted], has_type: Callable[[object], bool]) -> list[t
 def validate_converted(items: Iterable[Converted], validator: ShaclValidator, lang: str = "en"
                        ) -> list[Problem]:
     """pyshacl, the reference engine."""
-    items = list(items)
+    items, invalid = checked_iris(list(items), lang)
     data = Graph()
     owners: dict[object, Converted] = {}
     for item in items:
@@ -83,9 +115,9 @@ def validate_converted(items: Iterable[Converted], validator: ShaclValidator, la
     for stub in _stubs(items, lambda o: (o, RDF.type, ORG.Organization) in data):
         data.add(stub)
     conforms, report = validator.validate(data)
+    problems = set(invalid)
     if conforms and not any(report.subjects(RDF.type, SH.ValidationResult)):
-        return []
-    problems = set()
+        return sorted(problems)
     for result in report.subjects(RDF.type, SH.ValidationResult):
         item = owners.get(report.value(result, SH.focusNode))
         if item is None:
@@ -132,15 +164,17 @@ IN_MEMORY = 2000     # records: more go to a temporary on-disk store (an in-memo
 def validate_converted_sparql(items: Iterable[Converted], lang: str = "en",
                               compiled: CompiledShapes | None = None) -> list[Problem]:
     """The compiled engine on converted records: a store holding their triples (and stubs)."""
-    items = list(items)
+    items, invalid = checked_iris(list(items), lang)
     owners = {node.n3(): item.record for item in items for node in item.nodes if isinstance(node, URIRef)}
     typed = {s for item in items for s, p, o in item.triples if p == RDF.type and o == ORG.Organization}
     rows = [_nt_row(t) for item in items for t in item.triples]
     rows += [_nt_row(t) for t in _stubs(items, typed.__contains__)]
     if len(items) <= IN_MEMORY:
-        return _validate_in(ox.Store(), rows, owners, lang, compiled, per_target=len(items) <= PER_TARGET)
-    with tempfile.TemporaryDirectory(prefix="bdp-validate-") as tmp:
-        return _validate_in(ox.Store(tmp), rows, owners, lang, compiled)
+        found = _validate_in(ox.Store(), rows, owners, lang, compiled, per_target=len(items) <= PER_TARGET)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bdp-validate-") as tmp:
+            found = _validate_in(ox.Store(tmp), rows, owners, lang, compiled)
+    return sorted(set(found) | set(invalid))
 
 
 def _validate_in(store: ox.Store, rows: list[str], owners: dict[str, Record], lang: str,
