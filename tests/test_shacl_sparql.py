@@ -231,6 +231,22 @@ def test_an_unsupported_feature_is_refused_by_name(feature, named):
     assert "http://example.org/P" in str(refused.value) and named in str(refused.value)
 
 
+@pytest.mark.parametrize(("shapes", "named"), [
+    ("ex:S a sh:NodeShape ; sh:targetNode ex:n ; sh:message 'm'@en .", "sh:targetNode"),
+    ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:message 'm'@en ; "
+     "sh:sparql [ sh:select 'SELECT $this WHERE { $this ex:p 1 }' ] .", "sh:sparql on a shape that reports"),
+    ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:node ex:T ; sh:message 'm'@en . "
+     "ex:T sh:sparql [ sh:select 'SELECT $this WHERE { $this ex:p ( }' ] .", "does not parse"),
+    ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:pattern '(?<=a)b' ; sh:message 'm'@en .", "sh:pattern"),
+])
+def test_unsupported_targets_and_sparql_are_refused(shapes, named):
+    graph = Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> . "
+                               + shapes, format="turtle")
+    with pytest.raises(UnsupportedShape) as refused:
+        compile_shapes(graph)
+    assert "http://example.org/S" in str(refused.value) and named in str(refused.value)
+
+
 def test_the_project_shapes_compile():
     compiled = compile_shapes(shapes_graph())
     assert {c.component for c in compiled.checks} >= {

@@ -95,7 +95,13 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
             queries += [(*q, targets) for q in found]
             per_target.append(_per_target(ex, shape, targets))
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(ex.prefixes.items()))
-    return CompiledShapes(tuple(CheckQuery(*q) for q in queries), prologue, tuple(per_target))
+    compiled = CompiledShapes(tuple(CheckQuery(*q) for q in queries), prologue, tuple(per_target))
+    for query in compiled.queries + compiled.per_target:   # parse each once: a SPARQL constraint may not
+        try:
+            ex.probe.query(prologue + query.text)
+        except SyntaxError as exc:
+            raise UnsupportedShape(f"shape {curie(query.checks[0].shape)}: its SPARQL does not parse ({exc})") from None
+    return compiled
 
 
 def _check(ex: Expressions, shape: Node, component: str, on_values: bool) -> Check:
