@@ -252,3 +252,44 @@ def test_the_project_shapes_compile():
     assert {c.component for c in compiled.checks} >= {
         "MinCountConstraintComponent", "QualifiedMinCountConstraintComponent", "OrConstraintComponent",
         "NodeConstraintComponent", "PatternConstraintComponent", "UniqueLangConstraintComponent"}
+
+
+# --- results, not only Problems: pyshacl's (focus, shape, component, value) on a hand-made graph ------
+
+GRAPH = """
+@prefix bdp: <https://w3id.org/bdp/ontology#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix adms: <http://www.w3.org/ns/adms#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix ex: <http://example.org/> .
+@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+ex:p a bdp:Practice ; dct:title "bez języka", "a"@en, "b"@EN ; dct:issued "2011-02-30"^^xsd:date ;
+    dct:modified "2011-02-03"^^xsd:date, "2011-02-04"^^xsd:date ; dct:subject ex:elsewhere, "text" ;
+    foaf:page <ftp://x.pl> ; dct:spatial ex:place .
+ex:place a dct:Location ; bdp:population -1 ; geo:lat 55.5 ; geo:long "14"^^xsd:decimal .
+ex:i a adms:Identifier ; skos:notation "2214"^^bdp:KRS ; dct:type <https://w3id.org/bdp/def/identifier-type/teryt> .
+ex:n a adms:Identifier ; skos:notation "5260250275"^^bdp:NIP ; dct:type <https://w3id.org/bdp/def/identifier-type/nip> .
+"""
+
+
+def test_results_equal_pyshacl_results_in_both_query_forms():
+    import pyoxigraph as ox
+
+    from publisher.build.shacl_run import run_shapes
+    from publisher.namespaces import SH
+
+    graph = Graph().parse(data=GRAPH, format="turtle")
+    _conforms, report = REFERENCE.shacl.validate(Graph() + graph)
+    keys = (SH.focusNode, SH.sourceShape, SH.sourceConstraintComponent, SH.value)
+    nested = set(report.objects(None, SH.detail))   # results of nested shapes, inside a top-level one
+    expected = {tuple(str(report.value(r, k)) if report.value(r, k) is not None else None for k in keys)
+                for r in report.subjects(None, SH.ValidationResult) if r not in nested}
+    store = ox.Store()
+    store.load(graph.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+
+    def plain(term):
+        return None if term is None else term.value
+
+    for per_target in (False, True):
+        found = {(plain(r.focus), r.check.shape, f"{SH}{r.check.component}", plain(r.value))
+                 for r in run_shapes(store, per_target=per_target)}
+        assert found == {(f, s, c, v if v is None else str(v)) for f, s, c, v in expected}
+    assert len(expected) > 12

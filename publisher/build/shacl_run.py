@@ -115,8 +115,8 @@ def _per_target(store: ox.Store, compiled: CompiledShapes, queries: list[CheckQu
         for focus, failed in answer(store, query, compiled.prologue, subclasses):
             for i in failed:
                 check, values = query.checks[i], query.values[i]
-                if values is None:
-                    results.append(Result(focus, check))
+                if values is None:   # a constraint on the focus node itself has it as its value
+                    results.append(Result(focus, check, focus if check.on_values else None))
                     continue
                 text = _typed(f"{compiled.prologue}SELECT ?this ?value WHERE {{ {values} }}", subclasses)
                 results += [Result(focus, check, row[VALUE]) for row in store.query(text, substitutions={THIS: focus})]

@@ -54,7 +54,7 @@ class CheckQuery:
     foci: str | None = None
     flags: bool = False
     targets: str = ""      # the pattern binding ?this to the focus nodes of the checks' target shape
-    values: tuple[str | None, ...] = ()   # per check, a pattern binding its failing ?value given ?this
+    values: tuple[str | None, ...] = ()   # per check on a path, a pattern binding the failing ?value from ?this
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _per_target(ex: Expressions, shape: Node, targets: str) -> CheckQuery:
              for component, fails, values in ex.constraints(s, "?this", reporting=True)]
     columns, tests = _flags([(c, f) for c, f, _v in found])
     return CheckQuery(f"SELECT ?this {columns} WHERE {{\n  {targets}\n{tests}}}", tuple(c for c, _f, _v in found),
-                      None, True, targets, tuple(v for _c, _f, v in found))
+                      None, True, targets, tuple(v if c.path else None for c, _f, v in found))
 
 
 def _node_queries(ex: Expressions, shape: Node, targets: str) -> list[Compiled]:
