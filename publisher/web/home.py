@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from publisher.read.stats import dataset_stats
 from publisher.web import current_store
@@ -20,10 +20,18 @@ NAV = (("resources.browse", "browse"), ("pages.search", "search"), ("pages.map_p
 
 @bp.app_context_processor
 def _nav() -> dict[str, Any]:
-    from flask import current_app
-
-    endpoints = set(current_app.view_functions)
-    return {"nav_links": [(e, k) for e, k in NAV if e in endpoints]}
+    """`nav_links` (endpoint, UI key) and `site_links`: the URLs every page's header holds, built once per
+    process and script root (url_for costs ~10 us each, nine on every page)."""
+    cache = current_app.extensions.setdefault("bdp_site_links", {})
+    root = request.script_root
+    links = cache.get(root)
+    if links is None:
+        endpoints = set(current_app.view_functions)
+        nav = [(e, k) for e, k in NAV if e in endpoints]
+        links = cache[root] = {"nav_links": nav, "site_links": {
+            "css": url_for("home.static", filename="bdp.css"), "home": url_for("home.index"),
+            "nav": [(url_for(e), k) for e, k in nav]}}
+    return links
 
 
 @bp.get("/")

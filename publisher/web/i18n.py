@@ -114,11 +114,21 @@ def choose_lang() -> str:
     return current_app.config["BDP"].lang
 
 
-def t(key: str) -> str:
-    entry = UI.get(key)
-    if entry is None:
+class Strings(dict[str, str]):
+    """The UI strings of one language (Polish where a translation is missing); `strings(key)` gives the
+    key itself for an unknown key. Made once per process: a page looks up some 35 strings."""
+
+    def __missing__(self, key: str) -> str:
         return key
-    return entry.get(g.get("lang", "pl")) or entry["pl"]
+
+    __call__ = dict.__getitem__
+
+
+STRINGS = {lang: Strings({key: entry.get(lang) or entry["pl"] for key, entry in UI.items()}) for lang in LANGS}
+
+
+def t(key: str) -> str:
+    return (STRINGS.get(g.get("lang", "pl")) or STRINGS["pl"])[key]
 
 
 def pick(values: dict[str, str] | None, lang: str | None = None) -> str:
@@ -139,4 +149,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"t": t, "pick": pick, "lang": g.get("lang", "pl")}
+        lang = g.get("lang", "pl")
+        return {"t": STRINGS.get(lang) or STRINGS["pl"], "pick": pick, "lang": lang}
