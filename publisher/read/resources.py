@@ -23,11 +23,12 @@ LABELS = tuple(ox.NamedNode(PREFIXES[p] + n) for p, n in (("skos", "prefLabel"),
                                                            ("dct", "title")))
 
 # Own triples, those of blank nodes up to two levels below (the data never nests deeper), and the labels
-# of the IRIs they link to.
+# of the IRIs they link to. Both levels share one scan of the resource's blank nodes (two scans cost a
+# practice page 0.06 ms more in oxigraph, for the same rows).
 LABELLED = "FILTER(?{0} IN (skos:prefLabel, rdfs:label, dct:title))"
 OWN_GROUP = """{ { ?s ?p ?o }
-    UNION { ?s ?p1 ?x . FILTER(isBlank(?x)) ?x ?p ?o }
-    UNION { ?s ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?x . FILTER(isBlank(?x)) ?x ?p ?o }
+    UNION { ?s ?p1 ?b . FILTER(isBlank(?b))
+            { ?b ?p ?o BIND(?b AS ?x) } UNION { ?b ?p2 ?x . FILTER(isBlank(?x)) ?x ?p ?o } }
     OPTIONAL { ?o ?lp ?l """ + LABELLED.format("lp") + """ } }"""
 OWN = sparql_prologue(("rdfs", "skos", "dct")) + "SELECT ?s ?x ?p ?o ?lp ?l WHERE { " + OWN_GROUP + " }"
 
