@@ -141,6 +141,19 @@ def test_english_by_parameter_or_accept_language(site):
     assert "<h2>Skrót</h2>" in page(site, f"doc/practice/{SEED}", **{"Accept-Language": "pl"})
 
 
+def test_site_header_follows_each_requests_prefix_and_language(site):
+    """The header's links and strings are made once per process: a request behind a proxy prefix, one
+    without, and one in English each get their own (nothing carried over from the request before)."""
+    behind = page(site, f"doc/practice/{SEED}", **{"X-Forwarded-Prefix": "/bdp"})
+    plain = page(site, f"doc/practice/{SEED}")
+    english = page(site, f"doc/practice/{SEED}?lang=en")
+    assert '<link rel="stylesheet" href="/bdp/static/bdp.css">' in behind
+    assert '<li><a href="/bdp/browse">Przeglądaj</a></li>' in behind
+    assert '<link rel="stylesheet" href="/static/bdp.css">' in plain and 'href="/bdp/' not in plain
+    assert '<li><a href="/browse">Przeglądaj</a></li>' in plain
+    assert '<li><a href="/browse">Browse</a></li>' in english and '<a href="/">Good Practice Bank</a>' in english
+
+
 def test_missing_english_label_falls_back_to_polish(site):
     text = page(site, "doc/practice/skrypt-w-tytule?lang=en")
     assert "<h2>Summary</h2>" in text
