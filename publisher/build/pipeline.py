@@ -1,9 +1,10 @@
 """`bdp build`: records -> RDF -> Oxigraph store -> SHACL -> N-Triples dump -> further outputs, built in a
 temporary directory beside OUT and swapped in only when everything succeeded.
 
-Records are read and converted in chunks by a pool of worker processes (one per core): each chunk comes
-back as N-Triples text, in order, so the output is deterministic, and the IRIs each record owns. The
-records' triples are bulk-loaded into the store and validated there by the shapes compiled to SPARQL
+Records are read, checked and converted in one pass, in chunks, by a pool of worker processes (one per
+core; publisher/build/chunks.py): each chunk comes back as N-Triples text, in order, so the output is
+deterministic, with each record's key, file, lines and the IRIs it owns; the parent never holds the
+records' data. The records' triples are bulk-loaded into the store and validated there by the shapes compiled to SPARQL
 (publisher/build/shacl_sparql.py; the queries run in the same workers on read-only handles of the store);
 the results are traced back to records only when there are any. Then the ontology, vocabularies and
 linksets join the store and the dump."""
@@ -24,15 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode
-from rdflib.plugins.serializers.nt import _nt_row
 
-from publisher.build import convert as conv
-from publisher.build.documents import check_documents, copy_documents
-from publisher.build.records import Record, check_references, check_unique, read_record, record_files
+from publisher.build.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
+from publisher.build.documents import check_references as check_doc_references
+from publisher.build.documents import copy_documents
+from publisher.build.records import RecordRef, check_unique, record_files
 from publisher.build.shacl_run import run_shapes
-from publisher.build.validate import Problem, checked_iris, focus_names, problems_from_results
-from publisher.build.vocab import Vocabularies
+from publisher.build.validate import Problem, focus_names, problems_from_results
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.resources import ontology_graph
@@ -58,49 +57,16 @@ class BuildReport:
         return [p for p in self.problems if p.severity != "Violation"]
 
 
-# --- work done in the worker processes ------------------------------------------------------------
-
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(base: str, organisations: frozenset[str], lang: str = "en") -> None:
-    _worker.update(organisations=organisations, base=base, lang=lang, vocab=Vocabularies(ontology_graph()))
-
-
-def _read(task: tuple[str, list[str]]) -> list[Record] | SourceError:
-    kind, paths = task
-    try:
-        return [read_record(Path(p), kind) for p in paths]
-    except SourceError as exc:
-        return exc
-
-
-def _convert_chunk(records: list[Record]) -> tuple[str, list[str], int, list[Problem]] | SourceError:
-    """The chunk's N-Triples, for each record the IRIs it owns (N-Triples form, one per line), and the
-    triples left out because an IRI in them is not valid (as Violations)."""
-    w = _worker
-    try:
-        for rec in records:
-            if rec.kind == "practice":
-                check_references(rec, w["organisations"])
-    except SourceError as exc:
-        return exc
-    items, invalid = checked_iris(conv.convert(records, w["base"], w["vocab"]), w["lang"])
-    lines = [_nt_row(t) for item in items for t in item.triples]
-    owned = ["\n".join(n.n3() for n in item.nodes if not isinstance(n, BNode)) for item in items]
-    return "".join(lines), owned, len(lines), invalid
-
+# --- the build --------------------------------------------------------------------------------------
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
 
-# --- the build --------------------------------------------------------------------------------------
-
-def _pool(initargs: tuple, workers: int | None) -> Any:
+def _pool(settings: dict[str, Any], workers: int | None) -> Any:
     ctx = multiprocessing.get_context("fork")
-    return ctx.Pool(processes=workers or os.cpu_count() or 1, initializer=_init_worker, initargs=initargs)
+    return ctx.Pool(processes=workers or os.cpu_count() or 1, initializer=init_worker, initargs=(settings,))
 
 
 def _progress(label: str, done: int, total: int, stream: Any) -> None:
@@ -111,49 +77,94 @@ def _progress(label: str, done: int, total: int, stream: Any) -> None:
             stream.write("\n")
 
 
-def read_all(data_dir: Path, pool: Any, progress: Any = None) -> list[Record]:
-    files = list(record_files(data_dir))
-    tasks = [(kind, [str(p) for _, p in group]) for kind in ("organisation", "practice", "publication")
-             for group in _chunks([f for f in files if f[0] == kind], CHUNK)]
-    records: list[Record] = []
-    for result in pool.imap(_read, tasks):
-        if isinstance(result, SourceError):
-            pool.terminate()
-            raise result
-        records.extend(result)
-        _progress("read", len(records), len(files), progress)
-    check_unique(records)
-    return records
-
-
 @dataclass
 class Conversion:
-    """The records in the order of the dump, for each the IRIs it owns (to trace results back), and the
-    problems found while converting (IRIs that are not valid)."""
+    """The records in the order of the dump (as RecordRefs), for each the IRIs it owns (to trace results
+    back), the files to publish and the problems found while converting (IRIs that are not valid)."""
 
-    records: list[Record]
-    owned: list[str]
-    triples: int
-    problems: list[Problem]
+    refs: list[RecordRef] = field(default_factory=list)
+    owned: list[str] = field(default_factory=list)
+    triples: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    errors: dict[str, SourceError] = field(default_factory=dict)
+
+    def add(self, chunk: Chunk) -> None:
+        self.extend(Conversion(chunk.refs, chunk.owned, chunk.count, chunk.invalid, chunk.files, chunk.errors))
+
+    def extend(self, other: Conversion) -> None:
+        self.refs += other.refs
+        self.owned += other.owned
+        self.triples += other.triples
+        self.problems += other.problems
+        self.files += other.files
+        for name, error in other.errors.items():
+            self.errors.setdefault(name, error)
 
 
-def convert_all(records: list[Record], pool: Any, sink: Callable[[str], None], progress: Any = None
-                ) -> Conversion:
-    ordered = [r for kind in ("organisation", "practice", "publication") for r in records if r.kind == kind]
-    owned: list[str] = []
-    problems: list[Problem] = []
-    triples = 0
-    for result in pool.imap(_convert_chunk, list(_chunks(ordered, CHUNK))):
+def _tasks(files: list[tuple[str, Path]], kind: str) -> list[tuple[str, list[str]]]:
+    return [(kind, [str(p) for _, p in group]) for group in _chunks([f for f in files if f[0] == kind], CHUNK)]
+
+
+def _run(pool: Any, tasks: list[tuple[str, list[str]]], label: str, done: int, total: int, progress: Any,
+         sink: Callable[[Chunk], None]) -> int:
+    for result in pool.imap(records_chunk, tasks):
         if isinstance(result, SourceError):
             pool.terminate()
             raise result
-        text, chunk_owned, count, invalid = result
-        sink(text)
-        owned += chunk_owned
-        problems += invalid
-        triples += count
-        _progress("converted", len(owned), len(ordered), progress)
-    return Conversion(ordered, owned, triples, problems)
+        sink(result)
+        done += len(result.refs)
+        _progress(label, done, total, progress)
+    return done
+
+
+def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers: int | None,
+                     progress: Any = None) -> tuple[Conversion, Any]:
+    """Every record read, checked and converted by the workers, its N-Triples written to `nt` in the
+    dump's order (organisations, practices, publications). The organisations and publications go first
+    (a practice's references are checked against their keys), then the practices in a new pool that
+    knows them, which is returned (still open) for the validation queries. Raises the first SourceError
+    in the order of the checks (module docstring of chunks.py)."""
+    files = list(record_files(data_dir))
+    total = len(files)
+    orgs, pubs = Conversion(), Conversion()
+    pub_chunks: list[Chunk] = []
+    pub_error: SourceError | None = None
+    with _pool({**settings, "organisations": None, "publications": None}, workers) as pool:
+        done = _run(pool, _tasks(files, "organisation"), "records", 0, total, progress,
+                    lambda c: (orgs.add(c), nt.write(c.text)))
+        for result in pool.imap(records_chunk, _tasks(files, "publication")):
+            if isinstance(result, SourceError):   # a practice's error, if any, comes first
+                pub_error = result
+                break
+            pub_chunks.append(result)
+    for chunk in pub_chunks:
+        pubs.add(chunk)
+    done += len(pubs.refs)
+    keys = {"organisations": frozenset(r.key for r in orgs.refs), "publications": pubs.refs}
+    pool = _pool({**settings, **keys}, workers)
+    try:
+        practices = Conversion()
+        _run(pool, _tasks(files, "practice"), "records", done, total, progress,
+             lambda c: (practices.add(c), nt.write(c.text)))
+        if pub_error is not None:
+            raise pub_error
+        for chunk in pub_chunks:
+            nt.write(chunk.text)
+        everything = Conversion()
+        for part in (orgs, practices, pubs):
+            everything.extend(part)
+        check_unique(everything.refs)
+        if REFERENCES in practices.errors:
+            raise practices.errors[REFERENCES]
+        check_doc_references([*practices.refs, *(r for c in pub_chunks for r in c.publications)])
+        if DOCUMENTS in everything.errors:
+            raise everything.errors[DOCUMENTS]
+        return everything, pool
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
 
 
 def validate_store(store: ox.Store, path: Path, converted: Conversion, pool: Any, lang: str) -> list[Problem]:
@@ -163,7 +174,7 @@ def validate_store(store: ox.Store, path: Path, converted: Conversion, pool: Any
         return sorted(set(converted.problems))
     names = focus_names(results, store)
     wanted = set(names.values())
-    owner = {node: converted.records[i] for i, joined in enumerate(converted.owned)
+    owner = {node: converted.refs[i] for i, joined in enumerate(converted.owned)
              for node in joined.split("\n") if node in wanted}
     return sorted(set(problems_from_results(results, names, owner.get, lang)) | set(converted.problems))
 
@@ -199,28 +210,27 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
     shutil.rmtree(tmp, ignore_errors=True)
     store: ox.Store | None = None
     try:
-        with _pool((settings.base_uri, frozenset()), workers) as pool:
-            records = read_all(data_dir, pool, progress)
-        documents = check_documents(records, data_dir, settings.attachment_max_bytes)
-        linksets = read_linksets(data_dir, settings.base_uri, records)   # data/links/*.ttl, checked early
-        stage("read")
-        organisations = frozenset(r.key for r in records if r.kind == "organisation")
-        report.counts = {"practices": sum(r.kind == "practice" for r in records),
-                         "organisations": len(organisations)}
         (tmp / "dumps").mkdir(parents=True)
-        copy_documents(documents, tmp)
-        linksets.write(tmp / "links")
         nt_path = tmp / "bdp.nt"
-        with _pool((settings.base_uri, organisations, lang), workers) as pool:
-            with open(nt_path, "w", encoding="utf-8") as nt:
-                converted = convert_all(records, pool, nt.write, progress)
-            stage("convert")
+        worker_settings = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
+                           "max_bytes": settings.attachment_max_bytes}
+        with open(nt_path, "w", encoding="utf-8") as nt:
+            converted, pool = read_and_convert(data_dir, worker_settings, nt, workers, progress)
+        with pool:
+            linksets = read_linksets(data_dir, settings.base_uri, converted.refs)   # data/links/*.ttl
+            if ORGANISATIONS in converted.errors:
+                raise converted.errors[ORGANISATIONS]
+            report.counts = {"practices": sum(r.kind == "practice" for r in converted.refs),
+                             "organisations": sum(r.kind == "organisation" for r in converted.refs)}
+            copy_documents(sorted((path, rel) for rel, path in dict(converted.files).items()), tmp)
+            linksets.write(tmp / "links")
+            stage("records")
             store = ox.Store(str(tmp / "store"))
             store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
             store.flush()
             stage("store")
             report.problems = (validate_store(store, tmp / "store", converted, pool, lang) if validate
-                               else converted.problems)
+                               else sorted(set(converted.problems)))
             stage("validate")
         if any(p.severity == "Violation" for p in report.problems):
             raise BuildFailed(report.problems)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -74,6 +74,38 @@ class Record:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.key}"
+
+    def ref(self, fields: tuple[str, ...]) -> RecordRef:
+        """What the build keeps of this record once it is converted: its lines of `fields`."""
+        return RecordRef(self.kind, self.key, self.path, fields, tuple(self.line(f) for f in fields),
+                         bool(self.data.get("place")))
+
+
+class RecordRef(NamedTuple):
+    """A record as the build's parent process holds it (the workers keep the data): kind, key, file, the
+    line of each of `fields` (what `Record.line` gave), and the one field later steps ask about (`data`:
+    whether a practice has a place, for data/links/). Small to pickle: `fields` is one shared tuple."""
+
+    kind: str
+    key: str
+    path: str
+    fields: tuple[str, ...]
+    lines: tuple[int | None, ...]
+    place: bool = False
+
+    def line(self, field_path: str) -> int | None:
+        try:
+            return self.lines[self.fields.index(field_path)]
+        except ValueError:
+            return None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.key}"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"place": True} if self.place else {}
 
 
 def _lines(node: yaml.Node, prefix: str, out: dict[str, int]) -> None:
@@ -183,9 +215,9 @@ def record_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
                     yield kind, path
 
 
-def check_unique(records: list[Record]) -> None:
+def check_unique(records: list[Record] | list[RecordRef]) -> None:
     """Two records of one kind with one key: an error naming both files."""
-    seen: dict[tuple[str, str], Record] = {}
+    seen: dict[tuple[str, str], Record | RecordRef] = {}
     for rec in records:
         other = seen.setdefault((rec.kind, rec.key), rec)
         if other is not rec:
