@@ -228,10 +228,14 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             store = ox.Store(str(tmp / "store"))
             store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
             store.flush()
+            # Closed while the workers query it: a writable handle's background compaction may delete a
+            # file that a worker's read-only handle is opening ("Corruption: ... No such file", seen once).
+            store = None
             stage("store")
-            report.problems = (validate_store(store, tmp / "store", converted, pool, lang) if validate
-                               else sorted(set(converted.problems)))
+            report.problems = (validate_store(ox.Store.read_only(str(tmp / "store")), tmp / "store", converted,
+                                              pool, lang) if validate else sorted(set(converted.problems)))
             stage("validate")
+        store = ox.Store(str(tmp / "store"))
         if any(p.severity == "Violation" for p in report.problems):
             raise BuildFailed(report.problems)
         onto_text, onto_count = _ontology_nt()
