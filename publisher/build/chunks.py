@@ -57,9 +57,12 @@ _worker: dict[str, Any] = {}
 
 def init_worker(settings: dict[str, Any]) -> None:
     """`settings`: base, lang, data_dir, max_bytes, organisations and publications (keys, or None while
-    they are being read: a chunk of organisations or publications does not need them)."""
+    they are being read: a chunk of organisations or publications does not need them), and `vocab` when the
+    parent made it (an initializer that raises makes multiprocessing respawn workers forever)."""
     _worker.clear()
-    _worker.update(settings, vocab=Vocabularies(ontology_graph()))
+    _worker.update(settings)
+    if "vocab" not in _worker:
+        _worker["vocab"] = Vocabularies(ontology_graph())
 
 
 def _check(rec: Record, errors: dict[str, SourceError], files: list[tuple[str, Path]]) -> bool:

@@ -32,6 +32,7 @@ from publisher.build.documents import copy_documents
 from publisher.build.records import RecordRef, check_unique, record_files
 from publisher.build.shacl_run import run_shapes
 from publisher.build.validate import Problem, focus_names, problems_from_results
+from publisher.build.vocab import Vocabularies
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.resources import ontology_graph
@@ -65,6 +66,11 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _pool(settings: dict[str, Any], workers: int | None) -> Any:
+    # The vocabularies are made here, not in each worker's initializer: an unreadable ontology then fails
+    # the build with its message instead of a pool that respawns failing workers forever; forked workers
+    # inherit them without pickling.
+    if "vocab" not in settings:
+        settings = {**settings, "vocab": Vocabularies(ontology_graph())}
     ctx = multiprocessing.get_context("fork")
     return ctx.Pool(processes=workers or os.cpu_count() or 1, initializer=init_worker, initargs=(settings,))
 
@@ -213,7 +219,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         (tmp / "dumps").mkdir(parents=True)
         nt_path = tmp / "bdp.nt"
         worker_settings = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
-                           "max_bytes": settings.attachment_max_bytes}
+                           "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
         with open(nt_path, "w", encoding="utf-8") as nt:
             converted, pool = read_and_convert(data_dir, worker_settings, nt, workers, progress)
         with pool:
