@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.build.bulk import bulk_load_nt
 from publisher.build.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.build.documents import check_references as check_doc_references
 from publisher.build.documents import copy_documents
@@ -63,6 +64,19 @@ class BuildReport:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+class _ChunkFile:
+    """The records' N-Triples file, written a chunk of records at a time; `ends` are the offsets where
+    chunks end (the store's parallel bulk load may cut there: no blank node crosses a record)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.ends: list[int] = []
+
+    def write(self, text: str) -> None:
+        self._raw.write(text.encode("utf-8"))
+        self.ends.append(self._raw.tell())
 
 
 def _pool(settings: dict[str, Any], workers: int | None) -> Any:
@@ -220,7 +234,8 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         nt_path = tmp / "bdp.nt"
         worker_settings = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
                            "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
-        with open(nt_path, "w", encoding="utf-8") as nt:
+        with open(nt_path, "wb") as raw:
+            nt = _ChunkFile(raw)
             converted, pool = read_and_convert(data_dir, worker_settings, nt, workers, progress)
         with pool:
             linksets = read_linksets(data_dir, settings.base_uri, converted.refs)   # data/links/*.ttl
@@ -232,7 +247,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             linksets.write(tmp / "links")
             stage("records")
             store = ox.Store(str(tmp / "store"))
-            store.bulk_load(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+            bulk_load_nt(store, nt_path, boundaries=nt.ends, lenient=True)   # IRIs checked by the workers
             store.flush()
             # Closed while the workers query it: a writable handle's background compaction may delete a
             # file that a worker's read-only handle is opening ("Corruption: ... No such file", seen once).
