@@ -22,9 +22,7 @@ from publisher.build import convert as conv
 from publisher.build import documents
 from publisher.build.records import Record, RecordRef, check_references, read_record
 from publisher.build.validate import Problem, checked_iris
-from publisher.build.vocab import Vocabularies
 from publisher.errors import SourceError
-from publisher.resources import ontology_graph
 
 # The fields whose lines a validation problem may name (validate.problem: a result path's field, or the
 # same field under place.), kept for each record.
@@ -57,12 +55,10 @@ _worker: dict[str, Any] = {}
 
 def init_worker(settings: dict[str, Any]) -> None:
     """`settings`: base, lang, data_dir, max_bytes, organisations and publications (keys, or None while
-    they are being read: a chunk of organisations or publications does not need them), and `vocab` when the
-    parent made it (an initializer that raises makes multiprocessing respawn workers forever)."""
+    they are being read: a chunk of organisations or publications does not need them), and `vocab`, made
+    by the parent (an initializer that raises makes multiprocessing respawn workers forever)."""
     _worker.clear()
     _worker.update(settings)
-    if "vocab" not in _worker:
-        _worker["vocab"] = Vocabularies(ontology_graph())
 
 
 def _check(rec: Record, errors: dict[str, SourceError], files: list[tuple[str, Path]]) -> bool:

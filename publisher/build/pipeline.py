@@ -80,11 +80,6 @@ class _ChunkFile:
 
 
 def _pool(settings: dict[str, Any], workers: int | None) -> Any:
-    # The vocabularies are made here, not in each worker's initializer: an unreadable ontology then fails
-    # the build with its message instead of a pool that respawns failing workers forever; forked workers
-    # inherit them without pickling.
-    if "vocab" not in settings:
-        settings = {**settings, "vocab": Vocabularies(ontology_graph())}
     ctx = multiprocessing.get_context("fork")
     return ctx.Pool(processes=workers or os.cpu_count() or 1, initializer=init_worker, initargs=(settings,))
 
@@ -145,6 +140,10 @@ def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers:
     (a practice's references are checked against their keys), then the practices in a new pool that
     knows them, which is returned (still open) for the validation queries. Raises the first SourceError
     in the order of the checks (module docstring of chunks.py)."""
+    # The vocabularies are made here, not in each worker's initializer: an unreadable ontology then fails
+    # the build with its message instead of a pool that respawns failing workers forever; the forked
+    # workers of both pools inherit them without pickling.
+    settings = {**settings, "vocab": Vocabularies(ontology_graph())}
     files = list(record_files(data_dir))
     total = len(files)
     orgs, pubs = Conversion(), Conversion()
@@ -233,7 +232,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         (tmp / "dumps").mkdir(parents=True)
         nt_path = tmp / "bdp.nt"
         worker_settings = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
-                           "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
+                           "max_bytes": settings.attachment_max_bytes}
         with open(nt_path, "wb") as raw:
             nt = _ChunkFile(raw)
             converted, pool = read_and_convert(data_dir, worker_settings, nt, workers, progress)
