@@ -73,7 +73,7 @@ def blank_node_free_cuts(nt: Path) -> list[int]:
 def load_figures(out: Path, with_rdflib: bool) -> dict:
     import pyoxigraph as ox
 
-    from publisher.build.bulk import bulk_load_nt
+    from publisher.build.bulk import load_store
 
     dump = out / "dumps" / "bdp.nt.gz"
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,16 +89,19 @@ def load_figures(out: Path, with_rdflib: bool) -> dict:
             store.flush()
             figures["oxigraph_lenient_s" if lenient else "oxigraph_bulk_load_s"] = time.perf_counter() - started
             del store
-        # as the build loads: one range per core, cut where no blank node crosses, lenient (IRIs checked)
+        # as the build loads (publisher.build.bulk.load_store): in a child process with mimalloc preloaded,
+        # lenient (IRIs checked by the workers); and the same child with the system's malloc, which loads one
+        # range per core cut where no blank node crosses
         boundaries = blank_node_free_cuts(nt)
-        os.sync()
-        started = time.perf_counter()
-        store = ox.Store(str(Path(tmp) / "store-parallel"))
-        bulk_load_nt(store, nt, boundaries=boundaries, lenient=True)
-        store.flush()
-        figures["parallel_s"] = time.perf_counter() - started
-        figures["parallel_triples"] = len(store)
-        del store
+        for name, fast in (("build", True), ("system_malloc", False)):
+            os.sync()
+            started = time.perf_counter()
+            report = load_store(Path(tmp) / f"store-{name}", nt, boundaries=boundaries, lenient=True,
+                                fast_malloc=fast)
+            figures[f"{name}_s"] = time.perf_counter() - started
+            figures[f"{name}_peak_mib"] = report["peak_mib"]
+            figures[f"{name}_allocator"] = report["allocator"]
+            figures[f"{name}_triples"] = len(ox.Store.read_only(str(Path(tmp) / f"store-{name}")))
         if with_rdflib:
             code = ("import sys,time,resource; from rdflib import Graph; t=time.perf_counter(); "
                     "g=Graph(); g.parse(sys.argv[1], format='nt'); "
@@ -236,9 +239,15 @@ def main(argv: list[str] | None = None) -> None:
     for stage, seconds in figures["stages"].items():
         print(f"  {stage:<22} {seconds:8.2f} s")
     load = load_figures(out, with_rdflib=not args.no_rdflib)
-    print(f"store load alone (Oxigraph bulk load, as the build does it: one range per core, lenient): "
-          f"{load['parallel_s']:.2f} s (limit 15 s), {load['parallel_triples']} triples; peers in the same run: "
-          f"one bulk_load {load['oxigraph_bulk_load_s']:.2f} s, one lenient {load['oxigraph_lenient_s']:.2f} s")
+    allocator = "mimalloc" if load["build_allocator"] else "the system's malloc (mimalloc not installed)"
+    print(f"store load alone (Oxigraph bulk load as the build does it: a child process with {allocator}, "
+          f"lenient): {load['build_s']:.2f} s (limit 15 s), peak {load['build_peak_mib']} MiB, "
+          f"{load['build_triples']} triples")
+    print(f"  peers in the same run: the same child with the system's malloc (one range per core) "
+          f"{load['system_malloc_s']:.2f} s, peak {load['system_malloc_peak_mib']} MiB "
+          f"({load['system_malloc_s'] / load['build_s']:.2f}x); in process one bulk_load "
+          f"{load['oxigraph_bulk_load_s']:.2f} s ({load['oxigraph_bulk_load_s'] / load['build_s']:.2f}x), "
+          f"one lenient {load['oxigraph_lenient_s']:.2f} s")
     if "rdflib_parse_s" in load:
         print(f"  peer: rdflib Graph parse of the same {load['triples']} triples: {load['rdflib_parse_s']:.2f} s, "
               f"peak {load['rdflib_peak_mib']:.0f} MiB; ratio rdflib/oxigraph "

@@ -3,12 +3,14 @@ graph as one load; cut anywhere, blank nodes would split (the reason for the bou
 
 from __future__ import annotations
 
+import platform
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from publisher.build.bulk import bulk_load_nt, ranges
+from publisher.build.bulk import BulkLoadError, bulk_load_nt, fast_allocator, load_store, ranges
 
 
 def _chunks() -> list[str]:
@@ -68,3 +70,36 @@ def test_a_syntax_error_in_one_range_is_raised(tmp_path):
         f.write(b"<http://e/x> <http://e/p> broken .\n")
     with pytest.raises(SyntaxError):
         bulk_load_nt(ox.Store(str(tmp_path / "s")), path, boundaries=ends, parts=2)
+
+
+@pytest.mark.parametrize("fast_malloc", [True, False])
+def test_the_builds_load_in_a_child_process_equals_one_load(tmp_path, fast_malloc):
+    path, ends = _write(tmp_path)
+    one = ox.Store(str(tmp_path / "one"))
+    one.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+    report = load_store(tmp_path / "child", path, boundaries=ends, lenient=True, fast_malloc=fast_malloc)
+    allocator = report["allocator"]
+    assert report["peak_mib"] > 0
+    assert _shape(ox.Store.read_only(str(tmp_path / "child"))) == _shape(one) == (240, 80, 80)
+    if fast_malloc and fast_allocator():
+        assert allocator is not None and Path(allocator).name.startswith("libmimalloc")
+    else:
+        assert allocator is None
+
+
+@pytest.mark.skipif(not (sys.platform == "linux" and platform.machine() == "x86_64"),
+                    reason="cmeel-mimalloc is a dependency on Linux x86-64 only")
+def test_mimalloc_is_installed_where_it_is_a_dependency():
+    assert fast_allocator() is not None
+
+
+def test_a_failed_load_in_the_child_is_one_clear_error(tmp_path):
+    path, ends = _write(tmp_path)
+    with open(path, "ab") as f:
+        f.write(b"<http://e/x> <http://e/p> broken .\n")
+    with pytest.raises(BulkLoadError) as failed:
+        load_store(tmp_path / "s", path, boundaries=ends)
+    message = str(failed.value)
+    assert message.startswith(f"{path}: ") and "Traceback" not in message
+    # one load (mimalloc): the file's own line; ranges without it: a line of the range
+    assert ("line 241 " if fast_allocator() else "line ") in message, message

@@ -26,7 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.build.bulk import bulk_load_nt
+from publisher.build.bulk import load_store
 from publisher.build.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.build.documents import check_references as check_doc_references
 from publisher.build.documents import copy_documents
@@ -245,12 +245,10 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             copy_documents(sorted((path, rel) for rel, path in dict(converted.files).items()), tmp)
             linksets.write(tmp / "links")
             stage("records")
-            store = ox.Store(str(tmp / "store"))
-            bulk_load_nt(store, nt_path, boundaries=nt.ends, lenient=True)   # IRIs checked by the workers
-            store.flush()
-            # Closed while the workers query it: a writable handle's background compaction may delete a
-            # file that a worker's read-only handle is opening ("Corruption: ... No such file", seen once).
-            store = None
+            # In a child process (mimalloc preloaded where installed), so the store is closed before the
+            # workers query it: a writable handle's background compaction may delete a file that a
+            # worker's read-only handle is opening ("Corruption: ... No such file", seen once).
+            load_store(tmp / "store", nt_path, boundaries=nt.ends, lenient=True)   # IRIs checked by the workers
             stage("store")
             report.problems = (validate_store(ox.Store.read_only(str(tmp / "store")), tmp / "store", converted,
                                               pool, lang) if validate else sorted(set(converted.problems)))
