@@ -132,13 +132,25 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages split among the processes sharing them (a sum of these is not
+    inflated the way a sum of RSS is)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
 def worker_memory(server: Server) -> dict[str, float]:
     """RSS of the largest gunicorn worker alone, and of that worker with its own child processes (the
-    embedded store's query workers), in MiB."""
-    best = {"worker_rss": 0.0, "worker_tree_rss": 0.0, "worker_peak": 0.0}
+    embedded store's query workers), as a sum of RSS and of PSS, in MiB."""
+    best = {"worker_rss": 0.0, "worker_tree_rss": 0.0, "worker_tree_pss": 0.0, "worker_peak": 0.0}
     for pid in children(server.process.pid):
         own = rss_mib(pid)
         tree = own + sum(rss_mib(c) for c in children(pid))
         if tree > best["worker_tree_rss"]:
-            best = {"worker_rss": own, "worker_tree_rss": tree, "worker_peak": rss_mib(pid, "VmHWM")}
+            best = {"worker_rss": own, "worker_tree_rss": tree,
+                    "worker_tree_pss": pss_mib(pid) + sum(pss_mib(c) for c in children(pid)),
+                    "worker_peak": rss_mib(pid, "VmHWM")}
     return best
