@@ -70,38 +70,52 @@ def blank_node_free_cuts(nt: Path) -> list[int]:
     return cuts
 
 
-def load_figures(out: Path, with_rdflib: bool) -> dict:
+def load_figures(out: Path, with_rdflib: bool, rounds: int = 2) -> dict:
+    """Seconds of each way of loading the whole dump into a fresh store, in `rounds` interleaved rounds (the
+    disk's write-back varies from one load to the next): as the build loads (publisher.build.bulk.load_store:
+    a child process with mimalloc preloaded, lenient since the workers checked every IRI); the same child with
+    the system's malloc (one range per core, cut where no blank node crosses); one `bulk_load` in process,
+    strict and lenient."""
+    import statistics
+
     import pyoxigraph as ox
 
-    from publisher.build.bulk import load_store
+    from publisher.build.bulk import load_store, ranges
 
     dump = out / "dumps" / "bdp.nt.gz"
     with tempfile.TemporaryDirectory() as tmp:
         nt = Path(tmp) / "bdp.nt"
         with gzip.open(dump, "rb") as src, open(nt, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
-        figures = {}
-        for lenient in (False, True):
-            os.sync()   # the previous load's write-back does not fall into this one's time
-            started = time.perf_counter()
-            store = ox.Store(str(Path(tmp) / f"store-{lenient}"))
+        # the build knows its few chunk ends; a dump's millions of safe line ends are thinned to the cuts
+        # the loads will take before anything is timed
+        spans = ranges(nt.stat().st_size, blank_node_free_cuts(nt), os.cpu_count() or 1)
+        boundaries = [start for start, _ in spans[1:]]
+
+        def in_process(where: Path, lenient: bool) -> dict:
+            store = ox.Store(str(where))
             store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
             store.flush()
-            figures["oxigraph_lenient_s" if lenient else "oxigraph_bulk_load_s"] = time.perf_counter() - started
-            del store
-        # as the build loads (publisher.build.bulk.load_store): in a child process with mimalloc preloaded,
-        # lenient (IRIs checked by the workers); and the same child with the system's malloc, which loads one
-        # range per core cut where no blank node crosses
-        boundaries = blank_node_free_cuts(nt)
-        for name, fast in (("build", True), ("system_malloc", False)):
-            os.sync()
-            started = time.perf_counter()
-            report = load_store(Path(tmp) / f"store-{name}", nt, boundaries=boundaries, lenient=True,
-                                fast_malloc=fast)
-            figures[f"{name}_s"] = time.perf_counter() - started
-            figures[f"{name}_peak_mib"] = report["peak_mib"]
-            figures[f"{name}_allocator"] = report["allocator"]
-            figures[f"{name}_triples"] = len(ox.Store.read_only(str(Path(tmp) / f"store-{name}")))
+            return {}
+
+        ways = {"build": lambda where: load_store(where, nt, boundaries=boundaries, lenient=True),
+                "system_malloc": lambda where: load_store(where, nt, boundaries=boundaries, lenient=True,
+                                                          fast_malloc=False),
+                "oxigraph_bulk_load": lambda where: in_process(where, False),
+                "oxigraph_lenient": lambda where: in_process(where, True)}
+        figures: dict = {f"{name}_runs": [] for name in ways}
+        for _ in range(rounds):
+            for name, way in ways.items():
+                where = Path(tmp) / f"store-{name}"
+                shutil.rmtree(where, ignore_errors=True)
+                os.sync()   # the previous load's write-back does not fall into this one's time
+                started = time.perf_counter()
+                report = way(where)
+                figures[f"{name}_runs"].append(time.perf_counter() - started)
+                figures.update({f"{name}_{k}": v for k, v in report.items()})
+        for name in ways:
+            figures[f"{name}_s"] = statistics.median(figures[f"{name}_runs"])
+        figures["build_triples"] = len(ox.Store.read_only(str(Path(tmp) / "store-build")))
         if with_rdflib:
             code = ("import sys,time,resource; from rdflib import Graph; t=time.perf_counter(); "
                     "g=Graph(); g.parse(sys.argv[1], format='nt'); "
@@ -210,6 +224,26 @@ def records_figures(data: Path) -> dict:
             - before.children_system}
 
 
+def print_load_figures(load: dict) -> None:
+    allocator = "mimalloc" if load["build_allocator"] else "the system's malloc (mimalloc not installed)"
+
+    def runs(name: str) -> str:
+        return ", ".join(f"{t:.2f}" for t in load[f"{name}_runs"]) + " s"
+
+    print(f"store load alone (Oxigraph bulk load as the build does it: a child process with {allocator}, "
+          f"lenient): {runs('build')} (limit 15 s), peak {load['build_peak_mib']} MiB, "
+          f"{load['build_triples']} triples")
+    print(f"  peers, interleaved with it: the same child with the system's malloc (one range per core) "
+          f"{runs('system_malloc')}, peak {load['system_malloc_peak_mib']} MiB "
+          f"({load['system_malloc_s'] / load['build_s']:.2f}x, medians); in process one bulk_load "
+          f"{runs('oxigraph_bulk_load')} ({load['oxigraph_bulk_load_s'] / load['build_s']:.2f}x), "
+          f"one lenient {runs('oxigraph_lenient')}")
+    if "rdflib_parse_s" in load:
+        print(f"  peer: rdflib Graph parse of the same {load['triples']} triples: {load['rdflib_parse_s']:.2f} s, "
+              f"peak {load['rdflib_peak_mib']:.0f} MiB; ratio rdflib/oxigraph "
+              f"{load['rdflib_parse_s'] / load['oxigraph_bulk_load_s']:.1f}x")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -220,8 +254,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=3000, help="records validated by both engines")
     parser.add_argument("--records-only", action="store_true",
                         help="time only the pass over the records (read, check, convert) and stop")
+    parser.add_argument("--load-rounds", type=int, default=2, help="interleaved rounds of the store loads")
+    parser.add_argument("--load-only", action="store_true",
+                        help="only the store loads, of the dump of the build already in --work")
     args = parser.parse_args(argv)
     data, out = args.work / f"gen{args.practices}", args.work / f"out{args.practices}"
+    if args.load_only:
+        print_load_figures(load_figures(out, with_rdflib=not args.no_rdflib, rounds=args.load_rounds))
+        return
     if not (args.reuse and (data / "SYNTHETIC.md").exists()):
         shutil.rmtree(data, ignore_errors=True)
         _, seconds, _ = _run(BDP + ["generate", "--practices", str(args.practices), "--out", str(data)])
@@ -238,20 +278,7 @@ def main(argv: list[str] | None = None) -> None:
           f"peak {figures['peak_mib']:.0f} MiB (limit 180 s, 4096 MiB)")
     for stage, seconds in figures["stages"].items():
         print(f"  {stage:<22} {seconds:8.2f} s")
-    load = load_figures(out, with_rdflib=not args.no_rdflib)
-    allocator = "mimalloc" if load["build_allocator"] else "the system's malloc (mimalloc not installed)"
-    print(f"store load alone (Oxigraph bulk load as the build does it: a child process with {allocator}, "
-          f"lenient): {load['build_s']:.2f} s (limit 15 s), peak {load['build_peak_mib']} MiB, "
-          f"{load['build_triples']} triples")
-    print(f"  peers in the same run: the same child with the system's malloc (one range per core) "
-          f"{load['system_malloc_s']:.2f} s, peak {load['system_malloc_peak_mib']} MiB "
-          f"({load['system_malloc_s'] / load['build_s']:.2f}x); in process one bulk_load "
-          f"{load['oxigraph_bulk_load_s']:.2f} s ({load['oxigraph_bulk_load_s'] / load['build_s']:.2f}x), "
-          f"one lenient {load['oxigraph_lenient_s']:.2f} s")
-    if "rdflib_parse_s" in load:
-        print(f"  peer: rdflib Graph parse of the same {load['triples']} triples: {load['rdflib_parse_s']:.2f} s, "
-              f"peak {load['rdflib_peak_mib']:.0f} MiB; ratio rdflib/oxigraph "
-              f"{load['rdflib_parse_s'] / load['oxigraph_bulk_load_s']:.1f}x")
+    print_load_figures(load_figures(out, with_rdflib=not args.no_rdflib, rounds=args.load_rounds))
     val = validation_figures(data, args.sample)
     print(f"validation of {val['records']} records (CPU, one process): compiled SPARQL on Oxigraph "
           f"{val['queries_cpu_s']:.2f} s (+ {val['load_cpu_s']:.2f} s serialising and bulk-loading them, which "

@@ -64,6 +64,8 @@ class _Range(io.RawIOBase):
 def ranges(size: int, boundaries: Sequence[int], parts: int) -> list[tuple[int, int]]:
     """At most `parts` byte ranges covering `size` bytes, cut only at `boundaries`, each cut at the
     boundary nearest an equal share."""
+    if parts <= 1:
+        return [(0, size)] if size > 0 else []
     inner = sorted(b for b in set(boundaries) if 0 < b < size)
     cuts = [0]
     for i in range(1, parts):
@@ -131,9 +133,10 @@ def load_store(store_dir: Path, path: Path, *, boundaries: Sequence[int] = (), l
     env = dict(os.environ)
     if library:
         env["LD_PRELOAD"] = " ".join(filter(None, [library, env.get("LD_PRELOAD")]))
-    parts = 1 if library else (os.cpu_count() or 1)
-    args = [sys.executable, "-m", "publisher.build.bulk", str(store_dir), str(path), "--parts", str(parts)]
-    done = subprocess.run(args + (["--lenient"] if lenient else []), input=json.dumps(list(boundaries)),
+    spans = ranges(Path(path).stat().st_size, boundaries, 1 if library else (os.cpu_count() or 1))
+    cuts = [start for start, _ in spans[1:]]   # only the chosen cuts cross to the child, not every boundary
+    args = [sys.executable, "-m", "publisher.build.bulk", str(store_dir), str(path), "--parts", str(len(spans))]
+    done = subprocess.run(args + (["--lenient"] if lenient else []), input=json.dumps(cuts),
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
