@@ -16,8 +16,9 @@ with mimalloc preloaded (the `cmeel-mimalloc` wheel, installed on Linux x86-64):
 and frees millions of small keys, and glibc's malloc took a quarter of its CPU (perf: malloc_consolidate,
 _int_free, unlink_chunk). With mimalloc one lenient load does on its two threads what two parallel ranges
 did with glibc, in less time and memory. Measured at 100k practices (5.24 M triples, on disk, 2 cores,
-bench/bench_build.py): glibc one load 18.7–19.4 s, two ranges 15.4–16.1 s; mimalloc one lenient load
-9.9–11.9 s, peak 1.8–2.1 GiB. Without mimalloc the child loads in ranges as before."""
+bench/bench_build.py; the machine's speed varied by a third over the day): glibc one load 18.7–23.6 s, two
+ranges 15.4–19.0 s; mimalloc one lenient load 9.9–14.3 s, peak 1.8–2.2 GiB; 1.2–1.3× the two ranges and
+1.5–1.7× the one glibc load measured in the same run. Without mimalloc the child loads in ranges as before."""
 
 from __future__ import annotations
 
@@ -83,11 +84,10 @@ def bulk_load_nt(store: ox.Store, path: Path, *, boundaries: Sequence[int] = (),
     core), cut only at `boundaries` (none given: one load). The first error is raised once all ended."""
     path = Path(path)
     spans = ranges(path.stat().st_size, boundaries, parts or os.cpu_count() or 1)
-    errors: list[BaseException] = []
-
     if len(spans) == 1:   # Oxigraph reads the file itself: no Python reader between (measured 2-4 s at 100k)
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
         return
+    errors: list[BaseException] = []
 
     def load(start: int, end: int) -> None:
         try:
