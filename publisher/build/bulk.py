@@ -1,15 +1,4 @@
-"""Bulk loading the build's N-Triples into its new Oxigraph store on every core.
-
-One `Store.bulk_load` parses its input on one thread, which at 100k practices (5.2 M triples, 1 GB of
-N-Triples) leaves the second core half idle. The file is cut into one byte range per core, only between
-chunks of records, and each range is bulk-loaded by a thread of its own into the same store (pyoxigraph
-releases the GIL while it loads). The cuts matter: a parser gives each input its own blank nodes, so a
-`_:b1` on both sides of a cut would become two nodes; a blank node never crosses a record.
-Measured on 2 cores at 100k practices: one load 18.2–18.8 s, two ranges 15.6 s, two ranges lenient 15.0 s.
-
-`lenient=True` skips Oxigraph's IRI and language-tag validation: right for the records' N-Triples only,
-whose every IRI the workers already parsed with Oxigraph's own `NamedNode`
-(publisher.build.validate.checked_iris) and whose language tags are the converter's constants.
+"""Bulk loading the build's N-Triples into its new Oxigraph store.
 
 The build loads in a child process (`load_store`, `python -m publisher.build.bulk`) so that the load can run
 with mimalloc preloaded (the `cmeel-mimalloc` wheel, installed on Linux x86-64): Oxigraph's bulk loader sorts
@@ -18,7 +7,18 @@ _int_free, unlink_chunk). With mimalloc one lenient load does on its two threads
 did with glibc, in less time and memory. Measured at 100k practices (5.24 M triples, on disk, 2 cores,
 bench/bench_build.py; the machine's speed varied by a third over the day): glibc one load 18.7–23.6 s, two
 ranges 15.4–19.0 s; mimalloc one lenient load 9.9–14.3 s, peak 1.8–2.2 GiB; 1.2–1.3× the two ranges and
-1.5–1.7× the one glibc load measured in the same run. Without mimalloc the child loads in ranges as before."""
+1.5–1.7× the one glibc load measured in the same run.
+
+Without mimalloc the child loads on every core (`bulk_load_nt`): one `Store.bulk_load` parses its input on
+one thread, so the file is cut into one byte range per core, only between chunks of records, and each range
+is bulk-loaded by a thread of its own into the same store (pyoxigraph releases the GIL while it loads). The
+cuts matter: a parser gives each input its own blank nodes, so a `_:b1` on both sides of a cut would become
+two nodes; a blank node never crosses a record. With glibc on 2 cores at 100k practices: one load 18.2–18.8
+s, two ranges 15.6 s, two ranges lenient 15.0 s.
+
+`lenient=True` skips Oxigraph's IRI and language-tag validation: right for the records' N-Triples only,
+whose every IRI the workers already parsed with Oxigraph's own `NamedNode`
+(publisher.build.validate.checked_iris) and whose language tags are the converter's constants."""
 
 from __future__ import annotations
 
