@@ -72,7 +72,7 @@ def blank_node_free_cuts(nt: Path) -> list[int]:
 
 def load_figures(out: Path, with_rdflib: bool, rounds: int = 2) -> dict:
     """Seconds of each way of loading the whole dump into a fresh store, in `rounds` interleaved rounds (the
-    disk's write-back varies from one load to the next): as the build loads (publisher.build.bulk.load_store:
+    disk's write-back varies from one load to the next): as the build loads (publisher.pipeline.bulk.load_store:
     a child process with mimalloc preloaded, lenient since the workers checked every IRI); the same child with
     the system's malloc (one range per core, cut where no blank node crosses); one `bulk_load` in process,
     strict and lenient."""
@@ -80,7 +80,7 @@ def load_figures(out: Path, with_rdflib: bool, rounds: int = 2) -> dict:
 
     import pyoxigraph as ox
 
-    from publisher.build.bulk import load_store, ranges
+    from publisher.pipeline.bulk import load_store, ranges
 
     dump = out / "dumps" / "bdp.nt.gz"
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,11 +135,11 @@ def validation_figures(data: Path, sample: int = 3000) -> dict:
     from rdflib import URIRef
     from rdflib.plugins.serializers.nt import _nt_row
 
-    from publisher.build import convert as conv
-    from publisher.build.check import Validator
-    from publisher.build.records import read_record, record_files
-    from publisher.build.shacl_run import compiled_shapes, run_shapes
-    from publisher.build.validate import focus_names, problems_from_results, validate_converted
+    from publisher.pipeline.check import Validator
+    from publisher.pipeline.validate import focus_names, problems_from_results, validate_converted
+    from publisher.records import convert as conv
+    from publisher.records.read import read_record, record_files
+    from publisher.shacl.run import compiled_shapes, run_shapes
 
     validator = Validator("https://w3id.org/bdp/", engine="pyshacl")
     files = sorted(record_files(data), key=lambda f: f[0] != "organisation")[:sample]
@@ -169,11 +169,11 @@ def revalidate_figures(data: Path, runs: int = 200) -> dict:
     import pyshacl
     from rdflib import Graph
 
-    from publisher.build import convert as conv
-    from publisher.build.check import Validator
-    from publisher.build.records import read_record
+    from publisher.assets import shapes_graph
     from publisher.config import load_settings
-    from publisher.resources import shapes_graph
+    from publisher.pipeline.check import Validator
+    from publisher.records import convert as conv
+    from publisher.records.read import read_record
 
     settings = load_settings({}, environ={})
     paths = sorted((data / "practices").iterdir())[:runs]
@@ -207,8 +207,8 @@ def records_figures(data: Path) -> dict:
     scratch file), in this process: wall seconds and CPU seconds of the parent and of the workers."""
     import os
 
-    from publisher.build.pipeline import read_and_convert
     from publisher.config import load_settings
+    from publisher.pipeline.build import read_and_convert
 
     settings = load_settings({}, environ={})
     worker = {"base": settings.base_uri, "lang": "en", "data_dir": data, "max_bytes": settings.attachment_max_bytes}

@@ -1,4 +1,4 @@
-"""Time the build's output steps (publisher/build/outputs.py STEPS: search index, CSV, sitemaps, catalogue,
+"""Time the build's output steps (publisher/pipeline/outputs.py STEPS: search index, CSV, sitemaps, catalogue,
 VoID, Turtle and JSON-LD dumps, checksums) on an existing build, optionally beside an older version of the
 code, and print wall clock, CPU seconds (this process and its child processes) and CPU per practice.
 
@@ -33,9 +33,9 @@ def run_steps(out: Path, keep: Path | None = None) -> dict:
     """Run the output steps of the `publisher` package on sys.path over a copy of OUT; the figures."""
     import pyoxigraph as ox
 
-    from publisher.build.outputs import STEPS
-    from publisher.build.pipeline import BuildContext, BuildReport
     from publisher.config import load_settings
+    from publisher.pipeline.context import BuildContext, BuildReport
+    from publisher.pipeline.outputs import STEPS
 
     settings = load_settings({}, environ={})
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:

@@ -5,7 +5,7 @@
 Generates a synthetic set (`bdp generate` writes 0.4 organisations per practice) into a temporary directory, converts its organisations, and validates them in the build's
 chunks of 400 with the build's validator: with the shapes as they are, and with the check-digit property
 removed. Then it times the shape's SPARQL on one NIP in rdflib, parsed for every value (as plain pyshacl
-runs it) and prepared once (as publisher/build/shacl.py hands it to rdflib).
+runs it) and prepared once (as publisher/shacl/reference.py hands it to rdflib).
 Figures: the best of --repeat runs, wall clock and CPU time of this process."""
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
 
-from publisher.build import convert as conv
-from publisher.build.check import Validator
-from publisher.build.generate import generate
-from publisher.build.records import read_record
-from publisher.build.shacl import ShaclValidator
-from publisher.build.validate import validate_converted
+from publisher.assets import shapes_graph
 from publisher.namespaces import BDP, SH
-from publisher.resources import shapes_graph
+from publisher.pipeline.check import Validator
+from publisher.pipeline.validate import validate_converted
+from publisher.records import convert as conv
+from publisher.records.read import read_record
+from publisher.shacl.reference import ShaclValidator
+from publisher.synthetic.generate import generate
 
 CHECK = URIRef("https://w3id.org/bdp/shapes#Identifier-checkDigit")
 CHUNK = 400
@@ -71,7 +71,7 @@ def main(organisations: int, repeat: int) -> None:
     query = f"PREFIX bdp: <{BDP}>\nPREFIX xsd: <{XSD}>\n{_shape_query()}"   # what pyshacl prepends (sh:prefixes)
     assert list(data.query(query, initBindings={"this": nip}))
     for label, q, n in (("parsed every time (plain pyshacl)", query, 5),
-                        ("prepared once (publisher/build/shacl.py)", prepareQuery(query), 200)):
+                        ("prepared once (publisher/shacl/reference.py)", prepareQuery(query), 200)):
         wall, cpu = _best(repeat, lambda q=q, n=n: [list(data.query(q, initBindings={"this": nip})) for _ in range(n)])
         print(f"  one NIP through the check-digit query, {label:<42} {wall / n * 1000:8.2f} ms wall "
               f"{cpu / n * 1000:8.2f} ms cpu")

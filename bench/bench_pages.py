@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_queries import ensure_build  # noqa: E402
-from publisher.build.search_index import FILE, write_index_of  # noqa: E402
+from publisher.outputs.search_index import FILE, write_index_of  # noqa: E402
 from publisher.web import create_app  # noqa: E402
 
 FACET_PAGES = (
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     index = args.out / FILE
     print(f"build {args.out}: search index {index.stat().st_size / 2**20:.0f} MiB")
     if not args.skip_index_build:
-        from publisher.build.practice_table import collect_ntriples
         from publisher.config import load_settings
+        from publisher.outputs.practice_table import collect_ntriples
 
         base = load_settings({}, environ={}).base_uri
         with tempfile.TemporaryDirectory() as tmp:

@@ -102,7 +102,7 @@ def main() -> None:
 
     from publisher.config import load_settings
     from publisher.iris import IriMap
-    from publisher.queries import bind, load_catalogue, run
+    from publisher.read.canned import bind, load_catalogue, run
     from publisher.store import open_store
 
     settings = load_settings({"out": args.out})

@@ -173,7 +173,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def canned() -> dict[str, str]:
     try:
-        from publisher.queries import load_catalogue
+        from publisher.read.canned import load_catalogue
 
         catalogue = load_catalogue()
     except Exception as exc:  # the catalogue is another module's; the bench runs without it

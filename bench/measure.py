@@ -25,7 +25,7 @@ _PUBLISHED = re.compile(r"published (\d+) triples .*\(upload ([\d.]+)s, switch (
 
 # The command line with the build's output steps imported at start: a long build then runs the code as it
 # was when it began, even if the working tree changes under it.
-_BDP = "import sys, publisher.build.outputs; from publisher.cli import main; main()"
+_BDP = "import sys, publisher.pipeline.outputs; from publisher.cli import main; main()"
 
 
 def bdp(*args: str, timeout: float = 14400) -> subprocess.CompletedProcess:
@@ -120,7 +120,7 @@ def canned_queries(store: object, settings: object, data: Path) -> list[tuple[st
     given the first matching record of the data, written as a VALUES block: the same text for every
     target, so the embedded store, our /sparql and `oxigraph serve` run exactly the same query."""
     from publisher.iris import IriMap
-    from publisher.queries import KEYED_CLASSES, bind, load_catalogue
+    from publisher.read.canned import KEYED_CLASSES, bind, load_catalogue
     from publisher.store.bind import with_bindings
 
     iri_map = IriMap(settings.base_uri, settings.base_uri)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 import publisher.commands
-from publisher.cli_support import fail, handle_errors, settings_from
+from publisher.commands.support import fail, handle_errors, settings_from
 from publisher.config import SETTINGS
 
 
@@ -36,8 +36,8 @@ def _progress_stream() -> Any:
 @handle_errors
 def build(data: Path | None, out: Path | None, base_uri: str | None, lang: str, workers: int | None) -> None:
     """Records -> RDF -> SHACL validation -> store and dumps, swapped into OUT only on success."""
-    from publisher.build.pipeline import build as run_build
-    from publisher.build.pipeline import peak_memory_mib
+    from publisher.pipeline.build import build as run_build
+    from publisher.pipeline.build import peak_memory_mib
 
     settings = settings_from(data=data, out=out, base_uri=base_uri)
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def build(data: Path | None, out: Path | None, base_uri: str | None, lang: str, 
 @handle_errors
 def validate(paths: tuple[Path, ...], data: Path | None, lang: str) -> None:
     """Validate records (all of DATA, or the PATHS given) without writing anything."""
-    from publisher.build.check import validate_paths
+    from publisher.pipeline.check import validate_paths
 
     settings = settings_from(data=data)
     problems = validate_paths(settings, settings.data, list(paths), lang=lang)
@@ -79,8 +79,8 @@ def validate(paths: tuple[Path, ...], data: Path | None, lang: str) -> None:
 @handle_errors
 def import_page(page: Path, out: Path | None) -> None:
     """Turn a page of the old practice bank into a source record."""
-    from publisher.build.importer import import_page as run_import
-    from publisher.build.yamlio import dump_yaml
+    from publisher.records.importer import import_page as run_import
+    from publisher.records.yamlio import dump_yaml
 
     raw = page.read_bytes()
     try:
@@ -115,7 +115,7 @@ def import_page(page: Path, out: Path | None) -> None:
 @handle_errors
 def generate(practices: int, out: Path, seed: int) -> None:
     """Write a synthetic data set (marked synthetic) for benchmarks and scale tests; never into data/."""
-    from publisher.build.generate import generate as run_generate
+    from publisher.synthetic.generate import generate as run_generate
 
     counts = run_generate(practices, out, seed=seed)
     click.echo(f"wrote {counts} into {out}")
@@ -131,7 +131,8 @@ def settings_command() -> None:
 def _load_commands() -> None:
     for info in pkgutil.iter_modules(publisher.commands.__path__):
         module = importlib.import_module(f"publisher.commands.{info.name}")
-        main.add_command(module.command)
+        if hasattr(module, "command"):      # commands/support.py is what they share, not a command
+            main.add_command(module.command)
 
 
 _load_commands()

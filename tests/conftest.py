@@ -39,7 +39,7 @@ def settings():
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, settings) -> Path:
     """The bundled data/ built once into a temporary OUT."""
-    from publisher.build.pipeline import build
+    from publisher.pipeline.build import build
 
     out = tmp_path_factory.mktemp("bundled") / "out"
     build(settings, DATA, out, workers=2)
@@ -77,7 +77,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         return self
 
@@ -132,7 +132,7 @@ class OxigraphServer:
     def store_url(self) -> str:
         return self.url + "/store"
 
-    def start(self) -> "OxigraphServer":
+    def start(self) -> OxigraphServer:
         exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
         self.process = subprocess.Popen([exe, "serve", "--location", str(self.location), "--bind",
                                          f"127.0.0.1:{self.port}"], stdout=subprocess.DEVNULL,

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from flask import render_template
 
-from publisher.build.pipeline import BuildFailed, build
 from publisher.errors import SourceError
+from publisher.pipeline.build import BuildFailed, build
 from publisher.read.documents import practice_documents
 from publisher.store.embedded import EmbeddedStore
 from publisher.web import create_app

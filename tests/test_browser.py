@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from publisher.build.pipeline import build
+from publisher.pipeline.build import build
 from publisher.web import create_app
 from tests.conftest import DATA, ROOT
 

@@ -9,8 +9,8 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
-from publisher.build.pipeline import BuildFailed, build
 from publisher.errors import SourceError
+from publisher.pipeline.build import BuildFailed, build
 from tests.conftest import FIXTURES, run_bdp, tree_digest
 
 SEED = "https://w3id.org/bdp/id/practice/trzy-filary-bank-partnerow-lokalnych"

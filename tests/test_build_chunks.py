@@ -1,4 +1,4 @@
-"""The build's one pass over the records in worker processes (publisher/build/chunks.py): errors found in
+"""The build's one pass over the records in worker processes (publisher/pipeline/chunks.py): errors found in
 different chunks and by different checks come out as the same first error, with file and line, that
 checking all records one check after the other gives; validation problems keep their records' lines."""
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher.build.check import validate_paths
-from publisher.build.pipeline import CHUNK, BuildFailed, build
 from publisher.errors import SourceError
+from publisher.pipeline.build import CHUNK, BuildFailed, build
+from publisher.pipeline.check import validate_paths
 
 
 def _org(data: Path, name: str, key: str | None = None) -> Path:

@@ -1,4 +1,4 @@
-"""The store's parallel bulk load (publisher/build/bulk.py): cut only between chunks, it loads the same
+"""The store's parallel bulk load (publisher/pipeline/bulk.py): cut only between chunks, it loads the same
 graph as one load; cut anywhere, blank nodes would split (the reason for the boundaries)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from publisher.build.bulk import BulkLoadError, bulk_load_nt, fast_allocator, load_store, ranges
+from publisher.pipeline.bulk import BulkLoadError, bulk_load_nt, fast_allocator, load_store, ranges
 
 
 def _chunks() -> list[str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from publisher.build.generate import BBOX, generate
-from publisher.build.records import parse_record
 from publisher.errors import SourceError
+from publisher.records.read import parse_record
+from publisher.synthetic.generate import BBOX, generate
 
 
 @pytest.fixture(scope="module")

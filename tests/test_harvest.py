@@ -20,10 +20,10 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDFS
 
-from publisher.build.outputs import with_sitemap_limit
-from publisher.build.pipeline import build
-from publisher.build.practices_csv import CSV_COLUMNS
-from publisher.facts import load_facts
+from publisher.dataset.facts import load_facts
+from publisher.outputs.practices_csv import CSV_COLUMNS
+from publisher.pipeline.build import build
+from publisher.pipeline.outputs import with_sitemap_limit
 from publisher.web import create_app
 from tests.conftest import DATA
 

@@ -13,13 +13,13 @@ import yaml
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from publisher.build import shacl
-from publisher.build.check import Validator
-from publisher.build.records import read_record
-from publisher.build.shacl import ShaclValidator
-from publisher.link.identifiers import SCHEMES, complete_nip, nip_ok, regon_ok
+from publisher.assets import shapes_graph
+from publisher.identifiers import SCHEMES, complete_nip, nip_ok, regon_ok
 from publisher.namespaces import ADMS, BDP, BDPV, SH
-from publisher.resources import shapes_graph
+from publisher.pipeline.check import Validator
+from publisher.records.read import read_record
+from publisher.shacl import reference as shacl
+from publisher.shacl.reference import ShaclValidator
 
 CHECK_SHAPE = URIRef("https://w3id.org/bdp/shapes#Identifier-checkDigit")
 
@@ -129,7 +129,7 @@ def test_a_wrong_check_digit_is_a_violation_named_in_the_record(tmp_path, lang):
 
 
 def test_generated_organisations_carry_valid_numbers(tmp_path):
-    from publisher.build.generate import generate
+    from publisher.synthetic.generate import generate
 
     generate(60, tmp_path / "gen", seed=5)
     found = [yaml.safe_load(p.read_text(encoding="utf-8")).get("identifiers") or {}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from publisher.build.importer import guess_sector, import_page, practice_key, slugify
-from publisher.build.records import parse_record
-from publisher.build.yamlio import dump_yaml
 from publisher.errors import SourceError
+from publisher.records.importer import guess_sector, import_page, practice_key, slugify
+from publisher.records.read import parse_record
+from publisher.records.yamlio import dump_yaml
 
 FIXTURE = Path(__file__).parent / "fixtures" / "seed_page.txt"
 SHARED_SEED = Path(__file__).parents[1].parent / "shared/seed/000_dd5248ecbf335de0.txt"

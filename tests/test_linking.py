@@ -16,10 +16,10 @@ import requests
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
-from publisher.build.pipeline import build
 from publisher.config import load_settings
 from publisher.errors import SourceError
 from publisher.namespaces import VOID
+from publisher.pipeline.build import build
 from publisher.web import create_app
 from tests.conftest import DATA, FIXTURES, OxigraphServer, free_port, run_bdp, tree_digest
 

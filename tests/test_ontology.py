@@ -12,11 +12,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from publisher.build import convert as conv
-from publisher.build.check import Validator
-from publisher.build.records import read_record
+from publisher.assets import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.namespaces import BDP, BDPV, PREFIXES, SH
-from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
+from publisher.pipeline.check import Validator
+from publisher.records import convert as conv
+from publisher.records.read import read_record
 from tests.conftest import DATA
 
 GOLDEN = Path(__file__).parent / "golden" / "seed-practice.ttl"

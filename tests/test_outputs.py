@@ -1,4 +1,4 @@
-"""The build's output steps as a whole (publisher/build/outputs.py): the dumps, CSV, search index and
+"""The build's output steps as a whole (publisher/pipeline/outputs.py): the dumps, CSV, search index and
 sitemaps written from bdp.nt.gz by jobs in child processes or in this one, the practice table they share,
 the stages they report."""
 
@@ -12,15 +12,16 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from publisher.build import rdf_dumps
-from publisher.build.jobs import Job, Jobs
-from publisher.build.outputs import write_outputs
-from publisher.build.pipeline import BuildContext, BuildReport, build
-from publisher.build.practice_table import collect, collect_ntriples
-from publisher.build.rdf_dumps import SOURCE, subject_blocks
 from publisher.config import load_settings
 from publisher.errors import BdpError
 from publisher.formats import BY_NAME
+from publisher.outputs import rdf_dumps
+from publisher.outputs.practice_table import collect, collect_ntriples
+from publisher.outputs.rdf_dumps import SOURCE, subject_blocks
+from publisher.pipeline.build import build
+from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.jobs import Job, Jobs
+from publisher.pipeline.outputs import write_outputs
 from tests.conftest import DATA
 
 BASE = "https://w3id.org/bdp/"
@@ -111,7 +112,7 @@ def test_a_failing_job_is_reported_with_what_it_was_writing(tmp_path, parallel):
     (tmp_path / SOURCE).write_bytes(gzip.compress(b"<http://e/a> <http://e/p> this is not N-Triples .\n"))
     (tmp_path / "dumps").mkdir()
     (tmp_path / SOURCE).rename(tmp_path / "dumps" / SOURCE)
-    job = Job("ttl", "dumps/bdp.ttl.gz", "publisher.build.tables",
+    job = Job("ttl", "dumps/bdp.ttl.gz", "publisher.outputs.tables",
               (str(tmp_path), "https://example.org/", "https://example.org/", "10", "bdp.ttl.gz", "ttl", "index"))
     with pytest.raises(BdpError, match=r"^writing dumps/bdp\.ttl\.gz failed: SyntaxError: .+"):
         with Jobs([job], parallel=parallel) as jobs:

@@ -14,8 +14,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from publisher.build.pipeline import build
 from publisher.config import load_settings
+from publisher.pipeline.build import build
 from publisher.web import create_app
 from tests.conftest import DATA, LiveServer
 

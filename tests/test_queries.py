@@ -21,7 +21,7 @@ from conftest import FIXTURES, ROOT, run_bdp
 
 from publisher.errors import SourceError
 from publisher.namespaces import PREFIXES
-from publisher.queries import load_catalogue, parse_query
+from publisher.read.canned import load_catalogue, parse_query
 from publisher.web import create_app
 
 SMALL = FIXTURES / "small"
@@ -33,7 +33,7 @@ REQUIRED = {"cross-sector-partnerships", "three-sector-partnerships", "partnersh
 
 @pytest.fixture(scope="module")
 def small_out(tmp_path_factory, settings) -> Path:
-    from publisher.build.pipeline import build
+    from publisher.pipeline.build import build
 
     out = tmp_path_factory.mktemp("small") / "out"
     build(settings, SMALL, out, workers=2)
@@ -368,7 +368,7 @@ def test_unknown_query_and_unacceptable_type(server):
 
 def test_the_queries_answer_the_same_on_a_remote_store(small_out, settings, oxigraph_server, tmp_path):
     """Over SPARQL 1.1 the bindings become a VALUES block: every case must still give the hand answer."""
-    from publisher.queries import run
+    from publisher.read.canned import run
     from publisher.store.remote import RemoteStore
 
     location = tmp_path / "remote"

@@ -20,8 +20,8 @@ from conftest import ROOT, OxigraphServer, free_port, run_bdp, tree_digest, wait
 
 from publisher.config import load_settings
 from publisher.errors import QueryError, StoreUnavailable
-from publisher.publish import Endpoints
-from publisher.publish import publish as run_publish
+from publisher.pipeline.publish import Endpoints
+from publisher.pipeline.publish import publish as run_publish
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.remote import CURRENT, RemoteStore
 from publisher.web import create_app
@@ -270,7 +270,7 @@ SAMPLES = {"organisation": "powiat-tczewski", "voivodeship": "pomorskie", "theme
 def test_canned_queries_answer_the_same(built, stores):
     """Every canned query (queries/*.rq, issue 5) through its own catalogue and parameter binding: with
     its defaults and with every parameter given, the same answer (or the same error) in both modes."""
-    queries = pytest.importorskip("publisher.queries")
+    queries = pytest.importorskip("publisher.read.canned")
     embedded, remote = stores
     settings = load_settings({"out": built}, environ={})
     catalogue = queries.load_catalogue()
@@ -375,7 +375,7 @@ def _body(response: requests.Response) -> object:
 
 
 def ox_rows(parsed, variables):
-    from publisher.store.base import SelectResult
+    from publisher.store.results import SelectResult
 
     return SelectResult(variables, [{v: s[v] for v in variables if s[v] is not None} for s in parsed])
 

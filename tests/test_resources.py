@@ -18,9 +18,9 @@ import requests
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SH
 
-from publisher.build.pipeline import build
 from publisher.config import load_settings
 from publisher.iris import mint
+from publisher.pipeline.build import build
 from publisher.web import create_app
 from tests.conftest import LiveServer, run_bdp
 

@@ -10,12 +10,12 @@ import sqlite3
 import pyoxigraph as ox
 import pytest
 
-from publisher.build.search_index import FILE, fold_text, write_index
+from publisher.assets import VOCABULARIES
 from publisher.errors import QueryError
+from publisher.outputs.search_index import FILE, fold_text, write_index
 from publisher.read.geo import BBox, features, parse_bbox
 from publisher.read.search import SearchQuery, open_index, parse_query, search
 from publisher.read.snippet import snippet, words
-from publisher.resources import VOCABULARIES
 from publisher.web import create_app
 
 BASE = "https://example.org/bdp/"

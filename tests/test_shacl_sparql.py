@@ -1,4 +1,4 @@
-"""The shapes compiled to SPARQL (publisher/build/shacl_sparql.py) report exactly what pyshacl reports:
+"""The shapes compiled to SPARQL (publisher/shacl/compile.py) report exactly what pyshacl reports:
 the same set of Problems (file, line, record, property, message, severity) on every broken record the
 other tests write, on the bundled data, on a generated data set, through `bdp build` itself, and on
 random mutations of a valid record. A shapes feature the compiler does not know is refused by name."""
@@ -15,14 +15,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
-from publisher.build import convert as conv
-from publisher.build.check import Validator
-from publisher.build.generate import generate
-from publisher.build.pipeline import BuildFailed, build
-from publisher.build.records import Record, read_record, record_files
-from publisher.build.shacl_sparql import UnsupportedShape, compile_shapes
-from publisher.build.validate import Problem, validate_converted, validate_converted_sparql
-from publisher.resources import shapes_graph
+from publisher.assets import shapes_graph
+from publisher.pipeline.build import BuildFailed, build
+from publisher.pipeline.check import Validator
+from publisher.pipeline.validate import Problem, validate_converted, validate_converted_sparql
+from publisher.records import convert as conv
+from publisher.records.read import Record, read_record, record_files
+from publisher.shacl.compile import UnsupportedShape, compile_shapes
+from publisher.synthetic.generate import generate
 from tests.conftest import DATA
 from tests.test_build import VIOLATIONS
 from tests.test_identifiers import INVALID, VALID
@@ -273,8 +273,8 @@ ex:n a adms:Identifier ; skos:notation "5260250275"^^bdp:NIP ; dct:type <https:/
 def test_results_equal_pyshacl_results_in_both_query_forms():
     import pyoxigraph as ox
 
-    from publisher.build.shacl_run import run_shapes
     from publisher.namespaces import SH
+    from publisher.shacl.run import run_shapes
 
     graph = Graph().parse(data=GRAPH, format="turtle")
     _conforms, report = REFERENCE.shacl.validate(Graph() + graph)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import click
 import pyoxigraph as ox
 
-from publisher.cli_support import handle_errors, settings_from
+from publisher.commands.support import handle_errors, settings_from
 from publisher.errors import SettingsError, SourceError
 
 

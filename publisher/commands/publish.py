@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from publisher.cli_support import handle_errors, settings_from
+from publisher.commands.support import handle_errors, settings_from
 
 
 @click.command("publish")
@@ -26,7 +26,7 @@ def command(out: Path | None, endpoint: str | None, update_endpoint: str | None,
             graph: str | None, timeout: float) -> None:
     """Load OUT's dataset into a fresh named graph of a remote store, check it, then replace the served
     graph with it in one update request: readers see the old data or the new, never half of it."""
-    from publisher.publish import Endpoints, publish
+    from publisher.pipeline.publish import Endpoints, publish
 
     settings = settings_from(out=out, sparql_endpoint=endpoint, update_endpoint=update_endpoint,
                              graph_store=graph_store, graph=graph)

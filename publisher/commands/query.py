@@ -8,9 +8,9 @@ from typing import Any
 import click
 import pyoxigraph as ox
 
-from publisher.cli_support import fail, handle_errors, settings_from
+from publisher.commands.support import fail, handle_errors, settings_from
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS
-from publisher.store.base import AskResult, GraphResult, QueryResult
+from publisher.store.results import AskResult, GraphResult, QueryResult
 
 FORMAT_NAMES = ("table",) + tuple(f.name for f in RESULT_FORMATS + GRAPH_FORMATS)
 
@@ -66,9 +66,9 @@ def table(result: QueryResult) -> str:
 def command(name: str | None, params: tuple[str, ...], fmt: str | None, list_: bool, show: bool,
             out: Path | None, base_uri: str | None, lang: str) -> None:
     """Run the canned query NAME (queries/NAME.rq) against the build; `bdp query --list` lists them."""
-    from publisher.queries import load_catalogue, run
-    from publisher.results import serialize
+    from publisher.read.canned import load_catalogue, run
     from publisher.store import open_store
+    from publisher.store.results import serialize
 
     catalogue = load_catalogue()
     if list_:

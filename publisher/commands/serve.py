@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from publisher.cli_support import fail, handle_errors, settings_from
+from publisher.commands.support import fail, handle_errors, settings_from
 
 
 @click.command("serve")

@@ -23,6 +23,7 @@ from rdflib.plugins.serializers.nt import _nt_row
 from publisher.errors import SourceError
 from publisher.iris import mint
 from publisher.namespaces import PREFIXES
+from publisher.read.catalog import LINK_PROPERTIES
 
 LINKS_DIR = "links"
 
@@ -34,8 +35,6 @@ def _expand(curie: str) -> str:
 
 def link_predicates() -> frozenset[str]:
     """The properties a linkset may use: those VoID counts as links (publisher/read/catalog.py)."""
-    from publisher.read.catalog import LINK_PROPERTIES
-
     return frozenset(_expand(c) for c in LINK_PROPERTIES)
 
 
@@ -53,7 +52,7 @@ class Linksets:
 
     def write(self, directory: Path) -> None:
         """Each linkset as N-Triples with absolute IRIs, `directory/NAME.nt`: published beside the dumps and
-        described in VoID (publisher/link/void.py)."""
+        described in VoID (publisher/dataset/linksets.py)."""
         if not self.rows:
             return
         directory.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """Read models for the catalogue and VoID: the dataset's own counts, partitions and links, all over the
-default graph. (The CSV of practices and the sitemaps: publisher/build/tables.py.)"""
+default graph. (The CSV of practices and the sitemaps: publisher/outputs/tables.py.)"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from publisher.link.identifiers import SCHEMES
+from publisher.identifiers import SCHEMES
 from publisher.namespaces import PREFIXES, sparql_prologue
 from publisher.read.resources import Extra
 from publisher.store import Store

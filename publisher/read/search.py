@@ -1,4 +1,4 @@
-"""Search and facets over OUT/search.sqlite (written by publisher/build/search_index.py).
+"""Search and facets over OUT/search.sqlite (written by publisher/outputs/search_index.py).
 
 `parse_query` turns request parameters into a `SearchQuery` (a bad value is a QueryError naming the
 parameter), `search` answers it: ranked hits (bm25 over titles, texts, organisations and places) with
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher.build.search_index import FACETS, FILE, RANK
 from publisher.errors import QueryError, StoreUnavailable
+from publisher.outputs.search_index import FACETS, FILE, RANK
 from publisher.read.snippet import fts_query, snippet, words
 
 MAX_QUERY_CHARS = 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from publisher.build.search_index import fold_text
+from publisher.outputs.search_index import fold_text
 
 MAX_WORDS = 8
 SNIPPET_CHARS = 240

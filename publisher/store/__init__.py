@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from publisher.store.base import AskResult, GraphResult, QueryResult, SelectResult, Store
+from publisher.store.base import Store
+from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult
 
 __all__ = ["AskResult", "GraphResult", "QueryResult", "SelectResult", "Store", "open_store"]
 

@@ -6,47 +6,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from publisher.store.guard import inspect
+from publisher.store.results import (
+    AskResult,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Term,
+    kind_of,
+    serialize,
+)
+
 if TYPE_CHECKING:
     from publisher.formats import Format
-
-Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
-
-
-@dataclass
-class SelectResult:
-    variables: list[str]
-    rows: list[dict[str, Term]]
-    truncated: bool = False
-
-
-@dataclass
-class GraphResult:
-    triples: list[ox.Triple] = field(default_factory=list)
-    truncated: bool = False
-
-
-@dataclass
-class AskResult:
-    value: bool
-    truncated: bool = False
-
-
-QueryResult = Union[SelectResult, GraphResult, AskResult]
-
-KINDS = ("select", "ask", "graph")
-
-
-def kind_of(result: QueryResult) -> str:
-    """'select', 'ask' or 'graph' (CONSTRUCT and DESCRIBE)."""
-    if isinstance(result, SelectResult):
-        return "select"
-    return "ask" if isinstance(result, AskResult) else "graph"
-
 
 @dataclass
 class Answer:
@@ -113,11 +90,8 @@ class Store(ABC):
         SERVICE, FROM or dataset IRI reaching outside the dataset), then bounded like `query`, and written
         in `formats[kind]` (a Format per kind in KINDS; HTML leaves the terms in `Answer.result`).
 
-        This default runs `query` and serialises with publisher.results; a backend may override it to
+        This default runs `query` and serialises with publisher.store.results; a backend may override it to
         check inside its own bounds and serialise natively (the embedded store does both in its workers)."""
-        from publisher.results import serialize
-        from publisher.store.guard import inspect
-
         inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
                 default_graphs=default_graphs, named_graphs=named_graphs)
         result = self.query(query, timeout=timeout, limit=limit, default_graphs=default_graphs,

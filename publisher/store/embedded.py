@@ -22,16 +22,9 @@ import pyoxigraph as ox
 
 from publisher.errors import QueryError, QueryRefused, StoreUnavailable
 from publisher.formats import Format
-from publisher.store.base import (
-    Answer,
-    AskResult,
-    GraphResult,
-    QueryResult,
-    SelectResult,
-    Store,
-    Term,
-)
+from publisher.store.base import Answer, Store
 from publisher.store.pool import WorkerPool
+from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2

@@ -22,8 +22,9 @@ from requests.adapters import HTTPAdapter
 
 from publisher.errors import QueryError, QueryTimeout, StoreUnavailable
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
-from publisher.store.base import Answer, AskResult, GraphResult, QueryResult, SelectResult, Store, Term
+from publisher.store.base import Answer, Store
 from publisher.store.bind import query_form, term_text, with_bindings
+from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term
 
 USER_AGENT = "bdp-publisher (+https://w3id.org/bdp/)"
 CHECK_EVERY = 1000   # rows between two looks at the deadline while a result streams in
@@ -227,8 +228,8 @@ class RemoteStore(Store):
                named_graphs: list[str] | None = None) -> Answer:
         """As Store.answer, but the store's own bytes are sent on when it wrote the format asked for and
         the answer is within the row cap (it is parsed all the same, to count and to check it)."""
-        from publisher.results import serialize
         from publisher.store.guard import inspect
+        from publisher.store.results import serialize
 
         inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
                 default_graphs=default_graphs, named_graphs=named_graphs)

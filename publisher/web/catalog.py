@@ -17,15 +17,16 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 
-from publisher.dcat import TEXT, catalog_iri, describe
+from publisher.dataset.dcat import describe
+from publisher.dataset.facts import BY_FILE, DUMPS, FACTS_FILE, Facts, load_facts, public_prefix
+from publisher.dataset.schemaorg import schema_dataset
+from publisher.dataset.terms import TEXT, catalog_iri
+from publisher.dataset.void import describe_void, void_iri
 from publisher.errors import StoreUnavailable
 from publisher.eu_vocab import licence_info
-from publisher.facts import BY_FILE, DUMPS, FACTS_FILE, Facts, load_facts, public_prefix
 from publisher.formats import BY_NAME, BY_SUFFIX, FILE_MEDIA_TYPES, GRAPH_FORMATS, Format, negotiate
-from publisher.results import serialize
-from publisher.schemaorg import schema_dataset
 from publisher.store import GraphResult
-from publisher.void import describe_void, void_iri
+from publisher.store.results import serialize
 from publisher.web import settings
 from publisher.web.errors import abort_with
 

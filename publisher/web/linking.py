@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
 
 from publisher.formats import BY_NAME, negotiate
-from publisher.link.identifiers import SCHEMES, Scheme
+from publisher.identifiers import SCHEMES, Scheme
 from publisher.read.links import also_in, by_identifier
 from publisher.web import settings, site_store
 from publisher.web.errors import abort_with

@@ -1,6 +1,6 @@
 """/queries: the library of canned SPARQL queries (queries/*.rq). The list is HTML or JSON; one query
 (/queries/NAME?param=value) answers in the formats of /sparql (negotiated through publisher/formats.py,
-written by publisher/results.py) or as a page with a form, a result table, the SPARQL text and a link
+written by publisher/store/results.py) or as a page with a form, a result table, the SPARQL text and a link
 that opens the query in the query page. The catalogue binds and runs; this module does HTTP only."""
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from publisher.errors import QueryError
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
 from publisher.iris import IriMap
 from publisher.namespaces import VOCAB_BASE, curie
-from publisher.queries import RESERVED, CannedQuery, load_catalogue, run, shareable_text
+from publisher.read.canned import RESERVED, CannedQuery, load_catalogue, run, shareable_text
 from publisher.read.concepts import scheme_concepts
-from publisher.results import serialize
-from publisher.store.base import GraphResult
+from publisher.store.results import GraphResult, serialize
 from publisher.web import current_store, settings
 from publisher.web.errors import abort_with
 from publisher.web.i18n import pick

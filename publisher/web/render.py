@@ -1,6 +1,6 @@
 """What the resource views share: the public base of links, format choice (suffix, `format` parameter or
 Accept), validators derived from the build (ETag, Last-Modified, 304), and the headers of a document
-(Vary, Link alternates/canonical/next, Content-Location). RDF bytes come from publisher.results.serialize,
+(Vary, Link alternates/canonical/next, Content-Location). RDF bytes come from publisher.store.results.serialize,
 the serialiser every surface uses."""
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from publisher.formats import BY_NAME, BY_SUFFIX, DOCUMENT_FORMATS, Format, nego
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES
 from publisher.read.resources import Description
-from publisher.results import serialize
-from publisher.store.base import GraphResult
+from publisher.store.results import GraphResult, serialize
 from publisher.web import build_cache, settings
 from publisher.web.errors import abort_with
 

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
+from publisher.assets import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.formats import Format
 from publisher.iris import TYPES, encode_key, mint
 from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
@@ -21,7 +22,6 @@ from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_row
 from publisher.read.documents import documents_from_rows
 from publisher.read.links import also_in_from_rows
 from publisher.read.resources import Description, Extra, describe, exists, labels, term_labels
-from publisher.resources import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.web import build_cache, settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.i18n import pick, t

@@ -13,14 +13,14 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from publisher.dataset.facts import load_facts
 from publisher.errors import BdpError, QueryRefused
-from publisher.facts import load_facts
 from publisher.formats import Format
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie, sparql_prologue
 from publisher.read.service_description import default_graph_triples, service_description
-from publisher.results import serialize
-from publisher.store.base import Answer, GraphResult, QueryResult, SelectResult
+from publisher.store.base import Answer
+from publisher.store.results import GraphResult, QueryResult, SelectResult, serialize
 from publisher.web import current_store, settings
 from publisher.web.errors import STATUS, error_response
 from publisher.web.i18n import pick
@@ -163,7 +163,7 @@ def _description(fmt: Format) -> Response:
         graphs = store.local_graphs()
     except BdpError:
         graphs = frozenset()
-    from publisher.dcat import dataset_iri
+    from publisher.dataset.terms import dataset_iri
 
     triples_out = service_description(_endpoint_url(), triples=triples, named_graphs=graphs,
                                       allowed_services=s.allowed_services, dataset=dataset_iri(s.base_uri),
@@ -174,10 +174,10 @@ def _description(fmt: Format) -> Response:
 # --- the page ---------------------------------------------------------------------------------------
 
 def _examples() -> list[dict[str, str]]:
-    """The canned queries of queries/*.rq (publisher.queries), read once per process; none if unreadable."""
+    """The canned queries of queries/*.rq (publisher.read.canned), read once per process; none if unreadable."""
     cached = current_app.extensions.get("bdp_sparql_examples")
     if cached is None:
-        from publisher.queries import load_catalogue
+        from publisher.read.canned import load_catalogue
 
         try:
             catalogue = load_catalogue()

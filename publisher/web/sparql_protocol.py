@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 
 from publisher.errors import QueryError, QueryRefused
 from publisher.formats import BY_NAME, FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
-from publisher.store.base import KINDS
 from publisher.store.guard import refuse_update
+from publisher.store.results import KINDS
 
 HTML = BY_NAME["html"]
 FORM = "application/x-www-form-urlencoded"

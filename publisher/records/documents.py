@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from publisher.build.records import Record
 from publisher.errors import SourceError
 from publisher.formats import DOCUMENT_BY_MEDIA_TYPE, DOCUMENT_BY_SUFFIX, DOCUMENT_TYPES, DocumentType
+from publisher.records.read import Record
 
 FOLDER = "attachments"
 ACCEPTED = ", ".join(d.media_type for d in DOCUMENT_TYPES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from publisher.build.practice_table import Practice, PracticeTable
+from publisher.outputs.practice_table import Practice, PracticeTable
 
 CSV_COLUMNS = ("iri", "key", "title_pl", "title_en", "summary_pl", "summary_en", "description_pl",
                "description_en", "entered", "modified", "unit_type", "themes", "funding", "implementing_unit",

@@ -1,5 +1,5 @@
 """SHACL constraints as SPARQL boolean expressions: "does node X conform to shape S" and "does focus node F
-fail constraint C", for publisher/build/shacl_sparql.py, which builds the validation queries from them.
+fail constraint C", for publisher/shacl/compile.py, which builds the validation queries from them.
 
 Only what shapes/bdp-shapes.ttl uses is implemented; any other SHACL term in a shape is refused with an
 error naming the shape and the feature, so a shapes edit cannot silently weaken validation."""
@@ -101,7 +101,7 @@ class Expressions:
 
     def refuse(self, shape: Node, feature: str) -> UnsupportedShape:
         return UnsupportedShape(f"shape {self.name(shape)}: {feature} is not supported by the compiled "
-                                "SHACL engine (publisher/build/shacl_sparql.py); add it there first")
+                                "SHACL engine (publisher/shacl/compile.py); add it there first")
 
     def one(self, shape: Node, predicate: URIRef) -> Node | None:
         values = list(self.g.objects(shape, predicate))

@@ -1,6 +1,6 @@
 """Bulk loading the build's N-Triples into its new Oxigraph store.
 
-The build loads in a child process (`load_store`, `python -m publisher.build.bulk`) so that the load can run
+The build loads in a child process (`load_store`, `python -m publisher.pipeline.bulk`) so that the load can run
 with mimalloc preloaded (the `cmeel-mimalloc` wheel, installed on Linux x86-64): Oxigraph's bulk loader sorts
 and frees millions of small keys, and glibc's malloc took a quarter of its CPU (perf: malloc_consolidate,
 _int_free, unlink_chunk). With mimalloc one lenient load does on its two threads what two parallel ranges
@@ -18,7 +18,7 @@ s, two ranges 15.6 s, two ranges lenient 15.0 s.
 
 `lenient=True` skips Oxigraph's IRI and language-tag validation: right for the records' N-Triples only,
 whose every IRI the workers already parsed with Oxigraph's own `NamedNode`
-(publisher.build.validate.checked_iris) and whose language tags are the converter's constants."""
+(publisher.pipeline.validate.checked_iris) and whose language tags are the converter's constants."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def load_store(store_dir: Path, path: Path, *, boundaries: Sequence[int] = (), l
         env["LD_PRELOAD"] = " ".join(filter(None, [library, env.get("LD_PRELOAD")]))
     spans = ranges(Path(path).stat().st_size, boundaries, 1 if library else (os.cpu_count() or 1))
     cuts = [start for start, _ in spans[1:]]   # only the chosen cuts cross to the child, not every boundary
-    args = [sys.executable, "-m", "publisher.build.bulk", str(store_dir), str(path), "--parts", str(len(spans))]
+    args = [sys.executable, "-m", "publisher.pipeline.bulk", str(store_dir), str(path), "--parts", str(len(spans))]
     done = subprocess.run(args + (["--lenient"] if lenient else []), input=json.dumps(cuts),
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -159,7 +159,7 @@ def _mapped(name: str) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The child of `load_store`: load, flush, print a JSON report; on failure one line on stderr, exit 1."""
-    parser = argparse.ArgumentParser(prog="python -m publisher.build.bulk")
+    parser = argparse.ArgumentParser(prog="python -m publisher.pipeline.bulk")
     parser.add_argument("store")
     parser.add_argument("path", type=Path)
     parser.add_argument("--parts", type=int, default=1)

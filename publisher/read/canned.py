@@ -17,15 +17,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.build.records import KEY_RE
-from publisher.build.vocab import fold
+from publisher.assets import QUERIES
 from publisher.errors import QueryError, SourceError
 from publisher.iris import IriMap, mint
 from publisher.namespaces import PREFIXES, sparql_prologue
 from publisher.read.concepts import scheme_concepts
-from publisher.resources import QUERIES
+from publisher.records.read import KEY_RE
+from publisher.records.vocab import fold
 from publisher.store import QueryResult, Store
-from publisher.store.base import Term
+from publisher.store.results import Term
 
 XSD = PREFIXES["xsd"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -6,7 +6,7 @@ One job (jobs.py) writes one dump and some of the tables from the same pass over
 reading and parsing them twice; the output steps run two, whose work is about even (Turtle with the search
 index, JSON-LD with the CSV and the sitemaps):
 
-    python -m publisher.build.tables OUT BASE PUBLIC SITEMAP_LIMIT DUMP FORMAT PART[,PART...]"""
+    python -m publisher.outputs.tables OUT BASE PUBLIC SITEMAP_LIMIT DUMP FORMAT PART[,PART...]"""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import gc
 import sys
 from pathlib import Path
 
-from publisher.build.practice_table import PracticeTable, new_facts, recording, table_of
-from publisher.build.practices_csv import write_csv
-from publisher.build.rdf_dumps import SOURCE, write_rdf_dump
-from publisher.build.search_index import FILE, write_index_of
-from publisher.build.sitemap import write_sitemaps
 from publisher.iris import doc_iri
+from publisher.outputs.practice_table import PracticeTable, new_facts, recording, table_of
+from publisher.outputs.practices_csv import write_csv
+from publisher.outputs.rdf_dumps import SOURCE, write_rdf_dump
+from publisher.outputs.search_index import FILE, write_index_of
+from publisher.outputs.sitemap import write_sitemaps
 
 PARTS = ("csv", "index", "sitemaps")
 # Pages the sitemap lists beside the resources' documents (paths under the public prefix).

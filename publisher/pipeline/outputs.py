@@ -15,11 +15,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from publisher.build.catalog import file_digest, write_catalog, write_dump
-from publisher.build.jobs import Job, Jobs
-from publisher.build.pipeline import BuildContext
-from publisher.build.rdf_dumps import SOURCE
-from publisher.facts import DUMPS, SITEMAP_LIMIT, Facts, public_prefix
+from publisher.dataset.facts import DUMPS, SITEMAP_LIMIT, Facts, public_prefix
+from publisher.outputs.catalog import file_digest, write_catalog, write_dump
+from publisher.outputs.rdf_dumps import SOURCE
+from publisher.pipeline.context import BuildContext
+from publisher.pipeline.jobs import Job, Jobs
 from publisher.read.catalog import dataset_counts
 from publisher.store.embedded import DirectStore
 
@@ -39,7 +39,7 @@ def jobs(context: BuildContext, public: str, sitemap_limit: int) -> list[Job]:
         if d.rdf and d.name != SOURCE:
             parts = TABLES.get(d.format, ())
             writes = ", ".join([f"dumps/{d.name}", *(TABLE_FILES[p] for p in parts)])
-            found.append(Job(d.format, writes, "publisher.build.tables",
+            found.append(Job(d.format, writes, "publisher.outputs.tables",
                              (str(out), base, public, str(sitemap_limit), d.name, d.format, ",".join(parts))))
     return found
 
@@ -65,7 +65,7 @@ def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
         stages.update({f"outputs:{name}": seconds for name, seconds in running.seconds.items()})
         stages["outputs:wait"] = time.perf_counter() - started
     started = time.perf_counter()
-    facts = write_catalog(context, counts, public, digests)
+    facts = write_catalog(context.settings, context.out, context.store, counts, public, digests)
     stages["outputs:catalog"] = time.perf_counter() - started
     return facts
 

@@ -1,4 +1,4 @@
-"""Running the compiled shapes (publisher/build/shacl_sparql.py) on a pyoxigraph Store: the queries (in
+"""Running the compiled shapes (publisher/shacl/compile.py) on a pyoxigraph Store: the queries (in
 worker processes when given a pool), then, for each failing value, its focus nodes (few)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import RDF
 
-from publisher.build.shacl_sparql import TYPE_PATH, Check, CheckQuery, CompiledShapes, compile_shapes
-from publisher.resources import shapes_graph
+from publisher.assets import shapes_graph
+from publisher.shacl.compile import TYPE_PATH, Check, CheckQuery, CompiledShapes, compile_shapes
 
 THIS, VALUE, SUBJECT = ox.Variable("this"), ox.Variable("value"), ox.Variable("s")
 BATCH = 200   # failing values per VALUES block when reading their focus nodes

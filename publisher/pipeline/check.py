@@ -6,14 +6,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from publisher.build import convert as conv
-from publisher.build.documents import check_documents
-from publisher.build.records import KINDS, Record, check_references, check_unique, read_record, record_files
-from publisher.build.shacl import ShaclValidator
-from publisher.build.validate import Problem, validate_converted, validate_converted_sparql
-from publisher.build.vocab import Vocabularies
+from publisher.assets import ontology_graph, shapes_graph
 from publisher.errors import SourceError
-from publisher.resources import ontology_graph, shapes_graph
+from publisher.pipeline.validate import Problem, validate_converted, validate_converted_sparql
+from publisher.records import convert as conv
+from publisher.records.documents import check_documents
+from publisher.records.read import KINDS, Record, check_references, check_unique, read_record, record_files
+from publisher.records.vocab import Vocabularies
+from publisher.shacl.reference import ShaclValidator
 
 
 def kind_of(path: Path) -> str:

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from publisher.build.importer import practice_key, slugify
-from publisher.build.wordlists import (
+from publisher.errors import SourceError
+from publisher.identifiers import complete_nip
+from publisher.records.importer import practice_key, slugify
+from publisher.synthetic.wordlists import (
     ENDINGS,
     FIRST,
     OPENERS,
@@ -35,8 +37,6 @@ from publisher.build.wordlists import (
     TAILS,
     TOPICS,
 )
-from publisher.errors import SourceError
-from publisher.link.identifiers import complete_nip
 
 REAL_RECORD = Path("practices") / "trzy-filary-bank-partnerow-lokalnych.yaml"
 ZIPF_S, ZIPF_Q = 1.0, 8.0       # popularity of the organisation ranked r: 1 / (r + q) ** s
@@ -141,7 +141,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def _readme(out: Path, seed: int, counts: dict[str, int]) -> None:
     (out / "SYNTHETIC.md").write_text(
-        "# Synthetic data set\n\nEvery record here is made up by `bdp generate` (publisher/build/generate.py,"
+        "# Synthetic data set\n\nEvery record here is made up by `bdp generate` (publisher/synthetic/generate.py,"
         f" seed {seed}): no real practice, organisation or person.\nPractices carry `synthetic: true`. "
         "Never copy these files into data/.\n\n" + "".join(f"- {k}: {v}\n" for k, v in counts.items()),
         encoding="utf-8")

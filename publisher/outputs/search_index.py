@@ -22,8 +22,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.build.practice_table import TEXTS, PracticeTable, collect
 from publisher.namespaces import BDPV
+from publisher.outputs.practice_table import TEXTS, PracticeTable, collect
 
 FILE = "search.sqlite"
 VERSION = "2"

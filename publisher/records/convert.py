@@ -18,10 +18,10 @@ from rdflib import BNode, Literal, URIRef
 from rdflib import namespace as rdflib_ns
 
 from publisher import namespaces
-from publisher.build import documents
-from publisher.build.records import Record
-from publisher.build.vocab import Vocabularies, fold
 from publisher.iris import mint
+from publisher.records import documents
+from publisher.records.read import Record
+from publisher.records.vocab import Vocabularies, fold
 
 Triple = tuple[Any, Any, Any]
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.build.pipeline import BuildContext
-from publisher.dcat import catalog_iri, describe
-from publisher.facts import DUMPS, FACTS_FILE, Facts, FileFacts, load_facts
+from publisher.dataset.dcat import describe
+from publisher.dataset.facts import DUMPS, FACTS_FILE, Facts, FileFacts, load_facts
+from publisher.dataset.linksets import linkset_facts
+from publisher.dataset.terms import catalog_iri
+from publisher.dataset.void import describe_void
 from publisher.formats import BY_NAME
-from publisher.link.void import linkset_facts
 from publisher.namespaces import PREFIXES
-from publisher.void import describe_void
 
 
 def write_dump(store: ox.Store, path: Path, fmt_name: str) -> None:
@@ -41,10 +41,10 @@ def file_digest(path: Path) -> tuple[int, str]:
     return path.stat().st_size, digest.hexdigest()
 
 
-def previous_out(context: BuildContext) -> Path | None:
+def previous_out(out: Path) -> Path | None:
     """The OUT this build will replace (the pipeline builds in `.{name}.building-{pid}` beside it)."""
-    match = re.fullmatch(r"\.(.+)\.building-\d+", context.out.name)
-    return context.out.parent / match.group(1) if match else None
+    match = re.fullmatch(r"\.(.+)\.building-\d+", out.name)
+    return out.parent / match.group(1) if match else None
 
 
 def _now() -> str:
@@ -62,11 +62,10 @@ def _stamped(facts: Facts, previous: Facts | None) -> Facts:
     return facts.with_(stamp=previous.stamp if same and previous else now)
 
 
-def write_catalog(context: BuildContext, counts: dict[str, Any], public: str,
+def write_catalog(settings: Any, out: Path, store: ox.Store, counts: dict[str, Any], public: str,
                   digests: dict[str, tuple[int, str]] | None = None) -> Facts:
     """Describe the files now in OUT (`digests`: size and SHA-256 of those already taken) with `counts`
     (read.catalog.dataset_counts) for URLs under `public`."""
-    settings, out, store = context.settings, context.out, context.store
     dumps, digests = out / "dumps", digests or {}
     sitemaps = sorted(out.glob("sitemap*.xml"))
     sitemap_sha = hashlib.sha256(b"".join(p.read_bytes() for p in sitemaps)).hexdigest()
@@ -74,7 +73,7 @@ def write_catalog(context: BuildContext, counts: dict[str, Any], public: str,
              if (dumps / d.name).exists()}
     facts = Facts(public=public, files=files, sitemaps=sum(p.name != "sitemap.xml" for p in sitemaps),
                   sitemap_sha256=sitemap_sha, linkset_files=linkset_facts(out / "links"), **counts)
-    before = previous_out(context)
+    before = previous_out(out)
     facts = _stamped(facts, load_facts(before) if before and before.is_dir() else None)
     (out / FACTS_FILE).write_text(facts.to_json(), encoding="utf-8")
 

@@ -23,7 +23,7 @@ def handle_errors(func: Callable) -> Callable:
     """Turn domain errors into a message and an exit code, in one place."""
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from publisher.build.pipeline import BuildFailed
+        from publisher.pipeline.build import BuildFailed
 
         try:
             return func(*args, **kwargs)

@@ -1,7 +1,7 @@
 """The build's one pass over the source records, in worker processes: each worker reads a chunk of record
 files, checks them and converts them, and sends back only the N-Triples text and what the parent needs
 to check the whole (keys, files and lines) and to trace validation results back to records. The parent
-never holds the records' data (publisher/build/pipeline.py).
+never holds the records' data (publisher/pipeline/build.py).
 
 A check that needs every record (two records with one key, a publication naming a practice) is the
 parent's; the others run here on each record, and the first failure of each kind in the chunk comes back,
@@ -18,11 +18,11 @@ from typing import Any
 
 from rdflib import BNode
 
-from publisher.build import convert as conv
-from publisher.build import documents
-from publisher.build.records import Record, RecordRef, check_references, read_record
-from publisher.build.validate import Problem, checked_iris
 from publisher.errors import SourceError
+from publisher.pipeline.validate import Problem, checked_iris
+from publisher.records import convert as conv
+from publisher.records import documents
+from publisher.records.read import Record, RecordRef, check_references, read_record
 
 # The fields whose lines a validation problem may name (validate.problem: a result path's field, or the
 # same field under place.), kept for each record.

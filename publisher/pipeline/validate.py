@@ -1,7 +1,7 @@
 """SHACL validation of converted records, reported as `file: record: property: message`.
 
 Two engines, one report. The build loads all records into its Oxigraph store and runs the shapes compiled
-to SPARQL (publisher/build/shacl_sparql.py, shacl_run.py); pyshacl (publisher/build/shacl.py) is the
+to SPARQL (publisher/shacl/compile.py, shacl_run.py); pyshacl (publisher/shacl/reference.py) is the
 reference and checks small sets of records. Either way the data graph is the records' triples and a stub
 (`a org:Organization`) for each organisation they reference that is not among them (in a whole build every
 organisation is there: the references were checked when the records were read). The shapes list each
@@ -22,12 +22,12 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.serializers.nt import _nt_row
 
-from publisher.build.convert import FIELDS, Converted
-from publisher.build.records import Record
-from publisher.build.shacl import ShaclValidator
-from publisher.build.shacl_run import Result, named_ancestor, run_shapes
-from publisher.build.shacl_sparql import CompiledShapes
 from publisher.namespaces import ORG, SH, curie
+from publisher.records.convert import FIELDS, Converted
+from publisher.records.read import Record
+from publisher.shacl.compile import CompiledShapes
+from publisher.shacl.reference import ShaclValidator
+from publisher.shacl.run import Result, named_ancestor, run_shapes
 
 
 @dataclass(frozen=True, order=True)

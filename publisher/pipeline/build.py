@@ -2,10 +2,10 @@
 temporary directory beside OUT and swapped in only when everything succeeded.
 
 Records are read, checked and converted in one pass, in chunks, by a pool of worker processes (one per
-core; publisher/build/chunks.py): each chunk comes back as N-Triples text, in order, so the output is
+core; publisher/pipeline/chunks.py): each chunk comes back as N-Triples text, in order, so the output is
 deterministic, with each record's key, file, lines and the IRIs it owns; the parent never holds the
 records' data. The records' triples are bulk-loaded into the store and validated there by the shapes compiled to SPARQL
-(publisher/build/shacl_sparql.py; the queries run in the same workers on read-only handles of the store);
+(publisher/shacl/compile.py; the queries run in the same workers on read-only handles of the store);
 the results are traced back to records only when there are any. Then the ontology, vocabularies and
 linksets join the store and the dump."""
 
@@ -26,17 +26,19 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.build.bulk import load_store
-from publisher.build.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
-from publisher.build.documents import check_references as check_doc_references
-from publisher.build.documents import copy_documents
-from publisher.build.records import RecordRef, check_unique, record_files
-from publisher.build.shacl_run import run_shapes
-from publisher.build.validate import Problem, focus_names, problems_from_results
-from publisher.build.vocab import Vocabularies
+from publisher.assets import ontology_graph
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
-from publisher.resources import ontology_graph
+from publisher.pipeline.bulk import load_store
+from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
+from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.outputs import STEPS
+from publisher.pipeline.validate import Problem, focus_names, problems_from_results
+from publisher.records.documents import check_references as check_doc_references
+from publisher.records.documents import copy_documents
+from publisher.records.read import RecordRef, check_unique, record_files
+from publisher.records.vocab import Vocabularies
+from publisher.shacl.run import run_shapes
 
 CHUNK = 400
 
@@ -45,18 +47,6 @@ class BuildFailed(BdpError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{sum(p.severity == 'Violation' for p in problems)} violation(s)")
         self.problems = problems
-
-
-@dataclass
-class BuildReport:
-    counts: dict[str, int] = field(default_factory=dict)
-    triples: int = 0
-    stages: dict[str, float] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "Violation"]
 
 
 # --- the build --------------------------------------------------------------------------------------
@@ -284,20 +274,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@dataclass
-class BuildContext:
-    """What a later output step (catalogue, VoID, search index, ...) gets: the loaded store, the output
-    directory being built, the settings and the report so far."""
-
-    settings: Any
-    out: Path
-    store: ox.Store
-    report: BuildReport
-
-
 def default_steps() -> list[Callable[[BuildContext], None]]:
-    from publisher.build.outputs import STEPS
-
     return list(STEPS)
 
 

@@ -1,5 +1,5 @@
 """SHACL shapes compiled to SPARQL, so that Oxigraph validates a whole build in seconds (pyshacl, the
-reference engine, needs milliseconds per record: publisher/build/shacl.py).
+reference engine, needs milliseconds per record: publisher/shacl/reference.py).
 
 The queries are set-oriented, because on Oxigraph's on-disk store a scan of one predicate costs a
 fraction of a microsecond per triple while a lookup per focus node costs several (measured: a minCount as
@@ -11,7 +11,7 @@ fraction of a microsecond per triple while a lookup per focus node costs several
 - minCount, qualifiedMinCount and hasValue take the targets MINUS those that have enough values;
   maxCount and uniqueLang group the path's triples by focus node (GROUP BY ... HAVING);
 - the constraints of a targeted node shape itself are tested per focus node (EXISTS), as are nested
-  shapes (sh:node, sh:not, sh:or, qualified value shapes), through publisher/build/shacl_expr.py.
+  shapes (sh:node, sh:not, sh:or, qualified value shapes), through publisher/shacl/expr.py.
 Targets are SHACL class targets (`rdf:type/rdfs:subClassOf*`). Every check carries what pyshacl puts in
 its result: the reporting shape, its path, severity and `sh:message`s. tests/test_shacl_sparql.py holds
 the results equal to pyshacl's."""
@@ -25,8 +25,8 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from publisher.build.shacl_expr import TYPE_PATH, Expressions, UnsupportedShape
 from publisher.namespaces import SH, curie
+from publisher.shacl.expr import TYPE_PATH, Expressions, UnsupportedShape
 
 __all__ = ["TYPE_PATH", "Check", "CheckQuery", "CompiledShapes", "UnsupportedShape", "compile_shapes"]
 

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
-from publisher.facts import DUMPS, Facts, public_prefix
+from publisher.dataset.facts import DUMPS, Facts, public_prefix
+from publisher.dataset.linksets import linkset_triples
+from publisher.dataset.terms import TEXT, Triples, catalog_iri, dataset_iri, node
 from publisher.namespaces import VOID
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -26,9 +28,6 @@ def _int(n: int) -> ox.Literal:
 
 
 def describe_void(facts: Facts, settings: Any, public: str | None = None) -> list[ox.Triple]:
-    from publisher.dcat import TEXT, Triples, catalog_iri, dataset_iri, node
-    from publisher.link.void import linkset_triples
-
     base = settings.base_uri
     public = public_prefix(public or facts.public)
     dataset, document = dataset_iri(base), void_iri(base)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from publisher.dcat import KEYWORDS, TEXT, dataset_iri
-from publisher.facts import DUMPS, Facts, public_prefix
+from publisher.dataset.facts import DUMPS, Facts, public_prefix
+from publisher.dataset.terms import KEYWORDS, TEXT, dataset_iri
 from publisher.formats import BY_NAME, FILE_MEDIA_TYPES
 
 

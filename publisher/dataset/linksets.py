@@ -1,6 +1,6 @@
 """VoID for the linkset files: one `void:Linkset` per file of data/links/ and (link property, target site),
 published as `OUT/links/NAME.nt` (served at {public}links/NAME.nt) and named as a subset of the dataset-wide
-linkset that publisher/void.py describes for the same property and site (`{base}catalog#linkset-N`, which
+linkset that publisher/dataset/void.py describes for the same property and site (`{base}catalog#linkset-N`, which
 counts the same links together with any others, e.g. the vocabularies' skos:exactMatch).
 
 The build's catalogue step keeps the figures in the facts (`linkset_facts`), so that the server describes
@@ -16,6 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from publisher.dataset.terms import dataset_iri, node
 from publisher.namespaces import VOID
 
 # The target site of a link, as publisher/read/catalog.py LINKS computes it: scheme://host/
@@ -37,7 +38,6 @@ def linkset_facts(links_dir: Path) -> list[tuple[str, str, str, int]]:
 
 def linkset_triples(facts: Any, base: str, public: str) -> list[tuple[str, str, str | ox.Literal]]:
     """The per-file linksets of `facts.linkset_files` as (subject, predicate, object) for dcat.Triples."""
-    from publisher.dcat import dataset_iri, node
 
     overall = {(p, target): node(base, f"linkset-{i}") for i, (p, target, _n) in enumerate(facts.linksets, 1)}
     out: list[tuple[str, str, str | ox.Literal]] = []

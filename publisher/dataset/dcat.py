@@ -8,12 +8,14 @@ concepts used are described here too (label, scheme, class), as DCAT-AP harveste
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from publisher.dataset.facts import DUMPS, Facts, public_prefix
+from publisher.dataset.terms import KEYWORDS, TEXT, Triples, catalog_iri, dataset_iri, node, typed
+from publisher.dataset.void import describe_void
 from publisher.eu_vocab import (
     CONCEPTS,
     DCATAP,
@@ -31,83 +33,14 @@ from publisher.eu_vocab import (
     WKT,
     licence_info,
 )
-from publisher.facts import DUMPS, Facts, public_prefix
 from publisher.formats import BY_NAME, FILE_MEDIA_TYPES
 from publisher.namespaces import ONTOLOGY_IRI, SPDX, VCARD
 
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 
-TEXT: dict[str, dict[str, str]] = {
-    "catalog_title": {"pl": "Bank Dobrych Praktyk — katalog danych", "en": "Good Practice Bank — data catalogue"},
-    "catalog_description": {
-        "pl": "Katalog otwartych danych powiązanych Banku Dobrych Praktyk: zbiór, jego pliki do pobrania "
-              "i punkt dostępowy SPARQL.",
-        "en": "Catalogue of the Good Practice Bank linked open data: the dataset, its downloadable files "
-              "and its SPARQL endpoint."},
-    "dataset_title": {"pl": "Bank Dobrych Praktyk: współpraca samorządów, organizacji pozarządowych i biznesu",
-                      "en": "Good Practice Bank: cooperation of local governments, NGOs and businesses"},
-    "dataset_description": {
-        "pl": "Dobre praktyki współpracy jednostek samorządu terytorialnego (JST), organizacji pozarządowych "
-              "i przedsiębiorstw w Polsce: opisy praktyk, partnerstwa, organizacje, miejsca, źródła "
-              "finansowania i tematy, jako otwarte dane powiązane (RDF) ze słownikami SKOS i ontologią.",
-        "en": "Good practices of cooperation between Polish local governments, non-governmental "
-              "organisations and businesses: practices, partnerships, organisations, places, funding and "
-              "themes, as linked open data (RDF) with SKOS vocabularies and an ontology."},
-    "service_title": {"pl": "Punkt dostępowy SPARQL Banku Dobrych Praktyk",
-                      "en": "Good Practice Bank SPARQL endpoint"},
-    "service_description": {"pl": "Zapytania SPARQL 1.1 do całego zbioru (tylko odczyt).",
-                            "en": "SPARQL 1.1 queries over the whole dataset (read only)."},
-}
-
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "pl": ("dobre praktyki", "samorząd terytorialny", "organizacje pozarządowe", "współpraca międzysektorowa",
-           "partnerstwo", "biznes", "otwarte dane powiązane"),
-    "en": ("good practices", "local government", "non-governmental organisations", "cross-sector cooperation",
-           "partnership", "business", "linked open data"),
-}
-
-
-def catalog_iri(base: str) -> str:
-    return base + "catalog"
-
-
-def node(base: str, fragment: str) -> str:
-    return f"{base}catalog#{fragment}"
-
-
-def dataset_iri(base: str) -> str:
-    return node(base, "dataset")
-
-
 def publisher_type(settings: Any) -> str:
     """The ADMS publisher type concept (the setting is checked at start-up by publisher.config)."""
     return PUBLISHER_TYPE + settings.publisher_type
-
-
-class Triples:
-    """An ordered list of triples without repeats, written with plain strings for IRIs."""
-
-    def __init__(self) -> None:
-        self._seen: dict[ox.Triple, None] = {}
-
-    def add(self, s: str, p: str, o: str | ox.Literal) -> None:
-        obj = o if isinstance(o, ox.Literal) else ox.NamedNode(o)
-        self._seen.setdefault(ox.Triple(ox.NamedNode(s), ox.NamedNode(p), obj), None)
-
-    def texts(self, s: str, p: str, values: dict[str, str]) -> None:
-        for lang, text in values.items():
-            self.add(s, p, ox.Literal(text, language=lang))
-
-    def __iter__(self) -> Iterator[ox.Triple]:
-        """Grouped by subject (readable Turtle), otherwise in the order added: the same bytes every time."""
-        return iter(sorted(self._seen, key=lambda t: t.subject.value))
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-
-def typed(value: str | int, datatype: str) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(datatype))
 
 
 def _date(g: Triples, s: str, p: str, value: str | None) -> None:
@@ -200,8 +133,7 @@ def _distributions(g: Triples, facts: Facts, settings: Any, base: str, public: s
 
 
 def describe(facts: Facts, settings: Any, public: str | None = None) -> Triples:
-    """The DCAT-AP description (and, from publisher.void, the VoID one) for URLs under `public`."""
-    from publisher.void import describe_void
+    """The DCAT-AP description (and, from publisher.dataset.void, the VoID one) for URLs under `public`."""
 
     base = settings.base_uri
     public = public_prefix(public or facts.public)

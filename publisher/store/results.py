@@ -1,4 +1,4 @@
-"""Query results as bytes in a negotiated format: SPARQL JSON, XML, CSV and TSV for SELECT and ASK,
+"""Query results (the types every backend returns) and their bytes in a negotiated format: SPARQL JSON, XML, CSV and TSV for SELECT and ASK,
 RDF formats (through pyoxigraph's serialisers) for CONSTRUCT and DESCRIBE. Used by /sparql, /queries
 and `bdp query` alike, so the three answer byte for byte the same."""
 
@@ -7,13 +7,47 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass, field
+from typing import Union
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
 from publisher.formats import Format
 from publisher.namespaces import PREFIXES
-from publisher.store.base import AskResult, GraphResult, QueryResult, SelectResult, Term
+
+Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
+
+
+@dataclass
+class SelectResult:
+    variables: list[str]
+    rows: list[dict[str, Term]]
+    truncated: bool = False
+
+
+@dataclass
+class GraphResult:
+    triples: list[ox.Triple] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass
+class AskResult:
+    value: bool
+    truncated: bool = False
+
+
+QueryResult = Union[SelectResult, GraphResult, AskResult]
+
+KINDS = ("select", "ask", "graph")
+
+
+def kind_of(result: QueryResult) -> str:
+    """'select', 'ask' or 'graph' (CONSTRUCT and DESCRIBE)."""
+    if isinstance(result, SelectResult):
+        return "select"
+    return "ask" if isinstance(result, AskResult) else "graph"
 
 
 def term_json(term: Term) -> dict[str, str]:

@@ -1,1 +1,0 @@
-"""records -> RDF -> SHACL validation -> store and dumps."""

@@ -1,0 +1,35 @@
+"""What the build's stages hand each other: the report that grows stage by stage and the context an output
+step gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from publisher.pipeline.validate import Problem
+
+
+@dataclass
+class BuildReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    triples: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "Violation"]
+
+
+@dataclass
+class BuildContext:
+    """What a later output step (catalogue, VoID, search index, ...) gets: the loaded store, the output
+    directory being built, the settings and the report so far."""
+
+    settings: Any
+    out: Path
+    store: ox.Store
+    report: BuildReport
