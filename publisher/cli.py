@@ -14,7 +14,7 @@ import click
 
 import publisher.commands
 from publisher.commands.support import fail, handle_errors, settings_from
-from publisher.config import SETTINGS
+from publisher.config import SETTINGS, settings_markdown
 
 
 @click.group(epilog="Settings come from BDP_* environment variables and flags: `bdp settings` lists them.")
@@ -122,8 +122,12 @@ def generate(practices: int, out: Path, seed: int) -> None:
 
 
 @main.command("settings")
-def settings_command() -> None:
+@click.option("--markdown", is_flag=True, help="Print docs/settings.md (a table) instead.")
+def settings_command(markdown: bool) -> None:
     """List every setting: environment variable, default and meaning."""
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
     for s in SETTINGS:
         click.echo(f"BDP_{s.name.upper():<22} {str(s.default)!r:<50} {s.help}")
 

@@ -14,6 +14,7 @@ import click
 import pyoxigraph as ox
 
 from publisher.commands.support import handle_errors, settings_from
+from publisher.config import Settings
 from publisher.errors import SettingsError, SourceError
 
 
@@ -22,7 +23,7 @@ def command() -> None:
     """Link our organisations and places to other registries (reviewable linksets in data/links/)."""
 
 
-def user_agent(settings: object) -> str:
+def user_agent(settings: Settings) -> str:
     """Who is asking, as Wikimedia's User-Agent policy wants: the tool, its version and a contact."""
     try:
         version = metadata.version("bdp-publisher")

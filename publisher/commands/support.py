@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from publisher.config import load_settings
+from publisher.config import Settings, load_settings
 from publisher.errors import BdpError, QueryError, QueryRefused, SettingsError
 
 
@@ -38,5 +38,5 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def settings_from(**overrides: Any) -> Any:
+def settings_from(**overrides: Any) -> Settings:
     return load_settings({k: v for k, v in overrides.items() if v is not None})

@@ -8,11 +8,10 @@ concepts used are described here too (label, scheme, class), as DCAT-AP harveste
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from publisher.config import Settings
 from publisher.dataset.facts import DUMPS, Facts, public_prefix
 from publisher.dataset.terms import KEYWORDS, TEXT, Triples, catalog_iri, dataset_iri, node, typed
 from publisher.dataset.void import describe_void
@@ -38,7 +37,7 @@ from publisher.namespaces import ONTOLOGY_IRI, SPDX, VCARD
 
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 
-def publisher_type(settings: Any) -> str:
+def publisher_type(settings: Settings) -> str:
     """The ADMS publisher type concept (the setting is checked at start-up by publisher.config)."""
     return PUBLISHER_TYPE + settings.publisher_type
 
@@ -64,7 +63,7 @@ def _concepts(g: Triples, iris: set[str]) -> None:
         g.add(scheme, DCTERMS.title, ox.Literal(SCHEMES[scheme], language="en"))
 
 
-def _agents(g: Triples, settings: Any, base: str, used: set[str]) -> tuple[str, str]:
+def _agents(g: Triples, settings: Settings, base: str, used: set[str]) -> tuple[str, str]:
     publisher, contact = node(base, "publisher"), node(base, "contact")
     g.add(publisher, RDF.type, FOAF.Agent)
     g.add(publisher, RDF.type, FOAF.Organization)
@@ -91,7 +90,7 @@ def _licence(g: Triples, licence: str, used: set[str]) -> None:
         used.add(LICENCE_TYPE + kind)
 
 
-def _distributions(g: Triples, facts: Facts, settings: Any, base: str, public: str, used: set[str]) -> list[str]:
+def _distributions(g: Triples, facts: Facts, settings: Settings, base: str, public: str, used: set[str]) -> list[str]:
     nodes = []
     for dump in DUMPS:
         info = facts.files.get(dump.name)
@@ -132,7 +131,7 @@ def _distributions(g: Triples, facts: Facts, settings: Any, base: str, public: s
     return nodes
 
 
-def describe(facts: Facts, settings: Any, public: str | None = None) -> Triples:
+def describe(facts: Facts, settings: Settings, public: str | None = None) -> Triples:
     """The DCAT-AP description (and, from publisher.dataset.void, the VoID one) for URLs under `public`."""
 
     base = settings.base_uri

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from publisher.config import Settings
 from publisher.dataset.facts import DUMPS, Facts, public_prefix
 from publisher.dataset.terms import KEYWORDS, TEXT, dataset_iri
 from publisher.formats import BY_NAME, FILE_MEDIA_TYPES
 
 
-def schema_dataset(facts: Facts, settings: Any, public: str, lang: str = "pl") -> dict[str, Any]:
+def schema_dataset(facts: Facts, settings: Settings, public: str, lang: str = "pl") -> dict[str, Any]:
     public = public_prefix(public)
     other = "en" if lang == "pl" else "pl"
     downloads = []

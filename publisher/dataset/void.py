@@ -4,12 +4,12 @@ property, URI space, examples, the SPARQL endpoint, the dumps, the vocabularies 
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
+from publisher.config import Settings
 from publisher.dataset.facts import DUMPS, Facts, public_prefix
 from publisher.dataset.linksets import linkset_triples
 from publisher.dataset.terms import TEXT, Triples, catalog_iri, dataset_iri, node
@@ -27,7 +27,7 @@ def _int(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=ox.NamedNode(XSD.integer))
 
 
-def describe_void(facts: Facts, settings: Any, public: str | None = None) -> list[ox.Triple]:
+def describe_void(facts: Facts, settings: Settings, public: str | None = None) -> list[ox.Triple]:
     base = settings.base_uri
     public = public_prefix(public or facts.public)
     dataset, document = dataset_iri(base), void_iri(base)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.config import Settings
 from publisher.dataset.dcat import describe
 from publisher.dataset.facts import DUMPS, FACTS_FILE, Facts, FileFacts, load_facts
 from publisher.dataset.linksets import linkset_facts
@@ -62,7 +63,7 @@ def _stamped(facts: Facts, previous: Facts | None) -> Facts:
     return facts.with_(stamp=previous.stamp if same and previous else now)
 
 
-def write_catalog(settings: Any, out: Path, store: ox.Store, counts: dict[str, Any], public: str,
+def write_catalog(settings: Settings, out: Path, store: ox.Store, counts: dict[str, Any], public: str,
                   digests: dict[str, tuple[int, str]] | None = None) -> Facts:
     """Describe the files now in OUT (`digests`: size and SHA-256 of those already taken) with `counts`
     (read.catalog.dataset_counts) for URLs under `public`."""

@@ -27,6 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.assets import ontology_graph
+from publisher.config import Settings
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.pipeline.bulk import load_store
@@ -198,7 +199,7 @@ def _ontology_nt() -> tuple[str, int]:
     return "".join(rows), len(rows)
 
 
-def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers: int | None = None,
+def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", workers: int | None = None,
           progress: Any = None, validate: bool = True, steps: Iterable[Callable] | None = None
           ) -> BuildReport:
     """Build `data_dir` into `out`. Raises SourceError or BuildFailed; `out` is then untouched."""

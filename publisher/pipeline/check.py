@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from publisher.assets import ontology_graph, shapes_graph
+from publisher.config import Settings
 from publisher.errors import SourceError
 from publisher.pipeline.validate import Problem, validate_converted, validate_converted_sparql
 from publisher.records import convert as conv
@@ -50,7 +50,7 @@ class Validator:
         return validate_converted_sparql(items, self.lang)
 
 
-def validate_paths(settings: Any, data_dir: Path, paths: list[Path], *, lang: str = "en") -> list[Problem]:
+def validate_paths(settings: Settings, data_dir: Path, paths: list[Path], *, lang: str = "en") -> list[Problem]:
     everything = [read_record(p, kind) for kind, p in record_files(data_dir)] if data_dir.is_dir() else []
     chosen = [read_record(p, kind_of(p)) for p in paths] if paths else everything
     by_path = {str(Path(r.path).resolve()) for r in chosen}

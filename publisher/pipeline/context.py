@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.config import Settings
 from publisher.pipeline.validate import Problem
 
 
@@ -29,7 +29,7 @@ class BuildContext:
     """What a later output step (catalogue, VoID, search index, ...) gets: the loaded store, the output
     directory being built, the settings and the report so far."""
 
-    settings: Any
+    settings: Settings
     out: Path
     store: ox.Store
     report: BuildReport

@@ -18,6 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.assets import QUERIES
+from publisher.config import Settings
 from publisher.errors import QueryError, SourceError
 from publisher.iris import IriMap, mint
 from publisher.namespaces import PREFIXES, sparql_prologue
@@ -271,7 +272,7 @@ def bind(query: CannedQuery, values: Mapping[str, str], store: Store, iri_map: I
     return bindings
 
 
-def run(query: CannedQuery, values: Mapping[str, str], store: Store, settings: Any,
+def run(query: CannedQuery, values: Mapping[str, str], store: Store, settings: Settings,
         iri_map: IriMap | None = None) -> tuple[QueryResult, dict[str, Term]]:
     """Bind `values` and run `query` within the settings' time limit and row cap."""
     iri_map = iri_map or IriMap(settings.base_uri, settings.base_uri)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from publisher.config import Settings
 from publisher.store.base import Store
 from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult
 
 __all__ = ["AskResult", "GraphResult", "QueryResult", "SelectResult", "Store", "open_store"]
 
 
-def open_store(settings: Any) -> Store:
+def open_store(settings: Settings) -> Store:
     if settings.store == "remote":
         from publisher.store.remote import RemoteStore
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.config import Settings
 from publisher.errors import QueryError, QueryRefused, StoreUnavailable
 from publisher.formats import Format
 from publisher.store.base import Answer, Store
@@ -59,7 +60,7 @@ class EmbeddedStore(Store):
         self._finalizer = weakref.finalize(self, _close_pool, self._holder)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> EmbeddedStore:
+    def from_settings(cls, settings: Settings) -> EmbeddedStore:
         return cls(settings.out / "store", timeout=settings.query_timeout, workers=settings.query_workers,
                    allowed_services=settings.allowed_services, row_cap=settings.row_cap)
 

@@ -20,6 +20,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from publisher.config import Settings
 from publisher.errors import QueryError, QueryTimeout, StoreUnavailable
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
 from publisher.store.base import Answer, Store
@@ -76,7 +77,7 @@ class _Tee:
 
 
 class RemoteStore(Store):
-    def __init__(self, settings: Any, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
         if not settings.sparql_endpoint:
             raise StoreUnavailable("no SPARQL endpoint is set for the remote store")
         self.endpoint = settings.sparql_endpoint

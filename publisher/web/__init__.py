@@ -17,14 +17,14 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from publisher.config import load_settings
+from publisher.config import Settings, load_settings
 from publisher.store import Store, open_store
 
 # One module per HTTP concern, each exposing `bp`; registered in this order.
 BLUEPRINTS = ("home", "resources", "sparql", "queries", "catalog", "linking", "pages")
 
 
-def create_app(settings: Any = None, **overrides: Any) -> Flask:
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings if settings is not None else load_settings(overrides)
     if overrides and settings is not None:
         settings = settings.with_(**overrides)
@@ -51,7 +51,7 @@ def create_app(settings: Any = None, **overrides: Any) -> Flask:
     return app
 
 
-def settings() -> Any:
+def settings() -> Settings:
     return current_app.config["BDP"]
 
 
