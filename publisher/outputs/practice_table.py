@@ -2,9 +2,8 @@
 practices (practices_csv.py), the search index (search_index.py) and the sitemap (tables.py).
 
 In the build the triples come from the N-Triples dump OUT/dumps/bdp.nt.gz, which holds exactly the store's
-default graph: parsing it costs about 1 us a triple, while reading the same facts back out of the on-disk
-store costs 6-25 us a row at 100k practices (each IRI and literal a RocksDB lookup, each join a seek), and
-a child process can read a file without sharing the store. `collect(store)` reads a store's default graph
+default graph: parsing it is cheaper than reading the same facts back out of the on-disk store (each IRI
+and literal a RocksDB lookup, each join a seek), and a child process can read a file without sharing the store. `collect(store)` reads a store's default graph
 through the same code (tests, benchmarks). Values are kept as they are in the RDF (lexical forms, IRIs,
 `_:id` for blank nodes); each table picks and formats what it shows."""
 

@@ -24,10 +24,8 @@ from publisher.formats import BY_NAME
 from publisher.namespaces import PREFIXES
 
 SOURCE = "bdp.nt.gz"
-# gzip level of the dumps, by measurement at 10k practices (CPU seconds to write, size):
-#   Turtle  level 1: 1.25 s, 4.06 MiB; 3: 1.25 s, 3.72 MiB; 6: 1.42 s, 2.99 MiB; 9: 1.70 s, 2.92 MiB
-#   JSON-LD level 1: 1.42 s, 4.70 MiB; 3: 1.42 s, 4.33 MiB; 6: 1.61 s, 3.35 MiB; 9: 1.82 s, 3.25 MiB
-# Level 3 costs nothing over level 1; level 6 would add 13 % to the longest part of the output steps.
+# gzip level of the dumps: 3 writes as fast as 1 and smaller; 6 would slow the longest output step
+# (figures per level: bench/README.md).
 LEVEL = 3
 BLOCK = 16 << 20
 

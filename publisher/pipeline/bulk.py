@@ -4,17 +4,13 @@ The build loads in a child process (`load_store`, `python -m publisher.pipeline.
 with mimalloc preloaded (the `cmeel-mimalloc` wheel, installed on Linux x86-64): Oxigraph's bulk loader sorts
 and frees millions of small keys, and glibc's malloc took a quarter of its CPU (perf: malloc_consolidate,
 _int_free, unlink_chunk). With mimalloc one lenient load does on its two threads what two parallel ranges
-did with glibc, in less time and memory. Measured at 100k practices (5.24 M triples, on disk, 2 cores,
-bench/bench_build.py; the machine's speed varied by a third over the day): glibc one load 18.7–23.6 s, two
-ranges 15.4–19.0 s; mimalloc one lenient load 9.9–14.3 s, peak 1.8–2.2 GiB; 1.2–1.3× the two ranges and
-1.5–1.7× the one glibc load measured in the same run.
+did with glibc, in less time and memory (figures: bench/README.md, `bench_build.py --load-only`).
 
 Without mimalloc the child loads on every core (`bulk_load_nt`): one `Store.bulk_load` parses its input on
 one thread, so the file is cut into one byte range per core, only between chunks of records, and each range
 is bulk-loaded by a thread of its own into the same store (pyoxigraph releases the GIL while it loads). The
 cuts matter: a parser gives each input its own blank nodes, so a `_:b1` on both sides of a cut would become
-two nodes; a blank node never crosses a record. With glibc on 2 cores at 100k practices: one load 18.2–18.8
-s, two ranges 15.6 s, two ranges lenient 15.0 s.
+two nodes; a blank node never crosses a record.
 
 `lenient=True` skips Oxigraph's IRI and language-tag validation: right for the records' N-Triples only,
 whose every IRI the workers already parsed with Oxigraph's own `NamedNode`
@@ -84,7 +80,7 @@ def bulk_load_nt(store: ox.Store, path: Path, *, boundaries: Sequence[int] = (),
     core), cut only at `boundaries` (none given: one load). The first error is raised once all ended."""
     path = Path(path)
     spans = ranges(path.stat().st_size, boundaries, parts or os.cpu_count() or 1)
-    if len(spans) == 1:   # Oxigraph reads the file itself: no Python reader between (measured 2-4 s at 100k)
+    if len(spans) == 1:   # Oxigraph reads the file itself: no Python reader between
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, lenient=lenient)
         return
     errors: list[BaseException] = []

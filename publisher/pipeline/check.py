@@ -26,7 +26,7 @@ def kind_of(path: Path) -> str:
 class Validator:
     """Holds the vocabularies and the shapes (compiled to SPARQL once per process) so that validating one
     record costs only its subgraph. `engine="pyshacl"` validates with the reference engine instead (the
-    same problems; measured slower: 7.3 vs 3.2 ms per record, bench/bench_build.py)."""
+    same problems, slower: bench/bench_build.py)."""
 
     def __init__(self, base: str, lang: str = "en", engine: str = "sparql") -> None:
         if engine not in ("sparql", "pyshacl"):

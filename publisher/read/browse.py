@@ -18,7 +18,7 @@ _P = sparql_prologue(("bdp", "dct", "skos", "rdfs", "owl", "rdf"))
 # facet -> (scheme, graph pattern linking a member ?x to the concept ?c)
 FACETS: dict[str, tuple[str, str]] = {
     "theme": ("theme", "?x dct:subject ?c ."),
-    # place first: oxigraph joins in the order written, and starting from 100,000 practices is 10x slower
+    # place first: oxigraph joins in the order written, and starting from every practice is much slower
     "voivodeship": ("voivodeship", "?place bdp:voivodeship ?c . ?x dct:spatial ?place ."),
     "sector": ("sector", "?x bdp:sector ?c ."),
 }
@@ -53,7 +53,7 @@ class Facet:
 
 
 def facets(store: Store) -> list[Facet]:
-    """Every concept of the browsable schemes with its count of members (seconds at 100,000 practices, for
+    """Every concept of the browsable schemes with its count of members (slow on a large data set, for
     the voivodeships' join: the web layer asks once per process)."""
     out = []
     for name, (scheme, pattern) in FACETS.items():
@@ -79,8 +79,7 @@ class Listing:
 
 def member_count(store: Store, facet: str, key: str) -> int | None:
     """How many members a concept has (None: no such concept in the facet's scheme). The voivodeship
-    count joins every place of the voivodeship to its practice: about 0.4 s at 100,000 practices, so the
-    web layer keeps the answer for the life of the process (the store does not change under it)."""
+    count joins every place of the voivodeship to its practice, slow on a large data set, so the web layer keeps the answer for the life of the process (the store does not change under it)."""
     scheme, pattern = FACETS[facet]
     concept = concept_iri(facet, key)
     if not store.ask(IN_SCHEME, bindings={"c": concept, "scheme": ox.NamedNode(f"{BDPV}{scheme}")}):

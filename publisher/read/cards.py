@@ -17,8 +17,8 @@ from publisher.store.bind import term_text
 
 # Groups for the first look of a practice page (read.resources.Extra): the triples of its place and of the
 # place's address, its TERYT code, its partners (?x) with role (?p), sector (?o) and name, the triples of
-# its published contacts. Plain triple patterns, sorted out in Python: the same with an OPTIONAL for each
-# field took oxigraph 2.1 ms instead of 0.4 ms.
+# its published contacts. Plain triple patterns, sorted out in Python: an OPTIONAL for each field made
+# oxigraph several times slower.
 CARD = Extra(groups=(
     '{ ?s dct:spatial ?x . ?x ?p ?o BIND("place" AS ?g) }',
     '{ ?s dct:spatial ?pl . ?pl vcard:hasAddress ?x . ?x ?p ?o BIND("address" AS ?g) }',
@@ -30,7 +30,7 @@ CARD = Extra(groups=(
     prefixes=("bdp", "dct", "rdfs", "skos", "vcard", "adms", "org", "dcat"))
 
 # What the first look of a page asks beyond the document: a practice its card, "also in" and attachments;
-# an organisation its "also in". One query instead of three (0.1 ms less in oxigraph and a parse less each).
+# an organisation its "also in". One query instead of three (less time in oxigraph and a parse less each).
 PRACTICE_PAGE = CARD + ALSO_IN + DOCUMENTS
 ORGANISATION_PAGE = ALSO_IN
 

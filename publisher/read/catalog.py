@@ -12,8 +12,8 @@ from publisher.store import Store
 
 _P = sparql_prologue()
 
-# Full scans, each one pass in the store (no ORDER BY over every node; at 100k practices a sort or a string
-# test per triple costs seconds): distinct subjects with those under the base counted in the same pass.
+# Full scans, each one pass in the store (no ORDER BY over every node; on a large data set a sort or a
+# string test per triple costs more than the scan): distinct subjects with those under the base counted in the same pass.
 SUBJECTS = """SELECT ?space (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && STRSTARTS(STR(?s), ?space), 1, 0)) AS ?entities)
 WHERE { { SELECT DISTINCT ?s WHERE { ?s ?p ?o } } } GROUP BY ?space"""
 OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"

@@ -22,8 +22,8 @@ SITES = {"http://www.wikidata.org/entity/": "Wikidata", "https://www.wikidata.or
 # A practice shows the links of its place; anything else its own. Groups in the columns of a description's
 # first look (read.resources.Extra), so that a page asks them in the same query as the rest (ALSO_IN), or
 # alone (`also_in`); "same" rows carry a link (?o), "id" rows the triples of an identifier (?x).
-# (Spelled out, not `?s dct:spatial? ?t`: oxigraph evaluates the zero-length path over every node, 1.1 s a
-# page at 100,000 practices instead of 0.6 ms.)
+# (Spelled out, not `?s dct:spatial? ?t`: oxigraph evaluates the zero-length path over every node, so a
+# page would cost time in proportion to the whole data set.)
 ALSO_IN = Extra(groups=(
     '{ ?s owl:sameAs|skos:exactMatch ?o FILTER(isIRI(?o)) BIND("same" AS ?g) }',
     '{ ?s dct:spatial ?t . ?t owl:sameAs|skos:exactMatch ?o FILTER(isIRI(?o)) BIND("same" AS ?g) }',

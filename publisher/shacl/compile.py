@@ -1,9 +1,8 @@
 """SHACL shapes compiled to SPARQL, so that Oxigraph validates a whole build in seconds (pyshacl, the
-reference engine, needs milliseconds per record: publisher/shacl/reference.py).
+reference engine, is far slower: publisher/shacl/reference.py).
 
 The queries are set-oriented, because on Oxigraph's on-disk store a scan of one predicate costs a
-fraction of a microsecond per triple while a lookup per focus node costs several (measured: a minCount as
-`FILTER NOT EXISTS` per focus node 178 ms, as `MINUS` 31 ms, on 35,000 memberships):
+fraction of the cost of a lookup per focus node (bench/README.md: FILTER NOT EXISTS against MINUS):
 - value constraints of a property shape (datatype, nodeKind, pattern, in, node, not, or, ...) are tested
   once per *distinct* value of its path (concepts, organisations: a handful), in one query returning the
   failing values with a flag per constraint; their focus nodes are read afterwards (few);

@@ -212,7 +212,7 @@ def direct_query(store: ox.Store, query: str, *, bindings: Mapping[str, Term] | 
             return AskResult(bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            # (a solution iterates over its values in the order of `variables`: zip is ~3x faster than
+            # (a solution iterates over its values in the order of `variables`: zip is faster than
             # looking each variable up twice)
             rows = [{v: term for v, term in zip(variables, solution, strict=True) if term is not None}
                     for solution in itertools.islice(result, None if limit is None else limit + 1)]

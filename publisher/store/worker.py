@@ -23,8 +23,8 @@ from typing import Any
 
 HEADER = struct.Struct("!II")
 # After a query this long (seconds), freed memory goes back to the system once the answer is sent: glibc keeps
-# what an aggregate's joins and groups freed (100k practices: a worker held ~450 MiB after the canned queries,
-# ~300 MiB after trimming, nearly all of it the store's own block cache; a trim takes 7-25 ms then).
+# what an aggregate's joins and groups freed; a trim takes milliseconds, so short queries skip it
+# (worker memory with and without: bench/README.md).
 TRIM_AFTER = 0.05
 CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
 
@@ -213,7 +213,7 @@ class Worker:
 
 
 def _preload() -> None:
-    """Import the guard's parser now, not on the first query that names SERVICE or FROM (~0.3 s)."""
+    """Import the guard's parser now, not on the first query that names SERVICE or FROM."""
     from rdflib.plugins.sparql import algebra, parser  # noqa: F401
 
 

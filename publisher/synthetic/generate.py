@@ -1,8 +1,9 @@
 """Synthetic data sets in the source format (docs/model.md), for load tests and demos: never real data.
 
 Deterministic for a seed. Organisations form a pool (practices * 0.4, at least 20) drawn with a Zipf-like
-popularity, so a few take part in thousands of practices. `to_yaml` writes these records only, about 3x
-faster than yaml.CSafeDumper; yaml.safe_load reads back the record (tests/test_generate.py checks it)."""
+popularity, so a few take part in thousands of practices. `to_yaml` writes these records only, faster
+than yaml.CSafeDumper (bench/README.md); yaml.safe_load reads back the record (tests/test_generate.py
+checks it)."""
 
 from __future__ import annotations
 
