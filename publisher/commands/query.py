@@ -72,9 +72,9 @@ def command(name: str | None, params: tuple[str, ...], fmt: str | None, list_: b
 
     catalogue = load_catalogue()
     if list_:
-        for query in catalogue.values():
-            click.echo(f"{query.name}  [{query.form}]  {query.titles.get(lang) or query.titles['pl']}")
-            for p in query.params:
+        for listed in catalogue.values():
+            click.echo(f"{listed.name}  [{listed.form}]  {listed.titles.get(lang) or listed.titles['pl']}")
+            for p in listed.params:
                 extra = " required" if p.required else (f" default={p.default}" if p.default is not None else "")
                 click.echo(f"    --param {p.name}=...  ({p.spec}{extra})  {p.labels.get(lang, '')}")
         return
@@ -101,6 +101,6 @@ def command(name: str | None, params: tuple[str, ...], fmt: str | None, list_: b
     if chosen == "table":
         click.echo(table(result), nl=False)
     else:
-        click.get_binary_stream("stdout").write(serialize(result, BY_NAME[chosen]))
+        click.echo(serialize(result, BY_NAME[chosen]), nl=False)   # bytes: written as they are
     if result.truncated:
         click.echo(f"warning: the answer was cut at {settings.row_cap} rows (setting row_cap)", err=True)

@@ -210,6 +210,6 @@ def describe(facts: Facts, settings: Settings, public: str | None = None) -> Tri
     _licence(g, settings.licence, used)
     _concepts(g, used)
     for triple in describe_void(facts, settings, public):
-        g.add(triple.subject.value, triple.predicate.value, triple.object if isinstance(
-            triple.object, ox.Literal) else triple.object.value)
+        g.add(triple.subject.value, triple.predicate.value, triple.object if isinstance(  # type: ignore[union-attr]
+            triple.object, ox.Literal) else triple.object.value)  # type: ignore[union-attr]
     return g

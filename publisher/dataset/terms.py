@@ -66,7 +66,7 @@ class Triples:
 
     def __iter__(self) -> Iterator[ox.Triple]:
         """Grouped by subject (readable Turtle), otherwise in the order added: the same bytes every time."""
-        return iter(sorted(self._seen, key=lambda t: t.subject.value))
+        return iter(sorted(self._seen, key=lambda t: t.subject.value))  # type: ignore[union-attr]
 
     def __len__(self) -> int:
         return len(self._seen)

@@ -11,7 +11,7 @@ import re
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -31,7 +31,7 @@ def write_dump(store: ox.Store, path: Path, fmt_name: str) -> None:
     prefixes = PREFIXES if fmt_name == "ttl" else None
     with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6,
                                                 mtime=0) as out:
-        store.dump(out, fmt.rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
+        store.dump(cast(IO[bytes], out), fmt.rdf_format, from_graph=ox.DefaultGraph(), prefixes=prefixes)
 
 
 def file_digest(path: Path) -> tuple[int, str]:

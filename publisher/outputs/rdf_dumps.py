@@ -17,6 +17,7 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -65,13 +66,13 @@ def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL
     `through` sees each triple on its way (tables.py gathers its facts in the same pass)."""
     fmt = BY_NAME[fmt_name]
     part = target.with_name(target.name + ".part")
-    triples = ox.parse(io.BufferedReader(_Chunks(subject_blocks(source)), 1 << 20), format=ox.RdfFormat.N_TRIPLES)
+    triples: Iterator[Any] = ox.parse(io.BufferedReader(_Chunks(subject_blocks(source)), 1 << 20), format=ox.RdfFormat.N_TRIPLES)
     if through is not None:
         triples = through(triples)
     try:
         with open(part, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=level,
                                                     mtime=0) as out:
-            ox.serialize(triples, out, format=fmt.rdf_format, prefixes=PREFIXES if fmt_name == "ttl" else None)
+            ox.serialize(triples, cast(IO[bytes], out), format=fmt.rdf_format, prefixes=PREFIXES if fmt_name == "ttl" else None)
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)

@@ -221,8 +221,8 @@ def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
                 if bitmap is None:
                     bitmap = maps[(facet.name, v)] = bytearray(size)
                 bitmap[pid >> 3] |= 1 << (pid & 7)
-    for (facet, value), bitmap in sorted(maps.items()):
-        yield facet, value, bytes(bitmap)
+    for (name, value), bitmap in sorted(maps.items()):
+        yield name, value, bytes(bitmap)
 
 
 def write_index(store: ox.Store, base: str, path: Any) -> int:

@@ -112,6 +112,14 @@ def _tasks(files: list[tuple[str, Path]], kind: str) -> list[tuple[str, list[str
     return [(kind, [str(p) for _, p in group]) for group in _chunks([f for f in files if f[0] == kind], CHUNK)]
 
 
+def _keep(conversion: Conversion, nt: _ChunkFile) -> Callable[[Chunk], None]:
+    """A pass's sink: the chunk's records kept, its N-Triples written."""
+    def sink(chunk: Chunk) -> None:
+        conversion.add(chunk)
+        nt.write(chunk.text)
+    return sink
+
+
 def _run(pool: Any, tasks: list[tuple[str, list[str]]], label: str, done: int, total: int, progress: Any,
          sink: Callable[[Chunk], None]) -> int:
     for result in pool.imap(records_chunk, tasks):
@@ -142,7 +150,7 @@ def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers:
     pub_error: SourceError | None = None
     with _pool({**settings, "organisations": None, "publications": None}, workers) as pool:
         done = _run(pool, _tasks(files, "organisation"), "records", 0, total, progress,
-                    lambda c: (orgs.add(c), nt.write(c.text)))
+                    _keep(orgs, nt))
         for result in pool.imap(records_chunk, _tasks(files, "publication")):
             if isinstance(result, SourceError):   # a practice's error, if any, comes first
                 pub_error = result
@@ -156,7 +164,7 @@ def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers:
     try:
         practices = Conversion()
         _run(pool, _tasks(files, "practice"), "records", done, total, progress,
-             lambda c: (practices.add(c), nt.write(c.text)))
+             _keep(practices, nt))
         if pub_error is not None:
             raise pub_error
         for chunk in pub_chunks:
@@ -249,8 +257,8 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
             raise BuildFailed(report.problems)
         onto_text, onto_count = _ontology_nt()
         rest = onto_text + linksets.nt
-        with open(nt_path, "a", encoding="utf-8") as nt:
-            nt.write(rest)
+        with open(nt_path, "a", encoding="utf-8") as tail:
+            tail.write(rest)
         store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         report.triples = converted.triples + onto_count + linksets.count
@@ -271,7 +279,7 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         stage("swap")
         return report
     finally:
-        store = context = None  # noqa: F841 (closes the store: a failed build's traceback keeps this frame)
+        store = context = None  # type: ignore[assignment]  # noqa: F841 (closes the store: a failed build's traceback keeps this frame)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -34,6 +35,7 @@ from publisher.errors import BdpError, QueryError, SettingsError, SourceError, S
 from publisher.formats import BY_NAME
 from publisher.store.bind import term_text
 from publisher.store.remote import CURRENT, STAGING, backend_message, new_session
+from publisher.store.results import ox_solutions
 
 CHUNK = 1 << 20
 BATCH = 20000
@@ -103,16 +105,16 @@ def _graph_nt(store: ox.Store, graph: ox.NamedNode) -> Iterator[bytes]:
     for quad in store.quads_for_pattern(None, None, None, graph):
         batch.append(quad.triple)
         if len(batch) >= BATCH:
-            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+            yield cast(bytes, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
             batch = []
     if batch:
-        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+        yield cast(bytes, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
 
 
 def _count(store: ox.Store, graph: str | None) -> int:
     where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
     solutions = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
-    return int(next(iter(solutions))["n"].value)
+    return int(next(iter(ox_solutions(solutions)))["n"].value)
 
 
 def iri_term(iri: str, option: str = "--graph") -> str:

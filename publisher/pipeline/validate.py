@@ -16,15 +16,17 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.term import Node
 
 from publisher.namespaces import ORG, SH, curie
 from publisher.records.convert import FIELDS, Converted
-from publisher.records.read import Record
+from publisher.records.read import Record, RecordRef
 from publisher.shacl.compile import CompiledShapes
 from publisher.shacl.reference import ShaclValidator
 from publisher.shacl.run import Result, named_ancestor, run_shapes
@@ -44,7 +46,7 @@ class Problem:
         return f"{where}: {self.record}: {self.property}: {self.message}"
 
 
-def problem(rec: Record, path: str | None, severity: str, message: str) -> Problem:
+def problem(rec: Record | RecordRef, path: str | None, severity: str, message: str) -> Problem:
     """A result on a node of `rec`, reported with the record field its result path came from."""
     field = FIELDS.get(path, "") if path else ""
     prop = curie(path) if path else "(record)"
@@ -83,7 +85,7 @@ def checked_iris(items: list[Converted], lang: str = "en") -> tuple[list[Convert
     return out, problems
 
 
-def _message(report: Graph, result: object, lang: str) -> str:
+def _message(report: Graph, result: Node, lang: str) -> str:
     messages = list(report.objects(result, SH.resultMessage))
     for m in messages:
         if getattr(m, "language", None) == lang:
@@ -91,7 +93,7 @@ def _message(report: Graph, result: object, lang: str) -> str:
     return str(messages[0]) if messages else "constraint not met"
 
 
-def _stubs(items: list[Converted], has_type: Callable[[object], bool]) -> list[tuple]:
+def _stubs(items: list[Converted], has_type: Callable[[Any], bool]) -> list[tuple]:
     """`o a org:Organization` for each partner organisation not among the records."""
     stubs = {}
     for item in items:
@@ -106,7 +108,7 @@ def validate_converted(items: Iterable[Converted], validator: ShaclValidator, la
     """pyshacl, the reference engine."""
     items, invalid = checked_iris(list(items), lang)
     data = Graph()
-    owners: dict[object, Converted] = {}
+    owners: dict[Node | None, Converted] = {}
     for item in items:
         for node in item.nodes:
             owners[node] = item
@@ -119,12 +121,12 @@ def validate_converted(items: Iterable[Converted], validator: ShaclValidator, la
     if conforms and not any(report.subjects(RDF.type, SH.ValidationResult)):
         return sorted(problems)
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        item = owners.get(report.value(result, SH.focusNode))
-        if item is None:
+        owner = owners.get(report.value(result, SH.focusNode))
+        if owner is None:
             continue
         path = report.value(result, SH.resultPath)
         severity = str(report.value(result, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
-        problems.add(problem(item.record, str(path) if isinstance(path, URIRef) else None, severity,
+        problems.add(problem(owner.record, str(path) if isinstance(path, URIRef) else None, severity,
                              _message(report, result, lang)))
     return sorted(problems)
 
@@ -143,7 +145,7 @@ def focus_names(results: Iterable[Result], store: ox.Store) -> dict[object, str 
 
 
 def problems_from_results(results: Iterable[Result], names: dict[object, str | None],
-                          record_of: Callable[[str], Record | None], lang: str = "en") -> list[Problem]:
+                          record_of: Callable[[str], Record | RecordRef | None], lang: str = "en") -> list[Problem]:
     """The compiled engine's results as Problems; `record_of` maps a focus name to its record."""
     problems = set()
     for result in results:

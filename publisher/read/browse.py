@@ -107,7 +107,7 @@ def vocabulary_index(store: Store) -> dict[str, Any]:
     for r in rows:
         term = terms.setdefault(r["t"].value, {"iri": r["t"].value, "type": r["type"].value, "definition": {}})
         if "def" in r:
-            term["definition"].setdefault(r["def"].language or "", r["def"].value)  # type: ignore[union-attr]
+            term["definition"].setdefault(r["def"].language or "", r["def"].value)
     schemes: dict[str, dict] = {}
     for r in store.select(SCHEMES).rows:
         scheme = schemes.setdefault(r["scheme"].value, {"iri": r["scheme"].value, "concepts": []})

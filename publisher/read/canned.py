@@ -169,7 +169,7 @@ def parse_query(name: str, text: str, path: str = "") -> CannedQuery:
     form = _FORM.search(body)
     if not form:
         raise SourceError(path, "no SELECT, CONSTRUCT, ASK or DESCRIBE in the query")
-    built = []
+    built: list[Param] = []
     for spec, labels, where in params:
         param = _param(spec, where)
         if not re.search(rf"[?$]{param.name}\b", body):

@@ -5,6 +5,7 @@ paged over its links like any incoming links."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -51,7 +52,7 @@ class PracticeCard:
     labels: dict[str, list[ox.Triple]] = field(default_factory=dict)   # of the partner organisations
 
     def iris(self) -> set[str]:
-        rows = [self.place, *self.partners, *self.contacts]
+        rows: list[dict[str, Any]] = [self.place, *self.partners, *self.contacts]
         return {v.value for row in rows for v in row.values() if isinstance(v, ox.NamedNode)}
 
 
@@ -63,19 +64,19 @@ def card_from_rows(rows: list[dict]) -> PracticeCard:
         tag = row["g"].value
         if tag in ("place", "address"):
             if tag == "place":
-                card.place.setdefault("place", row["x"])  # type: ignore[arg-type]
+                card.place.setdefault("place", row["x"])
             name = _FIELDS.get(row["p"].value)
             if name:
-                card.place.setdefault(name, row["o"])  # type: ignore[arg-type]
+                card.place.setdefault(name, row["o"])
         elif tag == "teryt":
-            card.place.setdefault("teryt", row["o"])  # type: ignore[arg-type]
+            card.place.setdefault("teryt", row["o"])
         elif tag == "partner":
             partner = {k: row[c] for k, c in (("org", "x"), ("role", "p"), ("sector", "o")) if c in row}
             if partner not in card.partners:
-                card.partners.append(partner)  # type: ignore[arg-type]
+                card.partners.append(partner)
             if "l" in row:
                 found = card.labels.setdefault(row["x"].value, [])
-                label = ox.Triple(row["x"], row["lp"], row["l"])  # type: ignore[arg-type]
+                label = ox.Triple(row["x"], row["lp"], row["l"])
                 if label not in found:
                     found.append(label)
         elif tag == "contact":
@@ -113,9 +114,9 @@ def organisation_practices(store: Store, d: Description, page: int, page_size: i
     if memberships:
         values = " ".join(term_text(m) for m in memberships)
         for row in store.select(ORG_ROLES.format(values=values)).rows:
-            entry = found.setdefault(row["m"], (row["practice"], []))  # type: ignore[arg-type]
+            entry = found.setdefault(row["m"], (row["practice"], []))
             if "role" in row:
-                entry[1].append(row["role"])  # type: ignore[arg-type]
+                entry[1].append(row["role"])
     out = []
     for t in links:
         if t.predicate.value == MEMBER and t.subject in found:

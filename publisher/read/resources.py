@@ -163,11 +163,12 @@ def own_triples(store: Store, iri: Node, limit: int
     """The triples about `iri` and about the blank nodes it owns (CBD), and the label triples of the IRIs
     they link to; at most `limit` rows."""
     result = store.select(OWN, bindings={"s": iri}, limit=limit)
-    triples, named = [], {}
+    triples: list[ox.Triple] = []
+    named: dict[str, list[ox.Triple]] = {}
     for r in result.rows:
-        triples.append(ox.Triple(_node(r, "x", iri), r["p"], r["o"]))  # type: ignore[arg-type]
+        triples.append(ox.Triple(_node(r, "x", iri), r["p"], r["o"]))
         if "l" in r:
-            named.setdefault(r["o"].value, []).append(ox.Triple(r["o"], r["lp"], r["l"]))  # type: ignore
+            named.setdefault(r["o"].value, []).append(ox.Triple(r["o"], r["lp"], r["l"]))
     return _dedupe(triples), {k: _dedupe(v) for k, v in named.items()}, result.truncated
 
 
@@ -175,7 +176,7 @@ def term_labels(store: Store) -> dict[str, list[ox.Triple]]:
     """Label triples of every ontology term, concept and scheme."""
     out: dict[str, list[ox.Triple]] = {}
     for row in store.select(TERM_LABELS).rows:
-        out.setdefault(row["r"].value, []).append(ox.Triple(row["r"], row["lp"], row["l"]))  # type: ignore
+        out.setdefault(row["r"].value, []).append(ox.Triple(row["r"], row["lp"], row["l"]))
     return {k: _dedupe(v) for k, v in out.items()}
 
 
@@ -194,7 +195,7 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, list[ox.Triple]]:
     for start in range(0, len(wanted), 500):
         values = " ".join(term_text(ox.NamedNode(i)) for i in wanted[start:start + 500])
         for row in store.select(LABELS_OF.format(values=values)).rows:
-            out.setdefault(row["r"].value, []).append(ox.Triple(row["r"], row["lp"], row["l"]))  # type: ignore
+            out.setdefault(row["r"].value, []).append(ox.Triple(row["r"], row["lp"], row["l"]))
     return out
 
 
@@ -214,7 +215,7 @@ def incoming_page(store: Store, iri: ox.NamedNode, counts: dict[str, int], page:
         if first < last:
             query = INCOMING_PAGE.format(limit=last - first, offset=first - position)
             rows = store.select(query, bindings={"s": iri, "p": ox.NamedNode(predicate)}).rows
-            out += [ox.Triple(r["x"], r["p"], iri) for r in rows]  # type: ignore[arg-type]
+            out += [ox.Triple(r["x"], r["p"], iri) for r in rows]
         position += count
         if position >= end:
             break
@@ -237,13 +238,13 @@ def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int =
     for r in first.rows:
         tag = r.get("g")
         if tag is None:
-            own.append(ox.Triple(_node(r, "x", iri), r["p"], r["o"]))  # type: ignore[arg-type]
+            own.append(ox.Triple(_node(r, "x", iri), r["p"], r["o"]))
             if "l" in r:
-                named.setdefault(r["o"].value, []).append(ox.Triple(r["o"], r["lp"], r["l"]))  # type: ignore
+                named.setdefault(r["o"].value, []).append(ox.Triple(r["o"], r["lp"], r["l"]))
         elif tag.value == "in":
-            links.append(ox.Triple(r["x"], r["p"], iri))  # type: ignore[arg-type]
+            links.append(ox.Triple(r["x"], r["p"], iri))
             if "l" in r:
-                named.setdefault(r["x"].value, []).append(ox.Triple(r["x"], r["lp"], r["l"]))  # type: ignore
+                named.setdefault(r["x"].value, []).append(ox.Triple(r["x"], r["lp"], r["l"]))
         else:
             rows.append(r)
     links = _dedupe(links)

@@ -44,7 +44,7 @@ class SearchIndex:
             raise StoreUnavailable("no search index in this build: run `bdp build`") from None
         self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
         identity = f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}"
-        loaded = cache.get(identity) if cache is not None else None
+        loaded: tuple[dict[str, Any], dict[str, Any], int] | None = cache.get(identity) if cache is not None else None
         if loaded is None:
             loaded = self._load()
             if cache is not None:
@@ -52,7 +52,7 @@ class SearchIndex:
                 cache[identity] = loaded
         self.concepts, self.bitmaps, self.everything = loaded
 
-    def _load(self) -> tuple[dict, dict, int]:
+    def _load(self) -> tuple[dict[str, Any], dict[str, Any], int]:
         concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
         for scheme, key, bit, pl, en in self.db.execute("SELECT scheme, key, bit, label_pl, label_en FROM concept"):
             concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})

@@ -9,14 +9,14 @@ media type and the file's first bytes, and no file may exceed the `attachment_ma
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
 from publisher.errors import SourceError
 from publisher.formats import DOCUMENT_BY_MEDIA_TYPE, DOCUMENT_BY_SUFFIX, DOCUMENT_TYPES, DocumentType
-from publisher.records.read import Record
+from publisher.records.read import Record, RecordRef
 
 FOLDER = "attachments"
 ACCEPTED = ", ".join(d.media_type for d in DOCUMENT_TYPES)
@@ -88,7 +88,7 @@ def check_entry(rec: Record, prefix: str, entry: dict[str, Any], data_dir: Path,
                 ) -> Path | None:
     """Raise a SourceError naming file, record and field for a document that cannot be published;
     return the file to copy (None for a URL)."""
-    def fail(name: str, message: str) -> None:
+    def fail(name: str, message: str) -> NoReturn:
         where = _field(prefix, name)
         raise SourceError(rec.path, message, line=rec.line(where), record=rec.label, field=where)
 
@@ -133,7 +133,7 @@ def check_entry(rec: Record, prefix: str, entry: dict[str, Any], data_dir: Path,
     return path
 
 
-def check_references(records: list[Record]) -> None:
+def check_references(records: Sequence[Record | RecordRef]) -> None:
     """A practice's publications and a publication's practices must exist as records."""
     keys = {kind: {r.key for r in records if r.kind == kind} for kind in ("practice", "publication")}
     for rec in records:

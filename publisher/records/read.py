@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 
@@ -121,7 +121,7 @@ def _lines(node: yaml.Node, prefix: str, out: dict[str, int]) -> None:
 
 
 def _check(value: Any, schema: Any, where: str, rec: Record) -> None:
-    def fail(message: str) -> None:
+    def fail(message: str) -> NoReturn:
         raise SourceError(rec.path, message, line=rec.line(where), record=rec.label, field=where)
 
     if value is None:

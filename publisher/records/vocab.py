@@ -26,7 +26,7 @@ class Vocabularies:
             table = self._lookup.setdefault(name, {})
             for predicate in (SKOS.notation, SKOS.altLabel, SKOS.prefLabel):
                 for label in graph.objects(concept, predicate):
-                    table.setdefault(fold(str(label)).replace(" ", "-"), URIRef(concept))
+                    table.setdefault(fold(str(label)).replace(" ", "-"), URIRef(str(concept)))
 
     def concept(self, scheme: str, value: object) -> URIRef:
         """The concept for `value`; an unknown value still gets an IRI in the scheme's namespace, which

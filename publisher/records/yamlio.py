@@ -26,7 +26,7 @@ def _flow(values: list[Any]) -> bool:
 
 def _make_dumper(fold: bool) -> type[yaml.SafeDumper]:
     class Dumper(yaml.SafeDumper):
-        def represent_str(self, data: str) -> yaml.ScalarNode:   # type: ignore[override]
+        def represent_str(self, data: str) -> yaml.ScalarNode:
             if "\n" in data or len(data) > _LONG:
                 style = ">" if fold and "\n" not in data else "|"
                 return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)

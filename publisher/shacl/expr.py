@@ -18,12 +18,14 @@ from rdflib.term import Node
 
 from publisher.errors import BdpError
 from publisher.namespaces import SH, curie
+from publisher.store.results import ox_solutions
 
 
 def python_dollar(pattern: str) -> str:
     """A pattern whose `$` (outside a character class, not escaped) matches where Python's does without
     re.MULTILINE, which is how pyshacl runs sh:pattern: at the end or before a final newline."""
-    out, in_class, escaped = [], False, False
+    out: list[str] = []
+    in_class = escaped = False
     for c in pattern:
         if escaped:
             escaped = False
@@ -55,7 +57,7 @@ VALUE_COMPONENTS = {SH.datatype: "Datatype", SH.nodeKind: "NodeKind", SH["class"
 FOCUS_COMPONENTS = {SH.minCount: "MinCount", SH.maxCount: "MaxCount", SH.uniqueLang: "UniqueLang",
                      SH.hasValue: "HasValue", SH.qualifiedValueShape: "QualifiedMinCount",
                      SH.sparql: "SPARQL"}
-_NODE_KINDS = {SH.IRI: "isIRI({0})", SH.BlankNode: "isBlank({0})", SH.Literal: "isLiteral({0})",
+_NODE_KINDS: dict[Node, str] = {SH.IRI: "isIRI({0})", SH.BlankNode: "isBlank({0})", SH.Literal: "isLiteral({0})",
                SH.BlankNodeOrIRI: "!isLiteral({0})", SH.BlankNodeOrLiteral: "!isIRI({0})",
                SH.IRIOrLiteral: "!isBlank({0})"}
 # How pyshacl judges a literal of a datatype: it checks the lexical form of the types rdflib converts
@@ -131,7 +133,7 @@ class Expressions:
 
     def check_terms(self, shape: Node) -> None:
         known = _DESCRIPTIVE | set(VALUE_COMPONENTS) | set(FOCUS_COMPONENTS)
-        for p in sorted(set(self.g.predicates(shape)) - known):
+        for p in sorted(set(self.g.predicates(shape)) - known, key=str):
             if str(p).startswith(str(SH)):
                 raise self.refuse(shape, curie(str(p)))
         types = set(self.g.objects(shape, RDF.type))
@@ -170,7 +172,7 @@ class Expressions:
     def term(self, value: Node) -> str:
         return sparql_term(value)
 
-    def focus_fails(self, shape: Node, predicate: URIRef, parameter: Node, path: str | None, focus: str,
+    def focus_fails(self, shape: Node, predicate: Node, parameter: Node, path: str | None, focus: str,
                     reporting: bool) -> str | None:
         if predicate == SH.sparql:
             if reporting:
@@ -241,7 +243,7 @@ class Expressions:
             pattern = Literal(python_dollar(str(parameter)) if "m" not in kept else str(parameter)).n3()
             probe = f'SELECT (COALESCE(REGEX("", {pattern}, "{kept}"), "error") AS ?r) {{}}'
             try:
-                works = next(iter(self.probe.query(probe)))["r"].value != "error"
+                works = next(iter(ox_solutions(self.probe.query(probe))))["r"].value != "error"
             except (SyntaxError, ValueError):
                 works = False
             if not works:
@@ -364,7 +366,7 @@ def constraint_body(select: str, focus: str, path: str | None, stem: str) -> tup
         if name in ("currentShape", "shapesGraph") or (name == "PATH" and path is None):
             raise ValueError(f"${name}")
         out.append(select[last:token.start()])
-        out.append(focus if name == "this" else path if name == "PATH" else f"?{stem}{name}")
+        out.append(focus if name == "this" else path or "" if name == "PATH" else f"?{stem}{name}")
         last = token.end()
     out.append(select[last:])
     return "".join(out).strip(), prefixes

@@ -12,6 +12,7 @@ from rdflib.namespace import RDF
 
 from publisher.assets import shapes_graph
 from publisher.shacl.compile import TYPE_PATH, Check, CheckQuery, CompiledShapes, compile_shapes
+from publisher.store.results import ox_solutions
 
 THIS, VALUE, SUBJECT = ox.Variable("this"), ox.Variable("value"), ox.Variable("s")
 BATCH = 200   # failing values per VALUES block when reading their focus nodes
@@ -45,7 +46,7 @@ def answer(store: ox.Store, query: CheckQuery, prologue: str = "", subclasses: b
     key = VALUE if query.foci else THIS
     everything = tuple(range(len(query.checks)))
     return [(row[key], tuple(i for i in everything if row[f"f{i}"].value == "true") if query.flags else everything)
-            for row in store.query(_typed(prologue + query.text, subclasses))]
+            for row in ox_solutions(store.query(_typed(prologue + query.text, subclasses)))]
 
 
 def foci(store: ox.Store, query: CheckQuery, values: list[Any], prologue: str = "", subclasses: bool = True
@@ -58,10 +59,10 @@ def foci(store: ox.Store, query: CheckQuery, values: list[Any], prologue: str = 
     for i in range(0, len(named), BATCH):
         listed = " ".join(str(v) for v in named[i:i + BATCH])
         text = f"{prologue}SELECT ?this ?value WHERE {{ VALUES ?value {{ {listed} }} {pattern} }}"
-        found += [(row[THIS], row[VALUE]) for row in store.query(text)]
+        found += [(row[THIS], row[VALUE]) for row in ox_solutions(store.query(text))]
     for blank in (v for v in values if isinstance(v, ox.BlankNode)):
         text = f"{prologue}SELECT ?this ?value WHERE {{ {pattern} }}"
-        found += [(row[THIS], blank) for row in store.query(text, substitutions={VALUE: blank})]
+        found += [(row[THIS], blank) for row in ox_solutions(store.query(text, substitutions={VALUE: blank}))]
     return found
 
 
@@ -119,7 +120,7 @@ def _per_target(store: ox.Store, compiled: CompiledShapes, queries: list[CheckQu
                     results.append(Result(focus, check, focus if check.on_values else None))
                     continue
                 text = _typed(f"{compiled.prologue}SELECT ?this ?value WHERE {{ {values} }}", subclasses)
-                results += [Result(focus, check, row[VALUE]) for row in store.query(text, substitutions={THIS: focus})]
+                results += [Result(focus, check, row[VALUE]) for row in ox_solutions(store.query(text, substitutions={THIS: focus}))]
     return results
 
 
@@ -128,7 +129,7 @@ def named_ancestor(store: ox.Store, node: Any) -> ox.NamedNode | None:
     seen = set()
     while isinstance(node, ox.BlankNode) and node not in seen:
         seen.add(node)
-        parents = [row[SUBJECT] for row in store.query("SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 1",
-                                                        substitutions={ox.Variable("o"): node})]
+        parents = [row[SUBJECT] for row in ox_solutions(store.query("SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 1",
+                                                        substitutions={ox.Variable("o"): node}))]
         node = parents[0] if parents else None
     return node if isinstance(node, ox.NamedNode) else None

@@ -25,7 +25,7 @@ from publisher.errors import QueryError, QueryRefused, StoreUnavailable
 from publisher.formats import Format
 from publisher.store.base import Answer, Store
 from publisher.store.pool import WorkerPool
-from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term
+from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term, ox_solutions
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
@@ -155,7 +155,7 @@ def _terms(meta: dict[str, Any], body: bytes) -> QueryResult:
     if meta["kind"] == "ask":
         return AskResult(meta["boolean"])
     if meta["kind"] == "select":
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        solutions = ox_solutions(ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV))
         variables = [v.value for v in solutions.variables]
         rows = [{v: term for v in variables if (term := solution[v]) is not None} for solution in solutions]
         return SelectResult(variables, rows, meta["truncated"])
@@ -197,7 +197,7 @@ class SiteStore(DirectStore):
                             default_graphs=default_graphs, named_graphs=named_graphs)
 
 
-def _graphs(iris: list[str] | None) -> list[ox.NamedNode] | None:
+def _graphs(iris: list[str] | None) -> list[Any] | None:
     return [ox.NamedNode(i) for i in iris] if iris else None
 
 

@@ -65,7 +65,7 @@ class _Tee:
     """A reader that keeps what it passes on, so that a parsed answer can also be sent on as it came."""
 
     def __init__(self, raw: Any) -> None:
-        self.raw, self.chunks = raw, []
+        self.raw, self.chunks = raw, list[bytes]()
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
@@ -108,6 +108,7 @@ class RemoteStore(Store):
         """(data graph, named graphs), looked up at most every DATASET_TTL seconds: the version graph the
         set graph points at (or the graph itself when it holds the data), and the store's other graphs under
         the base IRI, version graphs left out."""
+        assert self.graph is not None, "only called with a graph set"
         now = time.monotonic()
         if self._dataset_cache is None or now - self._dataset_cache[0] > DATASET_TTL:
             g = term_text(ox.NamedNode(self.graph))

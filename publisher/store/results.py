@@ -8,7 +8,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -19,10 +19,17 @@ from publisher.namespaces import PREFIXES
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
 
 
+
+def ox_solutions(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QuerySolutions:
+    """A SELECT's answer from pyoxigraph, whose query() is typed with every query form's answer."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"a SELECT was expected, not {type(result).__name__}")
+    return result
+
 @dataclass
 class SelectResult:
     variables: list[str]
-    rows: list[dict[str, Term]]
+    rows: list[dict[str, Any]]   # Terms (Any: read models take .value of the IRIs and literals they bind)
     truncated: bool = False
 
 
@@ -142,7 +149,7 @@ def serialize(result: QueryResult, fmt: Format) -> bytes:
         if fmt.kind != "graph":
             raise ValueError(f"a graph cannot be written as {fmt.media_type}")
         prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
-        return ox.serialize(result.triples, format=fmt.rdf_format, prefixes=prefixes)
+        return cast(bytes, ox.serialize(result.triples, format=fmt.rdf_format, prefixes=prefixes))
     if fmt.kind != "results":
         raise ValueError(f"results cannot be written as {fmt.media_type}")
     return _WRITERS[fmt.name](result)

@@ -19,7 +19,7 @@ import struct
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 HEADER = struct.Struct("!II")
 # After a query this long (seconds), freed memory goes back to the system once the answer is sent: glibc keeps
@@ -67,7 +67,7 @@ class _Capped:
     """A binary sink keeping the first `keep` lines; it stops the writer at the first byte beyond them."""
 
     def __init__(self, keep: int) -> None:
-        self.keep, self.lines, self.parts, self.size = keep, 0, [], 0
+        self.keep, self.lines, self.parts, self.size = keep, 0, list[bytes](), 0
         self.truncated = False
 
     def write(self, data: bytes) -> int:
@@ -209,7 +209,7 @@ class Worker:
 
             body = ox.serialize(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), format=self.graphs[name],
                                 prefixes=PREFIXES if name in ("ttl", "rdf") else None)
-        return {"kind": "graph", "format": name, "truncated": truncated}, body
+        return {"kind": "graph", "format": name, "truncated": truncated}, cast(bytes, body)
 
 
 def _preload() -> None:

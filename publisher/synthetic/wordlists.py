@@ -40,7 +40,7 @@ SURNAMES = ["Kowalski", "Nowak", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamińs
 ROLES = ["Koordynacja projektu", "Referat Funduszy Europejskich", "Biuro Zarządu", "Dział Projektów",
          "Pełnomocnik ds. współpracy z organizacjami pozarządowymi", "Wydział Promocji", "Sekretariat"]
 STREETS = ["Piaskowa", "Długa", "Kościuszki", "Mickiewicza", "Słoneczna", "Lipowa", "Polna", "Szkolna"]
-ORG_NAMES = {  # sector: (name, unit type); {town}, {root}, {Root}, {region}, {topic}, {quoted}, {n} filled in
+ORG_NAMES: dict[str, list[tuple[str, str | None]]] = {  # sector: (name, unit type); {town}, {root}, {Root}, {region}, {topic}, {quoted}, {n} filled in
     "public": [("Gmina {town}", "gmina-wiejska"), ("Gmina {town}", "gmina-miejsko-wiejska"),
                ("Miasto {town}", "gmina-miejska"), ("Powiat {Root}ski", "powiat"),
                ("Urząd Gminy {town}", None), ("Ośrodek Pomocy Społecznej Gminy {town}", None),

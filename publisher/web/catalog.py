@@ -92,7 +92,8 @@ def _conditional(body: bytes, mimetype: str, etag: str, modified: str, vary: boo
     response.headers["Cache-Control"] = "no-cache"
     if vary:
         response.vary.add("Accept")
-    return response.make_conditional(request)
+    response.make_conditional(request)   # in place
+    return response
 
 
 def _cached(key: tuple[str, ...], make: Any) -> tuple[bytes, str]:
@@ -123,17 +124,17 @@ def _chosen(suffix: str | None, offered: tuple[Format, ...]) -> Format:
         fmt = BY_SUFFIX.get(suffix)
         if fmt is None or fmt not in offered:
             abort_with(404, f"no such format {suffix!r}: try one of {', '.join(f.suffix for f in offered)}")
-        return fmt  # type: ignore[return-value]
+        return fmt
     asked = request.args.get("format")
     if asked is not None:
         fmt = BY_NAME.get(asked)
         if fmt is None or fmt not in offered:
             abort_with(400, f"parameter format: {asked!r} is not one of {', '.join(f.name for f in offered)}")
-        return fmt  # type: ignore[return-value]
+        return fmt
     fmt = negotiate(request.headers.get("Accept"), offered)
     if fmt is None:
         abort_with(406, "the catalogue is available as " + ", ".join(f.media_type for f in offered))
-    return fmt  # type: ignore[return-value]
+    return fmt
 
 
 @bp.get("/catalog")
@@ -171,8 +172,8 @@ def dump(name: str) -> Response:
     path = _out() / "dumps" / name
     if info is None or name not in BY_FILE or not path.is_file():
         abort_with(404, f"no dump named {name!r}: see {public_base()}catalog")
-    response = send_file(path, mimetype=_media(name), conditional=True, etag=info.sha256,  # type: ignore[union-attr]
-                         last_modified=_stamp(info.modified), max_age=None)  # type: ignore[union-attr]
+    response = send_file(path, mimetype=_media(name), conditional=True, etag=info.sha256,
+                         last_modified=_stamp(info.modified), max_age=None)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -6,7 +6,7 @@ for browsers, JSON ({"error": {"status", "title", "detail"}}) for JSON clients, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NoReturn
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -78,7 +78,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_cors)
 
 
-def abort_with(status: int, detail: str) -> Any:
+def abort_with(status: int, detail: str) -> NoReturn:
     """Stop a view with the one error shape."""
     from flask import abort
 

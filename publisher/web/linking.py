@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
 
@@ -80,7 +81,7 @@ def _answer(scheme: Scheme, code: str, types: tuple[str, ...]) -> Response:
     for type_ in types:
         iris, more = by_identifier(site_store(), scheme.key, code, type_, limit)
         if len(iris) == 1:
-            return redirect(iri_map().href(iris[0]), 303)
+            return cast(Response, redirect(iri_map().href(iris[0]), 303))
         if iris:
             return _choices(scheme, code, iris, more)
     return abort_with(404, f"no {' or '.join(types)} here carries the {scheme.label} code {code}")

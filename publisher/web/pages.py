@@ -185,7 +185,7 @@ def vendor(package: str, name: str) -> Response:
     module = VENDOR.get(package)
     if module is None:
         abort_with(404, f"no vendored package {package!r}")
-    base = importlib.import_module(module).BASE_DIR  # type: ignore[union-attr]
+    base = importlib.import_module(module).BASE_DIR
     return send_from_directory(base, name, max_age=86400)
 
 

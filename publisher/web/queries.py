@@ -147,7 +147,7 @@ def _headers(response: Response, query: CannedQuery, values: dict[str, str],
 
 
 def _page(query: CannedQuery, values: dict[str, str], links: IriMap, offered: tuple[Format, ...]) -> Response:
-    store, status, error, result, bindings = current_store(), 200, None, None, {}
+    store, status, error, result, bindings = current_store(), 200, None, None, dict[str, Any]()
     missing = [p for p in query.params if p.required and not values.get(p.name) and p.default is None]
     if not missing:
         try:

@@ -57,7 +57,7 @@ def choose_format(suffix: Format | None, offered: tuple[Format, ...] = DOCUMENT_
     if fmt is None:
         abort_with(406, "none of the requested media types is offered; this resource is available as "
                         + ", ".join(f.media_type for f in offered))
-    return fmt  # type: ignore[return-value]
+    return fmt
 
 
 def page_number() -> int:

@@ -7,6 +7,7 @@ HTTP only: the documents come from publisher.read.resources, the lists from publ
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -77,7 +78,7 @@ def identify(type_: str, key: str) -> Response:
     target = iri_map().id_to_doc_url(type_, key)
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
-    return redirect(target, 303)
+    return cast(Response, redirect(target, 303))
 
 
 @bp.get("/doc/<type_>/<key>")
@@ -115,7 +116,7 @@ def definition(name: str) -> Response:
 @bp.get("/ontology")
 def ontology_iri() -> Response:
     """The ontology's own IRI (when the base is w3id.org/bdp/, the public site) -> its document."""
-    return redirect(iri_map().public + "def/ontology", 303)
+    return cast(Response, redirect(iri_map().public + "def/ontology", 303))
 
 
 @bp.get("/shapes")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import request
 from werkzeug.datastructures import MultiDict
@@ -38,7 +39,7 @@ class ProtocolRequest:
     named_graphs: list[str] = field(default_factory=list)
     format: str | None = None
 
-    def link_args(self) -> dict[str, str | list[str]]:
+    def link_args(self) -> dict[str, Any]:
         """Arguments that rebuild this request as a GET URL (the page's download links)."""
         args: dict[str, str | list[str]] = {"query": self.query or ""}
         if self.default_graphs:
