@@ -19,8 +19,12 @@ run: setup
 	$(BIN)/bdp build --data data --out out
 	$(BIN)/bdp serve --out out --port $(PORT)
 
-## Run the whole test suite (a headless Chromium is installed for the browser tests when missing).
-## pytest's exit code (5 included: no test ran) is the exit code of this target.
+## Lint (ruff), types (mypy), the layering (import-linter: docs/architecture.md), then the whole test
+## suite on two processes (pytest-xdist; a headless Chromium is installed for the browser tests when
+## missing). The first failing step's exit code (pytest's: 5 when no test ran) is this target's.
 test: setup
+	$(BIN)/ruff check publisher tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	bash .ci/install-browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
