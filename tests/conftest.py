@@ -87,6 +87,30 @@ class LiveServer:
         self.thread.join(10)
 
 
+def close_store(app) -> None:
+    """Close the store an app opened (the embedded one holds query worker processes)."""
+    store = app.extensions.get("bdp_store")
+    if store is not None:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def app(built, settings):
+    """The app over the bundled build; a module that serves other data overrides this fixture."""
+    from publisher.web import create_app
+
+    app = create_app(settings.with_(out=str(built)))
+    yield app
+    close_store(app)
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    """One real HTTP server on a free 127.0.0.1 port for the module, serving `app`."""
+    with LiveServer(app) as running:
+        yield running
+
+
 @pytest.fixture
 def live_server():
     """live_server(app) -> LiveServer started on 127.0.0.1 and stopped after the test."""

@@ -61,11 +61,6 @@ def fetch_graph(url: str, media: str = "text/turtle") -> Graph:
 
 
 @pytest.fixture
-def server(built, settings, live_server):
-    return live_server(create_app(settings.with_(out=str(built))))
-
-
-@pytest.fixture
 def catalogue(server) -> Graph:
     return fetch_graph(server.url + "catalog")
 

@@ -44,11 +44,6 @@ def turtle(url: str) -> Graph:
     return Graph().parse(data=response.content, format="turtle")
 
 
-@pytest.fixture
-def server(built, settings, live_server):
-    return live_server(create_app(settings.with_(out=str(built))))
-
-
 def harvest(start: str) -> dict:
     """What a harvester does, knowing nothing but the VoID address."""
     void = turtle(start)

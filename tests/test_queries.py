@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import FIXTURES, ROOT, run_bdp
+from conftest import FIXTURES, ROOT, close_store, run_bdp
 
 from publisher.errors import SourceError
 from publisher.namespaces import PREFIXES
@@ -42,12 +42,10 @@ def small_out(tmp_path_factory, settings) -> Path:
 
 @pytest.fixture(scope="module")
 def app(small_out, settings):
-    return create_app(settings.with_(out=str(small_out)))
-
-
-@pytest.fixture
-def server(app, live_server):
-    return live_server(app)
+    """This module's app serves the small data set (the `server` fixture of conftest serves it)."""
+    app = create_app(settings.with_(out=str(small_out)))
+    yield app
+    close_store(app)
 
 
 # --- reading answers ----------------------------------------------------------------------------------

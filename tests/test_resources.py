@@ -52,13 +52,6 @@ def stop(server: LiveServer, app: object) -> None:
         store.close()
 
 
-@pytest.fixture(scope="module")
-def server(built):
-    live, app = serve(built)
-    yield live
-    stop(live, app)
-
-
 def get(url: str, accept: str | None = None, **headers: str) -> requests.Response:
     if accept:
         headers["Accept"] = accept

@@ -56,23 +56,6 @@ def make_app(built: Path, **overrides):
     return create_app(load_settings({"out": str(built), **overrides}, environ={}))
 
 
-@pytest.fixture(scope="module")
-def app(built):
-    app = make_app(built)
-    yield app
-    store = app.extensions.get("bdp_store")
-    if store is not None:
-        store.close()
-
-
-@pytest.fixture(scope="module")
-def server(app):
-    from conftest import LiveServer  # one real server for the module (the live_server fixture is per test)
-
-    with LiveServer(app) as running:
-        yield running
-
-
 def wrapper(server, method: str, request_method: str, fmt: str, query: str) -> SPARQLWrapper:
     client = SPARQLWrapper(server.url + "sparql")
     client.setMethod(method)
