@@ -1,5 +1,5 @@
 """The identifier schemes an organisation or a place may carry, in one table: TERYT (TERC) codes of
-territorial units, KRS, REGON and NIP numbers, with their shapes and check digits.
+territorial units, KRS, REGON and NIP numbers, with their shapes and check digits (python-stdnum's).
 
 The same rules are in shapes/bdp-shapes.ttl (pattern and check digit, as SHACL) so that SPARQL users can
 read them; this table serves the inbound lookup (`/lookup?nip=...` answers 400 for a malformed number)
@@ -11,38 +11,25 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stdnum.pl import nip, regon
+
 from publisher.namespaces import BDP
-
-NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-REGON9_WEIGHTS = (8, 9, 2, 3, 4, 5, 6, 7)
-REGON14_WEIGHTS = (2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8)
-
-
-def _weighted(code: str, weights: tuple[int, ...]) -> int:
-    return sum(w * int(d) for w, d in zip(weights, code, strict=False)) % 11
 
 
 def nip_ok(code: str) -> bool:
-    """NIP: the weighted sum of the first nine digits modulo 11 is the tenth (a remainder of 10 is never
-    issued)."""
-    if not re.fullmatch(r"[0-9]{10}", code):
-        return False
-    r = _weighted(code, NIP_WEIGHTS)
-    return r != 10 and r == int(code[9])
+    """NIP: ten digits whose check digit python-stdnum accepts (a remainder of 10 is never issued)."""
+    return bool(re.fullmatch(r"[0-9]{10}", code)) and nip.is_valid(code)
 
 
 def regon_ok(code: str) -> bool:
-    """REGON (9 or 14 digits): the weighted sum modulo 11 is the last digit, a remainder of 10 counting as 0."""
-    weights = {9: REGON9_WEIGHTS, 14: REGON14_WEIGHTS}.get(len(code))
-    if weights is None or not code.isascii() or not code.isdigit():
-        return False
-    return _weighted(code, weights) % 10 == int(code[-1])
+    """REGON: nine or fourteen digits whose check digit python-stdnum accepts (for fourteen digits, those of
+    the first nine too: they are the parent unit's REGON)."""
+    return bool(re.fullmatch(r"[0-9]{9}([0-9]{5})?", code)) and regon.is_valid(code)
 
 
 def complete_nip(first9: str) -> str | None:
     """The NIP whose first nine digits are `first9`, or None when no check digit fits."""
-    r = _weighted(first9, NIP_WEIGHTS)
-    return None if r == 10 else first9 + str(r)
+    return next((code for code in (first9 + str(d) for d in range(10)) if nip_ok(code)), None)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher import shacl
 from publisher.assets import ontology_graph
 from publisher.config import Settings
 from publisher.errors import BdpError, SourceError
@@ -39,7 +40,6 @@ from publisher.records.documents import check_references as check_doc_references
 from publisher.records.documents import copy_documents
 from publisher.records.read import RecordRef, check_unique, record_files
 from publisher.records.vocab import Vocabularies
-from publisher.shacl.run import run_shapes
 
 CHUNK = 400
 
@@ -187,7 +187,7 @@ def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers:
 
 def validate_store(store: ox.Store, path: Path, converted: Conversion, pool: Any, lang: str) -> list[Problem]:
     """The compiled shapes on the store (records only), their results as Problems of the records."""
-    results = run_shapes(store, pool=pool, path=str(path))
+    results = shacl.validate(store, pool=pool, path=str(path))
     if not results:
         return sorted(set(converted.problems))
     names = focus_names(results, store)
