@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
@@ -52,27 +54,13 @@ BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
 FILE_MEDIA_TYPES = {"gzip": "application/gzip", "xml": "application/xml", "text": "text/plain"}
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
-    """[(media range, q, order)] best first; a malformed q counts as 0."""
-    if not header:
-        return [("*/*", 1.0, 0)]
-    ranges = []
-    for order, part in enumerate(header.split(",")):
-        items = [p.strip() for p in part.split(";")]
-        media = items[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in items[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-                q = q if 0.0 <= q <= 1.0 else 0.0
-        ranges.append((media, q, order))
-    return ranges
+def _ranges(accept: str | MIMEAccept | None) -> list[tuple[str, float]]:
+    """[(media range without parameters, q)], parsed by Werkzeug (request.accept_mimetypes or the header);
+    a missing or empty header accepts anything."""
+    if accept is None or isinstance(accept, str):
+        accept = parse_accept_header(accept, MIMEAccept)
+    ranges = [(value.split(";")[0].strip().lower(), q) for value, q in accept]
+    return ranges or [("*/*", 1.0)]
 
 
 def _match(media_range: str, fmt: Format) -> int:
@@ -89,15 +77,17 @@ def _match(media_range: str, fmt: Format) -> int:
     return -1
 
 
-def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+def negotiate(accept: str | MIMEAccept | None, offered: tuple[Format, ...]) -> Format | None:
     """The offered format the client prefers, by q then specificity then the order offered; None: 406.
 
-    For each offered format, its q is that of the most specific matching range (RFC 9110 12.5.1)."""
-    ranges = parse_accept(accept)
+    For each offered format, its q is that of the most specific matching range (RFC 9110 12.5.1).
+    Werkzeug parses the header; the choice is made here because Werkzeug's `best_match` sees media
+    types, not our formats with their aliases, and drops the client's order (tests/test_formats.py)."""
+    ranges = _ranges(accept)
     best: tuple[float, int, int] | None = None
     choice = None
     for index, fmt in enumerate(offered):
-        matches = [(_match(m, fmt), q, order) for m, q, order in ranges]
+        matches = [(_match(m, fmt), q, order) for order, (m, q) in enumerate(ranges)]
         matches = [m for m in matches if m[0] >= 0]
         if not matches:
             continue
