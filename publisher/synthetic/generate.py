@@ -1,6 +1,8 @@
 """Synthetic data sets in the source format (docs/model.md), for load tests and demos: never real data.
 
-Deterministic for a seed. Organisations form a pool (practices * 0.4, at least 20) drawn with a Zipf-like
+Deterministic for a seed and a Faker version: people's names, street names, company names and NIPs come
+from Faker's pl_PL provider (seeded with the same seed); made-up towns, titles and descriptions from
+wordlists.py; postal codes are drawn here (their first digit follows the voivodeship). Organisations form a pool (practices * 0.4, at least 20) drawn with a Zipf-like
 popularity, so a few take part in thousands of practices. `to_yaml` writes these records only, faster
 than yaml.CSafeDumper (bench/README.md); yaml.safe_load reads back the record (tests/test_generate.py
 checks it)."""
@@ -17,15 +19,16 @@ import random
 import re
 import shutil
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from faker import Faker
+
 from publisher.errors import SourceError
-from publisher.identifiers import complete_nip
 from publisher.records.importer import practice_key, slugify
 from publisher.synthetic.wordlists import (
     ENDINGS,
-    FIRST,
     OPENERS,
     ORG_NAMES,
     QUOTED,
@@ -33,8 +36,6 @@ from publisher.synthetic.wordlists import (
     ROLES,
     ROOTS,
     SENTENCES,
-    STREETS,
-    SURNAMES,
     TAILS,
     TOPICS,
 )
@@ -143,7 +144,7 @@ def _write(path: Path, data: bytes) -> None:
 def _readme(out: Path, seed: int, counts: dict[str, int]) -> None:
     (out / "SYNTHETIC.md").write_text(
         "# Synthetic data set\n\nEvery record here is made up by `bdp generate` (publisher/synthetic/generate.py,"
-        f" seed {seed}): no real practice, organisation or person.\nPractices carry `synthetic: true`. "
+        f" seed {seed}, Faker {version('Faker')}): no real practice, organisation or person.\nPractices carry `synthetic: true`. "
         "Never copy these files into data/.\n\n" + "".join(f"- {k}: {v}\n" for k, v in counts.items()),
         encoding="utf-8")
 
@@ -151,6 +152,8 @@ def _readme(out: Path, seed: int, counts: dict[str, int]) -> None:
 class _Generator:
     def __init__(self, seed: int) -> None:
         self.rng = rng = random.Random(seed)
+        self.fake = Faker("pl_PL")
+        self.fake.seed_instance(seed)
         self.towns = [r + e + rv for r in ROOTS for e in ENDINGS for rv in RIVERS]
         self.voiv, self.unit, self.theme, self.fund, self.sector = (
             _Draw(rng, list(table), [w if isinstance(w, int) else w[0] for w in table.values()])
@@ -172,7 +175,8 @@ class _Generator:
             template, unit, root = *rng.choice(ORG_NAMES[sector]), rng.choice(ROOTS)
             name = template.format(town=rng.choice(self.towns), root=root, Root=root.capitalize(),
                                    region=region, n=rng.randint(1, 40), topic=rng.choice(TOPICS),
-                                   quoted=rng.choice(QUOTED))
+                                   quoted=rng.choice(QUOTED),
+                                   company=self.fake.company() if "{company}" in template else "")
             if self.slug(name) not in self.org_keys:
                 break
         gmina = "" if unit == "powiat" else f"{rng.randint(1, 20):02d}{2 if unit and 'wiej' in unit else 1}"
@@ -188,9 +192,7 @@ class _Generator:
 
     def nip(self) -> str:
         """A NIP with a valid check digit (the shapes reject any other)."""
-        while (code := complete_nip(str(self.rng.randrange(10**8, 10**9)))) is None:
-            pass
-        return code
+        return str(self.fake.nip())
 
     def partners(self, orgs: list[dict[str, Any]], draw: _Draw, by_sector: dict[str, _Draw]) -> list[int]:
         """2-5 distinct organisations, the lead first; cross-sector with probability CROSS_SECTOR."""
@@ -227,7 +229,7 @@ class _Generator:
         lon = round(min(max(lon + rng.uniform(-0.9, 0.9), BBOX[2]), BBOX[3]), 4)
         place = {"town": town, "voivodeship": voiv,
                  "postal_code": f"{zone}{rng.randint(0, 9)}-{rng.randint(0, 999):03d}", "post_office": town,
-                 "street": f"ul. {rng.choice(STREETS)} {rng.randint(1, 120)}" if rng.random() < 0.7 else None,
+                 "street": f"ul. {self.fake.street_name()} {rng.randint(1, 120)}" if rng.random() < 0.7 else None,
                  "population": int(math.exp(rng.uniform(math.log(low), math.log(high)))),
                  "coordinates": {"lat": lat, "lon": lon} if rng.random() < 0.2 else None}
         rec: dict[str, Any] = {
@@ -253,8 +255,8 @@ class _Generator:
 
     def contact(self, domain: str) -> dict[str, Any]:
         rng, gender = self.rng, self.rng.choice("mf")
-        first, surname = rng.choice(FIRST[gender]), rng.choice(SURNAMES)
-        surname = surname[:-1] + "a" if gender == "f" and surname.endswith("ki") else surname
+        first, surname = ((self.fake.first_name_female(), self.fake.last_name_female()) if gender == "f"
+                          else (self.fake.first_name_male(), self.fake.last_name_male()))
         return {"name": f"{first} {surname}", "role": rng.choice(ROLES),
                 "phone": f"{rng.randint(12, 95)} {rng.randint(100, 999)} {rng.randint(10, 99)} "
                          f"{rng.randint(10, 99)}",

@@ -1,5 +1,6 @@
-"""Word lists of the synthetic data generator: Polish-looking place, organisation, project and person
-names, and sentences for descriptions. Made up; no real record."""
+"""Word lists of the synthetic data generator: Polish-looking place, organisation and project names and
+sentences for descriptions. Made up; no real record. People's names, streets, companies and NIPs come
+from Faker's pl_PL provider (generate.py)."""
 
 from __future__ import annotations
 
@@ -32,15 +33,9 @@ SENTENCES = [  # {town} and {n} are filled in
     "Wypracowano standard zlecania zadań publicznych organizacjom pozarządowym.",
     "Ważnym elementem była giełda zasobów, na której partnerzy wymieniali się wiedzą i sprzętem.",
     "Wyniki przedstawiono na konferencji podsumowującej w gminie {town}."]
-FIRST = {"m": ["Adam", "Andrzej", "Piotr", "Krzysztof", "Tomasz", "Paweł", "Michał", "Łukasz", "Jakub"],
-         "f": ["Anna", "Maria", "Katarzyna", "Małgorzata", "Agnieszka", "Ewa", "Elżbieta", "Zofia", "Żaneta"]}
-SURNAMES = ["Kowalski", "Nowak", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński",
-            "Woźniak", "Dąbrowski", "Kozłowski", "Mazur", "Krawczyk", "Grabowski", "Pawłowski", "Jabłoński",
-            "Król", "Wieczorek", "Wróbel", "Malinowski", "Zając", "Stępień", "Górski", "Sobczak"]
 ROLES = ["Koordynacja projektu", "Referat Funduszy Europejskich", "Biuro Zarządu", "Dział Projektów",
          "Pełnomocnik ds. współpracy z organizacjami pozarządowymi", "Wydział Promocji", "Sekretariat"]
-STREETS = ["Piaskowa", "Długa", "Kościuszki", "Mickiewicza", "Słoneczna", "Lipowa", "Polna", "Szkolna"]
-ORG_NAMES: dict[str, list[tuple[str, str | None]]] = {  # sector: (name, unit type); {town}, {root}, {Root}, {region}, {topic}, {quoted}, {n} filled in
+ORG_NAMES: dict[str, list[tuple[str, str | None]]] = {  # sector: (name, unit type); {town}, {root}, {Root}, {region}, {topic}, {quoted}, {n}, {company} filled in
     "public": [("Gmina {town}", "gmina-wiejska"), ("Gmina {town}", "gmina-miejsko-wiejska"),
                ("Miasto {town}", "gmina-miejska"), ("Powiat {Root}ski", "powiat"),
                ("Urząd Gminy {town}", None), ("Ośrodek Pomocy Społecznej Gminy {town}", None),
@@ -51,7 +46,7 @@ ORG_NAMES: dict[str, list[tuple[str, str | None]]] = {  # sector: (name, unit ty
             ("Towarzystwo {topic} {town}", None), ("Fundacja „{quoted}” – {town}", None),
             ("Stowarzyszenie {topic} {town}", None), ("Związek Harcerstwa {town}", None),
             ("Federacja Organizacji Pozarządowych {town}", None)],
-    "business": [("{root}pol Sp. z o.o.", None), ("{root}bud Sp. z o.o.", None),
+    "business": [("{root}pol Sp. z o.o.", None), ("{company}", None), ("{company}", None),
                  ("Bank Spółdzielczy {town}", None), ("Spółdzielnia Socjalna „{quoted}” – {town}", None),
                  ("Zakład Energetyczny {town} S.A.", None),
                  ("Przedsiębiorstwo Usług Komunalnych {town} Sp. z o.o.", None)]}
