@@ -47,7 +47,8 @@ def _bundled_with_violations() -> Graph:
 
 CASES = {
     "constraints of every kind": lambda: Graph().parse(data=GRAPH, format="turtle"),
-    "identifiers and check digits": lambda: _identifiers(VALID + INVALID + [("teryt", "22"), ("regon", "1")])[0],
+    # plain pyshacl parses the check-digit query once per value: a few values
+    "identifiers and check digits": lambda: _identifiers(VALID[1:3] + INVALID[:1] + INVALID[3:] + [("teryt", "22")])[0],
     "bundled data with two violations": _bundled_with_violations,
 }
 
@@ -77,7 +78,7 @@ def test_pyshacl_is_not_patched_by_importing_publisher():
     import pyshacl.shape
 
     assert isinstance(pyshacl.shape.CONSTRAINT_PARAMS[0], list)
-    graph = CASES["identifiers and check digits"]()
+    graph = _identifiers(INVALID[:1])[0]
     conforms, _report, _text = pyshacl.validate(graph, shacl_graph=shapes_graph(), advanced=True,
                                                 inference="none")
     assert conforms is False

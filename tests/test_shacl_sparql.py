@@ -117,7 +117,8 @@ def test_the_build_reports_what_pyshacl_reports(tmp_path, settings):
     _edit(sorted((data / "organisations").iterdir())[0], lambda r: r.update(identifiers={"nip": "5260250275"}))
     practices = sorted((data / "practices").iterdir())
     _edit(practices[0], lambda r: r["place"].update(postal_code="83110"))
-    _edit(practices[1], lambda r: r.update(entered="2011-13-45"))
+    dated = next(p for p in practices[1:] if "modified" in yaml.safe_load(p.read_text(encoding="utf-8")))
+    _edit(dated, lambda r: r.update(entered="2011-13-45"))   # (without `modified`, entered is its date too)
     reference = REFERENCE.records(_records(data), {p.stem for p in (data / "organisations").iterdir()})
     with pytest.raises(BuildFailed) as failure:
         build(settings, data, tmp_path / "out", workers=2, steps=[])
