@@ -1,7 +1,7 @@
 """Issue 2's figures: the whole build of a synthetic data set, each stage's time, its CPU seconds and the
 peak memory; the store load alone (Oxigraph bulk load, strict and lenient, with rdflib's parser into a
 Graph as the peer, on the same dump); validation with both engines (the shapes compiled to SPARQL, which
-the build uses, and pyshacl, the reference, on the same sample of records); and re-validating one changed
+the build uses, and pyshacl-turbo, the reference, on the same sample of records); and re-validating one changed
 record with both engines (and plain `pyshacl.validate` as a further peer).
 
     python -m bench.bench_build [--practices 100000] [--work /tmp/bdp-bench-build] [--reuse] [--records-only]
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
     val = validation_figures(data, args.sample)
     print(f"validation of {val['records']} records (CPU, one process): compiled SPARQL on Oxigraph "
           f"{val['queries_cpu_s']:.2f} s (+ {val['load_cpu_s']:.2f} s serialising and bulk-loading them, which "
-          f"the build needs anyway), peer pyshacl {val['pyshacl_cpu_s']:.2f} s "
+          f"the build needs anyway), peer pyshacl-turbo {val['pyshacl_cpu_s']:.2f} s "
           f"({val['pyshacl_cpu_s'] / val['queries_cpu_s']:.0f}x); same {val['problems']} problems: {val['same']}")
     re_ = revalidate_figures(data)
     print(f"re-validate one changed record (read + convert + SHACL), limit 5 ms: compiled SPARQL p50 "
