@@ -20,11 +20,12 @@ run: setup
 	$(BIN)/bdp serve --out out --port $(PORT)
 
 ## Lint (ruff), types (mypy), the layering (import-linter: docs/architecture.md), then the whole test
-## suite on two processes (pytest-xdist; a headless Chromium is installed for the browser tests when
-## missing). The first failing step's exit code (pytest's: 5 when no test ran) is this target's.
+## suite on two processes (pytest-xdist, a module's tests in one process so that its module fixtures
+## are built once; a headless Chromium is installed for the browser tests when missing). The first
+## failing step's exit code (pytest's: 5 when no test ran) is this target's.
 test: setup
 	$(BIN)/ruff check publisher tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash .ci/install-browser
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
