@@ -9,6 +9,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.clock import build_time
 from publisher.pipeline.validate import Problem
 
 
@@ -33,3 +34,4 @@ class BuildContext:
     out: Path
     store: ox.Store
     report: BuildReport
+    built: str = field(default_factory=build_time)   # the build's clock (publisher.clock)
