@@ -21,7 +21,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from publisher.errors import QueryError, QueryTimeout, StoreUnavailable
-from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
+from publisher.formats import BY_NAME, GRAPH_FORMATS, QUAD_FORMATS, RESULT_FORMATS, Format
 from publisher.store.base import Answer, Store
 from publisher.store.bind import query_form, term_text, with_bindings
 from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term
@@ -189,7 +189,7 @@ class RemoteStore(Store):
 
     def _parse(self, source: Any, content_type: str, graph: bool, limit: int | None, deadline: float,
                timeout: float) -> QueryResult:
-        fmt = _format_of(content_type, GRAPH_FORMATS if graph else RESULT_FORMATS)
+        fmt = _format_of(content_type, GRAPH_FORMATS + QUAD_FORMATS if graph else RESULT_FORMATS)
         if fmt is None or fmt.name in _UNREADABLE:
             raise StoreUnavailable("the SPARQL store answered in a format that cannot be read")
         try:
@@ -225,14 +225,14 @@ class RemoteStore(Store):
 
     def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
                limit: int | None = None, default_graphs: list[str] | None = None,
-               named_graphs: list[str] | None = None) -> Answer:
+               named_graphs: list[str] | None = None, base_iri: str | None = None) -> Answer:
         """As Store.answer, but the store's own bytes are sent on when it wrote the format asked for and
         the answer is within the row cap (it is parsed all the same, to count and to check it)."""
-        from publisher.store.guard import inspect
+        from publisher.store.guard import inspect, with_base
         from publisher.store.results import serialize
 
-        inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
-                default_graphs=default_graphs, named_graphs=named_graphs)
+        inspect(query, allowed_services=self.allowed_services)
+        query = with_base(query, base_iri)
         form = query_form(query)
         kind = "graph" if form in ("construct", "describe") else form
         fmt = formats.get(kind)

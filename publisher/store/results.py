@@ -139,9 +139,9 @@ _WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
 def serialize(result: QueryResult, fmt: Format) -> bytes:
     """`result` in `fmt`; the caller has negotiated a format that fits the result's kind."""
     if isinstance(result, GraphResult):
-        if fmt.kind != "graph":
+        if fmt.kind not in ("graph", "quads"):   # (a dataset format writes the triples in the default graph)
             raise ValueError(f"a graph cannot be written as {fmt.media_type}")
-        prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
+        prefixes = PREFIXES if fmt.name in ("ttl", "rdf", "trig") else None
         return ox.serialize(result.triples, format=fmt.rdf_format, prefixes=prefixes)
     if fmt.kind != "results":
         raise ValueError(f"results cannot be written as {fmt.media_type}")

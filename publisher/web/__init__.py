@@ -41,9 +41,10 @@ def create_app(settings: Any = None, **overrides: Any) -> Flask:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Prefix give the public base of every link.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1,  # type: ignore
                                 x_prefix=1)
-    from publisher.web import errors, i18n
+    from publisher.web import errors, headers, i18n
 
     errors.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app)
     for name in BLUEPRINTS:
         module = importlib.import_module(f"publisher.web.{name}")
