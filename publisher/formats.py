@@ -1,5 +1,9 @@
 """The one media-type table and content negotiation (Accept with q-values, `format` parameters and
-file suffixes). Views and the store import these names; nothing else lists media types."""
+file suffixes). Views and the store import these names; nothing else lists media types.
+
+One rule for every negotiated URL: HTML is given to clients that name `text/html` (browsers do); `*/*`
+or no Accept at all gets data, in the first format a view offers (Turtle for RDF, SPARQL JSON for
+results). `application/json` where RDF is offered asks for JSON-LD."""
 
 from __future__ import annotations
 
