@@ -14,7 +14,8 @@ $(BIN)/bdp: pyproject.toml
 
 setup: $(BIN)/bdp
 
-## Build the bundled data into out/ and serve it on http://127.0.0.1:$(PORT)/
+## Build the bundled data into out/ and serve it with gunicorn on http://127.0.0.1:$(PORT)/
+## (development: .venv/bin/bdp serve --out out --dev)
 run: setup
 	$(BIN)/bdp build --data data --out out
 	$(BIN)/bdp serve --out out --port $(PORT)

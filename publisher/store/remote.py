@@ -123,6 +123,18 @@ class RemoteStore(Store):
             self._dataset_cache = (now, version, named)
         return self._dataset_cache[1], self._dataset_cache[2]
 
+    def catalog_graphs(self) -> list[str]:
+        """Named graphs of the whole store that hold a DCAT catalogue named like the graph (what `bdp
+        publish` leaves: `{base}catalog`), asked without a dataset, whatever base IRI is set."""
+        lookup = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a <http://www.w3.org/ns/dcat#Catalog> } } LIMIT 10"
+
+        def read(response: requests.Response, deadline: float, seconds: float) -> QueryResult:
+            return self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
+                               deadline, seconds)
+
+        rows = getattr(self._exchange(lookup, BY_NAME["json"].media_type, read, None, []), "rows", [])
+        return sorted(r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
+
     def _post(self, query: str, accept: str, timeout: float, params: list[tuple[str, str]]
               ) -> requests.Response:
         headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept}

@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.config import load_settings
+from publisher.read.built import settle_base_uri
 from publisher.store import Store, open_store
 
 # One module per HTTP concern, each exposing `bp`; registered in this order.
@@ -28,6 +29,7 @@ def create_app(settings: Any = None, **overrides: Any) -> Flask:
     settings = settings if settings is not None else load_settings(overrides)
     if overrides and settings is not None:
         settings = settings.with_(**overrides)
+    settings = settle_base_uri(settings)     # the base IRI the build was made with (SettingsError: disagree)
     app = Flask(__name__)
     app.config["BDP"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
