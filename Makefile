@@ -20,8 +20,10 @@ run: setup
 	$(BIN)/bdp build --data data --out out
 	$(BIN)/bdp serve --out out --port $(PORT)
 
-## Run the whole test suite (a headless Chromium is installed for the browser tests when missing).
+## Run the whole test suite (a headless Chromium for the browser tests and Virtuoso for the second-store tests
+## are installed from Debian when missing).
 ## pytest's exit code (5 included: no test ran) is the exit code of this target.
 test: setup
 	bash .ci/install-browser
+	bash .ci/install-virtuoso
 	$(BIN)/python -m pytest -q
