@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 import pytest
 import requests
-from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib import RDF, Graph, Namespace
 from rdflib.collection import Collection
 
 from publisher.config import load_settings
