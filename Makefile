@@ -14,18 +14,20 @@ $(BIN)/bdp: pyproject.toml
 
 setup: $(BIN)/bdp
 
-## Build the bundled data into out/ and serve it on http://127.0.0.1:$(PORT)/
+## Build the bundled data into out/ and serve it with gunicorn on http://127.0.0.1:$(PORT)/
+## (development: .venv/bin/bdp serve --out out --dev)
 run: setup
 	$(BIN)/bdp build --data data --out out
 	$(BIN)/bdp serve --out out --port $(PORT)
 
 ## Lint (ruff), types (mypy), the layering (import-linter: docs/architecture.md), then the whole test
 ## suite on two processes (pytest-xdist, a module's tests in one process so that its module fixtures
-## are built once; a headless Chromium is installed for the browser tests when missing). The first
-## failing step's exit code (pytest's: 5 when no test ran) is this target's.
+## are built once; a headless Chromium for the browser tests and Virtuoso for the second-store tests are
+## installed from Debian when missing). The first failing step's exit code (pytest's: 5 when no test ran) is this target's.
 test: setup
 	$(BIN)/ruff check publisher tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash .ci/install-browser
+	bash .ci/install-virtuoso
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope

@@ -1,5 +1,9 @@
 """The one media-type table and content negotiation (Accept with q-values, `format` parameters and
-file suffixes). Views and the store import these names; nothing else lists media types."""
+file suffixes). Views and the store import these names; nothing else lists media types.
+
+One rule for every negotiated URL: HTML is given to clients that name `text/html` (browsers do); `*/*`
+or no Accept at all gets data, in the first format a view offers (Turtle for RDF, SPARQL JSON for
+results). `application/json` where RDF is offered asks for JSON-LD."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ class Format:
     name: str            # short name used in ?format= and the CLI
     media_type: str      # what we send
     suffix: str          # file suffix on /doc/ and dumps
-    kind: str            # "graph" (RDF), "results" (SPARQL SELECT/ASK), "html", "text"
+    kind: str            # "graph" (RDF), "quads" (RDF datasets), "results" (SPARQL SELECT/ASK), "html"
     aliases: tuple[str, ...] = ()   # other media types clients send for the same thing
 
     @property
@@ -29,7 +33,7 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("ttl", "text/turtle", "ttl", "graph", ("application/x-turtle",)),
-    Format("jsonld", "application/ld+json", "jsonld", "graph"),
+    Format("jsonld", "application/ld+json", "jsonld", "graph", ("application/json",)),
     Format("rdf", "application/rdf+xml", "rdf", "graph", ("application/xml", "text/xml")),
     Format("nt", "application/n-triples", "nt", "graph", ("text/plain",)),
     Format("html", "text/html", "html", "html", ("application/xhtml+xml",)),
@@ -37,16 +41,20 @@ FORMATS: tuple[Format, ...] = (
     Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml", "text/xml")),
     Format("csv", "text/csv", "csv", "results"),
     Format("tsv", "text/tab-separated-values", "tsv", "results"),
+    # Datasets: what /sparql also writes a CONSTRUCT or DESCRIBE result as (its triples in the default graph)
+    Format("nq", "application/n-quads", "nq", "quads"),
+    Format("trig", "application/trig", "trig", "quads"),
 )
 
 _OX_RDF = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML,
-           "nt": ox.RdfFormat.N_TRIPLES}
+           "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 _OX_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 BY_NAME = {f.name: f for f in FORMATS}
 GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
 RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
+QUAD_FORMATS = tuple(f for f in FORMATS if f.kind == "quads")
 DOCUMENT_FORMATS = GRAPH_FORMATS + (BY_NAME["html"],)
 BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
 

@@ -19,7 +19,7 @@ from publisher.errors import SettingsError
 from publisher.web import create_app
 from tests.conftest import run_bdp
 
-SHAPES = Path(__file__).resolve().parents[2] / "shared" / "dcat-ap-3.0.1"
+SHAPES = Path(__file__).resolve().parent / "fixtures" / "dcat-ap-3.0.1"   # vendored: see its README.md
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 BASE = "https://w3id.org/bdp/"
 CATALOG = URIRef(BASE + "catalog")

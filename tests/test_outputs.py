@@ -27,6 +27,7 @@ from tests.conftest import DATA
 
 BASE = "https://w3id.org/bdp/"
 FORMATS = {"bdp.ttl.gz": "ttl", "bdp.jsonld.gz": "jsonld"}
+CLOCK = "2026-01-02T03:04:05Z"   # a fixed build clock: outputs written a second apart stay equal
 SQL = "SELECT * FROM practice ORDER BY id; SELECT * FROM practice_text ORDER BY id; SELECT * FROM facet_bitmap"
 
 
@@ -35,7 +36,8 @@ def _copy(built, target: Path) -> BuildContext:
     (target / "dumps").mkdir(parents=True)
     shutil.copytree(built / "store", target / "store")
     shutil.copy(built / "dumps" / SOURCE, target / "dumps")
-    return BuildContext(load_settings({}, environ={}), target, ox.Store(str(target / "store")), BuildReport())
+    return BuildContext(load_settings({}, environ={}), target, ox.Store(str(target / "store")), BuildReport(),
+                        built=CLOCK)
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -141,3 +143,30 @@ def test_the_ntriples_dump_is_the_default_graph_of_the_store(built):
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         graphs.append({str(q) for q in dataset})
     assert graphs[0] == graphs[1] and len(graphs[0]) > 500
+
+
+def test_source_date_epoch_is_the_clock_of_a_build(tmp_path):
+    """Reproducible builds: SOURCE_DATE_EPOCH, not the wall clock, stamps build.json and the catalogue."""
+    import json
+
+    from tests.conftest import run_bdp
+
+    out = tmp_path / "out"
+    done = run_bdp("build", "--data", str(DATA), "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "build.json").read_text())["built"] == "2026-01-01T00:00:00Z"
+    catalog = ox.Dataset(ox.parse(path=str(out / "catalog.ttl"), format=ox.RdfFormat.TURTLE))
+    stamps = {q.object.value for q in catalog if q.predicate.value == "http://purl.org/dc/terms/modified"
+              and q.object.datatype.value.endswith("#dateTime")}     # (xsd:date ones come from the records)
+    assert stamps == {"2026-01-01T00:00:00Z"}
+
+
+def test_a_malformed_source_date_epoch_is_refused_by_name(tmp_path):
+    done = run_bdp_build(tmp_path, {"SOURCE_DATE_EPOCH": "yesterday"})
+    assert done.returncode != 0 and "SOURCE_DATE_EPOCH" in done.stderr and "Traceback" not in done.stderr
+
+
+def run_bdp_build(tmp_path: Path, env: dict[str, str]):
+    from tests.conftest import run_bdp
+
+    return run_bdp("build", "--data", str(DATA), "--out", str(tmp_path / "out"), env=env)

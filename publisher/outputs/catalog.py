@@ -8,13 +8,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-import time
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
+from publisher.clock import build_time
 from publisher.config import Settings
 from publisher.dataset.dcat import describe
 from publisher.dataset.facts import DUMPS, FACTS_FILE, Facts, FileFacts, load_facts
@@ -48,13 +48,9 @@ def previous_out(out: Path) -> Path | None:
     return out.parent / match.group(1) if match else None
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _stamped(facts: Facts, previous: Facts | None) -> Facts:
-    """Time stamps that survive an identical rebuild, so If-Modified-Since still answers 304."""
-    now = _now()
+def _stamped(facts: Facts, previous: Facts | None, now: str) -> Facts:
+    """Time stamps (`now`: the build's clock) that survive an identical rebuild, so If-Modified-Since still
+    answers 304."""
     old = previous.files if previous else {}
     files = {name: FileFacts(f.size, f.sha256, old[name].modified if name in old and old[name].sha256 == f.sha256
                              else now) for name, f in facts.files.items()}
@@ -64,9 +60,9 @@ def _stamped(facts: Facts, previous: Facts | None) -> Facts:
 
 
 def write_catalog(settings: Settings, out: Path, store: ox.Store, counts: dict[str, Any], public: str,
-                  digests: dict[str, tuple[int, str]] | None = None) -> Facts:
+                  digests: dict[str, tuple[int, str]] | None = None, *, built: str | None = None) -> Facts:
     """Describe the files now in OUT (`digests`: size and SHA-256 of those already taken) with `counts`
-    (read.catalog.dataset_counts) for URLs under `public`."""
+    (read.catalog.dataset_counts) for URLs under `public`; `built`: the build's clock (publisher.clock)."""
     dumps, digests = out / "dumps", digests or {}
     sitemaps = sorted(out.glob("sitemap*.xml"))
     sitemap_sha = hashlib.sha256(b"".join(p.read_bytes() for p in sitemaps)).hexdigest()
@@ -75,7 +71,7 @@ def write_catalog(settings: Settings, out: Path, store: ox.Store, counts: dict[s
     facts = Facts(public=public, files=files, sitemaps=sum(p.name != "sitemap.xml" for p in sitemaps),
                   sitemap_sha256=sitemap_sha, linkset_files=linkset_facts(out / "links"), **counts)
     before = previous_out(out)
-    facts = _stamped(facts, load_facts(before) if before and before.is_dir() else None)
+    facts = _stamped(facts, load_facts(before) if before and before.is_dir() else None, built or build_time())
     (out / FACTS_FILE).write_text(facts.to_json(), encoding="utf-8")
 
     triples = list(describe(facts, settings, public))

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from publisher import shacl
 from publisher.assets import ontology_graph
+from publisher.clock import build_time
 from publisher.config import Settings
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
@@ -208,10 +209,12 @@ def _ontology_nt() -> tuple[str, int]:
 
 
 def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", workers: int | None = None,
-          progress: Any = None, validate: bool = True, steps: Iterable[Callable] | None = None
-          ) -> BuildReport:
-    """Build `data_dir` into `out`. Raises SourceError or BuildFailed; `out` is then untouched."""
+          progress: Any = None, validate: bool = True, steps: Iterable[Callable] | None = None,
+          built: str | None = None) -> BuildReport:
+    """Build `data_dir` into `out`. Raises SourceError or BuildFailed; `out` is then untouched. `built`: the
+    build's time stamp (publisher.clock; default: SOURCE_DATE_EPOCH, else now)."""
     report = BuildReport()
+    built = built or build_time()
     stage_started = time.perf_counter()
 
     def stage(name: str) -> None:
@@ -267,13 +270,13 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
             shutil.copyfileobj(src, dst, 1 << 20)
         stage("dump")
         nt_path.unlink()
-        context = BuildContext(settings, tmp, store, report)
+        context = BuildContext(settings, tmp, store, report, built)
         for step in steps if steps is not None else default_steps():
             step(context)
         del store, context
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
-                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                    "built": built}
         (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _swap(tmp, out)
         stage("swap")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from publisher.clock import build_time
 from publisher.config import Settings
 from publisher.pipeline.validate import Problem
 
@@ -33,3 +34,4 @@ class BuildContext:
     out: Path
     store: ox.Store
     report: BuildReport
+    built: str = field(default_factory=build_time)   # the build's clock (publisher.clock)

@@ -65,7 +65,8 @@ def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
         stages.update({f"outputs:{name}": seconds for name, seconds in running.seconds.items()})
         stages["outputs:wait"] = time.perf_counter() - started
     started = time.perf_counter()
-    facts = write_catalog(context.settings, context.out, context.store, counts, public, digests)
+    facts = write_catalog(context.settings, context.out, context.store, counts, public, digests,
+                          built=context.built)
     stages["outputs:catalog"] = time.perf_counter() - started
     return facts
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +35,14 @@ import requests
 from publisher.errors import BdpError, QueryError, SettingsError, SourceError, StoreUnavailable
 from publisher.formats import BY_NAME
 from publisher.store.bind import term_text
-from publisher.store.remote import CURRENT, STAGING, backend_message, new_session
+from publisher.store.remote import (
+    CURRENT,
+    EMPTY_GRAPHS,
+    GRAPHS_BY_TRIPLES,
+    STAGING,
+    backend_message,
+    new_session,
+)
 from publisher.store.results import ox_solutions
 
 CHUNK = 1 << 20
@@ -148,22 +156,31 @@ class _Remote:
 
     def probe(self) -> bool:
         """Ask the store a trivial query before any work; True when it is Oxigraph (bulk uploads)."""
-        response = self._call("connect", "POST", self.endpoints.query, data=b"ASK {}",
-                              headers={"Content-Type": "application/sparql-query",
-                                       "Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
+        response = self._call("connect", "POST", self.endpoints.query, data={"query": "ASK {}"},
+                              headers={"Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
         return response.headers.get("Server", "").lower().startswith("oxigraph/")
 
     def put(self, graph: str, body: Iterator[bytes], bulk: bool = False) -> None:
+        """PUT the N-Triples into `graph`: streamed (chunked) to Oxigraph's bulk loader; to other stores
+        from a temporary file with a Content-Length (Virtuoso 7 takes a chunked body as an empty one)."""
         params = {"graph": graph, **({"no_transaction": ""} if bulk else {})}
         # requests applies the connect timeout while the body is sent too: a store that stops reading for
         # a while (Oxigraph's bulk loader writing its files) must not abort the upload after 10 s.
-        self._call("upload", "PUT", self.endpoints.graph_store, params=params, data=body,
-                   headers={"Content-Type": NT}, timeout=(self.timeout, None))
+        if bulk:
+            self._call("upload", "PUT", self.endpoints.graph_store, params=params, data=body,
+                       headers={"Content-Type": NT}, timeout=(self.timeout, None))
+            return
+        with tempfile.TemporaryFile() as spooled:
+            for chunk in body:
+                spooled.write(chunk)
+            size = spooled.tell()
+            spooled.seek(0)
+            self._call("upload", "PUT", self.endpoints.graph_store, params=params, data=spooled,
+                       headers={"Content-Type": NT, "Content-Length": str(size)}, timeout=(self.timeout, None))
 
     def select(self, step: str, query: str) -> list[dict]:
-        response = self._call(step, "POST", self.endpoints.query, data=query.encode("utf-8"),
-                              headers={"Content-Type": "application/sparql-query",
-                                       "Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
+        response = self._call(step, "POST", self.endpoints.query, data={"query": query},
+                              headers={"Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
         try:
             return response.json()["results"]["bindings"]
         except (ValueError, KeyError) as exc:
@@ -176,23 +193,22 @@ class _Remote:
 
     def prune(self, graph: str, keep: set[str]) -> None:
         """Drop the versions of `graph` that are neither current nor the one just replaced."""
-        rows = self.select("clean-up", "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        rows = self.select("clean-up", EMPTY_GRAPHS)
+        if any("g" not in r for r in rows):       # Virtuoso binds no ?g for an empty pattern
+            rows = self.select("clean-up", GRAPHS_BY_TRIPLES)
         old = [r["g"]["value"] for r in rows if r["g"]["value"].startswith(graph + "-")
                and STAGING.search(r["g"]["value"]) and r["g"]["value"] not in keep]
         if old:
             self.update("clean-up", " ;\n".join(f"DROP SILENT GRAPH {iri_term(v)}" for v in old))
 
     def update(self, step: str, text: str) -> None:
-        self._call(step, "POST", self.endpoints.update, data=text.encode("utf-8"),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"}, timeout=(10, None))
+        self._call(step, "POST", self.endpoints.update, data={"update": text}, timeout=(10, None))
 
     def count(self, graph: str | None) -> int:
         where = f"GRAPH {iri_term(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         response = self._call("check", "POST", self.endpoints.query,
-                              data=f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}".encode(),
-                              headers={"Content-Type": "application/sparql-query",
-                                       "Accept": BY_NAME["json"].media_type},
-                              timeout=(10, self.timeout))
+                              data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"},
+                              headers={"Accept": BY_NAME["json"].media_type}, timeout=(10, self.timeout))
         try:
             return int(response.json()["results"]["bindings"][0]["n"]["value"])
         except (ValueError, KeyError, IndexError) as exc:

@@ -24,9 +24,12 @@ SITES = {"http://www.wikidata.org/entity/": "Wikidata", "https://www.wikidata.or
 # alone (`also_in`); "same" rows carry a link (?o), "id" rows the triples of an identifier (?x).
 # (Spelled out, not `?s dct:spatial? ?t`: oxigraph evaluates the zero-length path over every node, so a
 # page would cost time in proportion to the whole data set.)
+# And `?s ?sp ?o FILTER(?sp IN (...))`, not the path `owl:sameAs|skos:exactMatch`: Virtuoso 7's compiler fails
+# on the path beside the blank-node groups (SP031).
 ALSO_IN = Extra(groups=(
-    '{ ?s owl:sameAs|skos:exactMatch ?o FILTER(isIRI(?o)) BIND("same" AS ?g) }',
-    '{ ?s dct:spatial ?t . ?t owl:sameAs|skos:exactMatch ?o FILTER(isIRI(?o)) BIND("same" AS ?g) }',
+    '{ ?s ?sp ?o FILTER(?sp IN (owl:sameAs, skos:exactMatch) && isIRI(?o)) BIND("same" AS ?g) }',
+    '{ ?s dct:spatial ?t . ?t ?sp ?o FILTER(?sp IN (owl:sameAs, skos:exactMatch) && isIRI(?o)) '
+    'BIND("same" AS ?g) }',
     '{ ?s adms:identifier ?x . ?x ?p ?o BIND("id" AS ?g) }',
     '{ ?s dct:spatial ?t . ?t adms:identifier ?x . ?x ?p ?o BIND("id" AS ?g) }'),
     prefixes=("dct", "owl", "skos", "adms"))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from publisher.store.guard import inspect
+from publisher.store.guard import inspect, with_base
 from publisher.store.results import (
     AskResult,
     GraphResult,
@@ -79,22 +79,22 @@ class Store(ABC):
     allowed_services: frozenset[str] = frozenset()
 
     def local_graphs(self) -> frozenset[str]:
-        """IRIs of the dataset's named graphs: all that FROM / default-graph-uri may name."""
+        """IRIs of the dataset's named graphs (the service description lists them)."""
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }").rows
         return frozenset(row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode))
 
     def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
                limit: int | None = None, default_graphs: list[str] | None = None,
-               named_graphs: list[str] | None = None) -> Answer:
+               named_graphs: list[str] | None = None, base_iri: str | None = None) -> Answer:
         """Run a query sent by anyone (the /sparql endpoint): first checked by publisher.store.guard (no
-        SERVICE, FROM or dataset IRI reaching outside the dataset), then bounded like `query`, and written
-        in `formats[kind]` (a Format per kind in KINDS; HTML leaves the terms in `Answer.result`).
+        SERVICE reaching outside the dataset), then bounded like `query`, and written in `formats[kind]` (a
+        Format per kind in KINDS; HTML leaves the terms in `Answer.result`). Relative IRIs in the query
+        resolve against `base_iri` (the endpoint's URL, as Oxigraph's own server does).
 
         This default runs `query` and serialises with publisher.store.results; a backend may override it to
         check inside its own bounds and serialise natively (the embedded store does both in its workers)."""
-        inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
-                default_graphs=default_graphs, named_graphs=named_graphs)
-        result = self.query(query, timeout=timeout, limit=limit, default_graphs=default_graphs,
+        inspect(query, allowed_services=self.allowed_services)
+        result = self.query(with_base(query, base_iri), timeout=timeout, limit=limit, default_graphs=default_graphs,
                             named_graphs=named_graphs)
         kind = kind_of(result)
         fmt = formats.get(kind)

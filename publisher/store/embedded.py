@@ -107,11 +107,11 @@ class EmbeddedStore(Store):
 
     def _run(self, query: str, formats: Mapping[str, str | None], *, bindings: Mapping[str, Term] | None,
              timeout: float | None, limit: int | None, default_graphs: list[str] | None,
-             named_graphs: list[str] | None) -> tuple[dict[str, Any], bytes]:
+             named_graphs: list[str] | None, base_iri: str | None = None) -> tuple[dict[str, Any], bytes]:
         if not isinstance(query, str):
             raise QueryError("the query must be text")
         request = {"query": query, "subs": dict(bindings) if bindings else None, "default": default_graphs,
-                   "named": named_graphs, "limit": limit, "formats": dict(formats)}
+                   "named": named_graphs, "limit": limit, "formats": dict(formats), "base": base_iri}
         meta, body = self.pool.run(request, self.timeout if timeout is None else timeout)
         error = meta.get("error")
         if error == "refused":
@@ -136,11 +136,11 @@ class EmbeddedStore(Store):
 
     def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
                limit: int | None = None, default_graphs: list[str] | None = None,
-               named_graphs: list[str] | None = None) -> Answer:
+               named_graphs: list[str] | None = None, base_iri: str | None = None) -> Answer:
         wanted = {kind: (None if fmt is None else _TERMS[kind] if fmt.kind == "html" else fmt.name)
                   for kind, fmt in formats.items()}
         meta, body = self._run(query, wanted, bindings=None, timeout=timeout, limit=limit,
-                               default_graphs=default_graphs, named_graphs=named_graphs)
+                               default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri)
         kind = meta["kind"]
         fmt = formats.get(kind)
         if fmt is None:

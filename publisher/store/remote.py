@@ -1,6 +1,8 @@
 """The remote backend: any SPARQL 1.1 Protocol endpoint (Oxigraph, Fuseki, Virtuoso, GraphDB, Neptune...).
 
-Queries go as `application/sparql-query` POSTs over one pooled `requests.Session` per process; results are
+Queries go as URL-encoded form POSTs (`query=`, SPARQL 1.1 Protocol 2.1.2: the form every store takes;
+Virtuoso 7 never answers a direct `application/sparql-query` body) over one pooled `requests.Session` per
+process; results are
 parsed, streamed, by pyoxigraph, so callers get the same terms and result objects as from the embedded
 store. The protocol has no parameters, so bindings become a VALUES block (see store/bind.py). The time
 limit is the HTTP read timeout plus a deadline checked while results stream in; the row cap stops reading.
@@ -13,7 +15,8 @@ import itertools
 import re
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import IO, Any, cast
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import requests
@@ -22,10 +25,10 @@ from requests.adapters import HTTPAdapter
 
 from publisher.config import Settings
 from publisher.errors import QueryError, QueryTimeout, StoreUnavailable
-from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
+from publisher.formats import BY_NAME, GRAPH_FORMATS, QUAD_FORMATS, RESULT_FORMATS, Format
 from publisher.store.base import Answer, Store
 from publisher.store.bind import query_form, term_text, with_bindings
-from publisher.store.results import AskResult, GraphResult, QueryResult, SelectResult, Term
+from publisher.store.results import AskResult, BlankNodeLabels, GraphResult, QueryResult, SelectResult, Term
 
 USER_AGENT = "bdp-publisher (+https://w3id.org/bdp/)"
 CHECK_EVERY = 1000   # rows between two looks at the deadline while a result streams in
@@ -33,7 +36,9 @@ DATASET_TTL = 5.0    # seconds a server keeps which graphs hold the dataset (it 
 STAGING = re.compile(r"-\d{8}T\d{6}Z-\d{6}$")   # how `bdp publish` names its version graphs
 # With a graph G set, `bdp publish` leaves in G one triple naming the version graph that holds the data.
 CURRENT = "http://www.w3.org/ns/dcat#hasCurrentVersion"
-_UNREADABLE = ("csv",)   # result formats pyoxigraph cannot read back: asked for as JSON and rewritten
+_UNREADABLE = ("csv",)
+EMPTY_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+GRAPHS_BY_TRIPLES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"   # result formats pyoxigraph cannot read back: asked for as JSON and rewritten
 
 
 def _format_of(content_type: str, offered: tuple[Format, ...]) -> Format | None:
@@ -112,23 +117,40 @@ class RemoteStore(Store):
         now = time.monotonic()
         if self._dataset_cache is None or now - self._dataset_cache[0] > DATASET_TTL:
             g = term_text(ox.NamedNode(self.graph))
-            lookup = f"SELECT ?g ?v WHERE {{ {{ GRAPH ?g {{ }} }} UNION {{ GRAPH {g} {{ {g} <{CURRENT}> ?v }} }} }}"
-
-            def read(response: requests.Response, deadline: float, seconds: float) -> QueryResult:
-                return self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
-                                   deadline, seconds)
-
-            rows = getattr(self._exchange(lookup, BY_NAME["json"].media_type, read, None, []), "rows", [])
+            rows = self._select_all(f"SELECT ?v WHERE {{ GRAPH {g} {{ {g} <{CURRENT}> ?v }} }}")
             version = next((r["v"].value for r in rows if "v" in r), self.graph)
-            named = sorted({r["g"].value for r in rows if "g" in r and r["g"].value.startswith(self.base)
-                            and r["g"].value != self.graph and not STAGING.search(r["g"].value)})
+            named = sorted(g for g in self.graph_names() if g.startswith(self.base) and g != self.graph
+                           and not STAGING.search(g))
             self._dataset_cache = (now, version, named)
         return self._dataset_cache[1], self._dataset_cache[2]
 
+    def _select_all(self, query: str) -> list[dict[str, Any]]:
+        """Rows of a SELECT asked of the store's whole dataset (no dataset parameters), unbounded."""
+        def read(response: requests.Response, deadline: float, seconds: float) -> QueryResult:
+            return self._parse(response.raw, response.headers.get("Content-Type", ""), False, None,
+                               deadline, seconds)
+
+        return getattr(self._exchange(query, BY_NAME["json"].media_type, read, None, []), "rows", [])
+
+    def graph_names(self) -> list[str]:
+        """The store's named graphs. `GRAPH ?g { }` is the cheap question, but Virtuoso leaves ?g unbound
+        there: then the graphs are asked for by their triples."""
+        rows = self._select_all(EMPTY_GRAPHS)
+        if any("g" not in r for r in rows):
+            rows = self._select_all(GRAPHS_BY_TRIPLES)
+        return sorted({r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode)})
+
+    def catalog_graphs(self) -> list[str]:
+        """Named graphs of the whole store that hold a DCAT catalogue named like the graph (what `bdp
+        publish` leaves: `{base}catalog`), asked without a dataset, whatever base IRI is set."""
+        rows = self._select_all("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a <http://www.w3.org/ns/dcat#Catalog> } } "
+                                "LIMIT 10")
+        return sorted(r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
+
     def _post(self, query: str, accept: str, timeout: float, params: list[tuple[str, str]]
               ) -> requests.Response:
-        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept}
-        body = query.encode("utf-8")
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        body = urlencode({"query": query}).encode("ascii")
         for attempt in (1, 2):
             try:
                 response = self.session.post(self.endpoint, params=params, data=body, headers=headers,
@@ -191,7 +213,7 @@ class RemoteStore(Store):
 
     def _parse(self, source: Any, content_type: str, graph: bool, limit: int | None, deadline: float,
                timeout: float) -> QueryResult:
-        fmt = _format_of(content_type, GRAPH_FORMATS if graph else RESULT_FORMATS)
+        fmt = _format_of(content_type, GRAPH_FORMATS + QUAD_FORMATS if graph else RESULT_FORMATS)
         if fmt is None or fmt.name in _UNREADABLE:
             raise StoreUnavailable("the SPARQL store answered in a format that cannot be read")
         try:
@@ -199,7 +221,7 @@ class RemoteStore(Store):
                 triples = [q.triple for q in self._rows(ox.parse(source, fmt.rdf_format), limit, deadline, timeout)]
                 truncated = limit is not None and len(triples) > limit
                 return GraphResult(triples[:limit] if truncated else triples, truncated)
-            parsed = ox.parse_query_results(source, fmt.results_format)
+            parsed = ox.parse_query_results(cast(IO[bytes], BlankNodeLabels(source)), fmt.results_format)
             if isinstance(parsed, ox.QueryBoolean):
                 return AskResult(bool(parsed))
             variables = [v.value for v in parsed.variables]
@@ -227,14 +249,14 @@ class RemoteStore(Store):
 
     def answer(self, query: str, *, formats: Mapping[str, Format | None], timeout: float | None = None,
                limit: int | None = None, default_graphs: list[str] | None = None,
-               named_graphs: list[str] | None = None) -> Answer:
+               named_graphs: list[str] | None = None, base_iri: str | None = None) -> Answer:
         """As Store.answer, but the store's own bytes are sent on when it wrote the format asked for and
         the answer is within the row cap (it is parsed all the same, to count and to check it)."""
-        from publisher.store.guard import inspect
+        from publisher.store.guard import inspect, with_base
         from publisher.store.results import serialize
 
-        inspect(query, allowed_services=self.allowed_services, local_graphs=self.local_graphs,
-                default_graphs=default_graphs, named_graphs=named_graphs)
+        inspect(query, allowed_services=self.allowed_services)
+        query = with_base(query, base_iri)
         form = query_form(query)
         kind = "graph" if form in ("construct", "describe") else form
         fmt = formats.get(kind)

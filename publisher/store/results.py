@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union, cast
 from xml.sax.saxutils import escape, quoteattr
@@ -146,10 +147,44 @@ _WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}
 def serialize(result: QueryResult, fmt: Format) -> bytes:
     """`result` in `fmt`; the caller has negotiated a format that fits the result's kind."""
     if isinstance(result, GraphResult):
-        if fmt.kind != "graph":
+        if fmt.kind not in ("graph", "quads"):   # (a dataset format writes the triples in the default graph)
             raise ValueError(f"a graph cannot be written as {fmt.media_type}")
-        prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
+        prefixes = PREFIXES if fmt.name in ("ttl", "rdf", "trig") else None
         return cast(bytes, ox.serialize(result.triples, format=fmt.rdf_format, prefixes=prefixes))
     if fmt.kind != "results":
         raise ValueError(f"results cannot be written as {fmt.media_type}")
     return _WRITERS[fmt.name](result)
+
+
+# A blank node's label in SPARQL results (JSON, either key order, or XML), as some stores write it:
+# Virtuoso writes "nodeID://b10007", which is no blank node label (RDF 1.1: PN_CHARS only).
+_BNODE_VALUE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")([^"]*)(")'
+                          rb'|("value"\s*:\s*")([^"]*)("\s*,\s*"type"\s*:\s*"bnode")|(<bnode>)([^<]*)(</bnode>)')
+_NOT_LABEL = re.compile(rb"[^A-Za-z0-9_]")
+_HOLD = 512   # bytes kept back at the end of a chunk, where a label may be cut in two
+
+
+def _relabel(match: re.Match[bytes]) -> bytes:
+    groups = match.groups()
+    i = next(i for i in (0, 3, 6) if groups[i] is not None)
+    return groups[i] + _NOT_LABEL.sub(b"_", groups[i + 1]) + groups[i + 2]
+
+
+class BlankNodeLabels:
+    """A reader of SPARQL results that rewrites blank-node labels into valid ones (every character
+    outside [A-Za-z0-9_] becomes '_': the same label, the same node), streaming."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.pending, self.done = raw, b"", False
+
+    def read(self, size: int = -1) -> bytes:
+        while not self.done and (size < 0 or len(self.pending) < size + _HOLD):
+            chunk = self.raw.read(1 << 16)
+            if not chunk:
+                self.done = True
+            self.pending += chunk or b""
+        text = _BNODE_VALUE.sub(_relabel, self.pending)
+        keep = 0 if self.done else min(_HOLD, len(text))
+        cut = len(text) - keep if size < 0 else min(size, len(text) - keep)
+        out, self.pending = text[:cut], text[cut:]
+        return out

@@ -124,17 +124,10 @@ class Worker:
         self.ox = ox
         self.store = ox.Store.read_only(path)
         self.allowed = allowed_services
-        self._local: frozenset[str] | None = None
         self.results = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
         self.graphs = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML,
-                       "nt": ox.RdfFormat.N_TRIPLES}
-
-    def local_graphs(self) -> frozenset[str]:
-        if self._local is None:
-            self._local = frozenset(g.value for g in self.store.named_graphs()
-                                    if isinstance(g, self.ox.NamedNode))
-        return self._local
+                       "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
     def handle(self, req: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         from publisher.errors import BdpError, QueryRefused
@@ -174,12 +167,14 @@ class Worker:
 
         ox, query = self.ox, req["query"]
         default, named = req.get("default"), req.get("named")
-        guard.inspect(query, allowed_services=self.allowed, local_graphs=self.local_graphs,
-                      default_graphs=default, named_graphs=named)
+        guard.inspect(query, allowed_services=self.allowed)
         subs = {ox.Variable(k): v for k, v in (req.get("subs") or {}).items()}
-        result = self.store.query(query, substitutions=subs or None,
-                                  default_graph=[ox.NamedNode(g) for g in default] if default else None,
-                                  named_graphs=[ox.NamedNode(g) for g in named] if named else None)
+        # A dataset given (SPARQL 1.1 Protocol 2.1.4) is the whole dataset: a default graph merging the
+        # default-graph-uri graphs (none: empty), the named-graph-uri graphs as named ones (none: none).
+        given = bool(default or named)
+        result = self.store.query(query, substitutions=subs or None, base_iri=req.get("base"),
+                                  default_graph=[ox.NamedNode(g) for g in default or ()] if given else None,
+                                  named_graphs=[ox.NamedNode(g) for g in named or ()] if given else None)
         limit, formats = req.get("limit"), req.get("formats") or {}
         if isinstance(result, ox.QueryBoolean):
             name = formats.get("ask")
@@ -208,7 +203,7 @@ class Worker:
             from publisher.namespaces import PREFIXES
 
             body = ox.serialize(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), format=self.graphs[name],
-                                prefixes=PREFIXES if name in ("ttl", "rdf") else None)
+                                prefixes=PREFIXES if name in ("ttl", "rdf", "trig") else None)
         return {"kind": "graph", "format": name, "truncated": truncated}, cast(bytes, body)
 
 

@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, has_request_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.config import Settings, load_settings
+from publisher.read.built import settle_base_uri
 from publisher.store import Store, open_store
 
 # One module per HTTP concern, each exposing `bp`; registered in this order.
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings if settings is not None else load_settings(overrides)
     if overrides and settings is not None:
         settings = settings.with_(**overrides)
+    settings = settle_base_uri(settings)     # the base IRI the build was made with (SettingsError: disagree)
     app = Flask(__name__)
     app.config["BDP"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
@@ -41,9 +43,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # Behind a reverse proxy: X-Forwarded-Proto/Host/Prefix give the public base of every link.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1,  # type: ignore
                                 x_prefix=1)
-    from publisher.web import errors, i18n
+    from publisher.web import errors, headers, i18n
 
     errors.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app)
     for name in BLUEPRINTS:
         module = importlib.import_module(f"publisher.web.{name}")

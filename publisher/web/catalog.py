@@ -32,7 +32,8 @@ from publisher.web.errors import abort_with
 
 bp = Blueprint("catalog", __name__)
 
-CATALOG_FORMATS: tuple[Format, ...] = (BY_NAME["html"],) + GRAPH_FORMATS
+# Data first: `Accept: */*` (or none) gets Turtle, as everywhere on the site (publisher.formats).
+CATALOG_FORMATS: tuple[Format, ...] = GRAPH_FORMATS + (BY_NAME["html"],)
 LABELS: dict[str, dict[str, str]] = {
     "publisher": {"pl": "Wydawca", "en": "Publisher"}, "contact": {"pl": "Kontakt", "en": "Contact"},
     "licence": {"pl": "Licencja", "en": "Licence"}, "issued": {"pl": "Od", "en": "Since"},

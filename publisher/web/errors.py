@@ -64,18 +64,10 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500, "an unexpected error happened; it has been logged")
 
 
-def _cors(response: Response) -> Response:
-    response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Access-Control-Expose-Headers",
-                                "Link, ETag, Last-Modified, Location, Content-Location, X-BDP-Truncated")
-    return response
-
-
 def init_app(app: Flask) -> None:
     app.register_error_handler(BdpError, _domain)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
-    app.after_request(_cors)
 
 
 def abort_with(status: int, detail: str) -> NoReturn:

@@ -37,7 +37,6 @@ bp = Blueprint("sparql", __name__)
 
 METHODS = "GET, POST, OPTIONS"
 LINKABLE = ("http://", "https://")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
 
 DEFAULT_QUERY = sparql_prologue(("bdp", "dct")) + """
@@ -97,10 +96,13 @@ def _status(exc: BdpError) -> int:
     return next((status for kind, status in STATUS if isinstance(exc, kind)), 400)
 
 
+@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
 def endpoint() -> Any:
+    """The protocol endpoint, also at /sparql/ (the W3C protocol tests' path). CORS preflights are
+    answered for every route by publisher.web.headers."""
     if request.method == "OPTIONS":
-        return _preflight()
+        return Response(status=204, headers={"Allow": METHODS})
     s = settings()
     try:
         req = read_request(s.max_request_bytes)
@@ -124,7 +126,7 @@ def endpoint() -> Any:
     try:
         answer = current_store().answer(req.query, formats=formats, timeout=s.query_timeout, limit=s.row_cap,
                                         default_graphs=req.default_graphs or None,
-                                        named_graphs=req.named_graphs or None)
+                                        named_graphs=req.named_graphs or None, base_iri=_endpoint_url())
     except BdpError as exc:
         if wants_page:
             return _page(req, None, error=exc)
@@ -141,17 +143,6 @@ def _finish(response: Response, answer: Answer | None = None) -> Response:
     response.headers["Vary"] = "Accept"
     if answer is not None and answer.truncated:
         response.headers["X-BDP-Truncated"] = "true"
-    return response
-
-
-def _preflight() -> Response:
-    response = Response(status=204)
-    response.headers["Allow"] = METHODS
-    response.headers["Access-Control-Allow-Methods"] = METHODS
-    asked = request.headers.get("Access-Control-Request-Headers", "")
-    names = [h.strip() for h in asked.split(",") if _HEADER_NAME.match(h.strip())]
-    response.headers["Access-Control-Allow-Headers"] = ", ".join(names[:20]) or "Accept, Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 

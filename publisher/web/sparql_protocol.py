@@ -14,7 +14,7 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from publisher.errors import QueryError, QueryRefused
-from publisher.formats import BY_NAME, FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
+from publisher.formats import BY_NAME, FORMATS, GRAPH_FORMATS, QUAD_FORMATS, RESULT_FORMATS, Format, negotiate
 from publisher.store.guard import refuse_update
 from publisher.store.results import KINDS
 
@@ -25,7 +25,7 @@ UPDATE_BODY = "application/sparql-update"
 # What each query kind may be written as, in the order `Accept: */*` picks from (data first; browsers ask
 # for text/html by name).
 OFFERED: dict[str, tuple[Format, ...]] = {"select": RESULT_FORMATS + (HTML,), "ask": RESULT_FORMATS + (HTML,),
-                                          "graph": GRAPH_FORMATS + (HTML,)}
+                                          "graph": GRAPH_FORMATS + QUAD_FORMATS + (HTML,)}
 DESCRIPTION_FORMATS = GRAPH_FORMATS + (HTML,)
 MAX_GRAPHS = 100
 

@@ -1,0 +1,2 @@
+"""Data, not code: shipped inside the package as publisher.queries (read by publisher/assets.py with
+importlib.resources); this file only makes the directory a package for setuptools and editable installs."""

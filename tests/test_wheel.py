@@ -1,0 +1,75 @@
+"""The package as a user installs it: a wheel built from the repository (offline: no build isolation) and
+installed, not editable, into a fresh virtual environment outside the repository, carries the ontology,
+the shapes and the canned queries; `bdp` from it builds the bundled data and serves /queries, /shapes,
+/def/ontology and a document."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+import venv
+from pathlib import Path
+
+from setuptools import find_packages
+
+from tests.conftest import DATA, ROOT
+
+SEED = "trzy-filary-bank-partnerow-lokalnych"
+DATA_PACKAGES = {"publisher.ontology": "ontology", "publisher.shapes": "shapes", "publisher.queries": "queries"}
+
+
+def _setuptools() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+
+
+def test_the_listed_packages_are_all_the_packages():
+    config = _setuptools()
+    assert set(config["packages"]) == set(find_packages(str(ROOT), include=["publisher*"])) | set(DATA_PACKAGES)
+    assert config["package-dir"] == DATA_PACKAGES
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{args}: {done.stderr[-2000:]}"
+    return done
+
+
+def test_the_wheel_serves_its_own_files(tmp_path):
+    source = tmp_path / "source"                 # a copy: building writes build/ and *.egg-info beside it
+    for name in ("publisher", "ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    dist = tmp_path / "dist"
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+        "-w", str(dist), str(source), cwd=tmp_path)
+    (wheel,) = dist.glob("bdp_publisher-*.whl")
+
+    fresh = tmp_path / "fresh"
+    venv.create(fresh, with_pip=False)
+    python = fresh / "bin" / "python"
+    run(sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-index", "--no-deps",
+        str(wheel), cwd=tmp_path)
+    # The dependencies (not the package) come from this environment, so that nothing is downloaded.
+    fresh_site = Path(run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+                          cwd=tmp_path).stdout.strip())
+    (fresh_site / "_bdp_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    where = run(str(python), "-c", "import publisher.assets as a; print(a.__file__); print(a.QUERIES)",
+                cwd=tmp_path).stdout.split()
+    assert all(Path(p).is_relative_to(fresh_site) for p in where), where
+
+    bdp = str(fresh / "bin" / "bdp")
+    out = tmp_path / "out"
+    run(bdp, "build", "--data", str(DATA), "--out", str(out), "--workers", "1", cwd=tmp_path)
+    queries = run(bdp, "serve", "--out", str(out), "--get", "/queries", "--accept", "text/html", cwd=tmp_path)
+    assert "cross-sector-partnerships" in queries.stdout and str(tmp_path) not in queries.stdout
+    shapes = run(bdp, "serve", "--out", str(out), "--get", "/shapes", "--accept", "text/turtle", cwd=tmp_path)
+    assert "sh:NodeShape" in shapes.stdout
+    ontology = run(bdp, "serve", "--out", str(out), "--get", "/def/ontology", "--accept", "text/turtle",
+                   cwd=tmp_path)
+    assert "owl:Ontology" in ontology.stdout
+    document = run(bdp, "serve", "--out", str(out), "--get", f"/doc/practice/{SEED}.ttl", cwd=tmp_path)
+    assert "Trzy Filary" in document.stdout
