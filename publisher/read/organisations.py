@@ -1,0 +1,58 @@
+"""Organisations by name, for the submission form: suggestions while a person types a partner's name,
+and the key of the organisation a given name means. Values are bound, never pasted into the query."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from publisher.iris import mint
+from publisher.namespaces import sparql_prologue
+from publisher.store import Store
+
+# ?text is projected because Oxigraph substitutes only projected variables.
+SUGGEST = sparql_prologue(("org", "skos")) + """
+SELECT DISTINCT ?org ?name ?text
+WHERE {
+  ?org a org:Organization ; skos:prefLabel ?name .
+  FILTER(CONTAINS(LCASE(STR(?name)), LCASE(STR(?text))))
+}
+ORDER BY STRLEN(STR(?name)) ?name
+LIMIT 10
+"""
+
+BY_NAME = sparql_prologue(("org", "skos")) + """
+SELECT ?org ?name
+WHERE { ?org skos:prefLabel ?name ; a org:Organization . }
+ORDER BY ?org
+LIMIT 1
+"""
+
+
+def _key(base: str, iri: str) -> str | None:
+    prefix = mint(base, "organisation", "")
+    return unquote(iri[len(prefix):]) if iri.startswith(prefix) else None
+
+
+def suggest(store: Store, base: str, text: str) -> list[str]:
+    """Up to 10 names of organisations containing `text` (any case), shortest first."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    rows = store.select(SUGGEST, bindings={"text": ox.Literal(text[:100])}).rows
+    names: list[str] = []
+    for row in rows:
+        if _key(base, row["org"].value) is not None and row["name"].value not in names:
+            names.append(row["name"].value)
+    return names
+
+
+def key_by_name(store: Store, base: str, name: str) -> str | None:
+    """The key of the organisation whose Polish (or English) name is exactly `name`; None if there is
+    none (the form then proposes a new organisation)."""
+    for lang in ("pl", "en"):
+        rows = store.select(BY_NAME, bindings={"name": ox.Literal(name, language=lang)}).rows
+        if rows:
+            return _key(base, rows[0]["org"].value)
+    return None
