@@ -11,12 +11,12 @@ from publisher.iris import mint
 from publisher.namespaces import sparql_prologue
 from publisher.store import Store
 
-# ?text is projected because Oxigraph substitutes only projected variables.
+# ?text and ?lang are projected because Oxigraph substitutes only projected variables.
 SUGGEST = sparql_prologue(("org", "skos")) + """
-SELECT DISTINCT ?org ?name ?text
+SELECT DISTINCT ?org ?name ?text ?lang
 WHERE {
   ?org a org:Organization ; skos:prefLabel ?name .
-  FILTER(CONTAINS(LCASE(STR(?name)), LCASE(STR(?text))))
+  FILTER(LANG(?name) = STR(?lang) && CONTAINS(LCASE(STR(?name)), LCASE(STR(?text))))
 }
 ORDER BY STRLEN(STR(?name)) ?name
 LIMIT 10
@@ -35,12 +35,12 @@ def _key(base: str, iri: str) -> str | None:
     return unquote(iri[len(prefix):]) if iri.startswith(prefix) else None
 
 
-def suggest(store: Store, base: str, text: str) -> list[str]:
-    """Up to 10 names of organisations containing `text` (any case), shortest first."""
+def suggest(store: Store, base: str, text: str, lang: str = "pl") -> list[str]:
+    """Up to 10 names (in `lang`) of organisations containing `text` (any case), shortest first."""
     text = text.strip()
     if len(text) < 2:
         return []
-    rows = store.select(SUGGEST, bindings={"text": ox.Literal(text[:100])}).rows
+    rows = store.select(SUGGEST, bindings={"text": ox.Literal(text[:100]), "lang": ox.Literal(lang)}).rows
     names: list[str] = []
     for row in rows:
         if _key(base, row["org"].value) is not None and row["name"].value not in names:

@@ -46,20 +46,6 @@ SCHEMES = {"themes": "theme", "funding": "funding", "unit_type": "unit-type", "v
 HONEYPOT = "fax"
 
 
-@bp.record_once
-def _setup(state: Any) -> None:
-    """With the intake on: a key to sign the CSRF token and the session cookie, and the rate limit."""
-    app = state.app
-    s = app.config["BDP"]
-    if not s.intake:
-        return
-    app.secret_key = s.intake_secret or secrets.token_hex(32)
-    app.config.update(SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=4 * 3600)
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
-    limiter.limit(s.intake_rate_limit, methods=["POST"])(submit)
-    app.extensions["bdp_intake_validators"] = {}
-
-
 @bp.before_request
 def _intake_on() -> None:
     s = settings()
@@ -153,4 +139,19 @@ def received(proposal_id: str) -> ResponseReturnValue:
 def organisations() -> ResponseReturnValue:
     """Names of published organisations containing ?q=, for the partner fields' suggestions."""
     text = request.args.get("q", "")[:100]
-    return jsonify(suggest(site_store(), settings().base_uri, text))
+    return jsonify(suggest(site_store(), settings().base_uri, text, g.get("lang", "pl")))
+
+
+@bp.record_once
+def _setup(state: Any) -> None:
+    """With the intake on: a key to sign the CSRF token and the session cookie, and the rate limit (this
+    app's own Limiter wraps this app's view: recorded after the routes, so the view is registered)."""
+    app = state.app
+    s = app.config["BDP"]
+    if not s.intake:
+        return
+    app.secret_key = s.intake_secret or secrets.token_hex(32)
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=4 * 3600)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    app.view_functions["submit.submit"] = limiter.limit(s.intake_rate_limit, methods=["POST"])(submit)
+    app.extensions["bdp_intake_validators"] = {}
