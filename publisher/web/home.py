@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from publisher.read.stats import dataset_stats
 from publisher.web import current_store
+from publisher.web.i18n import link_lang
 
 bp = Blueprint("home", __name__, static_folder="static", static_url_path="/static")
 
@@ -21,9 +22,9 @@ NAV = (("resources.browse", "browse"), ("pages.search", "search"), ("pages.map_p
 @bp.app_context_processor
 def _nav() -> dict[str, Any]:
     """`nav_links` (endpoint, UI key) and `site_links`: the URLs every page's header holds, built once per
-    process and script root (url_for costs ~10 us each, nine on every page)."""
+    process, script root and language of links (url_for costs ~10 us each, nine on every page)."""
     cache = current_app.extensions.setdefault("bdp_site_links", {})
-    root = request.script_root
+    root = (request.script_root, link_lang())      # the links carry `lang` on pages not in the default one
     links = cache.get(root)
     if links is None:
         endpoints = set(current_app.view_functions)
