@@ -36,7 +36,6 @@ from publisher.read.organisations import key_by_name, suggest
 from publisher.records.proposals import ID_RE, Staging
 from publisher.web import build_cache, settings, site_store
 from publisher.web.errors import abort_with
-from publisher.web.submit_strings import STRINGS
 
 bp = Blueprint("submit", __name__)
 
@@ -54,7 +53,6 @@ def _intake_on() -> None:
     request.max_content_length = s.intake_max_bytes
     request.max_form_memory_size = s.intake_max_bytes
     request.max_form_parts = 200
-    g.submit_strings = STRINGS.get(g.get("lang", "pl"), STRINGS["pl"])
 
 
 def _validator() -> Validator:
@@ -82,7 +80,7 @@ def _choices() -> dict[str, list[tuple[str, dict[str, str]]]]:
 
 def _render(values: Any = None, errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
     limit = settings().intake_max_bytes / (1024 * 1024)
-    return render_template("submit.html", s=g.submit_strings, choices=_choices(),
+    return render_template("submit.html", choices=_choices(),
                            values=values if values is not None else MultiDict(), max_mib=f"{limit:g}",
                            errors=errors or {}, csrf_token=generate_csrf(), honeypot=HONEYPOT,
                            rows={"partners": range(PARTNERS), "contacts": range(CONTACTS),
@@ -132,7 +130,7 @@ def received(proposal_id: str) -> ResponseReturnValue:
     """Only the number: nothing from the queue is ever served."""
     if not ID_RE.match(proposal_id):
         abort_with(404, "no such proposal number")
-    return render_template("submitted.html", s=g.submit_strings, number=proposal_id)
+    return render_template("submitted.html", number=proposal_id)
 
 
 @bp.get("/submit/organisations")
