@@ -10,7 +10,9 @@
       var text = input.value.trim();
       if (text.length < 2 || !list) { return; }
       timer = setTimeout(function () {
-        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(text), {headers: {"Accept": "application/json"}})
+        var url = new URL(input.dataset.suggest, window.location.href);   // may carry ?lang= already
+        url.searchParams.set("q", text);
+        fetch(url, {headers: {"Accept": "application/json"}})
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (names) {
             list.replaceChildren.apply(list, names.map(function (name) {
