@@ -211,10 +211,13 @@ def check_proposal(form: Mapping[str, str], lists: Callable[[str], list[str]], u
     if attachments:
         practice["attachments"] = attachments
     table: dict[int, str] = {}
-    records = [_lined("practice", practice["key"], practice, staging.data_dir, PRACTICE_FIELDS, "", table)]
+    records = [_lined("practice", practice["key"], practice, staging.data_dir,
+                      {**PRACTICE_FIELDS, **_only_contact(practice)}, "", table)]
     for org, row in zip(organisations, rows, strict=True):
-        records.append(_lined("organisation", org["key"], org, staging.data_dir, ORGANISATION_FIELDS,
-                              f"partner-{row}-", table))
+        fields = dict(ORGANISATION_FIELDS)
+        if len(org.get("identifiers") or ()) == 1:     # one identifier: its problems are its own
+            fields["identifiers"] = next(iter(org["identifiers"]))
+        records.append(_lined("organisation", org["key"], org, staging.data_dir, fields, f"partner-{row}-", table))
     for n, entry in enumerate(attachments):
         try:
             check_entry(records[0], f"attachments[{n}]", entry, staging.data_dir, max_bytes)
@@ -229,9 +232,17 @@ def check_proposal(form: Mapping[str, str], lists: Callable[[str], list[str]], u
     return out
 
 
+def _only_contact(practice: dict[str, Any]) -> dict[str, str]:
+    """With one published contact (the only ones converted), its fields' problems are its own."""
+    published = [i for i, c in enumerate(practice.get("contacts") or ()) if c.get("publish")]
+    if len(published) != 1:
+        return {}
+    return {f"contacts.{k}": f"contact-{published[0]}-{k}" for k in CONTACT_FIELDS}
+
+
 def _trace(out: Outcome, validator: Validator, known: set[str], where: Path) -> None:
-    """A problem on a list (a contact, an organisation's identifiers) is moved to its item's own field:
-    each item is validated alone, only when the list had problems."""
+    """A problem on a list (contacts, an organisation's identifiers) is moved to its item's own field:
+    each item is validated alone, only when the list had problems that no single item explained."""
     if out.errors.pop("contacts", None) is not None:
         for i, contact in enumerate(out.practice.get("contacts") or ()):
             table: dict[int, str] = {}
