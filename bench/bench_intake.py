@@ -69,6 +69,15 @@ def _run(url: str, fields: dict, files: bool, n: int, warmup: int, expect: int) 
     return server, client
 
 
+def _existing_partner(url: str) -> str:
+    """A published organisation's name, as a person picks it from the suggestions."""
+    for text in ("pokolenia", "fundacja", "gmina", "stowarzyszenie"):
+        names = requests.get(url + "submit/organisations", params={"q": text}, timeout=30).json()
+        if names:
+            return names[0]
+    raise SystemExit("no organisation in this build to name as a partner")
+
+
 def main(out: Path | None, n: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bdp-bench-intake-") as tmp:
         settings = load_settings({}, environ={})
@@ -82,10 +91,11 @@ def main(out: Path | None, n: int, warmup: int) -> None:
         thread.start()
         url = f"http://127.0.0.1:{server.server_port}/"
         try:
-            print(f"store: {out}; {n} proposals each after {warmup} warm-up")
+            partner = _existing_partner(url)
+            print(f"store: {out}; {n} proposals each after {warmup} warm-up; existing partner: {partner!r}")
             for name, fields, files, expect in (("valid (303, queued)", VALID, True, 303),
                                                 ("8 broken fields (422)", BROKEN, False, 422)):
-                times, walls = _run(url, fields, files, n, warmup, expect)
+                times, walls = _run(url, {**fields, "partner-0-name": partner}, files, n, warmup, expect)
                 print(f"{name:<24} server validate: {_stats(times)} | whole request: {_stats(walls)}")
         finally:
             server.shutdown()

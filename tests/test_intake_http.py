@@ -30,6 +30,13 @@ def test_form_is_off_by_default(built, settings, live_server):
     server = live_server(create_app(settings.with_(out=built)))
     assert requests.get(f"{server.url}submit", timeout=30).status_code == 404
     assert requests.post(f"{server.url}submit", data={"title_pl": "x"}, timeout=30).status_code == 404
+    assert 'href="/submit' not in requests.get(server.url, timeout=30).text        # no link to it either
+
+
+def test_header_links_to_the_form_when_it_is_on(site):
+    url, _ = site
+    assert '<a href="/submit">Zgłoś praktykę</a>' in requests.get(url, timeout=30).text
+    assert '<a href="/submit?lang=en">Propose a practice</a>' in requests.get(url + "?lang=en", timeout=30).text
 
 
 def test_queue_may_not_lie_in_data_or_out(tmp_path):

@@ -16,7 +16,7 @@ bp = Blueprint("home", __name__, static_folder="static", static_url_path="/stati
 # registered is left out.
 NAV = (("resources.browse", "browse"), ("pages.search", "search"), ("pages.map_page", "map"),
        ("queries.index", "queries"), ("sparql.endpoint", "sparql"), ("catalog.catalog", "catalog"),
-       ("resources.ontology", "ontology"))
+       ("resources.ontology", "ontology"), ("submit.form", "submit"))
 
 
 @bp.app_context_processor
@@ -28,6 +28,8 @@ def _nav() -> dict[str, Any]:
     links = cache.get(root)
     if links is None:
         endpoints = set(current_app.view_functions)
+        if not current_app.config["BDP"].intake:     # the form is off: no link to it (docs/intake.md)
+            endpoints.discard("submit.form")
         nav = [(e, k) for e, k in NAV if e in endpoints]
         links = cache[root] = {"nav_links": nav, "site_links": {
             "css": url_for("home.static", filename="bdp.css"), "home": url_for("home.index"),

@@ -40,7 +40,7 @@ NAMED: dict[str, str] = {
     "yes": N_("yes"), "no": N_("no"),
     "browse": N_("Browse"), "search": N_("Search"), "map": N_("Map of practices"), "queries": N_("Questions"),
     "sparql": N_("SPARQL"), "catalog": N_("Data catalogue"), "ontology": N_("Ontology"),
-    "shapes": N_("SHACL shapes"),
+    "shapes": N_("SHACL shapes"), "submit": N_("Propose a practice"),
     "attachments": N_("Attachments"), "publications": N_("Publications"),
     "practices": N_("Practices"), "organisations": N_("Organisations"),
     "rows": N_("rows"), "triples": N_("triples"),
