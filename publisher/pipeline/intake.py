@@ -28,6 +28,12 @@ TEXTS = ("title", "summary", "description")
 PLACE = ("town", "voivodeship", "postal_code", "street", "population", "teryt")
 IDENTIFIERS = ("krs", "regon", "nip", "teryt")
 FORM = "_form"                                    # problems that belong to no one field
+# The fields in the order the form shows them (the list of problems at its top follows it).
+ORDER = [FORM, *(f"{t}_{lang}" for lang in ("pl", "en") for t in TEXTS), "unit_type", "themes", "funding",
+         "town", "voivodeship", "postal_code", "street", "population", "teryt", "lat", "lon", "websites",
+         "partners", *(f"partner-{i}-{f}" for i in range(PARTNERS) for f in ("name", "role", "sector", *IDENTIFIERS)),
+         "contacts", *(f"contact-{i}-{f}" for i in range(CONTACTS) for f in ("name", "role", "phone", "email")),
+         "attachments", *(f"attachment-{i}-{f}" for i in range(ATTACHMENTS) for f in ("title", "file"))]
 
 # practice record field -> form field (the first of a group: its message is shown at the group)
 PRACTICE_FIELDS = {"title": "title_pl", "summary": "summary_pl", "description": "description_pl",
@@ -229,6 +235,8 @@ def check_proposal(form: Mapping[str, str], lists: Callable[[str], list[str]], u
             continue                  # warnings (no summary yet) are the editor's business, not a refusal
         out.add(table.get(problem.line or 0, FORM), problem.message)
     _trace(out, validator, known, staging.data_dir)
+    place = {name: n for n, name in enumerate(ORDER)}
+    out.errors = dict(sorted(out.errors.items(), key=lambda item: place.get(item[0], len(place))))
     return out
 
 
