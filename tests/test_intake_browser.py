@@ -73,6 +73,13 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")
 
 
+def axe_violations(page) -> list[tuple[str, list]]:
+    """axe-core's violations on the page as it is: (rule, the first few elements)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
 def shape_messages(path: str, lang: str) -> set[str]:
     """Every sh:message in `lang` of the property shapes on `path` (a full IRI)."""
     shapes = Graph().parse(ROOT / "shapes" / "bdp-shapes.ttl")
@@ -110,6 +117,7 @@ def test_valid_proposal_lands_in_the_queue(form, lang, tmp_path):
     page.get_by_role("button", name=SEND[lang]).click()
     page.wait_for_url(re.compile(r"/submit/received/"))
     number = page.locator("#proposal-number").inner_text()
+    assert axe_violations(page) == []
     screenshot(page, f"submit-received-{lang}")
     [folder] = queued(form.queue)
     assert folder.name == number
@@ -175,10 +183,7 @@ def test_form_is_axe_clean(form, lang, viewport):
             page.locator("#f-partner-0-name").fill("Nowa fundacja")
             page.get_by_role("button", name=SEND[lang]).click()
             page.wait_for_selector("#problems")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
-        assert violations == [], (state, violations)
+        assert axe_violations(page) == [], state
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= VIEWPORTS[viewport]["width"], (state, width)        # nothing runs off the screen
         screenshot(page, f"submit-{state}-{lang}-{viewport}")
