@@ -169,4 +169,6 @@ def test_suggestions_come_from_the_store(site):
     assert names == ["Fundacja Pokolenia"]
     names = requests.get(f"{url}submit/organisations", params={"q": "pokol", "lang": "en"}, timeout=30).json()
     assert names == ["Pokolenia Foundation"]
+    names = requests.get(f"{url}submit/organisations", params={"q": "SPOLDZ"}, timeout=30).json()
+    assert names == ["Bank Spółdzielczy w Tczewie"]                  # any case, Polish letters or not
     assert requests.get(f"{url}submit/organisations", params={"q": "\" } DROP ALL"}, timeout=30).json() == []

@@ -33,7 +33,7 @@ from publisher.pipeline.intake import (
     check_proposal,
 )
 from publisher.read.concepts import scheme_concepts
-from publisher.read.organisations import key_by_name, suggest
+from publisher.read.organisations import Names, key_by_name
 from publisher.records.proposals import ID_RE, Staging
 from publisher.web import build_cache, settings, site_store
 from publisher.web.errors import abort_with
@@ -141,8 +141,10 @@ def received(proposal_id: str) -> ResponseReturnValue:
 @bp.get("/submit/organisations")
 def organisations() -> ResponseReturnValue:
     """Names of published organisations containing ?q=, for the partner fields' suggestions."""
-    text = request.args.get("q", "")[:100]
-    return jsonify(suggest(site_store(), settings().base_uri, text, g.get("lang", "pl")))
+    cache = build_cache()
+    if "submit_names" not in cache:
+        cache["submit_names"] = Names(site_store(), settings().base_uri)
+    return jsonify(cache["submit_names"].suggest(request.args.get("q", "")[:100], g.get("lang", "pl")))
 
 
 @bp.record_once
