@@ -6,7 +6,8 @@ Serves OUT (default: the bundled data/ built into a temporary directory; e.g. /w
 100k-practice store) with the form switched on (a temporary queue, no rate limit) on a real HTTP server on
 127.0.0.1, then POSTs --requests proposals over one keep-alive connection: a valid one (a practice, an
 existing partner found by name, a new organisation, a contact, a PDF attachment: it lands in the queue)
-and one with eight broken fields (every problem traced back to its field). The figure is the server's own
+and one with eight broken fields (every problem traced back to its field). Before that it times the
+partner suggestions a person gets while typing (`/submit/organisations?q=`), the first one included. The figure is the server's own
 `Server-Timing: validate` (form -> records -> the shapes -> the problems at their fields, attachment sniffed
 and checked); the whole request as the client sees it is printed beside it. Median, p90 and max after
 --warmup requests."""
@@ -78,6 +79,19 @@ def _existing_partner(url: str) -> str:
     raise SystemExit("no organisation in this build to name as a partner")
 
 
+def _suggestions(url: str, n: int) -> None:
+    """The partner suggestions as a person types (`/submit/organisations?q=`), each prefix of a few names."""
+    http, walls = requests.Session(), []
+    words = ["fundacja rozwoju", "gmina", "stowarzyszenie", "spoldzielczy", "zz"]
+    while len(walls) < n:
+        for word in words:
+            for end in range(2, len(word) + 1):
+                started = time.perf_counter()
+                assert http.get(url + "submit/organisations", params={"q": word[:end]}, timeout=30).ok
+                walls.append((time.perf_counter() - started) * 1000)
+    print(f"{'suggestions (keystrokes)':<24} whole request: {_stats(walls[:n])}")
+
+
 def main(out: Path | None, n: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bdp-bench-intake-") as tmp:
         settings = load_settings({}, environ={})
@@ -91,7 +105,11 @@ def main(out: Path | None, n: int, warmup: int) -> None:
         thread.start()
         url = f"http://127.0.0.1:{server.server_port}/"
         try:
+            started = time.perf_counter()
             partner = _existing_partner(url)
+            print(f"first partner suggestion after start (reads every organisation's names): "
+                  f"{(time.perf_counter() - started) * 1000:.0f} ms")
+            _suggestions(url, n)
             print(f"store: {out}; {n} proposals each after {warmup} warm-up; existing partner: {partner!r}")
             for name, fields, files, expect in (("valid (303, queued)", VALID, True, 303),
                                                 ("8 broken fields (422)", BROKEN, False, 422)):
