@@ -11,17 +11,19 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filetype
 
 from publisher.errors import SourceError
 from publisher.formats import DOCUMENT_BY_MEDIA_TYPE
-from publisher.pipeline.check import Validator
 from publisher.records.documents import check_entry
 from publisher.records.proposals import Staging
 from publisher.records.read import Record
 from publisher.records.vocab import fold
+
+if TYPE_CHECKING:     # the validator (and pyshacl behind it) is loaded only when a proposal comes
+    from publisher.pipeline.check import Validator
 
 PARTNERS, CONTACTS, ATTACHMENTS = 4, 2, 3        # rows the form offers
 TEXTS = ("title", "summary", "description")
