@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test setup
+.PHONY: run test setup i18n
 
 $(BIN)/bdp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,11 @@ test: setup
 	bash .ci/install-browser
 	bash .ci/install-virtuoso
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope
+
+## After adding or changing a text of the pages: extract the texts into the template, merge it into the
+## pl and en catalogues (then translate the new msgstr in publisher/web/translations/pl/...), compile them.
+TRANSLATIONS := publisher/web/translations
+i18n: setup
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics

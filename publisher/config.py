@@ -54,6 +54,16 @@ class Settings:
     attachment_max_bytes: int = _setting(20 * 1024 * 1024, "Largest attachment or publication file the build "
                                          "accepts, in bytes.")
     lang: str = _setting("pl", "Default language of pages and messages: 'pl' or 'en'.")
+    intake: str = _setting("", "Review queue directory of the practices proposed through /submit (outside data "
+                           "and out; `bdp review` reads it); empty: the form is switched off and /submit "
+                           "answers 404.")
+    intake_max_bytes: int = _setting(2 * 1024 * 1024, "Largest /submit request (form and attachments), in "
+                                     "bytes; more is refused with 413.")
+    intake_rate_limit: str = _setting("10 per minute;50 per day", "Proposals one client address may send "
+                                      "(Flask-Limiter syntax); counted in each server process's memory, so N "
+                                      "processes allow N times as many.")
+    intake_secret: str = _setting("", "Key that signs the form's CSRF token and session cookie; empty: a random "
+                                  "key made at start-up (set one when several server processes serve /submit).")
     wikidata_endpoint: str = _setting("https://query.wikidata.org/sparql", "SPARQL endpoint `bdp link "
                                       "wikidata` reconciles with (Wikidata's, or a mirror).")
 
@@ -126,6 +136,15 @@ def _check(s: Settings) -> Settings:
         raise SettingsError(f"setting query_workers: {s.query_workers!r} must be a whole number from 1 to 64")
     if s.lang not in ("pl", "en"):
         raise SettingsError(f"setting lang: {s.lang!r} must be 'pl' or 'en'")
+    if s.intake:
+        intake = Path(s.intake).resolve()
+        for name in ("data", "out"):
+            other = Path(getattr(s, name)).resolve()
+            if intake == other or other in intake.parents or intake in other.parents:
+                raise SettingsError(f"setting intake: {s.intake!r} must lie outside the {name} directory "
+                                    f"({getattr(s, name)}): nothing from the queue may be built or served")
+    if s.intake_max_bytes <= 0:
+        raise SettingsError("setting intake_max_bytes must be positive")
     from publisher.eu_vocab import PUBLISHER_TYPES
 
     if s.publisher_type not in PUBLISHER_TYPES:

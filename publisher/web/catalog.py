@@ -34,15 +34,6 @@ bp = Blueprint("catalog", __name__)
 
 # Data first: `Accept: */*` (or none) gets Turtle, as everywhere on the site (publisher.formats).
 CATALOG_FORMATS: tuple[Format, ...] = GRAPH_FORMATS + (BY_NAME["html"],)
-LABELS: dict[str, dict[str, str]] = {
-    "publisher": {"pl": "Wydawca", "en": "Publisher"}, "contact": {"pl": "Kontakt", "en": "Contact"},
-    "licence": {"pl": "Licencja", "en": "Licence"}, "issued": {"pl": "Od", "en": "Since"},
-    "modified": {"pl": "Ostatnia zmiana", "en": "Last modified"}, "practices": {"pl": "Praktyki", "en": "Practices"},
-    "triples": {"pl": "Trójki RDF", "en": "RDF triples"}, "files": {"pl": "Pliki do pobrania", "en": "Downloads"},
-    "file": {"pl": "Plik", "en": "File"}, "format": {"pl": "Format", "en": "Format"},
-    "size": {"pl": "Rozmiar (bajty)", "en": "Size (bytes)"}, "sparql": {"pl": "Punkt SPARQL", "en": "SPARQL endpoint"},
-    "void": {"pl": "Opis VoID", "en": "VoID description"}, "catalog_as": {"pl": "Katalog jako", "en": "Catalogue as"},
-}
 
 
 @dataclass
@@ -146,7 +137,7 @@ def catalog(suffix: str | None = None) -> Any:
         return _graph("catalog", fmt)
     facts, public = _cache().facts, public_base()
     files = [(d, facts.files[d.name], f"{public}dumps/{d.name}", _media(d.name)) for d in DUMPS if d.name in facts.files]
-    page = render_template("catalog.html", facts=facts, files=files, text=TEXT, labels=LABELS, public=public,
+    page = render_template("catalog.html", facts=facts, files=files, text=TEXT, public=public,
                            formats=GRAPH_FORMATS, licence=licence_info(settings().licence), s=settings(),
                            catalog_iri=catalog_iri(settings().base_uri), void_iri=void_iri(settings().base_uri))
     response = Response(page, mimetype="text/html")

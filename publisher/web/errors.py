@@ -19,6 +19,7 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
 )
 TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
           406: "Not Acceptable", 413: "Payload Too Large", 415: "Unsupported Media Type",
+          422: "Unprocessable Content", 429: "Too Many Requests",
           500: "Internal Server Error", 503: "Service Unavailable"}
 
 _ERROR_FORMATS = (BY_NAME["html"], BY_NAME["json"])

@@ -1,153 +1,178 @@
-"""Languages of the pages: Polish by default, English by `?lang=en` or Accept-Language; labels fall back
-to the other language when missing. UI strings live in one table."""
+"""Languages of the pages: Polish by default, English available. One string catalogue (gettext, through
+Flask-Babel): the texts are written in English in the code and templates (`_("Search")`) and translated in
+publisher/web/translations/{pl,en}/LC_MESSAGES/messages.po; numbers and dates are formatted by Babel for
+the page's locale, phone numbers by `phonenumbers`. See docs/i18n.md for adding a string.
+
+The language is `?lang=` if given, else the `lang` cookie (set whenever `?lang=` chose it), else
+Accept-Language, else the `lang` setting. Links built with url_for carry `lang` while the page is not in
+the default language, so a shared link opens in the language it was copied in."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, g, request
+import phonenumbers
+from babel import Locale
+from flask import Flask, Response, current_app, g, request
+from flask_babel import Babel, format_decimal, gettext
+from markupsafe import Markup, escape
 
 LANGS = ("pl", "en")
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+TRANSLATIONS = Path(__file__).parent / "translations"
+# Endpoints whose URLs never carry the language (files that are the same in every language).
+_NO_LANG = ("home.static", "pages.vendor", "pages.attachment", "home.favicon")
 
-UI: dict[str, dict[str, str]] = {
-    "site": {"pl": "Bank Dobrych Praktyk", "en": "Good Practice Bank"},
-    "tagline": {"pl": "Współpraca samorządów, organizacji pozarządowych i biznesu — otwarte dane powiązane",
-                "en": "Cooperation of local governments, NGOs and businesses — linked open data"},
-    "home": {"pl": "Strona główna", "en": "Home"},
-    "browse": {"pl": "Przeglądaj", "en": "Browse"},
-    "search": {"pl": "Szukaj", "en": "Search"},
-    "map": {"pl": "Mapa praktyk", "en": "Map of practices"},
-    "queries": {"pl": "Pytania", "en": "Questions"},
-    "sparql": {"pl": "SPARQL", "en": "SPARQL"},
-    "catalog": {"pl": "Katalog danych", "en": "Data catalogue"},
-    "ontology": {"pl": "Ontologia", "en": "Ontology"},
-    "data_formats": {"pl": "Dane w formatach", "en": "Data as"},
-    "language": {"pl": "English", "en": "Polski"},
-    # search, facets, map, attachments (publisher/web/pages.py)
-    "search_label": {"pl": "Szukaj praktyk", "en": "Search practices"},
-    "search_hint": {"pl": "Tytuł, opis, organizacja lub miejscowość; wielkość liter i polskie znaki nie mają "
-                          "znaczenia.", "en": "Title, description, organisation or town; case and Polish letters "
-                                              "do not matter."},
-    "results": {"pl": "Wyniki", "en": "Results"},
-    "found": {"pl": "Znalezione praktyki", "en": "Practices found"},
-    "no_results": {"pl": "Brak praktyk spełniających warunki.", "en": "No practice matches."},
-    "narrow": {"pl": "Zawęź wyniki", "en": "Narrow the results"},
-    "selected_filters": {"pl": "Wybrane filtry", "en": "Selected filters"},
-    "remove_filter": {"pl": "usuń filtr", "en": "remove filter"},
-    "clear_all": {"pl": "Wyczyść wszystko", "en": "Clear all"},
-    "facet_theme": {"pl": "Obszar tematyczny", "en": "Theme"},
-    "facet_voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
-    "facet_unit_type": {"pl": "Typ jednostki", "en": "Unit type"},
-    "facet_cross_sector": {"pl": "Partnerstwo międzysektorowe", "en": "Cross-sector partnership"},
-    "facet_three_sector": {"pl": "Partnerstwo trzech sektorów", "en": "Three-sector partnership"},
-    "facet_funding": {"pl": "Źródło finansowania", "en": "Funding"},
-    "facet_year": {"pl": "Rok wprowadzenia", "en": "Year entered"},
-    "yes": {"pl": "tak", "en": "yes"},
-    "no": {"pl": "nie", "en": "no"},
-    "page": {"pl": "Strona", "en": "Page"},
-    "pages": {"pl": "Strony wyników", "en": "Result pages"},
-    "previous": {"pl": "Poprzednia", "en": "Previous"},
-    "next": {"pl": "Następna", "en": "Next"},
-    "map_region": {"pl": "Mapa praktyk: strzałki przesuwają, + i − przybliżają", "en":
-                   "Map of practices: arrows pan, + and − zoom"},
-    "map_needs_js": {"pl": "Mapa wymaga JavaScriptu. Praktyki można przeglądać w wyszukiwarce, a ich "
-                           "współrzędne pobrać jako GeoJSON.", "en": "The map needs JavaScript. The practices "
-                           "can be browsed in the search, and their coordinates fetched as GeoJSON."},
-    "map_loading": {"pl": "Wczytywanie praktyk…", "en": "Loading practices…"},
-    "attachments": {"pl": "Załączniki", "en": "Attachments"},
-    "publications": {"pl": "Publikacje", "en": "Publications"},
-    # resource pages, /def/ and /browse (publisher/web/resources.py); the practice page follows the old
-    # bank's "Skrót i Metryka"
-    "summary": {"pl": "Skrót", "en": "Summary"},
-    "description": {"pl": "Opis", "en": "Description"},
-    "metric": {"pl": "Metryka", "en": "Record card"},
-    "entered": {"pl": "Data wprowadzenia", "en": "Date entered"},
-    "modified": {"pl": "Data aktualizacji", "en": "Last updated"},
-    "unit_type": {"pl": "Typ jednostki", "en": "Type of unit"},
-    "town": {"pl": "Miejscowość", "en": "Town"},
-    "voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
-    "postal_code": {"pl": "Kod pocztowy", "en": "Postal code"},
-    "implementing_unit": {"pl": "Jednostka realizująca", "en": "Implementing unit"},
-    "street": {"pl": "Ulica", "en": "Street"},
-    "websites": {"pl": "Strony internetowe", "en": "Websites"},
-    "population": {"pl": "Liczba mieszkańców", "en": "Population"},
-    "coordinates": {"pl": "Współrzędne", "en": "Coordinates"},
-    "teryt": {"pl": "Kod TERYT", "en": "TERYT code"},
-    "contacts": {"pl": "Osoby do kontaktu", "en": "Contacts"},
-    "none_published": {"pl": "nie opublikowano", "en": "none published"},
-    "phone": {"pl": "Telefon", "en": "Phone"},
-    "email": {"pl": "E-mail", "en": "E-mail"},
-    "themes": {"pl": "Obszary tematyczne", "en": "Themes"},
-    "funding": {"pl": "Źródła finansowania", "en": "Funding"},
-    "partners": {"pl": "Partnerzy", "en": "Partners"},
-    "name": {"pl": "Nazwa", "en": "Name"},
-    "sector": {"pl": "Sektor", "en": "Sector"},
-    "role": {"pl": "Rola", "en": "Role"},
-    "practice": {"pl": "Praktyka", "en": "Practice"},
-    "practices": {"pl": "Praktyki", "en": "Practices"},
-    "organisations": {"pl": "Organizacje", "en": "Organisations"},
-    "also_in": {"pl": "Także w", "en": "Also in"},
-    "lookup_several": {"pl": "Ten kod ma kilka zasobów:", "en": "Several resources carry this code:"},
-    "in_all": {"pl": "razem", "en": "in all"},
-    "links_in": {"pl": "Odnośniki do tego zasobu", "en": "Links to this resource"},
-    "in_scheme": {"pl": "Słownik", "en": "Vocabulary"},
-    "concepts": {"pl": "Pojęcia", "en": "Concepts"},
-    "browse_list": {"pl": "Lista praktyk lub organizacji", "en": "List of practices or organisations"},
-    "properties": {"pl": "Wszystkie właściwości", "en": "All properties"},
-    "shapes": {"pl": "Kształty SHACL", "en": "SHACL shapes"},
-    "and_vocabularies": {"pl": "i słowniki", "en": "and vocabularies"},
-    "terms": {"pl": "Klasy, właściwości i typy danych", "en": "Classes, properties and datatypes"},
-    "vocabularies": {"pl": "Słowniki", "en": "Vocabularies"},
-    "facet_sector": {"pl": "Sektor", "en": "Sector"},
+
+def N_(text: str) -> str:
+    """Marks a text for the catalogue (pybabel extract -k N_) where it is translated later, by `label`."""
+    return text
+
+
+# Texts chosen by name at run time (a facet, a field of the record card, a section of the site).
+NAMED: dict[str, str] = {
+    "facet_theme": N_("Theme"), "facet_voivodeship": N_("Voivodeship"), "facet_unit_type": N_("Type of unit"),
+    "facet_cross_sector": N_("Cross-sector partnership"), "facet_three_sector": N_("Three-sector partnership"),
+    "facet_funding": N_("Funding source"), "facet_year": N_("Year entered"), "facet_sector": N_("Sector"),
+    "yes": N_("yes"), "no": N_("no"),
+    "browse": N_("Browse"), "search": N_("Search"), "map": N_("Map of practices"), "queries": N_("Questions"),
+    "sparql": N_("SPARQL"), "catalog": N_("Data catalogue"), "ontology": N_("Ontology"),
+    "shapes": N_("SHACL shapes"), "submit": N_("Propose a practice"),
+    "attachments": N_("Attachments"), "publications": N_("Publications"),
+    "practices": N_("Practices"), "organisations": N_("Organisations"),
+    "rows": N_("rows"), "triples": N_("triples"),
+    "entered": N_("Date entered"), "modified": N_("Last updated"), "unit_type": N_("Type of unit"),
+    "town": N_("Town"), "voivodeship": N_("Voivodeship"), "postal_code": N_("Postal code"),
+    "implementing_unit": N_("Implementing unit"), "street": N_("Street"), "websites": N_("Websites"),
+    "population": N_("Population"), "teryt": N_("TERYT code"), "coordinates": N_("Coordinates"),
+    "contacts": N_("Contacts"), "themes": N_("Themes"), "funding": N_("Funding sources"),
 }
+
+
+def label(name: str) -> str:
+    """The translated text named `name` (NAMED); an unknown name is returned as it is."""
+    text = NAMED.get(name)
+    return gettext(text) if text is not None else name
 
 
 def choose_lang() -> str:
     asked = request.args.get("lang")
     if asked in LANGS:
         return asked
-    best = request.accept_languages.best_match(LANGS)
-    if best and request.headers.get("Accept-Language"):
-        return best
-    from flask import current_app
-
+    kept = request.cookies.get(COOKIE)
+    if kept in LANGS:
+        return kept
+    if request.headers.get("Accept-Language"):
+        best = request.accept_languages.best_match(LANGS)
+        if best:
+            return best
     return current_app.config["BDP"].lang
 
 
-class Strings(dict[str, str]):
-    """The UI strings of one language (Polish where a translation is missing); `strings(key)` gives the
-    key itself for an unknown key. Made once per process: a page looks up some 35 strings."""
-
-    def __missing__(self, key: str) -> str:
-        return key
-
-    __call__ = dict.__getitem__
+def link_lang() -> str | None:
+    """The `lang` that links of this page carry: the page's language unless it is the default."""
+    lang = g.get("lang")
+    return lang if lang and lang != current_app.config["BDP"].lang else None
 
 
-STRINGS = {lang: Strings({key: entry.get(lang) or entry["pl"] for key, entry in UI.items()}) for lang in LANGS}
-
-
-def t(key: str) -> str:
-    return (STRINGS.get(g.get("lang", "pl")) or STRINGS["pl"])[key]
+def switch_url(lang: str) -> str:
+    """This page in `lang`: the same path and query string, `lang` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return request.script_root + request.path + "?" + urlencode(args)
 
 
 def pick(values: dict[str, str] | None, lang: str | None = None) -> str:
     """The text in the page's language, else the other one, else any."""
+    return pick_lang(values, lang)[0]
+
+
+def pick_lang(values: dict[str, str] | None, lang: str | None = None) -> tuple[str, str]:
+    """(text, its language) in the page's language, else the other one, else any ('' when unknown)."""
     if not values:
-        return ""
+        return "", ""
     lang = lang or g.get("lang", "pl")
     for candidate in (lang, "pl" if lang == "en" else "en", ""):
         if values.get(candidate):
-            return values[candidate]
-    return next(iter(values.values()))
+            return values[candidate], candidate
+    key = next(iter(values))
+    return values[key], key
+
+
+def in_lang(text: str, text_lang: str | None, page_lang: str | None = None) -> Markup:
+    """`text` escaped, in a <span lang> when its language is known and differs from the page's."""
+    page_lang = page_lang or g.get("lang", "pl")
+    if text_lang and text_lang != page_lang:
+        return Markup('<span lang="{}">{}</span>').format(text_lang, text)
+    return Markup(escape(text))
+
+
+def pick_html(values: dict[str, str] | None) -> Markup:
+    """pick() as HTML: a fallback to the other language is marked with its `lang`."""
+    text, text_lang = pick_lang(values)
+    return in_lang(text, text_lang)
+
+
+def number(value: Any) -> str:
+    """A number grouped and punctuated for the page's locale (112495 -> '112 495' in Polish)."""
+    try:
+        return format_decimal(value)
+    except (ValueError, TypeError, ArithmeticError):
+        return str(value)
+
+
+def phone(text: str) -> str:
+    """A phone number as people write it (+48832573466 -> '+48 83 257 34 66'); unparseable: as given."""
+    try:
+        parsed = phonenumbers.parse(text, "PL")
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(parsed):
+        return text
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def language_name(code: str) -> str:
+    """'en' -> 'angielski' on a Polish page (Babel's CLDR names)."""
+    try:
+        return Locale.parse(code).get_display_name(g.get("lang", "pl")) or code
+    except (ValueError, TypeError):
+        return code
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["BDP"].lang)
+    Babel(app, locale_selector=lambda: g.get("lang") or app.config["BDP"].lang)
+
     @app.before_request
     def _lang() -> None:
         g.lang = choose_lang()
 
+    @app.url_defaults
+    def _lang_in_links(endpoint: str | None, values: dict[str, Any]) -> None:
+        # lang="" asks for a URL without it (a base that the caller appends its own query string to)
+        if values.get("lang") == "":
+            values.pop("lang")
+        elif values.get("lang") is None and endpoint not in _NO_LANG and not (endpoint or "").endswith(".static"):
+            lang = link_lang()
+            if lang:
+                values["lang"] = lang
+
+    @app.after_request
+    def _keep(response: Response) -> Response:
+        asked = request.args.get("lang")
+        if asked in LANGS and request.cookies.get(COOKIE) != asked:
+            response.set_cookie(COOKIE, asked, max_age=COOKIE_AGE, samesite="Lax", path=request.script_root or "/")
+        if response.mimetype == "text/html":
+            response.vary.add("Cookie")
+        return response
+
+    app.jinja_env.globals.update(pick=pick, pick_html=pick_html, label=label, number=number, phone=phone,
+                                 in_lang=in_lang, language_name=language_name)
+
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        lang = g.get("lang", "pl")
-        return {"t": STRINGS.get(lang) or STRINGS["pl"], "pick": pick, "lang": lang}
+        return {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}

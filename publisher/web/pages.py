@@ -31,6 +31,7 @@ from publisher.read.search import FACETS, SearchIndex, SearchResult, open_index,
 from publisher.read.search import search as run_search
 from publisher.web import settings, site_store
 from publisher.web.errors import abort_with
+from publisher.web.i18n import link_lang
 from publisher.web.render import iri_map
 
 bp = Blueprint("pages", __name__)
@@ -68,11 +69,11 @@ def _wants_json() -> bool:
 
 
 def _state_url(params: list[tuple[str, str]], **extra: str) -> str:
-    if "lang" in request.args:
+    if link_lang():
         params = [*params, ("lang", g.lang)]
     params = [*params, *extra.items()]
     if "bdp_search_path" not in g:  # once per request: a page links to every facet value
-        g.bdp_search_path = url_for("pages.search")
+        g.bdp_search_path = url_for("pages.search", lang="")
     return g.bdp_search_path + ("?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params) if params else "")
 
 

@@ -5,17 +5,23 @@ Only http(s), mailto: and tel: IRIs become links: a `javascript:` IRI in the dat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
+from flask import has_request_context
+from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
-from publisher.web.i18n import pick
-from publisher.web.i18n import t as ui
+from publisher.web.i18n import in_lang, link_lang, number, phone, pick, pick_lang
+
+XSD = PREFIXES["xsd"]
+NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
+DATES = {XSD + "date", XSD + "dateTime"}
 
 LINKABLE = ("http://", "https://", "mailto:", "tel:")
 _RANK = {p.value: i for i, p in enumerate(LABELS)}
@@ -43,6 +49,8 @@ class Names:
     def __init__(self, labels: dict[str, list[ox.Triple]], links: IriMap, lang: str,
                  *more: dict[str, list[ox.Triple]]) -> None:
         self.links, self.lang = links, lang
+        # links to our own pages carry the language when it is not the default one (publisher/web/i18n.py)
+        self.lang_query = f"lang={lang}" if has_request_context() and link_lang() == lang else ""
         self._tables = (labels, *more)
         self._names: dict[str, dict[str, str]] = {}
 
@@ -56,15 +64,17 @@ class Names:
 
     def label(self, term: Any) -> str:
         if isinstance(term, ox.Literal):
-            return term.value
+            return self.literal(term)
         if isinstance(term, ox.BlankNode):
             return ""
         iri = term.value if isinstance(term, ox.NamedNode) else str(term)
         names = self.names(iri)
         if names:
             return pick(names, self.lang)
-        if iri.startswith(("mailto:", "tel:")):
-            return unquote(iri.partition(":")[2])
+        if iri.startswith("tel:"):
+            return phone(unquote(iri[4:]))
+        if iri.startswith("mailto:"):
+            return unquote(iri[7:])
         short = curie(iri)
         if short != iri:
             return short
@@ -72,12 +82,28 @@ class Names:
             return unquote(iri.rsplit("/", 1)[-1])
         return iri
 
+    def literal(self, term: ox.Literal) -> str:
+        """A literal as people read it: numbers grouped, dates in words, for the page's locale."""
+        datatype = term.datatype.value
+        if datatype in NUMBERS:
+            return number(term.value)
+        if datatype in DATES:
+            try:
+                return format_date(date.fromisoformat(term.value[:10]), "long")
+            except ValueError:
+                return term.value
+        return term.value
+
     def href(self, term: Any) -> str | None:
         iri = term.value if isinstance(term, ox.NamedNode) else term if isinstance(term, str) else None
         if iri is None:
             return None
         url = self.links.href(iri)
-        return url if url.startswith(LINKABLE) else None
+        if not url.startswith(LINKABLE):
+            return None
+        if self.lang_query and url.startswith(self.links.public):
+            url += ("&" if "?" in url else "?") + self.lang_query
+        return url
 
     def link(self, term: Any) -> Markup:
         """The term as HTML: a link with its name (escaped), or the escaped text; a literal in another
@@ -85,11 +111,14 @@ class Names:
         if term is None:
             return Markup("")
         url = self.href(term)
-        text = str(escape(self.label(term)))
-        out = f'<a href="{escape(url)}">{text}</a>' if url else text
-        if isinstance(term, ox.Literal) and term.language and term.language != self.lang:
-            out += f' <span class="muted lang">({escape(term.language)})</span>'
-        return Markup(out)
+        if isinstance(term, ox.Literal):
+            text = in_lang(self.label(term), term.language, self.lang)
+        else:
+            names = self.names(term.value) if isinstance(term, ox.NamedNode) else {}
+            text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self.label(term))
+        if isinstance(term, ox.Literal) and term.datatype.value in DATES:
+            text = Markup('<time datetime="{}">{}</time>').format(term.value, text)
+        return Markup('<a href="{}">{}</a>').format(url, text) if url else Markup(text)
 
     def link_list(self, terms: Any, separator: str = ", ") -> Markup:
         return Markup(separator).join(self.link(t) for t in terms)
@@ -126,6 +155,17 @@ class Presenter(Names):
     @property
     def title(self) -> str:
         return self.label(self.d.iri)
+
+    @property
+    def title_html(self) -> Markup:
+        """The title, marked with its language where it is not the page's."""
+        names = self.names(self.d.iri.value)
+        return in_lang(*pick_lang(names, self.lang), self.lang) if names else Markup(escape(self.title))
+
+    def lang_attr(self, predicate: str, subject: Any = None) -> Markup:
+        """` lang="xx"` for an element holding `text(predicate)` when that text is in another language."""
+        _, text_lang = pick_lang(self.texts(predicate, subject), self.lang)
+        return Markup(' lang="{}"').format(text_lang) if text_lang and text_lang != self.lang else Markup("")
 
     # --- values of the described resource (predicates as IRIs or as CURIEs like 'dct:title') ----------
     def values(self, predicate: str, subject: Any = None) -> list[Any]:
@@ -165,7 +205,8 @@ class Presenter(Names):
 
 
 def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
-    """The practice's "Metryka" table as (UI string key, cell HTML), in the old bank's order."""
+    """The practice's "Metryka" table as (name of its label in i18n.NAMED, cell HTML), in the old bank's
+    order."""
     place = card.place if card else {}
     contacts = []
     for c in card.contacts if card else ():
@@ -174,7 +215,7 @@ def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
             text += Markup(", ") + v.link(c["job"])
         for key in ("tel", "email"):
             if c.get(key):
-                text += Markup("<br>") + escape(ui("phone" if key == "tel" else "email")) + Markup(": ") + \
+                text += Markup("<br>") + escape(gettext("Phone") if key == "tel" else gettext("E-mail")) + Markup(": ") + \
                     v.link(c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
     rows = [("entered", v.link(v.value("dct:issued"))), ("modified", v.link(v.value("dct:modified"))),
@@ -186,7 +227,7 @@ def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
             ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
             ("coordinates", Markup(f"{escape(place['lat'].value)}, {escape(place['long'].value)}")
              if "lat" in place and "long" in place else Markup("")),
-            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(ui("none_published"))
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(gettext("none published"))
              + Markup("</span>")),
             ("themes", v.link_list(v.values("dct:subject"))), ("funding", v.link_list(v.values("bdp:funding")))]
     optional = {"modified", "teryt", "coordinates"}

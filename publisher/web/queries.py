@@ -20,7 +20,7 @@ from publisher.read.concepts import scheme_concepts
 from publisher.store.results import GraphResult, serialize
 from publisher.web import current_store, settings
 from publisher.web.errors import abort_with
-from publisher.web.i18n import pick
+from publisher.web.i18n import link_lang
 from publisher.web.render import choose_format, iri_map
 
 bp = Blueprint("queries", __name__)
@@ -29,41 +29,6 @@ HTML = BY_NAME["html"]
 INDEX_FORMATS = (HTML, BY_NAME["json"])        # JSON here is a plain application/json list
 LINKABLE = ("http://", "https://")
 HTML_ROWS = 500                                # rows shown on a page; the downloads hold the whole answer
-
-UI = {
-    "title": {"pl": "Pytania o współpracę", "en": "Questions about cooperation"},
-    "intro": {"pl": "Gotowe zapytania SPARQL o partnerstwa samorządów, organizacji pozarządowych i firm. "
-                    "Każdy wynik ma stały adres, którym można się dzielić.",
-              "en": "Ready-made SPARQL queries about partnerships of local governments, NGOs and businesses. "
-                    "Every answer has a stable address that can be shared."},
-    "parameters": {"pl": "Parametry", "en": "Parameters"},
-    "none": {"pl": "brak", "en": "none"},
-    "any": {"pl": "(dowolne)", "en": "(any)"},
-    "run": {"pl": "Pokaż wynik", "en": "Show the answer"},
-    "results": {"pl": "Wynik", "en": "Answer"},
-    "rows": {"pl": "wierszy", "en": "rows"},
-    "triples": {"pl": "trójek", "en": "triples"},
-    "truncated": {"pl": "Wynik obcięto do {n} pozycji (limit serwera); pobierz mniejszy fragment, "
-                        "zawężając parametry.",
-                  "en": "The answer was cut at {n} items (the server's limit); narrow the parameters."},
-    "required": {"pl": "Podaj wymagane parametry, aby zobaczyć wynik.",
-                 "en": "Fill in the required parameters to see the answer."},
-    "sparql": {"pl": "Zapytanie SPARQL", "en": "The SPARQL query"},
-    "open": {"pl": "Otwórz w edytorze zapytań SPARQL", "en": "Open in the SPARQL query page"},
-    "bound": {"pl": "Wartości parametrów serwer wiąże jako termy RDF; w edytorze są w komentarzach, "
-                    "a zmienne pozostają niezwiązane.",
-              "en": "The server binds parameter values as RDF terms; in the query page they appear as "
-                    "comments and the variables stay unbound."},
-    "formats": {"pl": "Pobierz jako", "en": "Download as"},
-    "shown": {"pl": "Pokazano pierwsze {n}; całość w plikach do pobrania.",
-              "en": "The first {n} are shown; the downloads hold them all."},
-    "required_mark": {"pl": "wymagany", "en": "required"},
-}
-
-
-def ui(key: str, **values: Any) -> str:
-    return pick(UI[key]).format(**values)
-
 
 def catalogue() -> dict[str, CannedQuery]:
     """The queries of this app, read once per process."""
@@ -92,10 +57,11 @@ def _values(query: CannedQuery) -> dict[str, str]:
 
 def _url(query: CannedQuery, values: dict[str, str], **extra: str) -> str:
     args = {k: v for k, v in values.items() if v != ""}
-    if request.args.get("lang"):
-        args["lang"] = request.args["lang"]
+    lang = link_lang()
+    if lang:
+        args["lang"] = lang
     args.update(extra)
-    return url_for("queries.show", name=query.name) + ("?" + urlencode(args) if args else "")
+    return url_for("queries.show", name=query.name, lang="") + ("?" + urlencode(args) if args else "")
 
 
 def _summary(query: CannedQuery, links: IriMap) -> dict[str, Any]:
@@ -113,7 +79,7 @@ def index() -> Any:
     if fmt.name == "json":
         response = jsonify({"queries": [_summary(q, links) for q in queries]})
     else:
-        response = Response(render_template("queries.html", queries=queries, ui=ui), mimetype="text/html")
+        response = Response(render_template("queries.html", queries=queries), mimetype="text/html")
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Link"] = f'<{url_for("queries.index", format="json")}>; rel="alternate"; ' \
                                'type="application/json"'
@@ -160,7 +126,7 @@ def _page(query: CannedQuery, values: dict[str, str], links: IriMap, offered: tu
         "query.html", query=query, values=values, result=result, error=error, missing=bool(missing),
         choices=choices, table=_table(result, links) if result is not None else None,
         formats=[(f, _url(query, values, format=f.name)) for f in offered if f.kind != "html"],
-        sparql_link=_sparql_link(text), ui=ui, row_cap=settings().row_cap)
+        sparql_link=_sparql_link(text), row_cap=settings().row_cap)
     response = Response(body, status=status, mimetype="text/html")
     _headers(response, query, values, offered)
     return response

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 
 from publisher.assets import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.formats import Format
@@ -25,7 +24,7 @@ from publisher.read.links import also_in_from_rows
 from publisher.read.resources import Description, Extra, describe, exists, labels, term_labels
 from publisher.web import build_cache, settings, site_store
 from publisher.web.errors import abort_with
-from publisher.web.i18n import pick, t
+from publisher.web.i18n import label
 from publisher.web.present import (
     Names,
     Presenter,
@@ -54,13 +53,6 @@ from publisher.web.render import (
 )
 
 bp = Blueprint("resources", __name__)
-
-
-@bp.record_once
-def _template_globals(state: BlueprintSetupState) -> None:
-    # The shared macros (resource_macros.html) are imported without the request context: give them the
-    # UI strings and the language picker as globals.
-    state.app.jinja_env.globals.update(t=t, pick=pick)
 
 
 TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
@@ -138,7 +130,7 @@ def browse() -> str:
     items = [(url_for("resources.browse_list", facet=f.name, key=c.rsplit("/", 1)[-1], _external=True),
               names[f.name].label(c)) for f in found for c, _ in f.concepts]
     return render_template("browse.html", facets=found, listing=None, names=names,
-                           jsonld=jsonld_script(collection_page(t("browse"), request.base_url, items)))
+                           jsonld=jsonld_script(collection_page(label("browse"), request.base_url, items)))
 
 
 @bp.get("/browse/<facet>/<key>")
@@ -291,7 +283,7 @@ def _files(name: str, paths: tuple, suffix: Format | None) -> Response:
     names = Names(index["labels"] if index else {}, links, g.get("lang", "pl"))
     items = [(names.href(i["iri"]) or i["iri"], names.label(i["iri"])) for i in (index or {}).get("terms", [])]
     items += [(names.href(s["iri"]) or s["iri"], names.label(s["iri"])) for s in (index or {}).get("schemes", [])]
-    title = t("shapes") if name == "shapes" else t("ontology")
+    title = label("shapes") if name == "shapes" else label("ontology")
     return respond(render_template("term.html", v=None, index=index, source=source, name=name, url=url,
                                    formats=headers.alternates, links=links, names=names,
                                    ontology_iri=ONTOLOGY_IRI,

@@ -48,37 +48,6 @@ ORDER BY ?title
 LIMIT 20
 """
 
-UI = {
-    "title": {"pl": "Zapytania SPARQL", "en": "SPARQL queries"},
-    "intro": {"pl": "Punkt dostępowy SPARQL 1.1 do danych Banku Dobrych Praktyk, tylko do odczytu. Programy "
-                    "wysyłają zapytania pod ten sam adres (GET lub POST).",
-              "en": "A read-only SPARQL 1.1 endpoint over the Good Practice Bank. Programs send queries to "
-                    "this same address (GET or POST)."},
-    "limits": {"pl": "Limity: {timeout} s na zapytanie, do {cap} wierszy wyniku.",
-               "en": "Limits: {timeout} s per query, up to {cap} result rows."},
-    "query": {"pl": "Zapytanie", "en": "Query"},
-    "run": {"pl": "Wykonaj", "en": "Run"},
-    "prefixes": {"pl": "Prefiksy", "en": "Prefixes"},
-    "add_prefixes": {"pl": "Dodaj brakujące prefiksy", "en": "Add missing prefixes"},
-    "examples": {"pl": "Przykładowe zapytania", "en": "Example queries"},
-    "results": {"pl": "Wynik", "en": "Result"},
-    "rows": {"pl": "wierszy", "en": "rows"},
-    "triples": {"pl": "trójek", "en": "triples"},
-    "truncated": {"pl": "Wynik obcięto do {n} pozycji (limit serwera). Dodaj LIMIT/OFFSET lub zawęź zapytanie.",
-                  "en": "The result was cut at {n} items (the server's limit). Add LIMIT/OFFSET or narrow "
-                        "the query."},
-    "download": {"pl": "Pobierz jako", "en": "Download as"},
-    "yes": {"pl": "tak (true)", "en": "yes (true)"},
-    "no": {"pl": "nie (false)", "en": "no (false)"},
-    "description": {"pl": "Opis usługi (Service Description)", "en": "Service description"},
-    "shortcut": {"pl": "Ctrl+Enter wykonuje zapytanie.", "en": "Ctrl+Enter runs the query."},
-}
-
-
-def ui(key: str, **values: Any) -> str:
-    return pick(UI[key]).format(**values)
-
-
 def _public() -> str:
     public = settings().public_url or request.url_root
     return public if public.endswith("/") else public + "/"
@@ -87,7 +56,7 @@ def _public() -> str:
 def _endpoint_url() -> str:
     if settings().public_url:
         return _public() + "sparql"
-    return url_for("sparql.endpoint", _external=True)
+    return url_for("sparql.endpoint", _external=True, lang="")
 
 
 def _status(exc: BdpError) -> int:
@@ -217,7 +186,7 @@ def _page(req: ProtocolRequest, answer: Answer | None, error: BdpError | None = 
     if error is not None:
         found = _POSITION.search(str(error))
         position = (int(found.group(1)), int(found.group(2))) if found else None
-    html = render_template("sparql.html", ui=ui, query=req.query or DEFAULT_QUERY, answer=answer, table=table,
+    html = render_template("sparql.html", query=req.query or DEFAULT_QUERY, answer=answer, table=table,
                            downloads=downloads, error=error, position=position, examples=_examples(),
                            prefixes=PREFIXES, endpoint_url=_endpoint_url(), settings=s,
                            description=[(f, url_for("sparql.endpoint", format=f.name))
