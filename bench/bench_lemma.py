@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child)
         return 0
-    from publisher.build.search_index import fold_text as fold
+    from publisher.polish import fold_text as fold
 
     pairs = load_pairs()
     words = text_words()

@@ -1,9 +1,11 @@
 """Search and facets over OUT/search.sqlite (written by publisher/outputs/search_index.py).
 
-`parse_query` turns request parameters into a `SearchQuery` (a bad value is a QueryError naming the
-parameter), `search` answers it: ranked hits (bm25 over titles, texts, organisations and places) with
-highlighted snippets, and the count of every facet value under the current state. Without words, hits
-come newest first. When words match more than RANK_ALL practices (words that most texts have), the
+`parse_query` turns request parameters into a `SearchQuery` (a bad filter or page is a QueryError naming
+the parameter; any text is a search: too long, it is cut, with a note), `search` answers it: the hits
+where every word matches as typed, a prefix, or by lemma (read/snippet.py), those having every word as
+typed first, each group ranked by bm25 over titles, texts, organisations and places; highlighted snippets;
+the count of every facet value under the current state; on no hit, spellings to try (read/suggest.py).
+Without words, hits come newest first. When words match more than RANK_ALL practices (words that most texts have), the
 RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost per page.
 Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
@@ -22,7 +24,8 @@ from typing import Any
 
 from publisher.errors import QueryError, StoreUnavailable
 from publisher.outputs.search_index import FACETS, FILE, RANK
-from publisher.read.snippet import fts_query, snippet, words
+from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
+from publisher.read.suggest import Suggestion, suggestions
 
 MAX_QUERY_CHARS = 200
 MAX_OFFSET = 10000
@@ -76,12 +79,13 @@ class SearchQuery:
     text: str = ""
     filters: tuple[tuple[str, str], ...] = ()     # (facet, value) in the order given
     page: int = 1
+    shortened: bool = False                       # the text was cut to MAX_QUERY_CHARS
 
     def selected(self, facet: str) -> list[str]:
         return [v for f, v in self.filters if f == facet]
 
     def params(self, **changes: Any) -> list[tuple[str, str]]:
-        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n)."""
+        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n, text=q)."""
         filters = list(self.filters)
         if "remove" in changes:
             filters = [fv for fv in filters if fv != changes["remove"]]
@@ -91,9 +95,10 @@ class SearchQuery:
                 filters = [fv for fv in filters if fv[0] != f]
             if (f, v) not in filters:
                 filters.append((f, v))
-        out = [("q", self.text)] if self.text else []
+        text = changes.get("text", self.text)
+        out = [("q", text)] if text else []
         out += filters
-        page = changes.get("page", self.page if not ({"add", "remove"} & changes.keys()) else 1)
+        page = changes.get("page", self.page if not ({"add", "remove", "text"} & changes.keys()) else 1)
         if page != 1:
             out.append(("page", str(page)))
         return out
@@ -105,9 +110,11 @@ def _bad(name: str, value: str, why: str) -> QueryError:
 
 def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: int) -> SearchQuery:
     """From request parameters (name -> values); unknown parameters are ignored."""
-    text = " ".join(t.strip() for t in args.get("q") or () if t.strip())
-    if len(text) > MAX_QUERY_CHARS:
-        raise _bad("q", text, f"is longer than {MAX_QUERY_CHARS} characters")
+    text = " ".join(" ".join(t.split()) for t in args.get("q") or () if t.strip())
+    shortened = len(text) > MAX_QUERY_CHARS
+    if shortened:                  # cut at a space where there is one, else in the word
+        cut = text.rfind(" ", 0, MAX_QUERY_CHARS + 1)
+        text = text[:cut if cut > 0 else MAX_QUERY_CHARS].rstrip()
     filters: list[tuple[str, str]] = []
     for facet in FACETS:
         values = [v.strip() for v in args.get(facet.name) or () if v.strip()]
@@ -129,7 +136,7 @@ def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: in
     page = int(pages[0])
     if (page - 1) * page_size > MAX_OFFSET:
         raise _bad("page", pages[0], f"is too far: narrow the search (at most {MAX_OFFSET} results are paged)")
-    return SearchQuery(text, tuple(filters), page)
+    return SearchQuery(text, tuple(filters), page, shortened)
 
 
 # --- answering ------------------------------------------------------------------------------------------
@@ -163,6 +170,8 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     page_size: int = 50
+    suggestions: list[Suggestion] = field(default_factory=list)
+    notes: tuple[str, ...] = ()       # about the query: 'shortened', 'too_many_words', 'no_words'
 
     @property
     def pages(self) -> int:
@@ -202,9 +211,13 @@ def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
     for name, value in query.filters:
         bits &= index.bitmaps[name].get(value, 0)
     if match is not None and bits:
-        found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
-        bits &= _bitmap([r[0] for r in found], bits.bit_length() + 1)
+        bits &= _matches(index, match, bits.bit_length() + 1)
     return bits
+
+
+def _matches(index: SearchIndex, match: str, size: int) -> int:
+    found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
+    return _bitmap([r[0] for r in found], size)
 
 
 def _nth_bit(bits: int, n: int) -> int:
@@ -259,6 +272,31 @@ def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offse
     return ids
 
 
+def _tiers(index: SearchIndex, words: list[Word], match: str, bits: int) -> list[tuple[str, int]]:
+    """(FTS query, bitmap) of the matches having every word as typed, then of the others."""
+    exact = exact_query(words)
+    first = bits & _matches(index, exact, bits.bit_length() + 1)
+    if first == bits:
+        return [(match, bits)]
+    return [(exact, first), (f"({match}) NOT ({exact})", bits & ~first)] if first else [(match, bits)]
+
+
+def _tiered(index: SearchIndex, query: SearchQuery, tiers: list[tuple[str, int]], offset: int, limit: int,
+            rank_all: int) -> list[int]:
+    """A page of the tiers' matches, tier after tier, each ranked (see `_ranked`)."""
+    ids: list[int] = []
+    for match, bits in tiers:
+        count = bits.bit_count()
+        if offset >= count:
+            offset -= count
+            continue
+        ids += _ranked(index, query, match, bits, offset, limit - len(ids), rank_all)
+        offset = 0
+        if len(ids) >= limit:
+            break
+    return ids
+
+
 def _facets(index: SearchIndex, query: SearchQuery, bits: int) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     for facet in FACETS:
@@ -277,7 +315,7 @@ def _facets(index: SearchIndex, query: SearchQuery, bits: int) -> dict[str, list
     return facets
 
 
-def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> list[Hit]:
+def _hits(index: SearchIndex, ids: list[int], words: list[Word], lang: str) -> list[Hit]:
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
@@ -293,14 +331,15 @@ def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> l
         texts = [x for x in (*first, *other, orgs, town) if x]
         title = {k: v for k, v in (("pl", t_pl), ("en", t_en)) if v}
         hits.append(Hit(key, title, town or "", voivodeships.get(voiv or "", (0, {}))[1], year,
-                        snippet(texts, tokens)))
+                        snippet(texts, words)))
     return hits
 
 
 def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_size: int = 50,
            with_facets: bool = True, rank_all: int = RANK_ALL) -> SearchResult:
-    tokens = words(query.text)
-    match = fts_query(tokens) if tokens else None
+    words = query_words(query.text, lambda folded: _known_lemmas(index, folded))
+    notes = _notes(query, words)
+    match = fts_query(words) if words else None
     offset = (query.page - 1) * page_size
     try:
         bits = _matching(index, query, match)
@@ -309,8 +348,25 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
         elif not bits:
             ids = []
         else:
-            ids = _ranked(index, query, match, bits, offset, page_size, rank_all)
+            ids = _tiered(index, query, _tiers(index, words, match, bits), offset, page_size, rank_all)
+        tries = suggestions(index.db, words) if match is not None and not bits else []
     except sqlite3.OperationalError as exc:  # pragma: no cover - the query is built from checked words
         raise QueryError(f"parameter 'q': the search could not be run ({exc})") from None
     facets = _facets(index, query, bits) if with_facets else {}
-    return SearchResult(query, bits.bit_count(), _hits(index, ids, tokens, lang), facets, page_size)
+    return SearchResult(query, bits.bit_count(), _hits(index, ids, words, lang), facets, page_size,
+                        tries, notes)
+
+
+def _known_lemmas(index: SearchIndex, folded: str) -> list[str]:
+    """The lemmas the texts give a folded word (a word typed without diacritics: `gieldy` -> `gielda`)."""
+    row = index.db.execute("SELECT lemmas FROM vocabulary WHERE term = ?", (folded,)).fetchone()
+    return row[0].split() if row else []
+
+
+def _notes(query: SearchQuery, words: list[Word]) -> tuple[str, ...]:
+    notes = ["shortened"] if query.shortened else []
+    if len(dict.fromkeys(split(query.text))) > MAX_WORDS:
+        notes.append("too_many_words")
+    if query.text and not words:
+        notes.append("no_words")
+    return tuple(notes)

@@ -25,9 +25,20 @@ UI: dict[str, dict[str, str]] = {
     "language": {"pl": "English", "en": "Polski"},
     # search, facets, map, attachments (publisher/web/pages.py)
     "search_label": {"pl": "Szukaj praktyk", "en": "Search practices"},
-    "search_hint": {"pl": "Tytuł, opis, organizacja lub miejscowość; wielkość liter i polskie znaki nie mają "
-                          "znaczenia.", "en": "Title, description, organisation or town; case and Polish letters "
-                                              "do not matter."},
+    "search_hint": {"pl": "Tytuł, opis, organizacja lub miejscowość; dowolna forma słowa (giełdy, giełdę), "
+                          "wielkość liter i polskie znaki nie mają znaczenia.",
+                    "en": "Title, description, organisation or town, in Polish; any form of a word (giełdy, "
+                          "giełdę), case and Polish letters do not matter."},
+    "did_you_mean": {"pl": "Może chodziło o:", "en": "Did you mean:"},
+    "try_each_word": {"pl": "Żadna praktyka nie zawiera wszystkich tych słów naraz. Szukaj każdego z osobna:",
+                      "en": "No practice has all these words. Search for each of them alone:"},
+    "note_shortened": {"pl": "Zapytanie było za długie: szukano tylko jego początku.",
+                       "en": "The query was too long: only its beginning was searched."},
+    "note_too_many_words": {"pl": "Szukano tylko pierwszych ośmiu słów zapytania.",
+                            "en": "Only the first eight words of the query were searched."},
+    "note_no_words": {"pl": "Zapytanie nie zawiera słów (liter ani cyfr), więc pokazano wszystkie praktyki.",
+                      "en": "The query has no words (letters or digits), so all practices are shown."},
+    "practices_count": {"pl": "praktyk", "en": "practices"},
     "results": {"pl": "Wyniki", "en": "Results"},
     "found": {"pl": "Znalezione praktyki", "en": "Practices found"},
     "no_results": {"pl": "Brak praktyk spełniających warunki.", "en": "No practice matches."},
