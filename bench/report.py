@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+from bench.bench_search import render as render_search
+
 TARGETS = ("Targets (issue 7, 100k practices): serving worker RSS <= 500 MiB; store load <= 15 s; canned "
-           "queries through /sparql <= 1.2x oxigraph serve; remote adds <= 3 ms p50 to a dereference.")
+           "queries through /sparql <= 1.2x oxigraph serve; remote adds <= 3 ms p50 to a dereference. Issue 14: search p50 <= 20 ms, p95 <= 60 ms.")
 
 
 def ms(seconds: float | None) -> str:
@@ -65,6 +67,8 @@ def section(r: dict) -> list[str]:
         if "embedded" in by_mode and "remote" in by_mode:
             lines.append(f"\nRemote mode adds **{by_mode['remote'] - by_mode['embedded']:+.2f} ms** p50 to a "
                          f"{fmt} dereference (1 client).")
+    if r.get("search"):
+        lines += ["", *render_search(r["search"])]
     return lines + [""]
 
 

@@ -15,6 +15,7 @@ from publisher.assets import VOCABULARIES
 from publisher.outputs.search_index import FILE, write_index
 from publisher.polish import fold_text
 from publisher.read.search import SearchQuery, open_index, parse_query, search
+from publisher.read.snippet import query_words, snippet
 from publisher.read.suggest import distance
 from publisher.web import create_app
 from tests.conftest import LiveServer
@@ -180,3 +181,11 @@ def test_empty_result_page_offers_suggestions(server):
     first = data["suggestions"][0]
     assert first["q"] == "przedsiębiorców" and first["kind"] == "spelling"
     assert requests.get(first["url"], timeout=30).json()["total"] == 1
+
+
+def test_the_snippet_shows_the_window_with_most_words():
+    text = "Giełda na początku. " + "słowo " * 60 + "Seminaria i giełdę zorganizowano razem. " + "koniec " * 60
+    parts = snippet([text], query_words("giełda seminarium"), width=120)
+    assert [t for t, on in parts if on] == ["Seminaria", "giełdę"]
+    assert snippet(["Tylko Giełda tutaj."], query_words("giełda seminarium")) == [
+        ("Tylko ", False), ("Giełda", True), (" tutaj.", False)]

@@ -7,7 +7,8 @@ Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinate
 `practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
 descriptions, organisation names, places, and each of them again as the folded lemmas of its words that are
 not words of it (search_terms.py); case- and diacritics-insensitive by `unicode61 remove_diacritics 2` plus
-ł -> l, which Unicode does not decompose), `vocabulary` (search_terms.py), `practice_geo` (an R*Tree of the coordinates),
+ł -> l, which Unicode does not decompose; `detail=column`: no word positions, as searches have single
+words only, which keeps the index with its lemma columns smaller than it was without them), `vocabulary` (search_terms.py), `practice_geo` (an R*Tree of the coordinates),
 `concept` (the facet values: scheme, key, a bit for multi-valued facets, labels) and `facet_bitmap` (for
 each facet value, a bitmap of the practices having it: bit i is practice id i). Practice ids run newest
 first (by date entered), so the first set bits of a bitmap are the newest practices."""
@@ -68,6 +69,9 @@ CREATE TABLE practice_text (
 CREATE VIRTUAL TABLE practice_fts USING fts5({", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)}, content='',
     tokenize="unicode61 remove_diacritics 2", prefix='3');
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
+-- a 64 MiB buffer before FTS5 writes a segment (default 1 MiB): fewer segments to merge, which more than
+-- pays for the lemma columns (bench/README.md, issue 14)
+INSERT INTO practice_fts (practice_fts, rank) VALUES ('hashsize', {64 << 20});
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,
                            PRIMARY KEY (facet, value));

@@ -42,7 +42,8 @@ def query_words(text: str, known: Callable[[str], Iterable[str]] | None = None) 
     for typed in dict.fromkeys(split(text)):
         folded = fold_text(typed)
         lemmas = folded_lemmas(typed) | frozenset(known(folded) if known else ())
-        found.append(Word(typed, folded, lemmas))
+        # one token each: the index has no word positions for phrases (a lemma such as 'e-mail' is left out)
+        found.append(Word(typed, folded, frozenset(x for x in lemmas if WORD.fullmatch(x))))
     return found[:MAX_WORDS]
 
 
@@ -87,31 +88,49 @@ def highlighter(words: list[Word]) -> Callable[[str], list[tuple[int, int]]]:
     return spans
 
 
+def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """(distinct words marked, -start) of the window of `width` from the span that marks the most
+    distinct words (for a query of several words, a window showing each of them if one does)."""
+    best = (0, 0)
+    found = [fold_text(text[x:y]) for x, y in spans]
+    for i, (a, _) in enumerate(spans):
+        seen = {found[j] for j in range(i, len(spans)) if spans[j][1] <= a + width}
+        best = max(best, (len(seen), -a))
+    return best
+
+
 def snippet(texts: list[str], words: list[Word], width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
-    """(text, highlighted) parts: a window of the first text with a match, the matches marked; else the
-    start of the first text."""
+    """(text, highlighted) parts: the window of a text that shows the most of the words matched (the
+    first such), the matches marked; else the start of the first text."""
     spans_of = highlighter(words)
+    chosen: tuple[tuple[int, int], str, list[tuple[int, int]]] | None = None
     for text in texts:
         spans = spans_of(text)
         if spans:
-            start = max(0, spans[0][0] - width // 3)
-            start = text.rfind(" ", 0, start) + 1 if start else 0
-            end = min(len(text), start + width)
-            if end < len(text):
-                end = max(text.rfind(" ", start, end), spans[0][1])
-            out: list[tuple[str, bool]] = [("…", False)] if start else []
-            pos = start
-            for a, b in spans:
-                if a >= end:
-                    break
-                if a < pos:
-                    continue
-                out += [(text[pos:a], False), (text[a:min(b, end)], True)]
-                pos = min(b, end)
-            out.append((text[pos:end], False))
-            if end < len(text):
-                out.append(("…", False))
-            return [(t, m) for t, m in out if t]
+            score = _best_window(text, spans, width * 2 // 3)
+            if chosen is None or score[0] > chosen[0][0]:
+                chosen = (score, text, spans)
+    if chosen is not None:
+        (_, first_at), text, spans = chosen
+        anchor = next(s for s in spans if s[0] == -first_at)
+        start = max(0, anchor[0] - width // 3)
+        start = text.rfind(" ", 0, start) + 1 if start else 0
+        end = min(len(text), start + width)
+        if end < len(text):
+            end = max(text.rfind(" ", start, end), anchor[1])
+        out: list[tuple[str, bool]] = [("…", False)] if start else []
+        pos = start
+        for a, b in spans:
+            if a >= end:
+                break
+            if a < pos:
+                continue
+            out += [(text[pos:a], False), (text[a:min(b, end)], True)]
+            pos = min(b, end)
+        out.append((text[pos:end], False))
+        if end < len(text):
+            out.append(("…", False))
+        return [(t, m) for t, m in out if t]
     first = next((t for t in texts if t), "")
     if len(first) <= width:
         return [(first, False)] if first else []

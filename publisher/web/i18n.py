@@ -38,7 +38,6 @@ UI: dict[str, dict[str, str]] = {
                             "en": "Only the first eight words of the query were searched."},
     "note_no_words": {"pl": "Zapytanie nie zawiera słów (liter ani cyfr), więc pokazano wszystkie praktyki.",
                       "en": "The query has no words (letters or digits), so all practices are shown."},
-    "practices_count": {"pl": "praktyk", "en": "practices"},
     "results": {"pl": "Wyniki", "en": "Results"},
     "found": {"pl": "Znalezione praktyki", "en": "Practices found"},
     "no_results": {"pl": "Brak praktyk spełniających warunki.", "en": "No practice matches."},
