@@ -24,6 +24,7 @@ from typing import Any
 
 from publisher.errors import QueryError, StoreUnavailable
 from publisher.outputs.search_index import FACETS, FILE, RANK
+from publisher.read.bitmaps import bitmap, first_ids, nth_bit
 from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
 from publisher.read.suggest import Suggestion, suggestions
 
@@ -195,16 +196,6 @@ def _filter_sql(index: SearchIndex, query: SearchQuery) -> tuple[str, list[Any]]
     return "".join(" AND " + c for c in clauses), params
 
 
-def _bitmap(ids: list[int], size: int) -> int:
-    """The bitmap of `ids` below `size`: one ASCII digit per id read as a base-2 number (much faster than
-    setting bits one by one)."""
-    digits = bytearray(b"0" * size)
-    for i in ids:
-        if i < size:
-            digits[i] = 49
-    return int(digits[::-1], 2)
-
-
 def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
     """The bitmap of the practices matching the state."""
     bits = index.everything
@@ -217,38 +208,7 @@ def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
 
 def _matches(index: SearchIndex, match: str, size: int) -> int:
     found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
-    return _bitmap([r[0] for r in found], size)
-
-
-def _nth_bit(bits: int, n: int) -> int:
-    """The position of the n-th (from 0) set bit of `bits`, or -1: a binary search on popcounts."""
-    if n >= bits.bit_count():
-        return -1
-    low, high = 0, bits.bit_length()          # popcount(bits below high) > n >= popcount(bits below low)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if (bits & ((1 << middle) - 1)).bit_count() > n:
-            high = middle
-        else:
-            low = middle
-    return low
-
-
-def _first_ids(bits: int, offset: int, limit: int) -> list[int]:
-    """Ids of the set bits number offset .. offset+limit-1 (ids are newest first)."""
-    start = _nth_bit(bits, offset)
-    if start < 0:
-        return []
-    ids: list[int] = []
-    rest = bits >> start
-    position = start
-    while rest and len(ids) < limit:
-        step = (rest & -rest).bit_length() - 1   # the lowest set bit
-        position += step
-        ids.append(position)
-        rest >>= step + 1
-        position += 1
-    return ids
+    return bitmap([r[0] for r in found], size)
 
 
 def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offset: int, limit: int,
@@ -256,7 +216,7 @@ def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offse
     """A page of the matches `bits`, by bm25. Past `rank_all` matches, only the `rank_all` newest are ranked
     (ids run newest first: those up to the id of the rank_all-th match) and the older follow newest first,
     so the cost of a page is bounded whatever the words."""
-    bound = [_nth_bit(bits, rank_all - 1)] if bits.bit_count() > rank_all else []
+    bound = [nth_bit(bits, rank_all - 1)] if bits.bit_count() > rank_all else []
     conditions, params = _filter_sql(index, query)
     if bound:
         conditions, params = conditions + " AND practice_fts.rowid <= ?", [*params, bound[0]]
@@ -268,7 +228,7 @@ def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offse
         [match, *params, limit, offset])]
     if bound and len(ids) < limit:
         older = bits >> (bound[0] + 1) << (bound[0] + 1)
-        ids += _first_ids(older, max(0, offset - rank_all), limit - len(ids))
+        ids += first_ids(older, max(0, offset - rank_all), limit - len(ids))
     return ids
 
 
@@ -344,7 +304,7 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
     try:
         bits = _matching(index, query, match)
         if match is None:
-            ids = _first_ids(bits, offset, page_size)
+            ids = first_ids(bits, offset, page_size)
         elif not bits:
             ids = []
         else:
