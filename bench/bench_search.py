@@ -25,6 +25,8 @@ from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 # The forms (not words of the bundled practice's texts), and more a user would type.
+# Each query is sent `repeat` times in turn (the whole list, then again): the first round reads each
+# word's matches from the index, later rounds find the common ones kept (read/search.py, MATCHED_KEPT).
 TYPED = ["przedsiębiorca", "seminarium", "giełdy", "inicjatywa", "współpraca", "wspolpraca", "giełda zasobów",
          "szkolenie", "seniorzy", "wolontariusz", "konsultacja", "organizacja pozarządowa", "mieszkaniec",
          "partnerstwo", "audyt energetyczny", "budynek", "stowarzyszenie", "fundacja", "rewitalizacja"]
@@ -110,15 +112,18 @@ def time_in_process(out: Path, queries: list[tuple[str, str]], repeat: int = 1, 
     client = create_app(out=out, tile_url="").test_client()
     client.get("/search?q=warm")
     by_kind: dict[str, list[float]] = {}
+    cpu: list[float] = []
     for kind, text in queries * repeat:
         params = {"q": text, **({"format": "json"} if fmt == "json" else {})}
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get("/search?" + urlencode(params))
         by_kind.setdefault(kind, []).append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         if response.status_code != 200:
             raise SystemExit(f"{text!r}: HTTP {response.status_code}")
     everything = [t for ts in by_kind.values() for t in ts]
-    return {"all": _percentiles(everything), "kinds": {k: _percentiles(v) for k, v in by_kind.items()}}
+    return {"all": _percentiles(everything), "kinds": {k: _percentiles(v) for k, v in by_kind.items()},
+            "cpu": _percentiles(cpu)}
 
 
 def _status_kib() -> dict[str, int]:
@@ -149,7 +154,10 @@ def render(result: dict) -> list[str]:
              f"p95 {result['json']['all']['p95']:.1f} ms. Lemmatiser (Morfeusz 2) in a fresh process: "
              f"+{result['memory']['VmRSS'] / 1024:.1f} MiB RSS (+{result['memory']['RssAnon'] / 1024:.1f} MiB "
              f"anonymous, +{result['memory']['RssFile'] / 1024:.1f} MiB file-backed, shared), loaded in "
-             f"{result['memory']['load_s'] * 1000:.0f} ms.", "",
+             f"{result['memory']['load_s'] * 1000:.0f} ms." + (
+                 f" CPU time per HTML page (this process; less sensitive to the machine's load): p50 "
+                 f"{result['html']['cpu']['p50']:.1f} ms, p95 {result['html']['cpu']['p95']:.1f} ms."
+                 if "cpu" in result["html"] else ""), "",
              "| query kind | HTML p50 ms | p95 | max | JSON p50 ms | p95 | median hits | no hit |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for kind, html in result["html"]["kinds"].items():

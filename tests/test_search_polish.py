@@ -125,6 +125,9 @@ def test_nearest_terms_on_an_empty_result(index):
     apart = search(index, SearchQuery("młodzież zasobów"))
     assert apart.total == 0 and [(s.text, s.count) for s in apart.suggestions] == [("młodzież", 1), ("zasobów", 1)]
     assert search(index, SearchQuery("qqqqqqq")).suggestions == []
+    # nothing because of a filter, not of the words: no spelling to offer
+    filtered = search(index, SearchQuery("giełda", (("year", "2010"),)))
+    assert filtered.total == 0 and filtered.suggestions == []
 
 
 @pytest.mark.parametrize("a, b, d", [("kot", "kot", 0), ("kot", "kota", 1), ("giełda", "gielda", 1),

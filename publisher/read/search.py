@@ -17,6 +17,8 @@ facet page costs about the same for 10 or 100,000 practices."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,8 @@ from publisher.read.suggest import Suggestion, suggestions
 MAX_QUERY_CHARS = 200
 MAX_OFFSET = 10000
 RANK_ALL = 2000
+MATCHED_KEPT = 256          # at 100k practices, 12.5 kB each
+_MATCHED_LOCK = threading.Lock()   # the kept bitmaps are shared by a worker's threads
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
 
@@ -54,9 +58,9 @@ class SearchIndex:
             if cache is not None:
                 cache.clear()
                 cache[identity] = loaded
-        self.concepts, self.bitmaps, self.everything = loaded
+        self.concepts, self.bitmaps, self.everything, self.matched = loaded
 
-    def _load(self) -> tuple[dict, dict, int]:
+    def _load(self) -> tuple[dict, dict, int, OrderedDict[str, int]]:
         concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
         for scheme, key, bit, pl, en in self.db.execute("SELECT scheme, key, bit, label_pl, label_en FROM concept"):
             concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})
@@ -65,7 +69,7 @@ class SearchIndex:
             if facet in bitmaps:
                 bitmaps[facet][value] = int.from_bytes(bits, "little")
         count = self.db.execute("SELECT COUNT(*) FROM practice").fetchone()[0]
-        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1
+        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1, OrderedDict()
 
     def close(self) -> None:
         self.db.close()
@@ -202,55 +206,65 @@ def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
     for name, value in query.filters:
         bits &= index.bitmaps[name].get(value, 0)
     if match is not None and bits:
-        bits &= _matches(index, match, bits.bit_length() + 1)
+        bits &= _matches(index, match)
     return bits
 
 
-def _matches(index: SearchIndex, match: str, size: int) -> int:
+def _matches(index: SearchIndex, match: str) -> int:
+    """The practices an FTS query matches. The bitmaps of the last MATCHED_KEPT queries are kept with the
+    build's cache: a common word matches most practices, and reading 85,000 ids costs tens of ms."""
+    with _MATCHED_LOCK:
+        kept = index.matched.get(match)
+        if kept is not None:
+            index.matched.move_to_end(match)
+            return kept
     found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
-    return bitmap([r[0] for r in found], size)
+    kept = bitmap([r[0] for r in found], index.everything.bit_length() + 1)
+    with _MATCHED_LOCK:
+        index.matched[match] = kept
+        while len(index.matched) > MATCHED_KEPT:
+            index.matched.popitem(last=False)
+    return kept
 
 
-def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offset: int, limit: int,
-            rank_all: int) -> list[int]:
-    """A page of the matches `bits`, by bm25. Past `rank_all` matches, only the `rank_all` newest are ranked
-    (ids run newest first: those up to the id of the rank_all-th match) and the older follow newest first,
-    so the cost of a page is bounded whatever the words."""
-    bound = [nth_bit(bits, rank_all - 1)] if bits.bit_count() > rank_all else []
+def _ranked(index: SearchIndex, query: SearchQuery, match: str, last: int, offset: int, limit: int) -> list[int]:
+    """A page of the practices matching `match` and the filters with ids up to `last`, by bm25."""
     conditions, params = _filter_sql(index, query)
-    if bound:
-        conditions, params = conditions + " AND practice_fts.rowid <= ?", [*params, bound[0]]
-    join = " JOIN practice ON practice.id = practice_fts.rowid" if conditions else ""
+    conditions, params = conditions + " AND practice_fts.rowid <= ?", [*params, last]
+    join = " JOIN practice ON practice.id = practice_fts.rowid" if query.filters else ""
     # bm25() named in ORDER BY: faster than the `rank` column (no per-row lookup of its definition)
-    ids = [r[0] for r in index.db.execute(
+    return [r[0] for r in index.db.execute(
         f"SELECT practice_fts.rowid FROM practice_fts{join} WHERE practice_fts MATCH ?{conditions} "
         f"ORDER BY {RANK.replace('bm25(', 'bm25(practice_fts, ')}, practice_fts.rowid LIMIT ? OFFSET ?",
         [match, *params, limit, offset])]
-    if bound and len(ids) < limit:
-        older = bits >> (bound[0] + 1) << (bound[0] + 1)
-        ids += first_ids(older, max(0, offset - rank_all), limit - len(ids))
-    return ids
 
 
-def _tiers(index: SearchIndex, words: list[Word], match: str, bits: int) -> list[tuple[str, int]]:
-    """(FTS query, bitmap) of the matches having every word as typed, then of the others."""
+def _page(index: SearchIndex, query: SearchQuery, words: list[Word], match: str, bits: int, offset: int,
+          limit: int, rank_all: int) -> list[int]:
+    """A page of the matches `bits`: the practices having every word as typed first, then the others, each
+    by bm25. Past `rank_all` matches, only the `rank_all` newest are ranked (ids run newest first: those up
+    to the id of the rank_all-th match) and the older follow newest first, so the cost of a page is bounded
+    whatever the words (the exact forms are looked for among the ranked ones only)."""
+    last = nth_bit(bits, rank_all - 1) if bits.bit_count() > rank_all else bits.bit_length() - 1
+    ranked = bits & ((1 << (last + 1)) - 1)
     exact = exact_query(words)
-    first = bits & _matches(index, exact, bits.bit_length() + 1)
-    if first == bits:
-        return [(match, bits)]
-    return [(exact, first), (f"({match}) NOT ({exact})", bits & ~first)] if first else [(match, bits)]
-
-
-def _tiered(index: SearchIndex, query: SearchQuery, tiers: list[tuple[str, int]], offset: int, limit: int,
-            rank_all: int) -> list[int]:
-    """A page of the tiers' matches, tier after tier, each ranked (see `_ranked`)."""
+    found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ? AND rowid <= ?",
+                             (exact, last))
+    first = ranked & bitmap([r[0] for r in found], last + 1)
+    tiers: list[tuple[str | None, int]] = [(match, ranked)]
+    if 0 < first.bit_count() < ranked.bit_count():
+        tiers = [(exact, first), (f"({match}) NOT ({exact})", ranked & ~first)]
+    tiers.append((None, bits & ~ranked))
     ids: list[int] = []
-    for match, bits in tiers:
-        count = bits.bit_count()
+    for expression, tier in tiers:
+        count = tier.bit_count()
         if offset >= count:
             offset -= count
             continue
-        ids += _ranked(index, query, match, bits, offset, limit - len(ids), rank_all)
+        if expression is None:
+            ids += first_ids(tier, offset, limit - len(ids))
+        else:
+            ids += _ranked(index, query, expression, tier.bit_length() - 1, offset, limit - len(ids))
         offset = 0
         if len(ids) >= limit:
             break
@@ -308,7 +322,7 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
         elif not bits:
             ids = []
         else:
-            ids = _tiered(index, query, _tiers(index, words, match, bits), offset, page_size, rank_all)
+            ids = _page(index, query, words, match, bits, offset, page_size, rank_all)
         tries = suggestions(index.db, words) if match is not None and not bits else []
     except sqlite3.OperationalError as exc:  # pragma: no cover - the query is built from checked words
         raise QueryError(f"parameter 'q': the search could not be run ({exc})") from None

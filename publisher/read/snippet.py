@@ -110,6 +110,8 @@ def snippet(texts: list[str], words: list[Word], width: int = SNIPPET_CHARS) -> 
             score = _best_window(text, spans, width * 2 // 3)
             if chosen is None or score[0] > chosen[0][0]:
                 chosen = (score, text, spans)
+            if score[0] >= len(words):          # every word shown: look no further
+                break
     if chosen is not None:
         (_, first_at), text, spans = chosen
         anchor = next(s for s in spans if s[0] == -first_at)

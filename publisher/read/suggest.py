@@ -63,8 +63,8 @@ def _count(db: sqlite3.Connection, match: str) -> int:
 
 def suggestions(db: sqlite3.Connection, words: list[Word]) -> list[Suggestion]:
     """Queries to try instead of the query of `words`, which found nothing."""
-    if not words:
-        return []
+    if not words or _count(db, fts_query(words)):
+        return []                # the words match: the filters chosen left nothing, not the spelling
     typed = [w.typed for w in words]
     counts = [_count(db, fts_query([w])) for w in words]
     near = {i: nearest(db, w.folded) for i, w in enumerate(words) if counts[i] == 0}
