@@ -5,8 +5,9 @@ the parameter; any text is a search: too long, it is cut, with a note), `search`
 where every word matches as typed, a prefix, or by lemma (read/snippet.py), those having every word as
 typed first, each group ranked by bm25 over titles, texts, organisations and places; highlighted snippets;
 the count of every facet value under the current state; on no hit, spellings to try (read/suggest.py).
-Without words, hits come newest first. When words match more than RANK_ALL practices (words that most texts have), the
-RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost per page.
+Without words, hits come newest first. When words match more than RANK_ALL practices (words that most
+texts have), the RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost
+per page.
 Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
 
