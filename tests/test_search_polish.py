@@ -125,6 +125,9 @@ def test_nearest_terms_on_an_empty_result(index):
     apart = search(index, SearchQuery("młodzież zasobów"))
     assert apart.total == 0 and [(s.text, s.count) for s in apart.suggestions] == [("młodzież", 1), ("zasobów", 1)]
     assert search(index, SearchQuery("qqqqqqq")).suggestions == []
+    # a word matching nothing, with no term near it, is left out of the words offered alone
+    offered = search(index, SearchQuery("młodzież zasobów qqqqqqq")).suggestions
+    assert [(s.text, s.kind) for s in offered] == [("młodzież", "alone"), ("zasobów", "alone")]
     # nothing because of a filter, not of the words: no spelling to offer
     filtered = search(index, SearchQuery("giełda", (("year", "2010"),)))
     assert filtered.total == 0 and filtered.suggestions == []

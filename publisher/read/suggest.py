@@ -77,5 +77,5 @@ def suggestions(db: sqlite3.Connection, words: list[Word]) -> list[Suggestion]:
             for spelling, docs in terms[1:]:
                 found.append(Suggestion(" ".join([*best[:i], spelling, *best[i + 1:]]), docs, "spelling"))
     if not found and len(words) > 1:      # each word matches, not all together: each alone
-        found = [Suggestion(typed[i], counts[i], "alone") for i in range(len(words))]
+        found = [Suggestion(typed[i], counts[i], "alone") for i in range(len(words)) if counts[i]]
     return found[:MAX_SUGGESTIONS * 2]
