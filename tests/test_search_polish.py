@@ -195,3 +195,20 @@ def test_the_snippet_shows_the_window_with_most_words():
     assert [t for t, on in parts if on] == ["Seminaria", "giełdę"]
     assert snippet(["Tylko Giełda tutaj."], query_words("giełda seminarium")) == [
         ("Tylko ", False), ("Giełda", True), (" tutaj.", False)]
+
+
+def test_an_index_of_an_older_version_is_refused_by_name(tmp_path, built):
+    import shutil
+    import sqlite3
+
+    from publisher.errors import StoreUnavailable
+
+    shutil.copy(built / FILE, tmp_path / FILE)
+    db = sqlite3.connect(tmp_path / FILE)
+    with db:
+        db.execute("UPDATE meta SET value = '2' WHERE name = 'version'")
+    db.close()
+    with pytest.raises(StoreUnavailable, match="older version"):
+        open_index(tmp_path)
+    page = create_app(out=tmp_path, tile_url="").test_client().get("/search?q=giełda")
+    assert page.status_code == 503 and "bdp build" in page.get_data(as_text=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.errors import QueryError, StoreUnavailable
-from publisher.outputs.search_index import FACETS, FILE, RANK
+from publisher.outputs.search_index import FACETS, FILE, RANK, VERSION
 from publisher.read.bitmaps import bitmap, first_ids, nth_bit
 from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
 from publisher.read.suggest import Suggestion, suggestions
@@ -62,6 +62,10 @@ class SearchIndex:
         self.concepts, self.bitmaps, self.everything, self.matched = loaded
 
     def _load(self) -> tuple[dict, dict, int, OrderedDict[str, int]]:
+        version = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+        if version is None or version[0] != VERSION:
+            self.db.close()
+            raise StoreUnavailable("the search index is from an older version of bdp: run `bdp build`")
         concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
         for scheme, key, bit, pl, en in self.db.execute("SELECT scheme, key, bit, label_pl, label_en FROM concept"):
             concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})
