@@ -42,26 +42,28 @@ def section(r: dict) -> list[str]:
     if r.get("remote_store"):
         lines.append(f"Remote mode reads {r['remote_store']}; the oxigraph column is `oxigraph serve-read-only` "
                      "over the build's own store.")
-    lines += ["", "| canned query | embedded (in-process) ms | our /sparql ms | our /sparql, remote mode ms | "
-              "oxigraph serve ms | ours / oxigraph |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for q in r["queries"]:
-        ratio = q["ours"]["median"] / q["oxigraph"]["median"] if q["oxigraph"]["median"] else float("nan")
-        flag = "" if q["ours"]["status"] == 200 else f" (HTTP {q['ours']['status']})"
-        if q["ours"].get("capped"):
-            flag += f" (ours cut at the row cap: {q['ours']['bytes']:,} bytes against {q['oxigraph']['bytes']:,})"
-        lines.append(f"| {q['name']}{flag} | {ms(q['embedded']['median'])} | {ms(q['ours']['median'])} | "
-                     f"{ms(q['remote']['median'])} | {ms(q['oxigraph']['median'])} | {_num(ratio, 2)} |")
-    lines += ["", "| dereference | mode | p50 ms (1 client) | p90 | p99 | req/s ({c} clients) | p50 ms under load | "
-              "non-200 / errors | worker RSS MiB | worker + its query processes, RSS / PSS MiB |".format(c=r["concurrency"]),
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for d in r["deref"]:
-        lat, thr = d["latency"], d["throughput"]
-        bad = sum(v for k, v in {**lat["statuses"], **thr["statuses"]}.items() if str(k) != "200")
-        lines.append(f"| {d['format']} | {d['mode']} | {_num(lat['p50'], 2)} | {_num(lat['p90'], 2)} | "
-                     f"{_num(lat['p99'], 2)} | {_num(thr['rps'], 0)} | {_num(thr['p50'], 1)} | "
-                     f"{bad} / {lat['errors'] + thr['errors']} | {_num(d['memory']['worker_rss'], 0)} | "
-                     f"{_num(d['memory']['worker_tree_rss'], 0)} / "
-                     f"{_num(d['memory'].get('worker_tree_pss', float('nan')), 0)} |")
+    if r["queries"]:
+        lines += ["", "| canned query | embedded (in-process) ms | our /sparql ms | our /sparql, remote mode ms | "
+                  "oxigraph serve ms | ours / oxigraph |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for q in r["queries"]:
+            ratio = q["ours"]["median"] / q["oxigraph"]["median"] if q["oxigraph"]["median"] else float("nan")
+            flag = "" if q["ours"]["status"] == 200 else f" (HTTP {q['ours']['status']})"
+            if q["ours"].get("capped"):
+                flag += f" (ours cut at the row cap: {q['ours']['bytes']:,} bytes against {q['oxigraph']['bytes']:,})"
+            lines.append(f"| {q['name']}{flag} | {ms(q['embedded']['median'])} | {ms(q['ours']['median'])} | "
+                         f"{ms(q['remote']['median'])} | {ms(q['oxigraph']['median'])} | {_num(ratio, 2)} |")
+    if r["deref"]:
+        lines += ["", "| dereference | mode | p50 ms (1 client) | p90 | p99 | req/s ({c} clients) | p50 ms under load | "
+                  "non-200 / errors | worker RSS MiB | worker + its query processes, RSS / PSS MiB |".format(c=r["concurrency"]),
+                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for d in r["deref"]:
+            lat, thr = d["latency"], d["throughput"]
+            bad = sum(v for k, v in {**lat["statuses"], **thr["statuses"]}.items() if str(k) != "200")
+            lines.append(f"| {d['format']} | {d['mode']} | {_num(lat['p50'], 2)} | {_num(lat['p90'], 2)} | "
+                         f"{_num(lat['p99'], 2)} | {_num(thr['rps'], 0)} | {_num(thr['p50'], 1)} | "
+                         f"{bad} / {lat['errors'] + thr['errors']} | {_num(d['memory']['worker_rss'], 0)} | "
+                         f"{_num(d['memory']['worker_tree_rss'], 0)} / "
+                         f"{_num(d['memory'].get('worker_tree_pss', float('nan')), 0)} |")
     for fmt in sorted({d["format"] for d in r["deref"]}):
         by_mode = {d["mode"]: d["latency"]["p50"] for d in r["deref"] if d["format"] == fmt}
         if "embedded" in by_mode and "remote" in by_mode:
