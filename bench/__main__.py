@@ -1,7 +1,8 @@
 """`python -m bench [--sizes 1000,10000,100000] [--out bench/results/FILE.md]`: for each size, generate a
 synthetic data set (`bdp generate`), build it in a child process, publish it to a fresh `oxigraph serve`,
 then serve it with gunicorn (embedded and remote mode, the remote store being `oxigraph serve-read-only`
-over the same build) and measure the canned queries and dereferencing. Prints the table and writes it."""
+over the same build) and measure the canned queries, dereferencing and search (bench/bench_search.py).
+Prints the table and writes it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import measure
+from bench import bench_search, measure
 from bench.procs import ROOT, gunicorn, oxigraph_read_only, worker_memory
 from bench.report import render
 
@@ -38,6 +39,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker [%(default)s]")
     parser.add_argument("--formats", default="ttl,html", help="dereferenced formats [%(default)s]")
     parser.add_argument("--timeout", type=float, default=300.0, help="query time limit, s [%(default)s]")
+    parser.add_argument("--parts", default="queries,deref,search",
+                        help="what to measure over the servers [%(default)s]")
+    parser.add_argument("--search-queries", type=int, default=200, help="distinct search queries [%(default)s]")
     parser.add_argument("--row-cap", type=int, default=100_000_000,
                         help="our servers' row cap, high so /sparql returns whole answers as oxigraph "
                              "does [%(default)s]")
@@ -116,8 +120,12 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
             "oxigraph serve-read-only over the build's store"
         servers["remote"] = gunicorn(out, work, workers=args.workers, threads=args.threads, env=remote_env,
                                      endpoint=store.url + "/query", name="gunicorn-remote")
-        result["queries"] = _queries(args, data, out, servers)
-        result["deref"] = _deref(args, data, servers, work)
+        parts = args.parts.split(",")
+        result["queries"] = _queries(args, data, out, servers) if "queries" in parts else []
+        result["deref"] = _deref(args, data, servers, work) if "deref" in parts else []
+        if "search" in parts:
+            print(f"{n} practices: search", file=sys.stderr, flush=True)
+            result["search"] = bench_search.measure(out, servers["embedded"].url, args.search_queries)
     finally:
         for server in servers.values():
             measure.stop(server)

@@ -5,8 +5,10 @@ RDF says.
 
 Tables (SCHEMA below): `practice` (one narrow row of facet values and coordinates per practice),
 `practice_text` (the texts shown in results), `practice_fts` (FTS5, contentless: titles, summaries and
-descriptions, organisation names, places; case- and diacritics-insensitive by `unicode61 remove_diacritics
-2` plus ł -> l, which Unicode does not decompose), `practice_geo` (an R*Tree of the coordinates),
+descriptions, organisation names, places, and each of them again as the folded lemmas of its words that are
+not words of it (search_terms.py); case- and diacritics-insensitive by `unicode61 remove_diacritics 2` plus
+ł -> l, which Unicode does not decompose; `detail=column`: no word positions, as searches have single
+words only, which keeps the index with its lemma columns smaller than it was without them), `vocabulary` (search_terms.py), `practice_geo` (an R*Tree of the coordinates),
 `concept` (the facet values: scheme, key, a bit for multi-valued facets, labels) and `facet_bitmap` (for
 each facet value, a bitmap of the practices having it: bit i is practice id i). Practice ids run newest
 first (by date entered), so the first set bits of a bitmap are the newest practices."""
@@ -14,21 +16,22 @@ first (by date entered), so the first set bits of a bitmap are the newest practi
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
 
 from publisher.namespaces import BDPV
 from publisher.outputs.practice_table import TEXTS, PracticeTable, collect
+from publisher.outputs.search_terms import Terms, write_vocabulary
 
 FILE = "search.sqlite"
-VERSION = "2"
-# bm25 weights of the FTS columns: title, body, organisations, place.
-RANK = "bm25(10.0, 1.0, 4.0, 4.0)"
+VERSION = "3"
+# The FTS columns: the texts (folded as typed) and their lemmas; bm25 weights the same for both.
+TEXT_COLUMNS = ("title", "body", "organisations", "place")
+LEMMA_COLUMNS = tuple(c + "_lemmas" for c in TEXT_COLUMNS)
+RANK = "bm25(10.0, 1.0, 4.0, 4.0, 10.0, 1.0, 4.0, 4.0)"
 SCHEMES = ("theme", "voivodeship", "unit-type", "funding")
 SECTORS = ("public", "ngo", "business")
 
@@ -63,9 +66,12 @@ CREATE TABLE practice (
 CREATE TABLE practice_text (
     id INTEGER PRIMARY KEY, title_pl TEXT, title_en TEXT, summary_pl TEXT, summary_en TEXT,
     description_pl TEXT, description_en TEXT, organisations TEXT, town TEXT);
-CREATE VIRTUAL TABLE practice_fts USING fts5(title, body, organisations, place, content='',
+CREATE VIRTUAL TABLE practice_fts USING fts5({", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)}, content='',
     tokenize="unicode61 remove_diacritics 2", prefix='3');
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
+-- a 64 MiB buffer before FTS5 writes a segment (default 1 MiB): fewer segments to merge, which more than
+-- pays for the lemma columns (bench/README.md, issue 14)
+INSERT INTO practice_fts (practice_fts, rank) VALUES ('hashsize', {64 << 20});
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,
                            PRIMARY KEY (facet, value));
@@ -74,35 +80,6 @@ INDEXES = """
 CREATE INDEX practice_entered ON practice (entered DESC, id);
 CREATE UNIQUE INDEX practice_key ON practice (key);
 """
-
-
-def fold_char(c: str) -> str:
-    """One character folded to one: lower case, without its diacritic ('Ł' -> 'l', 'Ó' -> 'o')."""
-    low = c.lower()
-    if low == "ł":
-        return "l"
-    if len(low) != 1:
-        return c
-    stripped = "".join(x for x in unicodedata.normalize("NFKD", low) if not unicodedata.combining(x))
-    return stripped if len(stripped) == 1 else low
-
-
-@lru_cache(maxsize=1)
-def _fold_table() -> dict[int, str]:
-    """fold_char of every letter of the Latin, Greek and Cyrillic blocks and Latin Extended Additional,
-    where it changes the letter (other characters are left as they are)."""
-    table = {}
-    for code in (*range(0x0041, 0x0530), *range(0x1E00, 0x1F00)):
-        c = chr(code)
-        folded = fold_char(c)
-        if folded != c:
-            table[code] = folded
-    return table
-
-
-def fold_text(text: str) -> str:
-    """`text` folded character by character: the same length, so offsets agree with the original."""
-    return text.translate(_fold_table())
 
 
 def fts_text(text: str) -> str:
@@ -171,8 +148,8 @@ def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str,
 
 # --- writing the index ----------------------------------------------------------------------------------
 
-def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dict[str, dict[str, str]]]
-                   ) -> Iterator[tuple[tuple, tuple, tuple, tuple | None]]:
+def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dict[str, dict[str, str]]],
+                   terms: Terms) -> Iterator[tuple[tuple, tuple, tuple, tuple | None]]:
     voiv_labels = concepts["voivodeship"]
     newest_first = sorted(sorted(practices, key=lambda i: practices[i]["key"]),
                           key=lambda i: practices[i].get("entered") or "", reverse=True)
@@ -191,8 +168,8 @@ def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dic
                 desc.get("en"), orgs, p.get("town"))
         voiv = voiv_labels.get(p.get("voivodeship") or "", {})
         place = " ".join(x for x in (p.get("town"), voiv.get("pl"), voiv.get("en")) if x)
-        fts = (n, fts_text(" ".join(title.values())),
-               fts_text(" ".join([*summary.values(), *desc.values()])), fts_text(orgs), fts_text(place))
+        fields = (" ".join(title.values()), " ".join([*summary.values(), *desc.values()]), orgs, place)
+        fts = (n, *(fts_text(f) for f in fields), *(terms.lemma_column(f) for f in fields))
         geo = (n, p["lon"], p["lon"], p["lat"], p["lat"]) if p.get("lat") is not None else None
         yield row, text, fts, geo
 
@@ -242,7 +219,8 @@ def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
                 db.executemany("INSERT INTO concept VALUES (?, ?, ?, ?, ?)",
                                [(scheme, k, bits.get(k, 0), v.get("pl"), v.get("en")) for k, v in sorted(table.items())])
             rows, texts, fts, geo = [], [], [], []
-            for row, text, words, point in _practice_rows(practices, concepts):
+            terms = Terms()
+            for row, text, words, point in _practice_rows(practices, concepts, terms):
                 rows.append(row)
                 texts.append(text)
                 fts.append(words)
@@ -250,14 +228,16 @@ def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
                     geo.append(point)
             db.executemany("INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", texts)
-            db.executemany("INSERT INTO practice_fts (rowid, title, body, organisations, place) "
-                           "VALUES (?, ?, ?, ?, ?)", fts)
+            columns = ", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)
+            db.executemany(f"INSERT INTO practice_fts (rowid, {columns}) VALUES (?{', ?' * 8})", fts)
             db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", geo)
             db.executemany("INSERT INTO facet_bitmap VALUES (?, ?, ?)", _bitmaps(rows, concepts))
             db.executescript(INDEXES)
             db.executemany("INSERT INTO meta VALUES (?, ?)",
                            [("version", VERSION), ("base_uri", base), ("practices", str(len(rows)))])
         db.execute("INSERT INTO practice_fts (practice_fts) VALUES ('optimize')")
+        with db:
+            write_vocabulary(db, terms)
         db.commit()
         db.execute("VACUUM")
     finally:

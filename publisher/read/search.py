@@ -1,10 +1,13 @@
 """Search and facets over OUT/search.sqlite (written by publisher/outputs/search_index.py).
 
-`parse_query` turns request parameters into a `SearchQuery` (a bad value is a QueryError naming the
-parameter), `search` answers it: ranked hits (bm25 over titles, texts, organisations and places) with
-highlighted snippets, and the count of every facet value under the current state. Without words, hits
-come newest first. When words match more than RANK_ALL practices (words that most texts have), the
-RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost per page.
+`parse_query` turns request parameters into a `SearchQuery` (a bad filter or page is a QueryError naming
+the parameter; any text is a search: too long, it is cut, with a note), `search` answers it: the hits
+where every word matches as typed, a prefix, or by lemma (read/snippet.py), those having every word as
+typed first, each group ranked by bm25 over titles, texts, organisations and places; highlighted snippets;
+the count of every facet value under the current state; on no hit, spellings to try (read/suggest.py).
+Without words, hits come newest first. When words match more than RANK_ALL practices (words that most
+texts have), the RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost
+per page.
 Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
 
@@ -15,18 +18,24 @@ facet page costs about the same for 10 or 100,000 practices."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from publisher.errors import QueryError, StoreUnavailable
-from publisher.outputs.search_index import FACETS, FILE, RANK
-from publisher.read.snippet import fts_query, snippet, words
+from publisher.outputs.search_index import FACETS, FILE, RANK, VERSION
+from publisher.read.bitmaps import bitmap, first_ids, nth_bit
+from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
+from publisher.read.suggest import Suggestion, suggestions
 
 MAX_QUERY_CHARS = 200
 MAX_OFFSET = 10000
 RANK_ALL = 2000
+MATCHED_KEPT = 256          # at 100k practices, 12.5 kB each
+_MATCHED_LOCK = threading.Lock()   # the kept bitmaps are shared by a worker's threads
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
 
@@ -44,15 +53,19 @@ class SearchIndex:
             raise StoreUnavailable("no search index in this build: run `bdp build`") from None
         self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
         identity = f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}"
-        loaded: tuple[dict[str, Any], dict[str, Any], int] | None = cache.get(identity) if cache is not None else None
+        loaded: tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int]] | None = cache.get(identity) if cache is not None else None
         if loaded is None:
             loaded = self._load()
             if cache is not None:
                 cache.clear()
                 cache[identity] = loaded
-        self.concepts, self.bitmaps, self.everything = loaded
+        self.concepts, self.bitmaps, self.everything, self.matched = loaded
 
-    def _load(self) -> tuple[dict[str, Any], dict[str, Any], int]:
+    def _load(self) -> tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int]]:
+        version = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+        if version is None or version[0] != VERSION:
+            self.db.close()
+            raise StoreUnavailable("the search index is from an older version of bdp: run `bdp build`")
         concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
         for scheme, key, bit, pl, en in self.db.execute("SELECT scheme, key, bit, label_pl, label_en FROM concept"):
             concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})
@@ -61,7 +74,7 @@ class SearchIndex:
             if facet in bitmaps:
                 bitmaps[facet][value] = int.from_bytes(bits, "little")
         count = self.db.execute("SELECT COUNT(*) FROM practice").fetchone()[0]
-        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1
+        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1, OrderedDict()
 
     def close(self) -> None:
         self.db.close()
@@ -76,12 +89,13 @@ class SearchQuery:
     text: str = ""
     filters: tuple[tuple[str, str], ...] = ()     # (facet, value) in the order given
     page: int = 1
+    shortened: bool = False                       # the text was cut to MAX_QUERY_CHARS
 
     def selected(self, facet: str) -> list[str]:
         return [v for f, v in self.filters if f == facet]
 
     def params(self, **changes: Any) -> list[tuple[str, str]]:
-        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n)."""
+        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n, text=q)."""
         filters = list(self.filters)
         if "remove" in changes:
             filters = [fv for fv in filters if fv != changes["remove"]]
@@ -91,9 +105,10 @@ class SearchQuery:
                 filters = [fv for fv in filters if fv[0] != f]
             if (f, v) not in filters:
                 filters.append((f, v))
-        out = [("q", self.text)] if self.text else []
+        text = changes.get("text", self.text)
+        out = [("q", text)] if text else []
         out += filters
-        page = changes.get("page", self.page if not ({"add", "remove"} & changes.keys()) else 1)
+        page = changes.get("page", self.page if not ({"add", "remove", "text"} & changes.keys()) else 1)
         if page != 1:
             out.append(("page", str(page)))
         return out
@@ -105,9 +120,11 @@ def _bad(name: str, value: str, why: str) -> QueryError:
 
 def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: int) -> SearchQuery:
     """From request parameters (name -> values); unknown parameters are ignored."""
-    text = " ".join(t.strip() for t in args.get("q") or () if t.strip())
-    if len(text) > MAX_QUERY_CHARS:
-        raise _bad("q", text, f"is longer than {MAX_QUERY_CHARS} characters")
+    text = " ".join(" ".join(t.split()) for t in args.get("q") or () if t.strip())
+    shortened = len(text) > MAX_QUERY_CHARS
+    if shortened:                  # cut at a space where there is one, else in the word
+        cut = text.rfind(" ", 0, MAX_QUERY_CHARS + 1)
+        text = text[:cut if cut > 0 else MAX_QUERY_CHARS].rstrip()
     filters: list[tuple[str, str]] = []
     for facet in FACETS:
         values = [v.strip() for v in args.get(facet.name) or () if v.strip()]
@@ -129,7 +146,7 @@ def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: in
     page = int(pages[0])
     if (page - 1) * page_size > MAX_OFFSET:
         raise _bad("page", pages[0], f"is too far: narrow the search (at most {MAX_OFFSET} results are paged)")
-    return SearchQuery(text, tuple(filters), page)
+    return SearchQuery(text, tuple(filters), page, shortened)
 
 
 # --- answering ------------------------------------------------------------------------------------------
@@ -163,6 +180,8 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     page_size: int = 50
+    suggestions: list[Suggestion] = field(default_factory=list)
+    notes: tuple[str, ...] = ()       # about the query: 'shortened', 'too_many_words', 'no_words'
 
     @property
     def pages(self) -> int:
@@ -186,76 +205,74 @@ def _filter_sql(index: SearchIndex, query: SearchQuery) -> tuple[str, list[Any]]
     return "".join(" AND " + c for c in clauses), params
 
 
-def _bitmap(ids: list[int], size: int) -> int:
-    """The bitmap of `ids` below `size`: one ASCII digit per id read as a base-2 number (much faster than
-    setting bits one by one)."""
-    digits = bytearray(b"0" * size)
-    for i in ids:
-        if i < size:
-            digits[i] = 49
-    return int(digits[::-1], 2)
-
-
 def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
     """The bitmap of the practices matching the state."""
     bits = index.everything
     for name, value in query.filters:
         bits &= index.bitmaps[name].get(value, 0)
     if match is not None and bits:
-        found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
-        bits &= _bitmap([r[0] for r in found], bits.bit_length() + 1)
+        bits &= _matches(index, match)
     return bits
 
 
-def _nth_bit(bits: int, n: int) -> int:
-    """The position of the n-th (from 0) set bit of `bits`, or -1: a binary search on popcounts."""
-    if n >= bits.bit_count():
-        return -1
-    low, high = 0, bits.bit_length()          # popcount(bits below high) > n >= popcount(bits below low)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if (bits & ((1 << middle) - 1)).bit_count() > n:
-            high = middle
-        else:
-            low = middle
-    return low
+def _matches(index: SearchIndex, match: str) -> int:
+    """The practices an FTS query matches. The bitmaps of the last MATCHED_KEPT queries are kept with the
+    build's cache: a common word matches most practices, and reading 85,000 ids costs tens of ms."""
+    with _MATCHED_LOCK:
+        kept = index.matched.get(match)
+        if kept is not None:
+            index.matched.move_to_end(match)
+            return kept
+    found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
+    kept = bitmap([r[0] for r in found], index.everything.bit_length() + 1)
+    with _MATCHED_LOCK:
+        index.matched[match] = kept
+        while len(index.matched) > MATCHED_KEPT:
+            index.matched.popitem(last=False)
+    return kept
 
 
-def _first_ids(bits: int, offset: int, limit: int) -> list[int]:
-    """Ids of the set bits number offset .. offset+limit-1 (ids are newest first)."""
-    start = _nth_bit(bits, offset)
-    if start < 0:
-        return []
-    ids: list[int] = []
-    rest = bits >> start
-    position = start
-    while rest and len(ids) < limit:
-        step = (rest & -rest).bit_length() - 1   # the lowest set bit
-        position += step
-        ids.append(position)
-        rest >>= step + 1
-        position += 1
-    return ids
-
-
-def _ranked(index: SearchIndex, query: SearchQuery, match: str, bits: int, offset: int, limit: int,
-            rank_all: int) -> list[int]:
-    """A page of the matches `bits`, by bm25. Past `rank_all` matches, only the `rank_all` newest are ranked
-    (ids run newest first: those up to the id of the rank_all-th match) and the older follow newest first,
-    so the cost of a page is bounded whatever the words."""
-    bound = [_nth_bit(bits, rank_all - 1)] if bits.bit_count() > rank_all else []
+def _ranked(index: SearchIndex, query: SearchQuery, match: str, last: int, offset: int, limit: int) -> list[int]:
+    """A page of the practices matching `match` and the filters with ids up to `last`, by bm25."""
     conditions, params = _filter_sql(index, query)
-    if bound:
-        conditions, params = conditions + " AND practice_fts.rowid <= ?", [*params, bound[0]]
-    join = " JOIN practice ON practice.id = practice_fts.rowid" if conditions else ""
+    conditions, params = conditions + " AND practice_fts.rowid <= ?", [*params, last]
+    join = " JOIN practice ON practice.id = practice_fts.rowid" if query.filters else ""
     # bm25() named in ORDER BY: faster than the `rank` column (no per-row lookup of its definition)
-    ids = [r[0] for r in index.db.execute(
+    return [r[0] for r in index.db.execute(
         f"SELECT practice_fts.rowid FROM practice_fts{join} WHERE practice_fts MATCH ?{conditions} "
         f"ORDER BY {RANK.replace('bm25(', 'bm25(practice_fts, ')}, practice_fts.rowid LIMIT ? OFFSET ?",
         [match, *params, limit, offset])]
-    if bound and len(ids) < limit:
-        older = bits >> (bound[0] + 1) << (bound[0] + 1)
-        ids += _first_ids(older, max(0, offset - rank_all), limit - len(ids))
+
+
+def _page(index: SearchIndex, query: SearchQuery, words: list[Word], match: str, bits: int, offset: int,
+          limit: int, rank_all: int) -> list[int]:
+    """A page of the matches `bits`: the practices having every word as typed first, then the others, each
+    by bm25. Past `rank_all` matches, only the `rank_all` newest are ranked (ids run newest first: those up
+    to the id of the rank_all-th match) and the older follow newest first, so the cost of a page is bounded
+    whatever the words (the exact forms are looked for among the ranked ones only)."""
+    last = nth_bit(bits, rank_all - 1) if bits.bit_count() > rank_all else bits.bit_length() - 1
+    ranked = bits & ((1 << (last + 1)) - 1)
+    exact = exact_query(words)
+    found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ? AND rowid <= ?",
+                             (exact, last))
+    first = ranked & bitmap([r[0] for r in found], last + 1)
+    tiers: list[tuple[str | None, int]] = [(match, ranked)]
+    if 0 < first.bit_count() < ranked.bit_count():
+        tiers = [(exact, first), (f"({match}) NOT ({exact})", ranked & ~first)]
+    tiers.append((None, bits & ~ranked))
+    ids: list[int] = []
+    for expression, tier in tiers:
+        count = tier.bit_count()
+        if offset >= count:
+            offset -= count
+            continue
+        if expression is None:
+            ids += first_ids(tier, offset, limit - len(ids))
+        else:
+            ids += _ranked(index, query, expression, tier.bit_length() - 1, offset, limit - len(ids))
+        offset = 0
+        if len(ids) >= limit:
+            break
     return ids
 
 
@@ -277,7 +294,7 @@ def _facets(index: SearchIndex, query: SearchQuery, bits: int) -> dict[str, list
     return facets
 
 
-def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> list[Hit]:
+def _hits(index: SearchIndex, ids: list[int], words: list[Word], lang: str) -> list[Hit]:
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
@@ -293,24 +310,42 @@ def _hits(index: SearchIndex, ids: list[int], tokens: list[str], lang: str) -> l
         texts = [x for x in (*first, *other, orgs, town) if x]
         title = {k: v for k, v in (("pl", t_pl), ("en", t_en)) if v}
         hits.append(Hit(key, title, town or "", voivodeships.get(voiv or "", (0, {}))[1], year,
-                        snippet(texts, tokens)))
+                        snippet(texts, words)))
     return hits
 
 
 def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_size: int = 50,
            with_facets: bool = True, rank_all: int = RANK_ALL) -> SearchResult:
-    tokens = words(query.text)
-    match = fts_query(tokens) if tokens else None
+    words = query_words(query.text, lambda folded: _known_lemmas(index, folded))
+    notes = _notes(query, words)
+    match = fts_query(words) if words else None
     offset = (query.page - 1) * page_size
     try:
         bits = _matching(index, query, match)
         if match is None:
-            ids = _first_ids(bits, offset, page_size)
+            ids = first_ids(bits, offset, page_size)
         elif not bits:
             ids = []
         else:
-            ids = _ranked(index, query, match, bits, offset, page_size, rank_all)
+            ids = _page(index, query, words, match, bits, offset, page_size, rank_all)
+        tries = suggestions(index.db, words) if match is not None and not bits else []
     except sqlite3.OperationalError as exc:  # pragma: no cover - the query is built from checked words
         raise QueryError(f"parameter 'q': the search could not be run ({exc})") from None
     facets = _facets(index, query, bits) if with_facets else {}
-    return SearchResult(query, bits.bit_count(), _hits(index, ids, tokens, lang), facets, page_size)
+    return SearchResult(query, bits.bit_count(), _hits(index, ids, words, lang), facets, page_size,
+                        tries, notes)
+
+
+def _known_lemmas(index: SearchIndex, folded: str) -> list[str]:
+    """The lemmas the texts give a folded word (a word typed without diacritics: `gieldy` -> `gielda`)."""
+    row = index.db.execute("SELECT lemmas FROM vocabulary WHERE term = ?", (folded,)).fetchone()
+    return row[0].split() if row else []
+
+
+def _notes(query: SearchQuery, words: list[Word]) -> tuple[str, ...]:
+    notes = ["shortened"] if query.shortened else []
+    if len(dict.fromkeys(split(query.text))) > MAX_WORDS:
+        notes.append("too_many_words")
+    if query.text and not words:
+        notes.append("no_words")
+    return tuple(notes)

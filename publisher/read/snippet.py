@@ -1,65 +1,138 @@
-"""The words of a search and the snippets that show them: folding as the index folds (case, diacritics,
-ł -> l) character by character, so a match found in the folded text marks the original letters."""
+"""The words of a search, the FTS5 queries made of them, and the snippets that show what matched.
+
+A word matches a practice's text (outputs/search_index.py) as typed and folded (case, diacritics, ł -> l),
+as a prefix when it has 3 letters or more (Tczew -> Tczewie), or by lemma (przedsiębiorca ->
+przedsiębiorców, seminarium -> seminaria; publisher/polish.py). Snippets fold and lemmatise the text the
+same way, character by character, so a match found in the folded text marks the original letters."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from publisher.outputs.search_index import fold_text
+from publisher.outputs.search_index import TEXT_COLUMNS
+from publisher.polish import SHORTEST, fold_text, folded_lemmas
 
 MAX_WORDS = 8
 SNIPPET_CHARS = 240
+WORD = re.compile(r"[^\W_]+")
 
 
-def words(text: str) -> list[str]:
-    """The folded words of a query, as the index tokenises them."""
-    return re.findall(r"[^\W_]+", fold_text(text))[:MAX_WORDS]
+@dataclass(frozen=True)
+class Word:
+    typed: str                   # as typed, lower case
+    folded: str                  # the same, folded
+    lemmas: frozenset[str]       # its folded lemmas (itself included)
+
+    @property
+    def prefix(self) -> bool:
+        return len(self.folded) >= SHORTEST
 
 
-def fts_query(tokens: list[str]) -> str:
-    """Each word quoted (no FTS syntax from users); words of 3+ letters match as prefixes (Tczew ->
-    Tczewie), as Polish inflects."""
-    return " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in tokens)
+def split(text: str) -> list[str]:
+    """All the words of a query, lower case (only letters and digits count: no FTS syntax)."""
+    return WORD.findall(text.lower())
 
 
-def highlighter(tokens: list[str]) -> Callable[[str], list[tuple[int, int]]]:
-    """text -> the (start, end) of every word the tokens match, as the index matches them."""
-    parts = [re.escape(w) + (r"[^\W_]*" if len(w) >= 3 else r"(?![^\W_])") for w in tokens]
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + ")") if parts else None
+def query_words(text: str, known: Callable[[str], Iterable[str]] | None = None) -> list[Word]:
+    """The first MAX_WORDS words of a query with their lemmas, and the lemmas `known(folded)` gives (the
+    index's vocabulary: a word typed without diacritics, unknown to the dictionary, found in a text)."""
+    found: list[Word] = []
+    for typed in dict.fromkeys(split(text)):
+        folded = fold_text(typed)
+        lemmas = folded_lemmas(typed) | frozenset(known(folded) if known else ())
+        # one token each: the index has no word positions for phrases (a lemma such as 'e-mail' is left out)
+        found.append(Word(typed, folded, frozenset(x for x in lemmas if WORD.fullmatch(x))))
+    return found[:MAX_WORDS]
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _either(word: Word) -> str:
+    first = _quoted(word.folded) + ("*" if word.prefix else "")
+    others = [_quoted(x) for x in sorted(word.lemmas - {word.folded})]
+    return f"({' OR '.join([first, *others])})" if others else first
+
+
+def fts_query(words: list[Word]) -> str:
+    """Every word, each as typed (a prefix from 3 letters) or any of its lemmas, in any column."""
+    return " AND ".join(_either(w) for w in words)
+
+
+def exact_query(words: list[Word]) -> str:
+    """Every word as typed (folded), whole, in the texts themselves (not their lemma columns)."""
+    return "{" + " ".join(TEXT_COLUMNS) + "} : (" + " AND ".join(_quoted(w.folded) for w in words) + ")"
+
+
+def highlighter(words: list[Word]) -> Callable[[str], list[tuple[int, int]]]:
+    """text -> the (start, end) of every word that matches, as the index matches it: the words starting
+    with one of the first two letters of a query word or lemma are the candidates, then each is checked."""
+    stems = sorted({x[:2] for w in words for x in w.lemmas}, key=len, reverse=True)
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, stems)) + r")[^\W_]*") if stems else None
+    lemmas = frozenset().union(*(w.lemmas for w in words)) if words else frozenset()
+
+    def matches(token: str, original: str) -> bool:
+        for w in words:
+            if token.startswith(w.folded) if w.prefix else token == w.folded:
+                return True
+        found = folded_lemmas(original.lower())
+        return bool(found & lemmas) or any(x.startswith(w.folded) for w in words if w.prefix for x in found)
 
     def spans(text: str) -> list[tuple[int, int]]:
         if pattern is None:
             return []
-        return [m.span() for m in pattern.finditer(fold_text(text))]
+        return [m.span() for m in pattern.finditer(fold_text(text)) if matches(m.group(), text[m.start():m.end()])]
     return spans
 
 
-def snippet(texts: list[str], tokens: list[str], width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
-    """(text, highlighted) parts: a window of the first text with a match, the matches marked; else the
-    start of the first text."""
-    spans_of = highlighter(tokens)
+def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """(distinct words marked, -start) of the window of `width` from the span that marks the most
+    distinct words (for a query of several words, a window showing each of them if one does)."""
+    best = (0, 0)
+    found = [fold_text(text[x:y]) for x, y in spans]
+    for i, (a, _) in enumerate(spans):
+        seen = {found[j] for j in range(i, len(spans)) if spans[j][1] <= a + width}
+        best = max(best, (len(seen), -a))
+    return best
+
+
+def snippet(texts: list[str], words: list[Word], width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
+    """(text, highlighted) parts: the window of a text that shows the most of the words matched (the
+    first such), the matches marked; else the start of the first text."""
+    spans_of = highlighter(words)
+    chosen: tuple[tuple[int, int], str, list[tuple[int, int]]] | None = None
     for text in texts:
         spans = spans_of(text)
         if spans:
-            start = max(0, spans[0][0] - width // 3)
-            start = text.rfind(" ", 0, start) + 1 if start else 0
-            end = min(len(text), start + width)
-            if end < len(text):
-                end = max(text.rfind(" ", start, end), spans[0][1])
-            out: list[tuple[str, bool]] = [("…", False)] if start else []
-            pos = start
-            for a, b in spans:
-                if a >= end:
-                    break
-                if a < pos:
-                    continue
-                out += [(text[pos:a], False), (text[a:min(b, end)], True)]
-                pos = min(b, end)
-            out.append((text[pos:end], False))
-            if end < len(text):
-                out.append(("…", False))
-            return [(t, m) for t, m in out if t]
+            score = _best_window(text, spans, width * 2 // 3)
+            if chosen is None or score[0] > chosen[0][0]:
+                chosen = (score, text, spans)
+            if score[0] >= len(words):          # every word shown: look no further
+                break
+    if chosen is not None:
+        (_, first_at), text, spans = chosen
+        anchor = next(s for s in spans if s[0] == -first_at)
+        start = max(0, anchor[0] - width // 3)
+        start = text.rfind(" ", 0, start) + 1 if start else 0
+        end = min(len(text), start + width)
+        if end < len(text):
+            end = max(text.rfind(" ", start, end), anchor[1])
+        out: list[tuple[str, bool]] = [("…", False)] if start else []
+        pos = start
+        for a, b in spans:
+            if a >= end:
+                break
+            if a < pos:
+                continue
+            out += [(text[pos:a], False), (text[a:min(b, end)], True)]
+            pos = min(b, end)
+        out.append((text[pos:end], False))
+        if end < len(text):
+            out.append(("…", False))
+        return [(t, m) for t, m in out if t]
     first = next((t for t in texts if t), "")
     if len(first) <= width:
         return [(first, False)] if first else []

@@ -49,6 +49,10 @@ NAMED: dict[str, str] = {
     "implementing_unit": N_("Implementing unit"), "street": N_("Street"), "websites": N_("Websites"),
     "population": N_("Population"), "teryt": N_("TERYT code"), "coordinates": N_("Coordinates"),
     "contacts": N_("Contacts"), "themes": N_("Themes"), "funding": N_("Funding sources"),
+    # notes of a search (publisher/read/search.py)
+    "note_shortened": N_("The query was too long: only its beginning was searched."),
+    "note_too_many_words": N_("Only the first eight words of the query were searched."),
+    "note_no_words": N_("The query has no words (letters or digits), so all practices are shown."),
 }
 
 

@@ -98,6 +98,10 @@ def _search_json(result: SearchResult, links: dict[str, str]) -> dict[str, Any]:
                                query.params(remove=(name, v.value)) if v.selected
                                else query.params(add=(name, v.value)), format="json")}
                           for v in values] for name, values in result.facets.items()},
+        "notes": list(result.notes),
+        "suggestions": [{"q": s.text, "count": s.count, "kind": s.kind,
+                         "url": request.url_root.rstrip("/") + _state_url(query.params(text=s.text), format="json")}
+                        for s in result.suggestions],
         "links": links,
     }
 

@@ -1,0 +1,126 @@
+"""The search page in a real browser (issue 14): Debian's headless Chromium driven by Playwright, at a
+desktop (1280x900) and a phone (390x844), on the bundled build served by a real HTTP server on 127.0.0.1.
+A word form that is not in the practice's text finds it; the forms found are highlighted; a misspelt word
+gets a suggestion that leads to the practice; the page does not overflow sideways, logs no console error,
+and axe-core (vendored under tests/fixtures/axe/, MPL-2.0) reports no violation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from publisher.polish import fold_text
+from publisher.web import create_app
+from tests.conftest import FIXTURES, ROOT, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = FIXTURES / "axe" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+SEED = "trzy-filary-bank-partnerow-lokalnych"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser "
+                                                              "(apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    with LiveServer(create_app(out=built, tile_url="")) as running:
+        yield running.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def page(request, browser, server):
+    """A page at one viewport; requests off 127.0.0.1 are refused, and they and console errors fail the test."""
+    context = browser.new_context(locale="pl-PL", viewport=VIEWPORTS[request.param])
+    outside, errors = [], []
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    tab = context.new_page()
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.viewport_name = request.param
+    tab.base = server
+    yield tab
+    context.close()
+    assert outside == [], f"the page asked for something off 127.0.0.1: {outside}"
+    assert errors == [], f"console errors: {errors}"
+
+
+def fits(page) -> None:
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    wide = page.evaluate("""w => [...document.querySelectorAll('main *')]
+        .filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.tagName + '.' + e.className)""", width)
+    assert wide == []
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))""")
+    return found
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{page.viewport_name}.png"), full_page=True,
+                    animations="disabled")
+
+
+def test_a_form_not_in_the_text_finds_it_highlighted(page):
+    page.goto(page.base + "search")
+    page.get_by_label("Szukaj praktyk").fill("przedsiębiorca seminarium")
+    page.get_by_role("button", name="Szukaj").click()
+    page.wait_for_url(re.compile(r"/search\?q="))
+    hrefs = page.locator("ol.hits h3 a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert [h.rsplit("/", 1)[-1] for h in hrefs] == [SEED]
+    marked = {fold_text(m.lower()) for m in page.locator("ol.hits mark").all_inner_texts()}
+    assert "przedsiebiorcow" in marked                       # the form in the text, not the form typed
+    assert not marked & {"przedsiebiorca", "seminarium"}
+    fits(page)
+    assert axe_violations(page) == []
+    screenshot(page, "search-lemma")
+
+
+def test_a_misspelt_word_gets_a_suggestion_that_finds_it(page):
+    page.goto(page.base + "search?q=przedsiembiorcow")
+    assert page.locator("#total").inner_text() == "0"
+    suggestion = page.locator("ul.suggestions a").first
+    assert suggestion.inner_text() == "przedsiębiorców"
+    fits(page)
+    assert axe_violations(page) == []
+    screenshot(page, "search-suggestion")
+    suggestion.click()
+    page.wait_for_url(re.compile(r"q=przedsi%C4%99biorc%C3%B3w"))
+    assert page.locator("#total").inner_text() == "1"
+
+
+def test_a_long_query_of_query_syntax_gives_a_page_that_fits(page):
+    page.goto(page.base + "search?q=" + "NEAR(%22a%22+*+-OR+(" * 300)
+    assert page.locator("#total").is_visible()
+    assert page.locator(".query-note").count() >= 1
+    fits(page)
+    assert axe_violations(page) == []
