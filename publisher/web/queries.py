@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
 from publisher.errors import QueryError
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
@@ -17,10 +17,12 @@ from publisher.iris import IriMap
 from publisher.namespaces import VOCAB_BASE, curie
 from publisher.read.canned import RESERVED, CannedQuery, load_catalogue, run, shareable_text
 from publisher.read.concepts import scheme_concepts
+from publisher.read.resources import labels
 from publisher.store.results import GraphResult, serialize
-from publisher.web import current_store, settings
+from publisher.web import charts, current_store, settings
 from publisher.web.errors import abort_with
-from publisher.web.i18n import link_lang
+from publisher.web.i18n import link_lang, number, pick
+from publisher.web.present import Names
 from publisher.web.render import choose_format, iri_map
 
 bp = Blueprint("queries", __name__)
@@ -121,9 +123,16 @@ def _page(query: CannedQuery, values: dict[str, str], links: IriMap, offered: tu
             status, error = 400, str(exc)
     choices = {p.name: scheme_concepts(store, p.target) for p in query.params if p.type == "concept"}
     text = shareable_text(query, bindings)
+    raw = request.args.get("view") == "table" or not hasattr(result, "variables") or not query.columns
+    table = chart = None
+    if result is not None:
+        table = _table(result, links) if raw else _people_table(query, result, links, store)
+        chart = None if raw else _chart(query, table)
     body = render_template(
         "query.html", query=query, values=values, result=result, error=error, missing=bool(missing),
-        choices=choices, table=_table(result, links) if result is not None else None,
+        choices=choices, table=table, chart=chart, raw=raw,
+        raw_url=_url(query, values, view="table"), people_url=_url(query, values),
+        csv_url=_url(query, values, format="csv") if not query.is_graph else None,
         formats=[(f, _url(query, values, format=f.name)) for f in offered if f.kind != "html"],
         sparql_link=_sparql_link(text), row_cap=settings().row_cap)
     response = Response(body, status=status, mimetype="text/html")
@@ -164,3 +173,39 @@ def _table(result: Any, links: IriMap) -> dict[str, Any]:
         return {"head": ["boolean"], "rows": [[(str(result.value).lower(), None)]], "count": 1, "unit": "rows"}
     rows = [[_cell(row.get(v), links) for v in result.variables] for row in result.rows[:HTML_ROWS]]
     return {"head": result.variables, "rows": rows, "count": len(result.rows), "unit": "rows"}
+
+
+def _people_table(query: CannedQuery, result: Any, links: IriMap, store: Any) -> dict[str, Any]:
+    """The answer for people: the columns the query file names, with its headers in the page's language;
+    names instead of IRIs (looked up in the store), numbers and dates in the page's locale."""
+    lang = g.get("lang", "pl")
+    shown = [v for v in result.variables if v in query.columns]
+    rows = result.rows[:HTML_ROWS]
+    iris = {t.value for row in rows for v in shown if isinstance(t := row.get(v), ox.NamedNode)}
+    names = Names(labels(store, iris), links, lang)
+    body = []
+    for row in rows:
+        cells = []
+        for v in shown:
+            term = row.get(v)
+            cells.append(("", None, None) if term is None else (names.label(term), names.href(term), term))
+        body.append(cells)
+    return {"head": [query.column(v, lang) for v in shown], "variables": shown, "rows": body,
+            "count": len(result.rows), "unit": "rows", "people": True}
+
+
+def _chart(query: CannedQuery, table: dict[str, Any]) -> Any:
+    """Bars for an aggregate answer (the query file's `chart: bars LABEL COUNT`)."""
+    if not query.chart or not all(v in table["variables"] for v in query.chart):
+        return None
+    at_label, at_count = (table["variables"].index(v) for v in query.chart)
+    bars = []
+    for row in table["rows"]:
+        text, href, _ = row[at_label]
+        term = row[at_count][2]
+        try:
+            value = float(term.value) if term is not None else 0.0
+        except ValueError:
+            continue
+        bars.append((text, value, href))
+    return charts.bar_chart(bars, pick(query.titles), number)
