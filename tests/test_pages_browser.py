@@ -36,7 +36,9 @@ PAGES = {
     "catalog": "/catalog", "queries": "/queries", "query-theme": "/queries/practices-by-theme",
     "query-voivodeship": "/queries/partnerships-by-voivodeship",
     "query-cross": "/queries/cross-sector-partnerships", "query-partners": "/queries/top-partner-organisations",
-    "sparql": "/sparql", "map": "/map", "not-found": "/doc/practice/no-such-practice", "ontology": "/def/ontology",
+    "sparql": "/sparql", "map": "/map", "map-missing": "/map/without-coordinates",
+    "not-found": "/doc/practice/no-such-practice", "ontology": "/def/ontology", "query-raw":
+    "/queries/partnerships-by-voivodeship?view=table", "browse-title": "/browse/theme/uslugi-spoleczne?sort=title",
 }
 
 
@@ -131,5 +133,126 @@ def test_page_fits_is_quiet_and_axe_clean(browser, server, name, viewport):
         violations = axe_violations(page)
         assert violations == [], "\n".join(violations)
         assert outside == []
+    finally:
+        context.close()
+
+
+# --- what the pages say -------------------------------------------------------------------------------
+
+def get(server, path: str, **params: str):
+    import requests
+
+    return requests.get(server.url + path.lstrip("/"), params=params, headers={"Accept": "text/html"}, timeout=60)
+
+
+def text_of(html: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_home_page_is_the_front_door(server):
+    import re
+
+    page = get(server, "/").text
+    assert re.search(r'<form role="search" method="get" action="/search"', page)
+    themes = re.findall(r'<span class="theme-name">([^<]+)</span>\s*<span class="theme-count">([^<]+)</span>', page)
+    assert [t for t, _ in themes] == ["Dialog społeczny", "Efektywność energetyczna", "Rozwój instytucjonalny",
+                                      "System Monitorowania Usług Publicznych (SMUP)", "Usługi społeczne",
+                                      "Usługi techniczne", "Współpraca między JST"]
+    assert all(re.fullmatch(r"\d+ praktyk[ai]?", n) for _, n in themes), themes
+    assert page.count('<svg class="chart bars"') == 1 and "Praktyki według województw" in page
+    newest = page.split('id="newest-h"')[1].split("</section>")[0]
+    assert newest.count("<li>") == 6
+    assert "2016" in text_of(newest)                     # the generator's newest year
+    assert "122 praktyki" in page or re.search(r"\d+ praktyk", page)
+    english = get(server, "/", lang="en").text
+    assert "Newest practices" in english and re.search(r"\d+ practices", english) and "About the data" in english
+
+
+def test_a_list_sorts_by_title_in_polish_order_and_by_date(server):
+    import re
+
+    from publisher.collation import sort_key
+
+    def titles(html):
+        return [text_of(t) for t in re.findall(r'<li><a href="[^"]+">(.*?)</a>\s*<span class="meta">', html)]
+
+    by_title = titles(get(server, "/browse/theme/uslugi-spoleczne", sort="title").text)
+    assert len(by_title) > 20
+    assert by_title == sorted(by_title, key=sort_key)
+    # the voivodeships in Polish alphabetical order: ł after l, ś after s (not after z, as code points sort)
+    section = get(server, "/browse").text.split('<section id="voivodeship">')[1].split("</section>")[0]
+    names = re.findall(r'<a href="[^"]+">([^<]+)</a>', section)
+    assert names.index("lubuskie") < names.index("łódzkie") < names.index("małopolskie")
+    assert names.index("pomorskie") < names.index("śląskie") < names.index("świętokrzyskie") < names.index(
+        "warmińsko-mazurskie")
+    newest = get(server, "/browse/theme/uslugi-spoleczne").text
+    years = [int(y) for y in re.findall(r'<span class="meta">[^<]*· (\d{4})(?: ·|</span>)', newest)]
+    assert len(years) > 20 and years == sorted(years, reverse=True)
+    assert "42 praktyki" in newest or re.search(r"\d+ praktyk", newest)
+    bad = get(server, "/browse/theme/uslugi-spoleczne", sort="'; DROP")
+    assert bad.status_code == 400 and "sort" in bad.text
+
+
+def test_an_organisation_shows_its_partners_across_sectors(server):
+    page = get(server, "/doc/organisation/powiat-tczewski").text
+    drawing = page.split('<svg class="chart network"')[1].split("</svg>")[0]
+    assert drawing.count("<circle") == 3 + 1                # three partners and the organisation
+    listed = page.split('<ul class="partners-list">')[1].split("</ul>")[0]
+    assert "Fundacja Pokolenia" in listed and "pozarządowy" in listed and "1 praktyka" in listed
+
+
+def test_a_query_answer_is_made_for_people(server):
+    import re
+
+    import requests
+
+    page = get(server, "/queries/partnerships-by-voivodeship").text
+    head = re.findall(r'<th scope="col">([^<]+)</th>', page)
+    assert head == ["Województwo", "Partnerstwa", "Międzysektorowe"]
+    assert "voivodeshipName" not in page.split("<h2")[1]     # no SPARQL variable in the answer (the query text is below)
+    assert page.split('<svg class="chart bars"')[1].split("</svg>")[0].count("<rect") == 16
+    assert 'data-label="Województwo"' in page               # cards on a phone
+    assert re.search(r'<td data-label="Województwo"><a href="[^"]+/def/voivodeship/\d+">[a-ząćęłńóśźż-]+</a>', page)
+    raw = get(server, "/queries/partnerships-by-voivodeship", view="table").text
+    assert re.findall(r'<th scope="col">([^<]+)</th>', raw)[:2] == ["voivodeship", "name"]
+    csv = re.search(r'<a href="([^"]+)" type="text/csv" download>CSV</a>', page).group(1).replace("&amp;", "&")
+    answer = requests.get(server.url.rstrip("/") + csv, timeout=60)
+    assert answer.headers["Content-Type"].startswith("text/csv") and answer.text.startswith("voivodeship,")
+    english = get(server, "/queries/partnerships-by-voivodeship", lang="en").text
+    assert re.findall(r'<th scope="col">([^<]+)</th>', english) == ["Voivodeship", "Partnerships", "Cross-sector"]
+
+
+def test_not_found_is_translated_with_a_search_box(server):
+    for lang, heading in (("pl", "Nie ma takiej strony"), ("en", "Page not found")):
+        r = get(server, "/doc/practice/no-such-thing", lang=lang)
+        assert r.status_code == 404 and f"<h1>{heading}</h1>" in r.text
+        assert '<input type="search" id="error-q" name="q"' in r.text
+
+
+def test_the_favicon_is_served(server):
+    import requests
+
+    r = requests.get(server.url + "favicon.ico", timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/vnd.microsoft.icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00" and b"PNG" in r.content[:40]
+
+
+def test_the_map_draws_poland_without_tiles_and_says_what_it_cannot_show(browser, server):
+    import re
+
+    context, page, errors, outside = visit(browser, server, "/map", "desktop")
+    try:
+        page.wait_for_selector(".leaflet-overlay-pane path", timeout=15000)
+        assert page.locator(".leaflet-overlay-pane path").count() >= 1      # the outline, tiles off
+        assert page.locator(".leaflet-tile").count() == 0
+        coverage = page.locator("p.coverage").inner_text()
+        shown, total = (int(n.replace("\u00a0", "")) for n in re.findall(r"[\d\u00a0]+(?= )", coverage)[:2])
+        assert 0 < shown < total
+        page.locator("p.coverage a").click()
+        page.wait_for_url(re.compile(r"/map/without-coordinates"))
+        assert page.locator("ol.practice-list > li").count() == min(total - shown, 50)
+        assert errors == [] and outside == []
     finally:
         context.close()

@@ -18,7 +18,7 @@ from publisher.read.resources import labels
 from publisher.store import Store
 from publisher.store.bind import term_text
 
-_P = sparql_prologue(("bdp", "dct", "org", "rdfs", "skos"))
+_P = sparql_prologue(("bdp", "dct", "geo", "org", "rdfs", "skos"))
 SORTS = ("newest", "title", "updated")
 
 # Who the members of each kind of list are (?x, the practice; ?c bound by the caller).
@@ -28,6 +28,8 @@ MEMBERS = {
     "voivodeship": "?place bdp:voivodeship ?c . ?x dct:spatial ?place .",
     "organisation": "{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?c } "
                     "UNION { ?x bdp:implementingUnit ?c }",
+    # practices the map cannot show: their place has no coordinates
+    "no_coordinates": "?x a bdp:Practice . FILTER NOT EXISTS { ?x dct:spatial ?place . ?place geo:lat ?lat }",
 }
 ORDER_ROWS = _P + """
 SELECT DISTINCT ?x ?c ?title ?issued ?modified WHERE {{
