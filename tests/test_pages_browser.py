@@ -256,3 +256,21 @@ def test_the_map_draws_poland_without_tiles_and_says_what_it_cannot_show(browser
         assert errors == [] and outside == []
     finally:
         context.close()
+
+
+def test_lists_hold_every_member_past_the_row_cap(site, server):
+    """The row cap bounds answers sent to clients; a list of practices is made from all its members."""
+    import re
+
+    from tests.conftest import LiveServer
+
+    full = get(server, "/browse/theme/uslugi-spoleczne").text
+    count = re.search(r"(\d+) praktyk", full).group(1)
+    capped = create_app(site.config["BDP"].with_(row_cap=40))     # fewer than the rows of the list
+    with LiveServer(capped) as live:
+        text = get(live, "/browse/theme/uslugi-spoleczne").text
+        assert re.search(r"(\d+) praktyk", text).group(1) == count and int(count) > 40
+        home = get(live, "/").text
+        assert home.split('id="newest-h"')[1].split("</section>")[0].count("<li>") == 6
+    if capped.extensions.get("bdp_store") is not None:
+        capped.extensions["bdp_store"].close()

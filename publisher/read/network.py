@@ -40,7 +40,7 @@ class Network:
 
 
 def partner_network(store: Store, organisation: str) -> Network:
-    rows = store.select(PARTNERS, bindings={"org": ox.NamedNode(organisation)}).rows
+    rows = store.select(PARTNERS, bindings={"org": ox.NamedNode(organisation)}, limit=100_000).rows
     seen: dict[str, Partner] = {}
     for r in rows:
         iri = r["partner"].value

@@ -20,6 +20,8 @@ from publisher.store.bind import term_text
 
 _P = sparql_prologue(("bdp", "dct", "geo", "org", "rdfs", "skos"))
 SORTS = ("newest", "title", "updated")
+# A list is every member of a theme or of the bank: past the store's row cap (made for answers to send)
+MAX_ROWS = 10_000_000
 
 # Who the members of each kind of list are (?x, the practice; ?c bound by the caller).
 MEMBERS = {
@@ -28,9 +30,10 @@ MEMBERS = {
     "voivodeship": "?place bdp:voivodeship ?c . ?x dct:spatial ?place .",
     "organisation": "{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?c } "
                     "UNION { ?x bdp:implementingUnit ?c }",
-    # practices the map cannot show: their place has no coordinates
-    "no_coordinates": "?x a bdp:Practice . FILTER NOT EXISTS { ?x dct:spatial ?place . ?place geo:lat ?lat }",
 }
+# Practices the map can show (their place has coordinates): those without are all the others. Asked this
+# way because FILTER NOT EXISTS over every practice took minutes in Oxigraph at 100,000 practices.
+PLACED = _P + "SELECT DISTINCT ?x WHERE { ?place geo:lat ?lat . ?x dct:spatial ?place }"
 ORDER_ROWS = _P + """
 SELECT DISTINCT ?x ?c ?title ?issued ?modified WHERE {{
   {{ SELECT DISTINCT ?x ?c WHERE {{ {members} }} }}
@@ -56,6 +59,9 @@ class Ordered:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def without(self, iris: set[str]) -> Ordered:
+        return Ordered({k: v for k, v in self.rows.items() if k not in iris})
+
     def order(self, sort: str, lang: str) -> list[str]:
         def title_key(iri: str) -> bytes:
             titles = self.rows[iri][0]
@@ -69,11 +75,27 @@ class Ordered:
         return iris
 
 
+NEWEST = _P + """
+SELECT ?x ?date WHERE {{ ?x a bdp:Practice ; dct:{field} ?date }} ORDER BY DESC(?date) ?x LIMIT {n}"""
+
+
+def latest(store: Store, field: str, n: int) -> list[str]:
+    """The `n` practices entered (field 'issued') or updated ('modified') last: the store's own top-n, so
+    the home page does not collate every title of the bank."""
+    assert field in ("issued", "modified") and isinstance(n, int)
+    return [r["x"].value for r in store.select(NEWEST.format(field=field, n=n), limit=n).rows]
+
+
+def placed(store: Store) -> set[str]:
+    """The practices that have coordinates."""
+    return {r["x"].value for r in store.select(PLACED, limit=MAX_ROWS).rows}
+
+
 def members(store: Store, kind: str, concept: str | None = None) -> Ordered:
     """Every member of a list (kind in MEMBERS; `concept` the theme, voivodeship or organisation IRI)."""
     query = ORDER_ROWS.format(members=MEMBERS[kind])
     rows: dict[str, tuple[dict[str, str], str, str]] = {}
-    for r in store.select(query, bindings={"c": ox.NamedNode(concept)} if concept else None).rows:
+    for r in store.select(query, bindings={"c": ox.NamedNode(concept)} if concept else None, limit=MAX_ROWS).rows:
         entry = rows.setdefault(r["x"].value, ({}, "", ""))
         if "title" in r:
             entry[0].setdefault(r["title"].language or "", r["title"].value)  # type: ignore[union-attr]
@@ -105,7 +127,7 @@ def details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[o
         return [], {}
     items = {i: Item(i) for i in iris}
     values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
-    for r in store.select(DETAILS.format(values=values)).rows:
+    for r in store.select(DETAILS.format(values=values), limit=MAX_ROWS).rows:
         item = items[r["x"].value]
         if "title" in r:
             item.titles.setdefault(r["title"].language or "", r["title"].value)  # type: ignore[union-attr]
@@ -141,7 +163,8 @@ def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox
     if not iris:
         return out
     values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
-    for r in store.select(ROLES.format(values=values), bindings={"org": ox.NamedNode(organisation)}).rows:
+    for r in store.select(ROLES.format(values=values), bindings={"org": ox.NamedNode(organisation)},
+                          limit=MAX_ROWS).rows:
         found = out.setdefault(r["x"].value, [])
         if r["role"] not in found:
             found.append(r["role"])  # type: ignore[arg-type]

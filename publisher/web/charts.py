@@ -42,22 +42,23 @@ def bar_chart(rows: Sequence[tuple[str, float, str | None]], title: str, number:
 
 
 def network(centre: str, partners: Sequence[tuple[str, str, int, str | None]], title: str,
-            size: int = 560) -> Markup:
+            size: int = 480) -> Markup:
     """An organisation (`centre`) in the middle and its partners round it: (name, sector key, practices
     shared, link). The line to a partner is as thick as the practices they share."""
     if not partners:
         return Markup("")
-    c = size / 2
-    radius = size / 2 - 110
-    out = [f'<svg class="chart network" viewBox="0 0 {size} {size}" role="img" aria-labelledby="net-t">',
+    width = size + 240                     # room for the names left and right of the circle
+    c, cy = width / 2, size / 2
+    radius = size / 2 - 70
+    out = [f'<svg class="chart network" viewBox="0 0 {width} {size}" role="img" aria-labelledby="net-t">',
            f'<title id="net-t">{escape(title)}</title>']
     most = max(p[2] for p in partners) or 1
     points = []
     for i, (_, _, shared, _) in enumerate(partners):
         angle = 2 * math.pi * i / len(partners) - math.pi / 2
-        x, y = c + radius * math.cos(angle), c + radius * math.sin(angle)
+        x, y = c + radius * math.cos(angle), cy + radius * math.sin(angle)
         points.append((x, y, angle))
-        out.append(f'<line x1="{c:.1f}" y1="{c:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+        out.append(f'<line x1="{c:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
                    f'stroke-width="{1 + 5 * shared / most:.1f}"></line>')
     for (name, sector, _, _), (x, y, angle) in zip(partners, points, strict=True):
         colour = SECTOR_COLOURS.get(sector, OTHER)
@@ -69,8 +70,8 @@ def network(centre: str, partners: Sequence[tuple[str, str, int, str | None]], t
                 f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{text}</text>')
         out.append(f"<g>{node}</g>")
     short = escape(centre if len(centre) <= 26 else centre[:25] + "…")
-    out.append(f'<circle class="centre" cx="{c}" cy="{c}" r="14"></circle>'
-               f'<text class="centre" x="{c}" y="{c + 32}" text-anchor="middle">{short}</text></svg>')
+    out.append(f'<circle class="centre" cx="{c}" cy="{cy}" r="14"></circle>'
+               f'<text class="centre" x="{c}" y="{cy + 32}" text-anchor="middle">{short}</text></svg>')
     return Markup("".join(out))
 
 

@@ -9,10 +9,11 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from flask_babel import gettext
 
 from publisher.collation import sort_key
+from publisher.read.practice_list import latest
 from publisher.read.stats import dataset_stats
-from publisher.web import build_cache, charts, current_store, settings
+from publisher.web import build_cache, charts, current_store, settings, site_store
 from publisher.web.i18n import link_lang, number
-from publisher.web.listing import facets, items, ordered
+from publisher.web.listing import facets, items
 from publisher.web.present import Names
 from publisher.web.render import iri_map
 
@@ -62,8 +63,8 @@ def index() -> str:
                 for c, n in (found.concepts if found else [])]
         return sorted(rows, key=lambda r: sort_key(names.label(r[0]), lang))
 
-    newest_iris = ordered("all", None, "newest", lang)[:NEWEST]
-    updated_iris = [i for i in ordered("all", None, "updated", lang) if i not in newest_iris][:NEWEST]
+    newest_iris = latest(site_store(), "issued", NEWEST)
+    updated_iris = [i for i in latest(site_store(), "modified", 2 * NEWEST) if i not in newest_iris][:NEWEST]
     newest, newest_names = items(newest_iris)
     updated, updated_names = items(updated_iris)
     voivodeships = sorted(counts("voivodeship"), key=lambda r: -r[1])

@@ -58,7 +58,12 @@ def ordered(kind: str, concept: str | None, sort: str, lang: str) -> list[str]:
         cache.clear()
     found = cache.get((kind, concept))
     if found is None:
-        found = cache[(kind, concept)] = (pl.members(site_store(), kind, concept), {})
+        if kind == "no_coordinates":        # every practice but those with coordinates
+            ordered("all", None, sort, lang)
+            everything = cache[("all", None)][0]
+            found = cache[(kind, concept)] = (everything.without(pl.placed(site_store())), {})
+        else:
+            found = cache[(kind, concept)] = (pl.members(site_store(), kind, concept), {})
     members, orders = found
     if (sort, lang) not in orders:
         orders[(sort, lang)] = members.order(sort, lang)

@@ -24,6 +24,7 @@ from flask import (
 
 from publisher.formats import BY_NAME, DOCUMENT_BY_SUFFIX, negotiate
 from publisher.iris import mint
+from publisher.read import practice_list as pl
 from publisher.read.documents import Document, practice_documents
 from publisher.read.geo import features as geo_features
 from publisher.read.geo import parse_bbox
@@ -33,7 +34,7 @@ from publisher.read.stats import dataset_stats
 from publisher.web import build_cache, current_store, settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.i18n import link_lang
-from publisher.web.listing import ordered, practice_list
+from publisher.web.listing import practice_list
 from publisher.web.render import iri_map, page_number
 
 bp = Blueprint("pages", __name__)
@@ -158,7 +159,10 @@ def map_page() -> str:
     stats = build_cache().get("stats")
     if stats is None:
         stats = build_cache()["stats"] = dataset_stats(current_store())
-    missing = len(ordered("no_coordinates", None, "title", g.lang))
+    placed = build_cache().get("placed")
+    if placed is None:
+        placed = build_cache()["placed"] = len(pl.placed(site_store()))
+    missing = stats["practices"] - placed
     return render_template("map.html", view=view, tiles=tiles, attribution=attribution,
                            geojson_url=url_for("pages.geojson"), total=stats["practices"], missing=missing,
                            outline_url=url_for("home.static", filename="poland.geojson"))
