@@ -63,8 +63,12 @@ def index() -> str:
                 for c, n in (found.concepts if found else [])]
         return sorted(rows, key=lambda r: sort_key(names.label(r[0]), lang))
 
-    newest_iris = latest(site_store(), "issued", NEWEST)
-    updated_iris = [i for i in latest(site_store(), "modified", 2 * NEWEST) if i not in newest_iris][:NEWEST]
+    latest_found = build_cache().get("latest")
+    if latest_found is None:        # seconds at 100,000 practices: once per build and process
+        latest_found = build_cache()["latest"] = (latest(site_store(), "issued", NEWEST),
+                                                  latest(site_store(), "modified", 2 * NEWEST))
+    newest_iris = latest_found[0]
+    updated_iris = [i for i in latest_found[1] if i not in newest_iris][:NEWEST]
     newest, newest_names = items(newest_iris)
     updated, updated_names = items(updated_iris)
     voivodeships = sorted(counts("voivodeship"), key=lambda r: -r[1])
