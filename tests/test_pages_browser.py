@@ -274,3 +274,19 @@ def test_lists_hold_every_member_past_the_row_cap(site, server):
         assert home.split('id="newest-h"')[1].split("</section>")[0].count("<li>") == 6
     if capped.extensions.get("bdp_store") is not None:
         capped.extensions["bdp_store"].close()
+
+
+def test_a_long_answer_is_paged_for_people_and_whole_in_the_downloads(server):
+    import re
+
+    import requests
+
+    first = get(server, "/queries/top-partner-organisations").text
+    total = int(re.search(r"\((\d+) wiersz", first).group(1))
+    assert total > 50 and first.count('<td data-label="Organizacja">') == 50
+    following = re.search(r'<a rel="next" href="([^"]+)">', first).group(1).replace("&amp;", "&")
+    second = requests.get(server.url.rstrip("/") + following, headers={"Accept": "text/html"}, timeout=60).text
+    assert second.count('<td data-label="Organizacja">') == total - 50
+    csv = requests.get(server.url + "queries/top-partner-organisations", params={"format": "csv"}, timeout=60)
+    assert len(csv.text.strip().splitlines()) == total + 1
+    assert get(server, "/queries/top-partner-organisations", page="9").status_code == 404

@@ -30,7 +30,7 @@ from publisher.store.results import Term
 XSD = PREFIXES["xsd"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PARAM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")          # a parameter is a SPARQL variable name
-RESERVED = frozenset({"format", "lang", "view"})           # request arguments that are not parameters
+RESERVED = frozenset({"format", "lang", "view", "page"})   # request arguments that are not parameters
 HEADER_KEYS = ("title@pl", "title@en", "description@pl", "description@en")
 PARAM_TYPES = ("iri", "concept", "integer", "date", "string")
 # Classes whose instances may be given by key alone, with the IRI type (publisher/iris.py) they mint.

@@ -17,13 +17,13 @@ from publisher.iris import IriMap
 from publisher.namespaces import VOCAB_BASE, curie
 from publisher.read.canned import RESERVED, CannedQuery, load_catalogue, run, shareable_text
 from publisher.read.concepts import scheme_concepts
-from publisher.read.resources import labels
+from publisher.read.resources import Page, labels
 from publisher.store.results import GraphResult, serialize
 from publisher.web import charts, current_store, settings
 from publisher.web.errors import abort_with
 from publisher.web.i18n import link_lang, number, pick
 from publisher.web.present import Names
-from publisher.web.render import choose_format, iri_map
+from publisher.web.render import choose_format, iri_map, page_number
 
 bp = Blueprint("queries", __name__)
 
@@ -31,6 +31,7 @@ HTML = BY_NAME["html"]
 INDEX_FORMATS = (HTML, BY_NAME["json"])        # JSON here is a plain application/json list
 LINKABLE = ("http://", "https://")
 HTML_ROWS = 500                                # rows shown on a page; the downloads hold the whole answer
+PEOPLE_ROWS = 50                               # rows a page of the answer for people (cards on a phone)
 
 def catalogue() -> dict[str, CannedQuery]:
     """The queries of this app, read once per process."""
@@ -126,7 +127,7 @@ def _page(query: CannedQuery, values: dict[str, str], links: IriMap, offered: tu
     raw = request.args.get("view") == "table" or not hasattr(result, "variables") or not query.columns
     table = chart = None
     if result is not None:
-        table = _table(result, links) if raw else _people_table(query, result, links, store)
+        table = _table(result, links) if raw else _people_table(query, result, links, store, page_number())
         chart = None if raw else _chart(query, table)
     body = render_template(
         "query.html", query=query, values=values, result=result, error=error, missing=bool(missing),
@@ -175,12 +176,16 @@ def _table(result: Any, links: IriMap) -> dict[str, Any]:
     return {"head": result.variables, "rows": rows, "count": len(result.rows), "unit": "rows"}
 
 
-def _people_table(query: CannedQuery, result: Any, links: IriMap, store: Any) -> dict[str, Any]:
+def _people_table(query: CannedQuery, result: Any, links: IriMap, store: Any, page: int) -> dict[str, Any]:
     """The answer for people: the columns the query file names, with its headers in the page's language;
-    names instead of IRIs (looked up in the store), numbers and dates in the page's locale."""
+    names instead of IRIs (looked up in the store), numbers and dates in the page's locale; PEOPLE_ROWS
+    rows a page (a phone shows each row as a card), the whole answer in the downloads."""
     lang = g.get("lang", "pl")
     shown = [v for v in result.variables if v in query.columns]
-    rows = result.rows[:HTML_ROWS]
+    where = Page(page, PEOPLE_ROWS, len(result.rows))
+    if not where.exists:
+        abort_with(404, f"there is no page {page} of this answer; the last is {where.count}")
+    rows = result.rows[where.offset:where.offset + PEOPLE_ROWS]
     iris = {t.value for row in rows for v in shown if isinstance(t := row.get(v), ox.NamedNode)}
     names = Names(labels(store, iris), links, lang)
     body = []
@@ -190,8 +195,12 @@ def _people_table(query: CannedQuery, result: Any, links: IriMap, store: Any) ->
             term = row.get(v)
             cells.append(("", None, None) if term is None else (names.label(term), names.href(term), term))
         body.append(cells)
+    values = {k: v for k, v in request.args.items() if k not in RESERVED}
     return {"head": [query.column(v, lang) for v in shown], "variables": shown, "rows": body,
-            "count": len(result.rows), "unit": "rows", "people": True}
+            "count": len(result.rows), "unit": "rows", "people": True, "page": where,
+            "next": _url(query, values, page=str(where.next)) if where.next else None,
+            "previous": (_url(query, values, **({"page": str(where.previous)} if where.previous > 1 else {}))
+                         if where.previous else None)}
 
 
 def _chart(query: CannedQuery, table: dict[str, Any]) -> Any:
