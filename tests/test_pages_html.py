@@ -187,7 +187,8 @@ def test_organisation_page_lists_its_practices_with_roles_and_same_as(site):
     text = page(site, "doc/organisation/powiat-tczewski")
     assert "<h1>Powiat Tczewski</h1>" in text
     assert cell(text, "Sektor") == "publiczny (samorządowy)"
-    assert cell(text, "kod TERYT") == "2214"
+    assert cell(text, "kod TERYT") == "2214 stały adres według tego numeru"
+    assert f'<code>2214</code> <a class="code-link" href="/id/organisation/teryt/2214">' in text
     item = text.split(f'<li><a href="{site.url}doc/practice/{SEED}">Trzy Filary - Bank Partnerów Lokalnych</a>')[1]
     # place · voivodeship · year · partner sectors · its roles (the lead partner and the implementing unit)
     meta = item.split("</li>")[0]
