@@ -187,10 +187,14 @@ def test_organisation_page_lists_its_practices_with_roles_and_same_as(site):
     text = page(site, "doc/organisation/powiat-tczewski")
     assert "<h1>Powiat Tczewski</h1>" in text
     assert cell(text, "Sektor") == "publiczny (samorządowy)"
-    assert cell(text, "kod TERYT") == "2214"
-    assert f'<a href="{site.url}doc/practice/{SEED}">Trzy Filary - Bank Partnerów Lokalnych</a></td><td>' \
-           f'<a href="{site.url}def/role/lead">lider</a>' in text
-    assert "Praktyki (2)" in text
+    assert cell(text, "kod TERYT") == "2214 stały adres według tego numeru"
+    assert '<code>2214</code> <a class="code-link" href="/id/organisation/teryt/2214">' in text
+    item = text.split(f'<li><a href="{site.url}doc/practice/{SEED}">Trzy Filary - Bank Partnerów Lokalnych</a>')[1]
+    # place · voivodeship · year · partner sectors · its roles (the lead partner and the implementing unit)
+    meta = item.split("</li>")[0]
+    assert "Tczew · pomorskie · 2011 · biznesowy (prywatny), pozarządowy, publiczny (samorządowy) · lider" in meta
+    # the seed and the tricky practice, counted as practices (not as the rows of its links)
+    assert "2 praktyki</h2>" in text
     also_in = text.split('<p class="also-in">Także w:', 1)[1].split("</p>", 1)[0]      # issue 8: named registries
     assert f'<a href="{WIKIDATA}" rel="external">Wikidata Q1815463</a>' in also_in and "TERYT <code>2214</code>" in also_in
     assert json_ld(text)["@type"] == "Organization" and json_ld(text)["sameAs"] == [WIKIDATA]

@@ -31,7 +31,7 @@ from publisher.store.results import Term
 XSD = PREFIXES["xsd"]
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PARAM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")          # a parameter is a SPARQL variable name
-RESERVED = frozenset({"format", "lang"})                   # request arguments that are not parameters
+RESERVED = frozenset({"format", "lang", "view", "page"})   # request arguments that are not parameters
 HEADER_KEYS = ("title@pl", "title@en", "description@pl", "description@en")
 PARAM_TYPES = ("iri", "concept", "integer", "date", "string")
 # Classes whose instances may be given by key alone, with the IRI type (publisher/iris.py) they mint.
@@ -72,6 +72,13 @@ class CannedQuery:
     params: tuple[Param, ...]
     body: str                     # the query after the header, without PREFIX lines
     form: str                     # SELECT, CONSTRUCT, ASK or DESCRIBE
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)   # variable -> {lang: header}
+    chart: tuple[str, str] | None = None     # (label variable, count variable) drawn as bars
+
+    def column(self, variable: str, lang: str) -> str:
+        """The header of a result column for people: declared in the file, else the variable name."""
+        labels = self.columns.get(variable, {})
+        return labels.get(lang) or labels.get("pl") or variable
 
     @property
     def text(self) -> str:
@@ -131,6 +138,8 @@ def parse_query(name: str, text: str, path: str = "") -> CannedQuery:
     lines = text.splitlines()
     texts: dict[str, str] = {}
     params: list[tuple[str, dict[str, str], str]] = []      # (spec, labels, where)
+    columns: dict[str, dict[str, str]] = {}
+    chart: tuple[str, str] | None = None
     last: str | None = None
     body_start = len(lines)
     for number, line in enumerate(lines, 1):
@@ -141,16 +150,29 @@ def parse_query(name: str, text: str, path: str = "") -> CannedQuery:
                 break
             continue
         more, entry = _MORE.match(line), _LINE.match(line)
-        if more and last == "param":
+        if more and last in ("param", "column"):
             sub = _LINE.match("# " + more.group(1))
             if not sub or sub.group(1) not in ("label@pl", "label@en"):
-                raise SourceError(where, "a line under a param must be 'label@pl: ...' or 'label@en: ...'")
-            params[-1][1][sub.group(1)[-2:]] = sub.group(2).strip()
+                raise SourceError(where, f"a line under a {last} must be 'label@pl: ...' or 'label@en: ...'")
+            labels = params[-1][1] if last == "param" else columns[next(reversed(columns))]
+            labels[sub.group(1)[-2:]] = sub.group(2).strip()
         elif more and last in texts:
             texts[last] += " " + more.group(1).strip()
         elif entry and entry.group(1) == "param":
             params.append((entry.group(2), {}, where))
             last = "param"
+        elif entry and entry.group(1) == "column":
+            variable = entry.group(2).strip()
+            if not PARAM_RE.match(variable) or variable in columns:
+                raise SourceError(where, f"column {variable!r}: give a result variable's name, once")
+            columns[variable] = {}
+            last = "column"
+        elif entry and entry.group(1) == "chart":
+            words = entry.group(2).split()
+            if len(words) != 3 or words[0] != "bars":
+                raise SourceError(where, "chart must be 'bars LABEL_VARIABLE COUNT_VARIABLE'")
+            chart = (words[1], words[2])
+            last = "chart"
         elif entry and entry.group(1) in HEADER_KEYS:
             if entry.group(1) in texts:
                 raise SourceError(where, f"{entry.group(1)} given twice")
@@ -158,7 +180,7 @@ def parse_query(name: str, text: str, path: str = "") -> CannedQuery:
             texts[last] = entry.group(2).strip()
         elif line.strip() != "#":
             raise SourceError(where, "a header line must be '# KEY: value' with KEY one of "
-                                     f"{', '.join(HEADER_KEYS)}, param (see queries/README.md)")
+                                     f"{', '.join(HEADER_KEYS)}, param, column, chart (see queries/README.md)")
     missing = [k for k in HEADER_KEYS if not texts.get(k)]
     if missing:
         raise SourceError(path, f"the header lacks {', '.join(missing)}")
@@ -177,9 +199,12 @@ def parse_query(name: str, text: str, path: str = "") -> CannedQuery:
         if any(p.name == param.name for p in built):
             raise SourceError(where, f"param {param.name} declared twice")
         built.append(Param(**{**param.__dict__, "labels": labels}))
+    for variable in [*columns, *(chart or ())]:
+        if not re.search(rf"[?$]{variable}\b", body):
+            raise SourceError(path, f"column or chart {variable}: the query has no variable ?{variable}")
     return CannedQuery(name, {k[-2:]: texts[k] for k in HEADER_KEYS if k.startswith("title")},
                        {k[-2:]: texts[k] for k in HEADER_KEYS if k.startswith("description")},
-                       tuple(built), body, form.group(1).upper())
+                       tuple(built), body, form.group(1).upper(), columns, chart)
 
 
 def load_catalogue(directory: Path = QUERIES) -> dict[str, CannedQuery]:

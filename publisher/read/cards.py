@@ -1,6 +1,6 @@
 """What the practice and organisation pages show beyond the document: a practice's place, partners (with
-their roles and sectors) and published contacts in one query; the practices an organisation took part in,
-paged over its links like any incoming links."""
+their roles and sectors) and published contacts in one query; the practices an organisation took part in
+are listed by publisher/read/practice_list.py."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.namespaces import PREFIXES
 from publisher.read.documents import DOCUMENTS
 from publisher.read.links import ALSO_IN
-from publisher.read.resources import Description, Extra, Page, incoming_page
-from publisher.store import Store
-from publisher.store.bind import term_text
+from publisher.read.resources import Extra
 
 # Groups for the first look of a practice page (read.resources.Extra): the triples of its place and of the
 # place's address, its TERYT code, its partners (?x) with role (?p), sector (?o) and name, the triples of
@@ -87,40 +85,3 @@ def card_from_rows(rows: list[dict]) -> PracticeCard:
     card.contacts = list(contacts.values())
     card.partners.sort(key=lambda p: (p.get("role", ox.NamedNode("urn:x")).value, p["org"].value))
     return card
-
-
-ORG_ROLES = sparql_prologue(("bdp", "org")) + """
-SELECT ?m ?practice ?role WHERE {{
-  VALUES ?m {{ {values} }}
-  ?m org:organization ?ps . ?practice bdp:partnership ?ps . OPTIONAL {{ ?m org:role ?role }}
-}}"""
-MEMBER = PREFIXES["org"] + "member"
-IMPLEMENTS = PREFIXES["bdp"] + "implementingUnit"
-
-
-def organisation_practices(store: Store, d: Description, page: int, page_size: int
-                           ) -> tuple[list[tuple[ox.NamedNode, list[ox.NamedNode]]], Page]:
-    """One page of the practices an organisation took part in: first those it was a partner in (with its
-    role), then those it was the implementing unit of (role: bdp:implementingUnit). Paged over its
-    memberships and implementing-unit links, whose counts `describe` already has."""
-    counts = {p: n for p, n in d.incoming_counts.items() if p in (MEMBER, IMPLEMENTS)}
-    counts = dict(sorted(counts.items(), key=lambda item: item[0] != MEMBER))
-    where = Page(page, page_size, sum(counts.values()))
-    if not where.exists or not where.total:
-        return [], where
-    links = incoming_page(store, d.iri, counts, where)
-    memberships = [t.subject for t in links if t.predicate.value == MEMBER]
-    found: dict[ox.NamedNode, tuple[ox.NamedNode, list[ox.NamedNode]]] = {}
-    if memberships:
-        values = " ".join(term_text(m) for m in memberships)
-        for row in store.select(ORG_ROLES.format(values=values)).rows:
-            entry = found.setdefault(row["m"], (row["practice"], []))
-            if "role" in row:
-                entry[1].append(row["role"])
-    out = []
-    for t in links:
-        if t.predicate.value == MEMBER and t.subject in found:
-            out.append(found[t.subject])  # type: ignore[index]
-        elif t.predicate.value == IMPLEMENTS:
-            out.append((t.subject, [t.predicate]))  # type: ignore[arg-type]
-    return out, where

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from publisher.errors import BdpError, QueryError, QueryRefused, QueryTimeout, SettingsError, StoreUnavailable
 from publisher.formats import BY_NAME, negotiate
+from publisher.web.i18n import N_
 
 STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (QueryError, 400), (QueryTimeout, 503), (StoreUnavailable, 503), (SettingsError, 500),
@@ -23,6 +24,13 @@ TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method N
           500: "Internal Server Error", 503: "Service Unavailable"}
 
 _ERROR_FORMATS = (BY_NAME["html"], BY_NAME["json"])
+# What the page for people says (translated: publisher/web/translations); the detail stays in English.
+HEADINGS = {404: N_("Page not found"), 500: N_("Something went wrong on our side"),
+            503: N_("The data is not available for a moment")}
+HINTS = {404: N_("The address may be mistyped, or the page was moved. Search the practices or start from the "
+                 "home page."),
+         500: N_("The error has been logged. Try again, or search the practices."),
+         503: N_("Try again in a few seconds.")}
 
 
 def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -30,7 +38,10 @@ def error_response(status: int, detail: str, headers: dict[str, str] | None = No
     accept = request.headers.get("Accept") if request else None
     wanted = negotiate(accept, _ERROR_FORMATS) if accept and accept != "*/*" else None
     if wanted is not None and wanted.name == "html":
-        response = Response(render_template("error.html", status=status, title=title, detail=detail),
+        heading = HEADINGS.get(status, N_("The request could not be answered"))
+        hint = HINTS.get(status, N_("The reason is below. Search the practices or start from the home page."))
+        response = Response(render_template("error.html", status=status, title=title, detail=detail,
+                                            heading=heading, hint=hint),
                             status=status, mimetype="text/html")
     elif accept and ("json" in accept):
         response = jsonify({"error": {"status": status, "title": title, "detail": detail}})

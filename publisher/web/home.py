@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, send_from_directory, url_for
+from flask_babel import gettext
 
+from publisher.collation import sort_key
+from publisher.read.practice_list import latest
 from publisher.read.stats import dataset_stats
-from publisher.web import current_store
-from publisher.web.i18n import link_lang
+from publisher.web import build_cache, charts, current_store, settings, site_store
+from publisher.web.i18n import link_lang, number
+from publisher.web.listing import facets, items
+from publisher.web.present import Names
+from publisher.web.render import iri_map
 
 bp = Blueprint("home", __name__, static_folder="static", static_url_path="/static")
 
@@ -33,10 +40,49 @@ def _nav() -> dict[str, Any]:
         nav = [(e, k) for e, k in NAV if e in endpoints]
         links = cache[root] = {"nav_links": nav, "site_links": {
             "css": url_for("home.static", filename="bdp.css"), "home": url_for("home.index"),
+            "icon": url_for("home.static", filename="favicon.svg"),
             "nav": [(url_for(e), k) for e, k in nav]}}
     return links
 
 
+NEWEST = 6
+
+
 @bp.get("/")
 def index() -> str:
-    return render_template("home.html", stats=dataset_stats(current_store()))
+    """The front door: search, the seven themes with counts, the newest and recently updated practices,
+    practices by voivodeship, the counts, and what the data is and how to reuse it."""
+    lang = g.get("lang", "pl")
+    stats = build_cache().get("stats")
+    if stats is None:
+        stats = build_cache()["stats"] = dataset_stats(current_store())
+    by_name = {f.name: f for f in facets()}
+    names = Names({k: v for f in by_name.values() for k, v in f.labels.items()}, iri_map(), lang)
+
+    def counts(facet: str) -> list[tuple[str, int, str]]:
+        found = by_name.get(facet)
+        rows = [(c, n, url_for("resources.browse_list", facet=facet, key=c.rsplit("/", 1)[-1]))
+                for c, n in (found.concepts if found else [])]
+        return sorted(rows, key=lambda r: sort_key(names.label(r[0]), lang))
+
+    latest_found = build_cache().get("latest")
+    if latest_found is None:        # seconds at 100,000 practices: once per build and process
+        latest_found = build_cache()["latest"] = (latest(site_store(), "issued", NEWEST),
+                                                  latest(site_store(), "modified", 2 * NEWEST))
+    newest_iris = latest_found[0]
+    updated_iris = [i for i in latest_found[1] if i not in newest_iris][:NEWEST]
+    newest, newest_names = items(newest_iris)
+    updated, updated_names = items(updated_iris)
+    voivodeships = sorted(counts("voivodeship"), key=lambda r: -r[1])
+    chart = charts.bar_chart([(names.label(c), n, url) for c, n, url in voivodeships],
+                             gettext("Practices by voivodeship"), number)
+    return render_template("home.html", stats=stats, themes=counts("theme"), names=names,
+                           newest=(newest, newest_names), updated=(updated, updated_names),
+                           voivodeships=voivodeships, chart=chart, settings=settings())
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on their first visit: the icon, not a 404."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)

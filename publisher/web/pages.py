@@ -24,15 +24,18 @@ from flask import (
 
 from publisher.formats import BY_NAME, DOCUMENT_BY_SUFFIX, negotiate
 from publisher.iris import mint
+from publisher.read import practice_list as pl
 from publisher.read.documents import Document, practice_documents
 from publisher.read.geo import features as geo_features
 from publisher.read.geo import parse_bbox
 from publisher.read.search import FACETS, SearchIndex, SearchResult, open_index, parse_query
 from publisher.read.search import search as run_search
-from publisher.web import settings, site_store
+from publisher.read.stats import dataset_stats
+from publisher.web import build_cache, current_store, settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.i18n import link_lang
-from publisher.web.render import iri_map
+from publisher.web.listing import practice_list
+from publisher.web.render import iri_map, page_number
 
 bp = Blueprint("pages", __name__)
 
@@ -157,8 +160,23 @@ def map_page() -> str:
             "zoom": _view_param("zoom", 0, 19)}
     tiles = settings().tile_url
     attribution = OSM_ATTRIBUTION if "openstreetmap" in tiles else ""
+    stats = build_cache().get("stats")
+    if stats is None:
+        stats = build_cache()["stats"] = dataset_stats(current_store())
+    placed = build_cache().get("placed")
+    if placed is None:
+        placed = build_cache()["placed"] = len(pl.placed(site_store()))
+    missing = stats["practices"] - placed
     return render_template("map.html", view=view, tiles=tiles, attribution=attribution,
-                           geojson_url=url_for("pages.geojson"))
+                           geojson_url=url_for("pages.geojson"), total=stats["practices"], missing=missing,
+                           outline_url=url_for("home.static", filename="poland.geojson"))
+
+
+@bp.get("/map/without-coordinates")
+def without_coordinates() -> str:
+    """The practices the map cannot show, so that none is hidden from a person looking by place."""
+    found = practice_list("no_coordinates", None, page_number(), settings().page_size, sorts=("title", "newest"))
+    return render_template("map_missing.html", practices=found)
 
 
 @bp.get("/geojson")

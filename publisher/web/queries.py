@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
 from publisher.errors import QueryError
 from publisher.formats import BY_NAME, GRAPH_FORMATS, RESULT_FORMATS, Format
@@ -17,11 +17,13 @@ from publisher.iris import IriMap
 from publisher.namespaces import VOCAB_BASE, curie
 from publisher.read.canned import RESERVED, CannedQuery, load_catalogue, run, shareable_text
 from publisher.read.concepts import scheme_concepts
+from publisher.read.resources import Page, labels
 from publisher.store.results import GraphResult, serialize
-from publisher.web import current_store, settings
+from publisher.web import charts, current_store, settings
 from publisher.web.errors import abort_with
-from publisher.web.i18n import link_lang
-from publisher.web.render import choose_format, iri_map
+from publisher.web.i18n import link_lang, number, pick
+from publisher.web.present import Names
+from publisher.web.render import choose_format, iri_map, page_number
 
 bp = Blueprint("queries", __name__)
 
@@ -29,6 +31,7 @@ HTML = BY_NAME["html"]
 INDEX_FORMATS = (HTML, BY_NAME["json"])        # JSON here is a plain application/json list
 LINKABLE = ("http://", "https://")
 HTML_ROWS = 500                                # rows shown on a page; the downloads hold the whole answer
+PEOPLE_ROWS = 50                               # rows a page of the answer for people (cards on a phone)
 
 def catalogue() -> dict[str, CannedQuery]:
     """The queries of this app, read once per process."""
@@ -122,9 +125,16 @@ def _page(query: CannedQuery, values: dict[str, str], links: IriMap, offered: tu
             status, error = 400, str(exc)
     choices = {p.name: scheme_concepts(store, p.target) for p in query.params if p.type == "concept"}
     text = shareable_text(query, bindings)
+    raw = request.args.get("view") == "table" or not hasattr(result, "variables") or not query.columns
+    table = chart = None
+    if result is not None:
+        table = _table(result, links) if raw else _people_table(query, result, links, store, page_number())
+        chart = None if raw else _chart(query, table)
     body = render_template(
         "query.html", query=query, values=values, result=result, error=error, missing=bool(missing),
-        choices=choices, table=_table(result, links) if result is not None else None,
+        choices=choices, table=table, chart=chart, raw=raw,
+        raw_url=_url(query, values, view="table"), people_url=_url(query, values),
+        csv_url=_url(query, values, format="csv") if not query.is_graph else None,
         formats=[(f, _url(query, values, format=f.name)) for f in offered if f.kind != "html"],
         sparql_link=_sparql_link(text), row_cap=settings().row_cap)
     response = Response(body, status=status, mimetype="text/html")
@@ -165,3 +175,47 @@ def _table(result: Any, links: IriMap) -> dict[str, Any]:
         return {"head": ["boolean"], "rows": [[(str(result.value).lower(), None)]], "count": 1, "unit": "rows"}
     rows = [[_cell(row.get(v), links) for v in result.variables] for row in result.rows[:HTML_ROWS]]
     return {"head": result.variables, "rows": rows, "count": len(result.rows), "unit": "rows"}
+
+
+def _people_table(query: CannedQuery, result: Any, links: IriMap, store: Any, page: int) -> dict[str, Any]:
+    """The answer for people: the columns the query file names, with its headers in the page's language;
+    names instead of IRIs (looked up in the store), numbers and dates in the page's locale; PEOPLE_ROWS
+    rows a page (a phone shows each row as a card), the whole answer in the downloads."""
+    lang = g.get("lang", "pl")
+    shown = [v for v in result.variables if v in query.columns]
+    where = Page(page, PEOPLE_ROWS, len(result.rows))
+    if not where.exists:
+        abort_with(404, f"there is no page {page} of this answer; the last is {where.count}")
+    rows = result.rows[where.offset:where.offset + PEOPLE_ROWS]
+    iris = {t.value for row in rows for v in shown if isinstance(t := row.get(v), ox.NamedNode)}
+    names = Names(labels(store, iris), links, lang)
+    body = []
+    for row in rows:
+        cells = []
+        for v in shown:
+            term = row.get(v)
+            cells.append(("", None, None) if term is None else (names.label(term), names.href(term), term))
+        body.append(cells)
+    values = {k: v for k, v in request.args.items() if k not in RESERVED}
+    return {"head": [query.column(v, lang) for v in shown], "variables": shown, "rows": body,
+            "count": len(result.rows), "unit": "rows", "people": True, "page": where,
+            "next": _url(query, values, page=str(where.next)) if where.next else None,
+            "previous": (_url(query, values, **({"page": str(where.previous)} if where.previous > 1 else {}))
+                         if where.previous else None)}
+
+
+def _chart(query: CannedQuery, table: dict[str, Any]) -> Any:
+    """Bars for an aggregate answer (the query file's `chart: bars LABEL COUNT`)."""
+    if not query.chart or not all(v in table["variables"] for v in query.chart):
+        return None
+    at_label, at_count = (table["variables"].index(v) for v in query.chart)
+    bars = []
+    for row in table["rows"]:
+        text, href, _ = row[at_label]
+        term = row[at_count][2]
+        try:
+            value = float(term.value) if term is not None else 0.0
+        except ValueError:
+            continue
+        bars.append((text, value, href))
+    return charts.bar_chart(bars, pick(query.titles), number)

@@ -7,24 +7,29 @@ HTTP only: the documents come from publisher.read.resources, the lists from publ
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from publisher.assets import ONTOLOGY, SHAPES, VOCABULARIES
+from publisher.collation import sort_key
 from publisher.formats import Format
 from publisher.iris import TYPES, encode_key, mint
 from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
 from publisher.read import browse as lists
-from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_rows, organisation_practices
+from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_rows
 from publisher.read.documents import documents_from_rows
 from publisher.read.links import also_in_from_rows
+from publisher.read.network import partner_network
+from publisher.read.practice_list import roles as practice_roles
 from publisher.read.resources import Description, Extra, describe, exists, labels, term_labels
-from publisher.web import build_cache, settings, site_store
+from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.errors import abort_with
-from publisher.web.i18n import label
+from publisher.web.i18n import label, pick
+from publisher.web.listing import facets, practice_list
 from publisher.web.present import (
     Names,
     Presenter,
@@ -122,14 +127,17 @@ def shapes(suffix: str | None = None) -> Response:
 
 @bp.get("/browse")
 def browse() -> str:
-    found = build_cache().get("facets")
-    if found is None:      # counts over the whole data set: once per build and process
-        found = build_cache()["facets"] = lists.facets(site_store())
+    found = facets()       # counts over the whole data set: once per build and process
     links, lang = iri_map(), g.get("lang", "pl")
     names = {f.name: Names(f.labels, links, lang) for f in found}
     items = [(url_for("resources.browse_list", facet=f.name, key=c.rsplit("/", 1)[-1], _external=True),
               names[f.name].label(c)) for f in found for c, _ in f.concepts]
-    return render_template("browse.html", facets=found, listing=None, names=names,
+    def by_name(facet: Any) -> list[Any]:     # in the language's alphabetical order (ł after l, ś after s)
+        label = names[facet.name].label
+        return sorted(facet.concepts, key=lambda c: sort_key(label(c[0]), lang))
+
+    ordered = {f.name: by_name(f) for f in found}
+    return render_template("browse.html", facets=found, ordered=ordered, listing=None, names=names,
                            jsonld=jsonld_script(collection_page(label("browse"), request.base_url, items)))
 
 
@@ -146,6 +154,8 @@ def browse_list(facet: str, key: str) -> str:
         if total is None:
             abort_with(404, f"there is no {facet} {key!r}")
         counts[(facet, key)] = total
+    if lists.MEMBER_KIND[facet] == "practice":
+        return _practices_of(facet, key, page)
     listing = lists.members(site_store(), facet, key, page, settings().page_size, total)
     if not listing.page.exists:
         abort_with(404, f"there is no page {listing.page.number}; the last is {listing.page.count}")
@@ -155,6 +165,27 @@ def browse_list(facet: str, key: str) -> str:
                            pager=_pager(listing.page.next, listing.page.previous),
                            jsonld=jsonld_script(collection_page(names.label(listing.concept), request.url, items,
                                                                 listing.page.total, listing.page.offset)))
+
+
+def _practices_of(facet: str, key: str, page: int) -> str:
+    """The practices of a theme or voivodeship: each once, in the order asked for, with their context."""
+    concept = lists.concept_iri(facet, key).value
+    found = practice_list(facet, concept, page, settings().page_size)
+    names = Names(labels(site_store(), [concept]), iri_map(), g.get("lang", "pl"))
+    items = [(found.names.href(i.iri) or i.iri, pick(i.titles)) for i in found.items]
+    return render_template("browse.html", listing=None, practices=found, concept=concept, facet=facet, names=names,
+                           jsonld=jsonld_script(collection_page(names.label(concept), request.url, items,
+                                                                found.page.total, found.page.offset)))
+
+
+def _network(organisation: str) -> dict[str, object]:
+    """The organisation's partners as a drawing and as a list (the same facts for screen readers)."""
+    net = partner_network(site_store(), organisation)
+    names = Names(net.labels, iri_map(), g.get("lang", "pl"), known_labels())
+    partners = [(names.label(p.iri), p.sector.rsplit("/", 1)[-1], p.shared, names.href(p.iri))
+                for p in net.partners]
+    drawing = charts.network(names.label(organisation), partners, gettext("Partners across sectors"))
+    return {"drawing": drawing, "partners": net.partners, "total": net.total, "names": names}
 
 
 def known_labels() -> dict[str, list[ox.Triple]]:
@@ -226,11 +257,10 @@ def _html(d: Description, url: str, headers: DocHeaders, asked: Extra | None) ->
         extra["documents_found"] = documents
     where = d.page
     if template == "organisation.html":
-        practices, where = organisation_practices(store, d, d.page.number, settings().page_size)
-        roles = {r.value for _, rs in practices for r in rs}
-        d.labels.update(labels(store, {p.value for p, _ in practices} - set(d.labels)))
-        d.labels.update({r: known_labels()[r] for r in roles if r in known_labels()})
-        extra.update(practices=practices, listed=where)
+        found = practice_list("organisation", d.iri.value, d.page.number, settings().page_size, known_labels())
+        found.roles = practice_roles(store, d.iri.value, [i.iri for i in found.items])
+        where = found.page
+        extra.update(practices=found, listed=where, network=_network(d.iri.value))
     elif template == "concept.html":
         scheme, _, key = d.iri.value[len(str(BDPV)):].rpartition("/")
         facet = next((f for f, (s, _) in lists.FACETS.items() if s == scheme), None)

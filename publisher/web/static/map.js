@@ -13,6 +13,23 @@
   if (d.tiles) {
     L.tileLayer(d.tiles, { attribution: d.attribution, maxZoom: 18 }).addTo(map);
   }
+  // The outline of Poland (Natural Earth, served with the site) under the markers: the map says where the
+  // practices are even when the tile server cannot be reached.
+  if (d.outline) {
+    fetch(d.outline).then(function (r) { return r.ok ? r.json() : null; }).then(function (shape) {
+      if (shape) {
+        L.geoJSON(shape, { interactive: false, style: { color: "#4a4a4a", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.7 } })
+          .addTo(map).bringToBack();
+      }
+    }).catch(function () { /* the markers still show */ });
+  }
+  // Plural forms of the page's language (from the string catalogue, chosen by Intl.PluralRules).
+  var rules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(pl ? "pl" : "en") : null;
+  var plural = function (n) {
+    var form = rules ? rules.select(n) : (n === 1 ? "one" : "many");
+    var text = form === "one" ? d.clusterOne : form === "few" ? d.clusterFew : d.clusterMany;
+    return text.replace("{n}", n);
+  };
   var points = L.markerClusterGroup({ showCoverageOnHover: false });
   var groups = L.layerGroup();
   map.addLayer(points);
@@ -38,7 +55,7 @@
 
   function clusterMarker(f) {
     var p = f.properties, b = p.bbox;
-    var label = p.count + (pl ? " praktyk — przybliż" : " practices — zoom in");
+    var label = plural(p.count);
     var m = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
       title: label, alt: label, keyboard: true,
       icon: L.divIcon({ className: "bdp-cluster", html: "<span>" + p.count + "</span>", iconSize: [40, 40] })

@@ -1,0 +1,171 @@
+"""Lists of practices for people: the members of a theme or voivodeship, the practices of an organisation
+or the whole bank, each counted once, in the order a person asks for (newest first, recently updated,
+or by title in the language's alphabetical order), and a page of them with what tells two practices
+apart: place, voivodeship, year and the sectors of their partners.
+
+The order is made in Python from one query over the members' titles and dates (ICU collation for the
+titles, publisher/collation.py); the web layer keeps it for the life of the build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from publisher.collation import sort_key
+from publisher.namespaces import BDPV, sparql_prologue
+from publisher.read.resources import labels
+from publisher.store import Store
+from publisher.store.bind import term_text
+
+_P = sparql_prologue(("bdp", "dct", "geo", "org", "rdfs", "skos"))
+SORTS = ("newest", "title", "updated")
+# A list is every member of a theme or of the bank: past the store's row cap (made for answers to send)
+MAX_ROWS = 10_000_000
+
+# Who the members of each kind of list are (?x, the practice; ?c bound by the caller).
+MEMBERS = {
+    "all": "?x a bdp:Practice .",
+    "theme": "?x dct:subject ?c .",
+    "voivodeship": "?place bdp:voivodeship ?c . ?x dct:spatial ?place .",
+    "organisation": "{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?c } "
+                    "UNION { ?x bdp:implementingUnit ?c }",
+}
+# Practices the map can show (their place has coordinates): those without are all the others. Asked this
+# way because FILTER NOT EXISTS over every practice took minutes in Oxigraph at 100,000 practices.
+PLACED = _P + "SELECT DISTINCT ?x WHERE { ?place geo:lat ?lat . ?x dct:spatial ?place }"
+ORDER_ROWS = _P + """
+SELECT DISTINCT ?x ?c ?title ?issued ?modified WHERE {{
+  {{ SELECT DISTINCT ?x ?c WHERE {{ {members} }} }}
+  OPTIONAL {{ ?x dct:title ?title }} OPTIONAL {{ ?x dct:issued ?issued }} OPTIONAL {{ ?x dct:modified ?modified }}
+}}"""
+DETAILS = _P + """
+SELECT ?x ?title ?issued ?town ?voivodeship ?sector WHERE {{
+  VALUES ?x {{ {values} }}
+  {{ ?x dct:title ?title }}
+  UNION {{ ?x dct:issued ?issued }}
+  UNION {{ ?x dct:spatial ?place . ?place rdfs:label ?town }}
+  UNION {{ ?x dct:spatial ?place . ?place bdp:voivodeship ?voivodeship }}
+  UNION {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?o . ?o bdp:sector ?sector }}
+}}"""
+
+
+@dataclass
+class Ordered:
+    """The members of a list, each once: IRI -> ({lang: title}, issued, modified)."""
+
+    rows: dict[str, tuple[dict[str, str], str, str]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def without(self, iris: set[str]) -> Ordered:
+        return Ordered({k: v for k, v in self.rows.items() if k not in iris})
+
+    def order(self, sort: str, lang: str) -> list[str]:
+        def title_key(iri: str) -> bytes:
+            titles = self.rows[iri][0]
+            return sort_key(titles.get(lang) or titles.get("pl") or next(iter(titles.values()), ""), lang)
+
+        iris = sorted(self.rows, key=title_key)            # ties of dates keep the title order
+        if sort == "newest":
+            iris.sort(key=lambda i: self.rows[i][1], reverse=True)
+        elif sort == "updated":
+            iris.sort(key=lambda i: self.rows[i][2] or self.rows[i][1], reverse=True)
+        return iris
+
+
+NEWEST = _P + """
+SELECT ?x ?date WHERE {{ ?x a bdp:Practice ; dct:{field} ?date }} ORDER BY DESC(?date) ?x LIMIT {n}"""
+
+
+def latest(store: Store, field: str, n: int) -> list[str]:
+    """The `n` practices entered (field 'issued') or updated ('modified') last: the store's own top-n, so
+    the home page does not collate every title of the bank."""
+    assert field in ("issued", "modified") and isinstance(n, int)
+    return [r["x"].value for r in store.select(NEWEST.format(field=field, n=n), limit=n).rows]
+
+
+def placed(store: Store) -> set[str]:
+    """The practices that have coordinates."""
+    return {r["x"].value for r in store.select(PLACED, limit=MAX_ROWS).rows}
+
+
+def members(store: Store, kind: str, concept: str | None = None) -> Ordered:
+    """Every member of a list (kind in MEMBERS; `concept` the theme, voivodeship or organisation IRI)."""
+    query = ORDER_ROWS.format(members=MEMBERS[kind])
+    rows: dict[str, tuple[dict[str, str], str, str]] = {}
+    for r in store.select(query, bindings={"c": ox.NamedNode(concept)} if concept else None, limit=MAX_ROWS).rows:
+        entry = rows.setdefault(r["x"].value, ({}, "", ""))
+        if "title" in r:
+            entry[0].setdefault(r["title"].language or "", r["title"].value)
+        if "issued" in r or "modified" in r:
+            rows[r["x"].value] = (entry[0], r["issued"].value if "issued" in r else entry[1],
+                                  r["modified"].value if "modified" in r else entry[2])
+    return Ordered(rows)
+
+
+@dataclass
+class Item:
+    """One practice in a list: what a person needs to choose it."""
+
+    iri: str
+    titles: dict[str, str] = field(default_factory=dict)
+    issued: str = ""
+    town: str = ""
+    voivodeship: str = ""
+    sectors: list[str] = field(default_factory=list)
+
+    @property
+    def year(self) -> str:
+        return self.issued[:4]
+
+
+def details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
+    """The items of `iris` (in that order) and the labels of their voivodeships and sectors."""
+    if not iris:
+        return [], {}
+    items = {i: Item(i) for i in iris}
+    values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
+    for r in store.select(DETAILS.format(values=values), limit=MAX_ROWS).rows:
+        item = items[r["x"].value]
+        if "title" in r:
+            item.titles.setdefault(r["title"].language or "", r["title"].value)
+        if "issued" in r:
+            item.issued = r["issued"].value
+        if "town" in r and not item.town:
+            item.town = r["town"].value
+        if "voivodeship" in r:
+            item.voivodeship = r["voivodeship"].value
+        if "sector" in r and r["sector"].value not in item.sectors:
+            item.sectors.append(r["sector"].value)
+    for item in items.values():
+        item.sectors.sort()
+    concepts = {c for i in items.values() for c in (i.voivodeship, *i.sectors) if c}
+    return [items[i] for i in iris], labels(store, concepts)
+
+
+def concept(scheme: str, key: str) -> str:
+    return f"{BDPV}{scheme}/{key}"
+
+
+ROLES = _P + """
+SELECT ?x ?org ?role WHERE {{
+  VALUES ?x {{ {values} }}
+  {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?org ; org:role ?role }}
+  UNION {{ ?x bdp:implementingUnit ?org BIND(bdp:implementingUnit AS ?role) }}
+}}"""
+
+
+def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
+    """The roles `organisation` had in each practice of `iris` (bdp:implementingUnit for the unit)."""
+    out: dict[str, list[ox.NamedNode]] = {}
+    if not iris:
+        return out
+    values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
+    for r in store.select(ROLES.format(values=values), bindings={"org": ox.NamedNode(organisation)},
+                          limit=MAX_ROWS).rows:
+        found = out.setdefault(r["x"].value, [])
+        if r["role"] not in found:
+            found.append(r["role"])
+    return out
