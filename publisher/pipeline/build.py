@@ -30,6 +30,7 @@ from publisher.assets import ontology_graph
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.pipeline.bulk import load_store
+from publisher.pipeline.changes import Entry, changes, read_records, write_changes, write_records
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.pipeline.context import BuildContext, BuildReport
 from publisher.pipeline.outputs import STEPS
@@ -93,9 +94,11 @@ class Conversion:
     problems: list[Problem] = field(default_factory=list)
     files: list[tuple[str, Path]] = field(default_factory=list)
     errors: dict[str, SourceError] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
 
     def add(self, chunk: Chunk) -> None:
-        self.extend(Conversion(chunk.refs, chunk.owned, chunk.count, chunk.invalid, chunk.files, chunk.errors))
+        self.extend(Conversion(chunk.refs, chunk.owned, chunk.count, chunk.invalid, chunk.files, chunk.errors,
+                               chunk.entries))
 
     def extend(self, other: Conversion) -> None:
         self.refs += other.refs
@@ -103,6 +106,7 @@ class Conversion:
         self.triples += other.triples
         self.problems += other.problems
         self.files += other.files
+        self.entries += other.entries
         for name, error in other.errors.items():
             self.errors.setdefault(name, error)
 
@@ -263,9 +267,12 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             step(context)
         del store, context
         stage("outputs")
+        built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
-                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                    "built": built}
         (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_records(tmp, settings.base_uri, built, converted.entries)
+        write_changes(tmp, changes(read_records(out), settings.base_uri, built, converted.entries, full=True))
         _swap(tmp, out)
         stage("swap")
         return report
