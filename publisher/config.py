@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template."),
     Setting("attachment_max_bytes", 20 * 1024 * 1024, "Largest attachment or publication file the build "
             "accepts, in bytes.", int),
+    Setting("feed_builds", 10, "Builds whose changes the change feed (LDES, /feed/) keeps; older versions "
+            "are in the dump only.", int),
     Setting("lang", "pl", "Default language of pages and messages: 'pl' or 'en'."),
     Setting("wikidata_endpoint", "https://query.wikidata.org/sparql", "SPARQL endpoint `bdp link wikidata` "
             "reconciles with (Wikidata's, or a mirror)."),
@@ -103,6 +105,8 @@ def _check(s: Settings) -> Any:
         raise SettingsError("settings query_timeout, row_cap, max_request_bytes and page_size must be positive")
     if not 1 <= s.query_workers <= 64:
         raise SettingsError(f"setting query_workers: {s.query_workers!r} must be a whole number from 1 to 64")
+    if s.feed_builds < 1:
+        raise SettingsError(f"setting feed_builds: {s.feed_builds!r} must be at least 1")
     if s.lang not in ("pl", "en"):
         raise SettingsError(f"setting lang: {s.lang!r} must be 'pl' or 'en'")
     from publisher.eu_vocab import PUBLISHER_TYPES

@@ -35,10 +35,13 @@ FORMATS: tuple[Format, ...] = (
     Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml", "text/xml")),
     Format("csv", "text/csv", "csv", "results"),
     Format("tsv", "text/tab-separated-values", "tsv", "results"),
+    # RDF datasets (named graphs): the pages of the change feed
+    Format("trig", "application/trig", "trig", "dataset"),
+    Format("nq", "application/n-quads", "nq", "dataset"),
 )
 
 _OX_RDF = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML,
-           "nt": ox.RdfFormat.N_TRIPLES}
+           "nt": ox.RdfFormat.N_TRIPLES, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
 _OX_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
@@ -46,6 +49,7 @@ BY_NAME = {f.name: f for f in FORMATS}
 GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
 RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
 DOCUMENT_FORMATS = GRAPH_FORMATS + (BY_NAME["html"],)
+DATASET_FORMATS = tuple(f for f in FORMATS if f.kind == "dataset")
 BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
 
 # Media types of files served as they are (gzip dumps, sitemaps, robots.txt): never negotiated.

@@ -28,7 +28,9 @@ import pyoxigraph as ox
 
 from publisher.assets import ontology_graph
 from publisher.errors import BdpError, SourceError
+from publisher.dataset.facts import public_prefix
 from publisher.link.linksets import read_linksets
+from publisher.outputs.feed import write_feed
 from publisher.pipeline.bulk import load_store
 from publisher.pipeline.changes import Entry, changes, read_records, write_changes, write_records
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
@@ -273,6 +275,9 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_records(tmp, settings.base_uri, built, converted.entries)
         write_changes(tmp, changes(read_records(out), settings.base_uri, built, converted.entries, full=True))
+        write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
+                   settings.feed_builds)
+        stage("feed")
         _swap(tmp, out)
         stage("swap")
         return report

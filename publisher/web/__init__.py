@@ -21,7 +21,7 @@ from publisher.config import load_settings
 from publisher.store import Store, open_store
 
 # One module per HTTP concern, each exposing `bp`; registered in this order.
-BLUEPRINTS = ("home", "resources", "sparql", "queries", "catalog", "linking", "pages")
+BLUEPRINTS = ("home", "resources", "sparql", "queries", "catalog", "feed", "linking", "pages")
 
 
 def create_app(settings: Any = None, **overrides: Any) -> Flask:
