@@ -27,8 +27,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.assets import ontology_graph
-from publisher.errors import BdpError, SourceError
 from publisher.dataset.facts import public_prefix
+from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.outputs.feed import write_feed
 from publisher.pipeline.bulk import load_store
