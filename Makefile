@@ -19,8 +19,11 @@ run: setup
 	$(BIN)/bdp build --data data --out out
 	$(BIN)/bdp serve --out out --port $(PORT)
 
-## Run the whole test suite (a headless Chromium is installed for the browser tests when missing).
+## Run the whole test suite (a headless Chromium for the browser tests, Debian's nginx-light and apache2
+## for the static export's server configurations, installed when missing).
 ## pytest's exit code (5 included: no test ran) is the exit code of this target.
 test: setup
 	bash .ci/install-browser
+	bash .ci/install-nginx
+	bash .ci/install-apache
 	$(BIN)/python -m pytest -q

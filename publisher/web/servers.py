@@ -1,0 +1,382 @@
+"""Server configurations for the static export (publisher/web/export.py): nginx and Apache httpd answer
+reads as `bdp serve` does — 303 from /id/ to /doc/, content negotiation with Vary, suffix URLs and
+?format=, ?page= and ?lang=, 404/406/400 in the one error shape, CORS, ETag and Last-Modified — from files.
+
+nginx has no Accept parser, so the negotiation is compiled from the one media-type table
+(publisher.formats) into `map` blocks: the common Accept headers are looked up whole (computed with
+`negotiate`, so they agree by construction); any other header goes through regular expressions that take
+q-values level by level (1, 0.99, ..., 0.01): at each level the earliest offered type in the header wins,
+then `type/*`, then `*/*` (the first offered format the header does not name). That is `negotiate` except
+where two offered types differ only in the third decimal of q, or an alias outranks its own media type
+(docs/deploy.md). Apache httpd negotiates itself (MultiViews, RFC q-values); source qualities that differ
+by thousandths break ties in the order of the table."""
+
+from __future__ import annotations
+
+import re
+
+from publisher.formats import (
+    BY_NAME,
+    DATASET_FORMATS,
+    DOCUMENT_FORMATS,
+    FORMATS,
+    GRAPH_FORMATS,
+    Format,
+    negotiate,
+)
+from publisher.web.export import DYNAMIC, ERRORS, HTML_LANGS, NOT_STATIC
+
+# Accept headers looked up whole: what browsers, curl, rdflib, Comunica and LDP clients send.
+COMMON_ACCEPTS = (
+    "*/*", "text/*", "application/*",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+    "application/signed-exchange;v=b3;q=0.7",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,*/*;q=0.8",
+    "application/rdf+xml, */*;q=0.1", "text/turtle, */*;q=0.1", "application/ld+json, */*;q=0.1",
+    "application/n-triples, */*;q=0.1", "text/turtle,application/rdf+xml;q=0.9,*/*;q=0.1",
+    "application/n-quads,application/trig;q=0.95,application/ld+json;q=0.9,application/n-triples;q=0.8,"
+    "text/turtle;q=0.6,application/rdf+xml;q=0.5,text/n3;q=0.35,application/xml;q=0.3,image/svg+xml;q=0.3,"
+    "text/xml;q=0.3,text/html;q=0.2,application/xhtml+xml;q=0.18,application/json;q=0.135,"
+    "text/shaclc;q=0.1,text/shaclc-ext;q=0.05",
+    "application/json, text/plain, */*",
+)
+CATALOG_FORMATS = (BY_NAME["html"], *GRAPH_FORMATS)     # as publisher/web/catalog.py offers them
+ERROR_FORMATS = (BY_NAME["html"], BY_NAME["json"])      # as publisher/web/errors.py offers them
+NONQ = r"(?:\s*;\s*(?!q=)[^;,]*)*"       # media-type parameters other than q
+
+
+def _types(fmt: Format) -> list[str]:
+    return [fmt.media_type, *fmt.aliases]
+
+
+def _alternation(types: list[str]) -> str:
+    return "(?:" + "|".join(re.escape(t) for t in sorted(set(types), key=len, reverse=True)) + ")"
+
+
+def _level(n: int) -> str:
+    """A regex for 'q is at level n' (100: 1 or none; 1..99: 0.nn, a third decimal ignored)."""
+    if n == 100:
+        return NONQ + r"(?:\s*;\s*q=1(?:\.0{0,3})?" + NONQ + ")?"
+    tens, units = divmod(n, 10)
+    digits = f"{tens}(?:0\\d?)?" if units == 0 else f"{tens}{units}\\d?"
+    return NONQ + r"\s*;\s*q=0?\." + digits + NONQ
+
+
+def accept_map(offered: tuple[Format, ...] = DOCUMENT_FORMATS, name: str = "$bdp_accept_type") -> str:
+    """The map from the Accept header to the media type of the chosen format ("" when none: 406)."""
+    rows = ['    default "";', f'    "" "{offered[0].media_type}";']
+    for accept in COMMON_ACCEPTS + tuple(t for f in offered for t in _types(f)):
+        chosen = negotiate(accept, offered)
+        rows.append(f'    "{accept}" "{chosen.media_type if chosen else ""}";')
+    every = _alternation([t for f in offered for t in _types(f)])
+    end = r"\s*(?:,|$)"
+    for n in range(100, 0, -1):
+        q = _level(n)
+        rows.append(f'    "~*^(?:[^,]*,)*?\\s*({every}){q}{end}" "$1";')
+        for major in sorted({f.media_type.split("/")[0] for f in offered}):
+            for fmt in (f for f in offered if f.media_type.startswith(major + "/")):
+                rows.append(f'    "~*^(?!.*{_alternation(_types(fmt))})(?=(?:.*,)?\\s*{major}/\\*{q}{end})" '
+                            f'"{fmt.media_type}";')
+        for fmt in offered:
+            rows.append(f'    "~*^(?!.*{_alternation(_types(fmt))})(?=(?:.*,)?\\s*\\*/\\*{q}{end})" "{fmt.media_type}";')
+    body = "\n".join(dict.fromkeys(rows))
+    return f"map $http_accept {name} {{\n{body}\n}}\n"
+
+
+def _type_map(offered: tuple[Format, ...], source: str, name: str) -> str:
+    """Media type (or alias, any case) -> format suffix."""
+    rows = ['    default "";'] + [f'    "~*^{re.escape(t)}$" "{f.suffix}";' for f in offered for t in _types(f)]
+    return f"map {source} {name} {{\n" + "\n".join(rows) + "\n}\n"
+
+
+def nginx_conf(root: str, listen: str = "8080", server_name: str = "_", lang: str = "pl") -> str:
+    """The inside of nginx's `http { }`: the maps and one `server` for the export in `root`."""
+    suffixes = "|".join(f.suffix for f in GRAPH_FORMATS)
+    links = ", ".join(f'<$bdp_public/$stem.{f.suffix}>; rel=\\"alternate\\"; type=\\"{f.media_type}\\"'
+                      for f in DOCUMENT_FORMATS) + ', <$bdp_public/$stem_url>; rel=\\"canonical\\"'
+    cors = ('add_header Access-Control-Allow-Origin "*" always;\n'
+            '        add_header Access-Control-Expose-Headers "Link, ETag, Last-Modified, Location, Content-Location, '
+            'X-BDP-Truncated" always;')
+    doc_headers = (f'{cors}\n        add_header Link "{links}";\n'
+                   '        add_header Cache-Control "public, max-age=300";')
+    types = "\n".join(f"        {f.media_type} {f.suffix};" for f in FORMATS if f.kind in ("graph", "dataset"))
+    langs = "|".join(HTML_LANGS)
+    guards = ('if ($bdp_fmt = "") { return 406; }\n        if ($bdp_fmt = "bad") { return 400; }\n'
+              '        if ($bdp_page = "bad") { return 400; }')
+    negotiated = "doc/[a-z]+/[^/.]+|def/[^.]*[^/.]|def/index|shapes"
+    return f"""# Written by `bdp export` (publisher/web/servers.py) for the static site in {root}.
+# The inside of nginx's http {{ }} block: include it there (e.g. /etc/nginx/conf.d/bdp.conf).
+# Whole Accept headers are map keys: the longest needs a bigger bucket than the default.
+map_hash_bucket_size 1024;
+
+{accept_map()}
+{_type_map(DOCUMENT_FORMATS, "$bdp_accept_type", "$bdp_accept_fmt")}
+{accept_map(DATASET_FORMATS, "$bdp_feed_type")}
+{_type_map(DATASET_FORMATS, "$bdp_feed_type", "$bdp_feed_fmt")}
+# The catalogue offers HTML first (publisher/web/catalog.py).
+{accept_map(CATALOG_FORMATS, "$bdp_catalog_type")}
+{_type_map(CATALOG_FORMATS, "$bdp_catalog_type", "$bdp_catalog_accept_fmt")}
+map "$arg_format|$bdp_catalog_accept_fmt:$bdp_lang" $bdp_catalog_file {{
+    "~^html\\|" "html.$bdp_lang";
+    "~^(?<f>{"|".join(f.suffix for f in GRAPH_FORMATS)})\\|" "$f";
+    "~^\\|html:(?<l>.*)$" "html.$l";
+    "~^\\|(?<f>[a-z]+):" "$f";
+    "~^\\|:" "";
+    default "bad";
+}}
+# ?format= wins over Accept; a format that is not offered is a 400.
+map "$arg_format|$bdp_accept_fmt" $bdp_fmt {{
+    "~^(?<f>{"|".join(f.suffix for f in DOCUMENT_FORMATS)})\\|" "$f";
+    "~^\\|(?<f>.*)$" "$f";
+    default "bad";
+}}
+map $arg_format $bdp_vary_accept {{
+    "" "Accept";
+    default "";
+}}
+map "$bdp_fmt|$bdp_vary_accept" $bdp_vary {{
+    "~^html\\|(?<a>.+)$" "$a, Accept-Language";
+    "~^html\\|$" "Accept-Language";
+    "~^[^|]*\\|(?<a>.*)$" "$a";
+}}
+map $arg_format $bdp_content_location {{
+    "" "$bdp_public/$stem.$bdp_fmt";
+    default "";
+}}
+# ?lang=, else the first of {langs} named in Accept-Language, else the default language.
+map "$arg_lang|$http_accept_language" $bdp_lang {{
+    "~^(?<l>{langs})\\|" "$l";
+    "~*^[^|]*\\|(?:[^,]*,)*?\\s*(?<l>{langs})(?:-[a-z]+)?\\s*(?:;\\s*q=(?:1|0?\\.0*[1-9])[^,]*)?(?:,|$)" "$l";
+    default "{lang}";
+}}
+map "$bdp_fmt:$bdp_lang" $bdp_file {{
+    "~^html:(?<l>.*)$" "html.$l";
+    "~^(?<f>[a-z]+):" "$f";
+}}
+map $arg_page $bdp_page {{
+    "" "";
+    "1" "";
+    "~^(?<n>[1-9][0-9]{{0,5}}|1000000)$" ".p$n";
+    default "bad";
+}}
+# Error bodies as `bdp serve` sends them: HTML for browsers, JSON for JSON clients, else plain text.
+{accept_map(ERROR_FORMATS, "$bdp_error_type")}
+map "$bdp_error_type|$http_accept" $bdp_error_kind {{
+    "~^[^|]*\\|(?:\\*/\\*)?$" "txt";
+    "~^text/html\\|" "html";
+    "~^[^|]*\\|.*json" "json";
+    default "txt";
+}}
+map "$bdp_error_kind:$bdp_lang" $bdp_error_file {{
+    "~^html:(?<l>.*)$" "html.$l";
+    "~^(?<k>[a-z]+):" "$k";
+}}
+
+server {{
+    listen {listen};
+    server_name {server_name};
+    root {root};
+    set $bdp_public "$scheme://$http_host";
+    set $stem "";
+    set $stem_url "";
+    charset utf-8;
+    charset_types text/plain text/csv text/css application/javascript application/xml {" ".join(
+        f.media_type for f in FORMATS if f.kind in ("graph", "dataset"))};
+    types {{
+{types}
+        text/html html {" ".join(HTML_LANGS)};
+        text/css css;
+        application/javascript js;
+        application/xml xml;
+        text/plain txt;
+        application/json json;
+        text/csv csv;
+        application/gzip gz;
+        image/png png;
+        image/svg+xml svg;
+        application/pdf pdf;
+    }}
+    default_type application/octet-stream;
+    etag on;
+    if_modified_since before;
+    error_page 400 /{ERRORS}/400.$bdp_error_file;
+    error_page 404 /{ERRORS}/404.$bdp_error_file;
+    error_page 406 /{ERRORS}/406.$bdp_error_file;
+    # What only an attack sends ('..', an encoded slash or backslash, NUL): refused as `bdp serve` does.
+    if ($request_uri ~* "\\.\\.|%2e%2e|%2e\\.|\\.%2e|%2f|%5c|%00") {{ return 400; }}
+
+    location = / {{
+        {cors}
+        add_header Vary "Accept-Language";
+        try_files /index.html.$bdp_lang =404;
+    }}
+    # /id/{{type}}/{{key}} -> 303 See Other -> /doc/{{type}}/{{key}} (when there is such a document)
+    location ~ "^/id/(?<type>[a-z]+)/(?<key>[^/]+)$" {{
+        {cors}
+        if (!-f "$document_root/doc/$type/$key.ttl") {{ return 404; }}
+        if ($request_uri ~ "^/id/(?<raw>[^?]*)") {{ return 303 "$bdp_public/doc/$raw$is_args$args"; }}
+        return 404;
+    }}
+    location = /ontology {{
+        {cors}
+        return 303 "$bdp_public/def/ontology";
+    }}
+    # Negotiated documents: Accept (or ?format=), Accept-Language for HTML, ?page= for the links.
+    location = /def/ {{
+        set $stem "def/index";
+        set $stem_url "def/";
+        {guards}
+        {doc_headers}
+        add_header Vary $bdp_vary;
+        add_header Content-Location $bdp_content_location;
+        try_files /$stem$bdp_page.$bdp_file =404;
+    }}
+    location ~ "^/(?<path>{negotiated})$" {{
+        set $stem $path;
+        set $stem_url $path;
+        {guards}
+        {doc_headers}
+        add_header Vary $bdp_vary;
+        add_header Content-Location $bdp_content_location;
+        try_files /$stem$bdp_page.$bdp_file =404;
+    }}
+    location ~ "^/(?<path>{negotiated})\\.(?<ext>{suffixes})$" {{
+        set $stem $path;
+        set $stem_url $path;
+        if ($bdp_page = "bad") {{ return 400; }}
+        {doc_headers}
+        try_files /$stem$bdp_page.$ext =404;
+    }}
+    location ~ "^/(?<path>{negotiated})\\.html$" {{
+        set $stem $path;
+        set $stem_url $path;
+        if ($bdp_page = "bad") {{ return 400; }}
+        {doc_headers}
+        add_header Vary "Accept-Language";
+        try_files /$stem$bdp_page.html.$bdp_lang =404;
+    }}
+    location = /catalog {{
+        if ($bdp_catalog_file = "") {{ return 406; }}
+        if ($bdp_catalog_file = "bad") {{ return 400; }}
+        {cors}
+        add_header Vary "Accept";
+        try_files /catalog.$bdp_catalog_file =404;
+    }}
+    location ~ "^/catalog\\.(?<ext>{suffixes})$" {{
+        {cors}
+        try_files /catalog.$ext =404;
+    }}
+    location = /catalog.html {{
+        {cors}
+        try_files /catalog.html.$bdp_lang =404;
+    }}
+    location = /.well-known/void {{
+        {cors}
+        add_header Vary "Accept";
+        add_header Cache-Control "no-cache";
+        try_files /.well-known/void.$bdp_accept_fmt /.well-known/void.ttl =404;
+    }}
+    # The change feed (LDES): TriG or N-Quads.
+    location = /feed/ {{
+        {cors}
+        add_header Vary "Accept";
+        add_header Cache-Control "no-cache";
+        if ($bdp_feed_fmt = "") {{ return 406; }}
+        try_files /feed/index.$bdp_feed_fmt =404;
+    }}
+    location ~ "^/feed/(?<page>[0-9TZ]+-[0-9]+-[0-9]+)$" {{
+        {cors}
+        add_header Vary "Accept";
+        add_header Cache-Control "no-cache";
+        if ($bdp_feed_fmt = "") {{ return 406; }}
+        try_files /feed/$page.$bdp_feed_fmt =404;
+    }}
+    location ~ "^/(?:dumps|feed)/" {{
+        {cors}
+        add_header Cache-Control "no-cache";
+        try_files $uri =404;
+    }}
+    # What needs the server (search, lists, map, questions, SPARQL): a page that says so.
+    location ~ "^/(?:{"|".join(DYNAMIC)})(?:/|$)" {{
+        {cors}
+        error_page 404 /{NOT_STATIC}.$bdp_error_file;
+        return 404;
+    }}
+    location ^~ /_static/ {{
+        internal;
+        ssi on;
+        ssi_types text/plain application/json;
+        {cors}
+    }}
+    location / {{
+        {cors}
+        try_files $uri =404;
+    }}
+}}
+"""
+
+
+def apache_conf(root: str, listen: str = "8080") -> str:
+    """A virtual host for Apache httpd 2.4 (mod_negotiation, mod_rewrite, mod_headers, mod_mime): MultiViews
+    negotiates among the files of a document (RFC 9110 q-values, Accept-Language), which Apache does itself."""
+    port = listen.rsplit(":", 1)[-1]
+    qs = "\n".join(f'    AddType "{f.media_type}; qs={1 - i / 1000:.3f}" .{f.suffix}'
+                   for i, f in enumerate(DOCUMENT_FORMATS) if f.suffix != "html")
+    html_qs = 1 - (len(DOCUMENT_FORMATS) - 1) / 1000
+    suffixes = "|".join(f.suffix for f in GRAPH_FORMATS)
+    negotiated = "doc/[a-z]+/[^/.]+|def/[^.]*[^/.]|shapes|catalog"
+    return f"""# Written by `bdp export` (publisher/web/servers.py) for the static site in {root}.
+# Needs mod_mime, mod_negotiation, mod_rewrite, mod_headers, mod_alias (a2enmod rewrite headers).
+Listen {listen}
+<VirtualHost *:{port}>
+    DocumentRoot "{root}"
+    <Directory "{root}">
+        Options +MultiViews -Indexes
+        MultiViewsMatch NegotiatedOnly
+        AllowOverride None
+        Require all granted
+    </Directory>
+{qs}
+    AddType "text/html; qs={html_qs:.3f}" .html
+    AddType application/trig .trig
+    AddType application/n-quads .nq
+    AddType application/gzip .gz
+    AddLanguage {" .".join(("pl", "pl"))}
+    AddLanguage en .en
+    LanguagePriority {" ".join(HTML_LANGS)}
+    ForceLanguagePriority Prefer Fallback
+    AddDefaultCharset utf-8
+    FileETag MTime Size
+    Header always set Access-Control-Allow-Origin "*"
+    Header always set Access-Control-Expose-Headers "Link, ETag, Last-Modified, Location, Content-Location"
+    ErrorDocument 404 /{ERRORS}/404
+    ErrorDocument 406 /{ERRORS}/406
+    ErrorDocument 400 /{ERRORS}/400
+    <LocationMatch "^/_static/(nginx|apache)\\.conf|^/_static/.*\\.json$">
+        Require all denied
+    </LocationMatch>
+
+    RewriteEngine On
+    # /id/{{type}}/{{key}} -> 303 See Other -> /doc/{{type}}/{{key}}
+    RewriteCond "%{{DOCUMENT_ROOT}}/doc/$1/$2.ttl" -f
+    RewriteRule "^/id/([a-z]+)/([^/]+)$" "/doc/$1/$2" [R=303,L,NE]
+    RewriteRule "^/id/" - [R=404,L]
+    RewriteRule "^/ontology$" "/def/ontology" [R=303,L]
+    RewriteRule "^/def/$" "/def/index" [PT]
+    # ?lang= chooses the language of a page; ?page=N a later page of a document's links
+    RewriteCond "%{{QUERY_STRING}}" "(?:^|&)lang=({"|".join(HTML_LANGS)})(?:&|$)"
+    RewriteRule "^/" - [E=prefer-language:%1]
+    RewriteCond "%{{QUERY_STRING}}" "(?:^|&)page=([2-9]|[1-9][0-9]{{1,5}})(?:&|$)"
+    RewriteRule "^/({negotiated})(\\.(?:{suffixes}|html))?$" "/$1.p%1$2" [PT]
+    # ?format= overrides Accept
+    RewriteCond "%{{QUERY_STRING}}" "(?:^|&)format=({suffixes}|html)(?:&|$)"
+    RewriteRule "^/({negotiated}|[^.]+\\.p[0-9]+)$" "/$1.%1" [PT]
+    RewriteCond "%{{QUERY_STRING}}" "(?:^|&)format="
+    RewriteRule "^/({negotiated})$" - [R=400,L]
+    # The change feed's stream, and what needs the server (a page that says so)
+    RewriteRule "^/feed/$" "/feed/index" [PT]
+    RewriteRule "^/(?:{"|".join(DYNAMIC)})(?:/|$)" "/{NOT_STATIC}" [PT]
+</VirtualHost>
+"""
