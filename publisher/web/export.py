@@ -30,6 +30,7 @@ from publisher.dataset.facts import load_facts
 from publisher.formats import DATASET_FORMATS, DOCUMENT_FORMATS, GRAPH_FORMATS
 
 HTML_LANGS = ("pl", "en")
+MAX_PAGE = 1_000_000
 CHUNK = 200
 # (file suffix, request headers): one file per representation of a negotiated document.
 REPRESENTATIONS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -61,7 +62,7 @@ def file_name(path: str, suffix: str, page: int = 1) -> str:
     return f"{path}.{suffix}" if page == 1 else f"{path}.p{page}.{suffix}"
 
 
-def write_document(client: Any, app: Any, dest: Path, path: str, base_url: str) -> int:
+def write_document(client: Any, app: Any, dest: Path, path: str, base_url: str, max_pages: int = MAX_PAGE) -> int:
     """Every representation of the negotiated document at `path` (e.g. 'doc/practice/k') and of each later
     page its Link header announces; returns the files written (0: no such document)."""
     app.extensions["bdp_describe_memo"].clear()
@@ -75,7 +76,7 @@ def write_document(client: Any, app: Any, dest: Path, path: str, base_url: str) 
                 break
             _write(dest / unquote(file_name(path, suffix, page)), response.get_data())
             written += 1
-            if 'rel="next"' not in response.headers.get("Link", ""):
+            if 'rel="next"' not in response.headers.get("Link", "") or page >= max_pages:
                 break
             page += 1
     app.extensions["bdp_describe_memo"].clear()
@@ -156,8 +157,8 @@ def write_site(settings: Any, dest: Path, base_url: str) -> int:
                 save(f"index.{suffix}", "/", headers)
         for f in GRAPH_FORMATS:
             save(f".well-known/void.{f.suffix}", "/.well-known/void", {"Accept": f.media_type})
-        for path in _def_paths(app):
-            files += write_document(client, app, dest, path, base_url)
+        for path in _def_paths():     # first pages only: a theme's later pages list thousands of practices
+            files += write_document(client, app, dest, path, base_url, max_pages=1)
         facts = load_facts(settings.out)
         for name in (facts.files if facts else {}):
             _link(settings.out / "dumps" / name, dest / "dumps" / name)
@@ -178,20 +179,20 @@ def write_site(settings: Any, dest: Path, base_url: str) -> int:
     return files
 
 
-def _def_paths(app: Any) -> list[str]:
-    """The /def/ documents: every ontology term and every vocabulary concept and scheme."""
+def _def_paths() -> list[str]:
+    """The /def/ documents: every ontology term and every vocabulary concept and scheme (from the files the
+    build loads, not a scan of the store)."""
+    from publisher.assets import ontology_graph
     from publisher.namespaces import ONTOLOGY_IRI, VOCAB_BASE
-    from publisher.web import site_store
 
-    store = site_store()
-    paths = []
-    for row in store.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", limit=1_000_000).rows:
-        iri = row["s"].value
+    paths = set()
+    for subject in ontology_graph().subjects():
+        iri = str(subject)
         if iri.startswith(VOCAB_BASE) and "/" in iri[len(VOCAB_BASE):]:
-            paths.append("def/" + iri[len(VOCAB_BASE):])
+            paths.add("def/" + iri[len(VOCAB_BASE):])
         elif iri.startswith(ONTOLOGY_IRI + "#"):
-            paths.append("def/ontology/" + iri[len(ONTOLOGY_IRI) + 1:])
-    return sorted(set(paths))
+            paths.add("def/ontology/" + iri[len(ONTOLOGY_IRI) + 1:])
+    return sorted(paths)
 
 
 def _error_pages(app: Any, dest: Path, base_url: str) -> int:

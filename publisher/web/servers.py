@@ -64,25 +64,55 @@ def _level(n: int) -> str:
     return NONQ + r"\s*;\s*q=0?\." + digits + NONQ
 
 
+def _level_rows(offered: tuple[Format, ...], n: int) -> list[str]:
+    """Regex entries choosing among `offered` at q level n: the earliest offered type at that level, then a
+    `type/*`, then `*/*` (each for the first offered format the header does not name)."""
+    every = _alternation([t for f in offered for t in _types(f)])
+    q, end = _level(n), r"\s*(?:,|$)"
+    rows = [f'    "~*^(?:[^,]*,)*?\\s*({every}){q}{end}" "$1";']
+    for major in sorted({f.media_type.split("/")[0] for f in offered}):
+        for fmt in (f for f in offered if f.media_type.startswith(major + "/")):
+            rows.append(f'    "~*^(?!.*{_alternation(_types(fmt))})(?=(?:.*,)?\\s*{major}/\\*{q}{end})" '
+                        f'"{fmt.media_type}";')
+    for fmt in offered:
+        rows.append(f'    "~*^(?!.*{_alternation(_types(fmt))})(?=(?:.*,)?\\s*\\*/\\*{q}{end})" "{fmt.media_type}";')
+    return rows
+
+
+def _map(source: str, name: str, rows: list[str]) -> str:
+    return f"map {source} {name} {{\n" + "\n".join(dict.fromkeys(rows)) + "\n}\n"
+
+
 def accept_map(offered: tuple[Format, ...] = DOCUMENT_FORMATS, name: str = "$bdp_accept_type") -> str:
-    """The map from the Accept header to the media type of the chosen format ("" when none: 406)."""
-    rows = ['    default "";', f'    "" "{offered[0].media_type}";']
+    """Maps from the Accept header to the media type of the chosen format ("" when none: 406).
+
+    A whole-header lookup first; otherwise the highest q level any offered type or wildcard has in the
+    header is found in two steps (tenths, then hundredths: at most 21 short scans), and only that level's
+    few entries are tried; if none of them chooses (every candidate of a wildcard is named at a lower q),
+    all levels are tried in order (`..._all`)."""
+    rows = [f'    default {name}_q;', f'    "" "{offered[0].media_type}";']
     for accept in COMMON_ACCEPTS + tuple(t for f in offered for t in _types(f)):
         chosen = negotiate(accept, offered)
         rows.append(f'    "{accept}" "{chosen.media_type if chosen else ""}";')
-    every = _alternation([t for f in offered for t in _types(f)])
-    end = r"\s*(?:,|$)"
+    maps = [_map("$http_accept", name, rows)]
+    wild = sorted({f.media_type.split("/")[0] + "/*" for f in offered}) + ["*/*"]
+    any_range = r"(?:^|,)\\s*" + _alternation([t for f in offered for t in _types(f)] + wild)
+    tenths = [f'    "~*{any_range}{_level(100)}\\s*(?:,|$)" "100";']
+    tenths += [f'    "~*{any_range}{NONQ}\\s*;\\s*q=0?\\.{d}" "{d}";' for d in range(9, -1, -1)]
+    maps.append(_map("$http_accept", f"{name}_t", ['    default "";', *tenths]))
+    for d in range(10):
+        units = [f'    "~*{any_range}{NONQ}\\s*;\\s*q=0?\\.{d}{u}" "{d}{u}";' for u in range(9, 0, -1)]
+        units.append(f'    "~*{any_range}{NONQ}\\s*;\\s*q=0?\\.{d}(?:0|(?![0-9]))" "{d}0";')
+        maps.append(_map("$http_accept", f"{name}_u{d}", ['    default "";', *units]))
+    maps.append(_map(f"{name}_t", f"{name}_level", ['    default "";', '    "100" "100";',
+                                                     *(f'    "{d}" {name}_u{d};' for d in range(10))]))
+    levels = [f'    "{n:02d}" {name}_l{n};' if n < 100 else f'    "100" {name}_l100;' for n in range(100, 0, -1)]
+    maps.append(_map(f"{name}_level", f"{name}_q", ['    default "";', *levels]))
     for n in range(100, 0, -1):
-        q = _level(n)
-        rows.append(f'    "~*^(?:[^,]*,)*?\\s*({every}){q}{end}" "$1";')
-        for major in sorted({f.media_type.split("/")[0] for f in offered}):
-            for fmt in (f for f in offered if f.media_type.startswith(major + "/")):
-                rows.append(f'    "~*^(?!.*{_alternation(_types(fmt))})(?=(?:.*,)?\\s*{major}/\\*{q}{end})" '
-                            f'"{fmt.media_type}";')
-        for fmt in offered:
-            rows.append(f'    "~*^(?!.*{_alternation(_types(fmt))})(?=(?:.*,)?\\s*\\*/\\*{q}{end})" "{fmt.media_type}";')
-    body = "\n".join(dict.fromkeys(rows))
-    return f"map $http_accept {name} {{\n{body}\n}}\n"
+        maps.append(_map("$http_accept", f"{name}_l{n}", [f"    default {name}_all;", *_level_rows(offered, n)]))
+    every_level = [row for n in range(100, 0, -1) for row in _level_rows(offered, n)]
+    maps.append(_map("$http_accept", f"{name}_all", ['    default "";', *every_level]))
+    return "\n".join(maps)
 
 
 def _type_map(offered: tuple[Format, ...], source: str, name: str) -> str:
