@@ -373,8 +373,8 @@ Listen {listen}
     AddType application/trig .trig
     AddType application/n-quads .nq
     AddType application/gzip .gz
-    AddLanguage {" .".join(("pl", "pl"))}
-    AddLanguage en .en
+    RemoveType {" ".join("." + lang for lang in HTML_LANGS)}
+{chr(10).join(f"    AddLanguage {lang} .{lang}" for lang in HTML_LANGS)}
     LanguagePriority {" ".join(HTML_LANGS)}
     ForceLanguagePriority Prefer Fallback
     AddDefaultCharset utf-8
@@ -384,7 +384,9 @@ Listen {listen}
     ErrorDocument 404 /{ERRORS}/404
     ErrorDocument 406 /{ERRORS}/406
     ErrorDocument 400 /{ERRORS}/400
-    <LocationMatch "^/_static/(nginx|apache)\\.conf|^/_static/.*\\.json$">
+    # qs= (source quality: breaks ties in the table's order) is for negotiation only, not for clients
+    Header always edit Content-Type ";\\s*qs=[0-9.]+" ""
+    <LocationMatch "^/_static/(nginx\\.conf|apache\\.conf|export\\.json|records\\.json)$">
         Require all denied
     </LocationMatch>
 
