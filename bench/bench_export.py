@@ -123,10 +123,11 @@ def start_nginx(name: str, inside: str, work: Path, workers: int, port: int):  #
     return process
 
 
-def main() -> None:
+def run(args: argparse.Namespace, built: float | None) -> dict:
+    """Export a sample of args.out into args.work, then nginx plain vs shipped under wrk (module docstring).
+    Prints as it goes; returns the figures (for `python -m bench`)."""
     from publisher.web.servers import nginx_conf
 
-    args = _args()
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (Debian: apt-get install wrk nginx-light)")
@@ -134,15 +135,14 @@ def main() -> None:
     site = args.work / "site"
     site.mkdir(parents=True)
     args.work.chmod(0o755)
-    print(f"# bench_export: {args.out}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
     e = export_sample(args, site)
-    built = build_seconds(args)
+    e["build_s"] = built
     print(f"resources {e['resources']}; listing {e['listing_s']:.1f} s; sample of {e['sample']} documents "
           f"({e['files']} files) in {e['docs_s']:.1f} s = {1000 * e['docs_s'] / max(e['sample'], 1):.1f} ms a "
           f"document with {args.workers} processes; site-wide files ({e['site_files']}) {e['site_s']:.1f} s")
     print(f"whole export, estimated: {e['estimate_s']:.0f} s" + (
         f"; full build {built:.0f} s; ratio {e['estimate_s'] / built:.1f}x (goal <= 2x)" if built else ""))
-    keys = e["keys"]
+    keys = e.pop("keys")
     plain_port, shipped_port = free_port(), free_port()
     servers = {
         "plain": start_nginx("plain", PLAIN % {"port": plain_port, "root": site}, args.work,
@@ -150,7 +150,7 @@ def main() -> None:
         "shipped": start_nginx("shipped", nginx_conf(str(site), f"127.0.0.1:{shipped_port}"), args.work,
                                args.nginx_workers, shipped_port)}
     ports = {"plain": plain_port, "shipped": shipped_port}
-    results = {}
+    loads = {}
     try:
         print(f"{'load':<46} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>7} {'non-2xx':>7}")
         for name, server, pattern, accept in LOADS:
@@ -158,16 +158,40 @@ def main() -> None:
             before = tree_cpu(servers[server].pid)
             r = wrk(f"http://127.0.0.1:{ports[server]}", paths, accept, args.work, args)
             r["cpu_us"] = 1e6 * (tree_cpu(servers[server].pid) - before) / max(r["requests"], 1)
-            results[name] = r
+            loads[name] = r
             print(f"{name:<46} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['cpu_us']:>7.1f} "
                   f"{r['non2xx']:>7}", flush=True)
     finally:
         for process in servers.values():
             process.terminate()
             process.wait(10)
-    plain = results[LOADS[0][0]]["rps"]
+    plain = loads[LOADS[0][0]]["rps"]
     for name, *_ in LOADS[1:]:
-        print(f"{name:<46} {100 * results[name]['rps'] / plain:5.0f} % of the plain static-file rate")
+        loads[name]["of_plain"] = loads[name]["rps"] / plain
+        print(f"{name:<46} {100 * loads[name]['of_plain']:5.0f} % of the plain static-file rate")
+    return {**e, "loads": loads}
+
+
+def section(x: dict) -> list[str]:
+    """Markdown lines for bench/report.py."""
+    ratio = f"; **{x['estimate_s'] / x['build_s']:.1f}x** the full build ({x['build_s']:.0f} s)" if x.get(
+        "build_s") else ""
+    lines = [f"Static export (`bdp export`, {x['sample']} of {x['resources']:,} documents exported, "
+             f"{1000 * x['docs_s'] / max(x['sample'], 1):.1f} ms a document): whole export estimated "
+             f"**{x['estimate_s']:,.0f} s**{ratio}.", "",
+             "| nginx load (wrk, 16 connections) | req/s | p50 ms | p99 ms | nginx CPU us a request | "
+             "of plain static |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in x["loads"].items():
+        share = f"{100 * r['of_plain']:.0f} %" if "of_plain" in r else "-"
+        lines.append(f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['cpu_us']:.1f} | "
+                     f"{share} |")
+    return lines + [""]
+
+
+def main() -> None:
+    args = _args()
+    print(f"# bench_export: {args.out}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    run(args, build_seconds(args))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,10 @@ def section(r: dict) -> list[str]:
         if "embedded" in by_mode and "remote" in by_mode:
             lines.append(f"\nRemote mode adds **{by_mode['remote'] - by_mode['embedded']:+.2f} ms** p50 to a "
                          f"{fmt} dereference (1 client).")
+    if r.get("export"):
+        from bench.bench_export import section as export_section
+
+        lines += [""] + export_section(r["export"])
     return lines + [""]
 
 
