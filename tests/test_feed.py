@@ -217,7 +217,8 @@ def test_retention_keeps_the_latest_builds_and_an_unchanged_build_adds_no_page(d
 
     build(settings, data_copy, out, workers=1)        # nothing changed
     assert json.loads((out / "feed" / "builds.json").read_text())["builds"] == builds
-    assert set(ox.parse(path=str(out / "feed" / f"{names[2]}.nq"), format=ox.RdfFormat.N_QUADS))
+    assert set(ox.parse(path=str(out / "feed" / f"{names[2]}.trig"), format=ox.RdfFormat.TRIG))
+    assert not list((out / "feed").glob("*.nq"))       # N-Quads are made on request
 
 
 @pytest.mark.parametrize("accept", ["application/n-quads", "application/trig"])

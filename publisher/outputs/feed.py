@@ -12,9 +12,10 @@ that read the stream before fetches only the new pages (and the page it stopped 
 The stream (`feed/` -> feed/index) names its first page as its view; pages of the `keep` latest builds that
 changed something are kept (ldes:PointInTimePolicy: older versions are in the dump, not in the stream).
 
-Files, each in TriG and N-Quads, written as text (the records' N-Triples are valid inside a TriG graph
-block and become N-Quads by adding the graph), with URLs under `public` (the server rebases them):
-feed/index.{trig,nq}, feed/{page}.{trig,nq}; feed/builds.json lists the retained builds and their pages."""
+Files in TriG, written as text (the records' N-Triples are valid inside a TriG graph block), with URLs
+under `public` (the server rebases them, and gives N-Quads from them on request): feed/index.trig,
+feed/{page}.trig; feed/builds.json lists the retained builds and their pages. One format on disk: the
+first build's pages hold every record (at 5,000 practices TriG and N-Quads together took 138 MB)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from typing import Any
 FEED = "feed"
 BUILDS = "builds.json"
 MEMBERS_PER_PAGE = 1000
-SUFFIXES = ("trig", "nq")
+SUFFIXES = ("trig",)
 
 LDES = "https://w3id.org/ldes#"
 TREE = "https://w3id.org/tree#"
@@ -59,25 +60,20 @@ def _member_iri(base: str, kind: str, key: str, built: str) -> str:
 
 
 class _Page:
-    """One page's text in both formats: default-graph triples and members' graphs."""
+    """One page's TriG: default-graph triples and members' graphs."""
 
     def __init__(self) -> None:
         self.trig: list[str] = []
-        self.nq: list[str] = []
 
     def triple(self, s: str, p: str, o: str) -> None:
         self.trig.append(f"{s} {p} {o} .\n")
-        self.nq.append(f"{s} {p} {o} .\n")
 
     def graph(self, name: str, nt: str) -> None:
-        if not nt:
-            return
-        self.trig.append(f"{name} {{\n{nt}}}\n")
-        self.nq.extend(line[:-2] + f" {name} .\n" for line in nt.splitlines(keepends=True) if line.strip())
+        if nt:
+            self.trig.append(f"{name} {{\n{nt}}}\n")
 
     def write(self, folder: Path, name: str) -> None:
-        for suffix, rows in (("trig", self.trig), ("nq", self.nq)):
-            (folder / f"{name}.{suffix}").write_text("".join(rows), encoding="utf-8")
+        (folder / f"{name}.trig").write_text("".join(self.trig), encoding="utf-8")
 
 
 def _relation(public: str, page: str, target: str, value: str) -> _Page:
@@ -183,9 +179,8 @@ def _link(source: Path, target: Path) -> None:
 
 
 def _append(folder: Path, name: str, extra: _Page) -> None:
-    for suffix, rows in (("trig", extra.trig), ("nq", extra.nq)):
-        with open(folder / f"{name}.{suffix}", "a", encoding="utf-8") as f:
-            f.write("".join(rows))
+    with open(folder / f"{name}.trig", "a", encoding="utf-8") as f:
+        f.write("".join(extra.trig))
 
 
 def _index(folder: Path, public: str, kept: list[dict[str, Any]]) -> None:

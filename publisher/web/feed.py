@@ -1,14 +1,15 @@
 """The change feed over HTTP: `/feed/` (the Linked Data Event Stream) and `/feed/{page}`, in TriG or
-N-Quads (Accept, or a .trig/.nq suffix), from the files the build wrote into OUT/feed/
-(publisher/outputs/feed.py). Page URLs in the files are rebased to this server's public URL; ETags are
-digests of the bytes sent, so a harvester polling the last page it read costs a 304 until a build adds
-pages."""
+N-Quads (Accept, or a .trig/.nq suffix), from the TriG files the build wrote into OUT/feed/
+(publisher/outputs/feed.py; N-Quads made from them on request). Page URLs in the files are rebased to this
+server's public URL; ETags are digests of the file and the format, so a harvester polling the last page
+it read costs a 304 until a build adds pages."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from publisher.formats import DATASET_FORMATS, Format, negotiate
@@ -46,7 +47,7 @@ def _send(name: str, fmt: Format | None, negotiated: bool) -> Response:
         if fmt is None:
             abort_with(406, "the change feed is available as "
                             + ", ".join(f.media_type for f in DATASET_FORMATS))
-    path = settings().out / FEED / f"{name}.{fmt.suffix}"    # type: ignore[union-attr]
+    path = settings().out / FEED / f"{name}.trig"
     try:
         body = path.read_bytes()
     except OSError:
@@ -54,8 +55,11 @@ def _send(name: str, fmt: Format | None, negotiated: bool) -> Response:
     built, public = _cache().facts.public, public_base()
     if public != built:
         body = body.replace(f"<{built}{FEED}/".encode(), f"<{public}{FEED}/".encode())
+    tag = hashlib.sha256(body + fmt.name.encode()).hexdigest()[:32]   # type: ignore[union-attr]
+    if fmt.name != "trig":         # type: ignore[union-attr]
+        body = ox.serialize(ox.parse(body, format=ox.RdfFormat.TRIG), format=fmt.rdf_format)  # type: ignore
     response = Response(body, mimetype=fmt.media_type)   # type: ignore[union-attr]
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     if negotiated:
         response.vary.add("Accept")
