@@ -12,7 +12,6 @@ linksets join the store and the dump."""
 from __future__ import annotations
 
 import gzip
-import json
 import multiprocessing
 import os
 import resource
@@ -30,9 +29,10 @@ from publisher.assets import ontology_graph
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.pipeline.bulk import load_store
-from publisher.pipeline.changes import Entry, changes, read_records, write_changes, write_records
+from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.outputs import STEPS
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
@@ -217,6 +217,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
 
     if not data_dir.is_dir():
         raise SourceError(str(data_dir), "no such data directory")
+    depends = fingerprint(settings, data_dir, lang)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
@@ -267,12 +268,9 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             step(context)
         del store, context
         stage("outputs")
-        built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
-                    "built": built}
-        (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        write_records(tmp, settings.base_uri, built, converted.entries)
-        write_changes(tmp, changes(read_records(out), settings.base_uri, built, converted.entries, full=True))
+                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fingerprint": depends}
+        write_manifests(tmp, out, manifest, converted.entries, full=True)
         _swap(tmp, out)
         stage("swap")
         return report
