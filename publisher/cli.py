@@ -49,10 +49,10 @@ def build(data: Path | None, out: Path | None, base_uri: str | None, lang: str, 
     for problem in report.warnings:
         click.echo(f"warning: {problem}", err=True)
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
-    kind = "full" if report.full else "incremental"
-    click.echo(f"built ({kind}) {report.counts.get('practices', 0)} practices, {report.counts.get('organisations', 0)} "
+    click.echo(f"built {report.counts.get('practices', 0)} practices, {report.counts.get('organisations', 0)} "
                f"organisations, {report.triples} triples into {settings.out} in "
-               f"{time.perf_counter() - started:.2f}s ({stages}; peak {peak_memory_mib():.0f} MiB)")
+               f"{time.perf_counter() - started:.2f}s ({stages}; peak {peak_memory_mib():.0f} MiB), "
+               f"{'full' if report.full else 'incremental'}")
 
 
 @main.command()

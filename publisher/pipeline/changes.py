@@ -106,10 +106,11 @@ def write_changes(out: Path, found: dict[str, Any]) -> None:
     (out / CHANGES).write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def write_manifests(new: Path, out: Path, manifest: dict[str, Any], entries: list[Entry], *, full: bool) -> None:
+def write_manifests(new: Path, out: Path, manifest: dict[str, Any], entries: list[Entry], *, full: bool,
+                    previous: Previous | None = None) -> None:
     """build.json (`manifest`, which has base_uri and built), records.json and changes.json into the build
-    being made at `new`, the changes against the build still in `out`."""
+    being made at `new`, the changes against the build still in `out` (`previous`: its records, if read)."""
     base, built = manifest["base_uri"], manifest["built"]
     (new / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     write_records(new, base, built, entries)
-    write_changes(new, changes(read_records(out), base, built, entries, full=full))
+    write_changes(new, changes(previous or read_records(out), base, built, entries, full=full))

@@ -137,14 +137,16 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[c
         done.append(_chunk("practice", paths["practice"]))
         keys["practice"] |= {r.key for r in done[-1].refs}
     # Unchanged records naming a key that is gone are read again: they fail with a full build's message.
-    dangling = [e for e in unchanged.values()
-                if any(ref.split(":", 1)[1] not in keys[ref.split(":", 1)[0]] for ref in e.refs)]
+    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries} - {f"{k}:{key}" for k in ORDER for key in keys[k]}
+    dangling = [e for e in unchanged.values() if gone and not gone.isdisjoint(e.refs)]
     for kind in ORDER:
         again = [str(data_dir / e.path) for e in dangling if e.kind == kind]
         done += [_chunk(kind, again)] if again else []
-    refs = [RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged.values()
-            if e not in dangling]
-    check_unique(refs + [r for c in done for r in c.refs])
+    taken = {(e.kind, e.key) for e in unchanged.values()}
+    read = [r for c in done for r in c.refs]
+    if len({(r.kind, r.key) for r in read} | taken) < len(read) + len(taken):    # the message names both files
+        check_unique([RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged.values()
+                      if e not in dangling] + read)
     for name in (chunks.REFERENCES, chunks.DOCUMENTS, chunks.ORGANISATIONS):
         for c in done:
             if name in c.errors:
@@ -228,7 +230,7 @@ def _incremental(settings: Any, data_dir: Path, out: Path, found: Plan, depends:
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fingerprint": depends}
-        write_manifests(tmp, out, manifest, entries, full=False)
+        write_manifests(tmp, out, manifest, entries, full=False, previous=found.previous)
         store = context = None
         _swap(tmp, out)
         stage("swap")
