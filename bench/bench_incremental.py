@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from bench.measure import bdp
 
 _LINE = re.compile(r"built .* in ([\d.]+)s \((.*); peak (\d+) MiB\), (full|incremental)")
@@ -51,9 +53,9 @@ def change(data: Path, count: int, round_: int) -> list[Path]:
     step = max(len(files) // count, 1)
     chosen = files[::step][:count]
     for path in chosen:
-        text = path.read_text(encoding="utf-8")
-        text = re.sub(r"^title: \{pl: (\[r\d+\] )?", f"title: {{pl: [r{round_}] ", text, count=1, flags=re.M)
-        path.write_text(text, encoding="utf-8")
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        record["title"]["pl"] = re.sub(r" \[r\d+\]$", "", record["title"]["pl"]) + f" [r{round_}]"
+        path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return chosen
 
 

@@ -182,3 +182,26 @@ def test_violations_as_a_full_build_finds_them(case, data_copy, tmp_path, settin
     violations = [[p for p in f.value.problems if p.severity == "Violation"] for f in (incremental, full)]
     assert violations[0] and violations[0] == violations[1]
     assert tree_digest(out) == before
+
+
+def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, settings):
+    """The N-Triples dump is a series of gzip members (publisher/pipeline/members.py): one change
+    rewrites the member that holds the record, and the file still reads as one gzip stream."""
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    old = (out / "dumps/bdp.nt.gz").read_bytes()
+    sizes = json.loads((out / "records.json").read_text())["members"]
+    assert len(sizes) > 2 and sum(sizes) == len(old)
+    key = sorted((data / "practices").iterdir())[10].stem
+    _edit_record(data, "practices", key, lambda r: r["title"].update(pl="Inny tytuł"))
+    build_changed(settings, data, out)
+    new = (out / "dumps/bdp.nt.gz").read_bytes()
+    new_sizes = json.loads((out / "records.json").read_text())["members"]
+
+    def parts(blob: bytes, lengths: list[int]) -> list[bytes]:
+        at = [sum(lengths[:i]) for i in range(len(lengths) + 1)]
+        return [blob[at[i]:at[i + 1]] for i in range(len(lengths))]
+
+    changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
+    assert changed.count(True) == 1
+    assert "Inny" in gzip.decompress(new).decode("utf-8")

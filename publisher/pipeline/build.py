@@ -11,7 +11,6 @@ linksets join the store and the dump."""
 
 from __future__ import annotations
 
-import gzip
 import multiprocessing
 import os
 import resource
@@ -33,6 +32,7 @@ from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.pipeline.context import BuildContext, BuildReport
 from publisher.pipeline.fingerprint import fingerprint
+from publisher.pipeline.members import write_dump
 from publisher.pipeline.outputs import STEPS
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
@@ -258,9 +258,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         report.triples = converted.triples + onto_count + linksets.count
-        with open(nt_path, "rb") as src, gzip.GzipFile(tmp / "dumps" / "bdp.nt.gz", "wb", compresslevel=6,
-                                                       mtime=0) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        members = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
         stage("dump")
         nt_path.unlink()
         context = BuildContext(settings, tmp, store, report)
@@ -270,7 +268,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fingerprint": depends}
-        write_manifests(tmp, out, manifest, converted.entries, full=True)
+        write_manifests(tmp, out, manifest, converted.entries, members, full=True)
         _swap(tmp, out)
         stage("swap")
         return report

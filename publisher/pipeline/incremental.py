@@ -17,7 +17,6 @@ did not change are not reported again."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -38,7 +37,8 @@ from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport
 from publisher.pipeline.fingerprint import fingerprint
-from publisher.pipeline.splice import copy_store, patch_store, splice_dump
+from publisher.pipeline.members import splice
+from publisher.pipeline.splice import copy_store, patch_store
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
 from publisher.records.documents import copy_documents
@@ -112,11 +112,13 @@ def build_changed(settings: Any, data_dir: Path, out: Path, *, full: bool = Fals
                   workers: int | None = None, progress: Any = None,
                   steps: Iterable[Callable] | None = None) -> BuildReport:
     """An incremental build of `data_dir` into `out` when possible, else a full one (module docstring)."""
+    started = time.perf_counter()
     depends = fingerprint(settings, data_dir, lang)
     found = None if full or not data_dir.is_dir() else plan(settings, data_dir, out.resolve(), depends)
     if found is None:
         return build(settings, data_dir, out, lang=lang, workers=workers, progress=progress, steps=steps)
-    return _incremental(settings, data_dir, out.resolve(), found, depends, lang, steps)
+    return _incremental(settings, data_dir, out.resolve(), found, depends, lang, steps,
+                        time.perf_counter() - started)
 
 
 def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[chunks.Chunk], list[Entry]]:
@@ -186,8 +188,8 @@ def _validate(settings: Any, done: list[chunks.Chunk], lang: str) -> list[Proble
 
 
 def _incremental(settings: Any, data_dir: Path, out: Path, found: Plan, depends: str, lang: str,
-                 steps: Iterable[Callable] | None) -> BuildReport:
-    report = BuildReport(full=False)
+                 steps: Iterable[Callable] | None, scanned: float) -> BuildReport:
+    report = BuildReport(full=False, stages={"scan": scanned})
     mark = time.perf_counter()
 
     def stage(name: str) -> None:
@@ -207,30 +209,29 @@ def _incremental(settings: Any, data_dir: Path, out: Path, found: Plan, depends:
         (tmp / "dumps").mkdir(parents=True)
         _carry_files(out, tmp, entries, done)
         new_text: dict[str, bytes] = {}
+        sha1s = {e.path: e.nt_sha1 for c in done for e in c.entries}
         for c in done:
             text, start = c.text.encode("utf-8"), 0
             for e in c.entries:
                 new_text[e.path], start = text[start:start + e.nt_length], start + e.nt_length
-        stale = splice_dump(out / DUMP, found.previous.entries, entries, new_text, tmp / "bdp.nt")
-        stage("splice")
+        members, stale = splice(out / DUMP, found.previous.entries, found.previous.members, entries, new_text,
+                                tmp / DUMP)
+        stage("dump")
         copy_store(out / "store", tmp / "store")
         store = ox.Store(str(tmp / "store"))
-        patch_store(store, stale.values(), new_text.values())
+        old = {e.path: e.nt_sha1 for e in found.previous.entries}
+        patch_store(store, stale.values(), (t for p, t in new_text.items() if old.get(p) != sha1s[p]))
         stage("store")
-        with open(tmp / "bdp.nt", "rb") as src, gzip.GzipFile(tmp / DUMP, "wb", compresslevel=6, mtime=0) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        (tmp / "bdp.nt").unlink()
-        stage("dump")
         report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
-                          + sum(c.count for c in done))
+                          + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
         context = BuildContext(settings, tmp, store, report)
         for step in steps if steps is not None else default_steps():
             step(context)
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fingerprint": depends}
-        write_manifests(tmp, out, manifest, entries, full=False, previous=found.previous)
+        write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous)
         store = context = None
         _swap(tmp, out)
         stage("swap")

@@ -1,6 +1,5 @@
-"""The incremental build's two reuses of the previous build: its store, copied with hard links and patched
-with the changed records' triples, and its N-Triples dump, cut by each record's byte length
-(OUT/records.json) and spliced with the changed records' new text.
+"""The incremental build's reuse of the previous build's store: copied with hard links and patched with the
+changed records' triples (the dump's reuse: members.py).
 
 The store is a RocksDB directory whose table files (*.sst) are immutable once written: the copy links them
 and copies the rest (the write-ahead log, the MANIFEST, CURRENT, OPTIONS), so it costs a few milliseconds
@@ -14,15 +13,12 @@ IRIs (publisher/records/convert.py), so nothing of another record goes with them
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-
-from publisher.pipeline.changes import Entry
 
 _SKIP = {"LOCK"}
 _DEFAULT = ox.DefaultGraph()
@@ -63,48 +59,6 @@ def remove_triples(store: ox.Store, text: bytes) -> None:
                     store.remove(quad)
         else:
             store.remove(ox.Quad(subject, predicate, obj, _DEFAULT))
-
-
-def splice_dump(old_gz: Path, previous: list[Entry], entries: list[Entry], new_text: dict[str, bytes],
-                target: Path) -> dict[str, bytes]:
-    """Write the new records' N-Triples to `target`: for each of `entries` (the new build's, in the dump's
-    order) its old bytes when its path is not in `new_text`, else `new_text[path]`; then the old dump's
-    tail (ontology, vocabularies and linksets, unchanged: the fingerprint covers them). Returns the old
-    text of every previous record that is not carried over (changed or removed), read on the way."""
-    stale: dict[str, bytes] = {}
-    keep = {e.path for e in entries if e.path not in new_text}
-    with gzip.open(old_gz, "rb") as src, open(target, "wb") as dst:
-        old = iter(previous)
-
-        def advance_to(path: str | None) -> Entry | None:
-            for row in old:
-                if row.path == path:
-                    return row
-                text = src.read(row.nt_length)
-                if row.path not in keep:
-                    stale[row.path] = text
-            return None
-
-        for entry in entries:
-            if entry.path in new_text:
-                dst.write(new_text[entry.path])
-                continue
-            row = advance_to(entry.path)
-            if row is None:
-                raise ValueError(f"{entry.path}: not in the previous build's dump")
-            _copy(src, dst, row.nt_length)
-        advance_to(None)
-        shutil.copyfileobj(src, dst, 1 << 20)
-    return stale
-
-
-def _copy(src: gzip.GzipFile, dst: object, length: int) -> None:
-    while length > 0:
-        data = src.read(min(length, 1 << 20))
-        if not data:
-            raise ValueError("the previous dump is shorter than its records")
-        dst.write(data)  # type: ignore[attr-defined]
-        length -= len(data)
 
 
 def patch_store(store: ox.Store, stale: Iterable[bytes], fresh: Iterable[bytes]) -> None:
