@@ -17,10 +17,12 @@ from publisher.commands.export import export
 from publisher.config import load_settings
 from publisher.formats import DATASET_FORMATS, GRAPH_FORMATS
 from publisher.pipeline.build import build
+from publisher.pipeline.incremental import build_changed
 from publisher.web import create_app
 from publisher.web.servers import nginx_conf
 from tests.conftest import LiveServer, run_bdp
 from tests.nginx import nginx_server
+from tests.test_feed import pad
 
 # The dynamic server's own assertions, collected here again with this module's `server` (nginx).
 from tests.test_resources import (  # noqa: F401
@@ -144,6 +146,7 @@ def test_export_after_a_rebuild_rewrites_only_what_the_changes_touch(data_copy, 
     bank = (orgs / "bank-spoldzielczy-w-tczewie.yaml").read_text(encoding="utf-8")
     (orgs / "stary-bank.yaml").write_text(bank.replace("key: bank-spoldzielczy-w-tczewie", "key: stary-bank"),
                                           encoding="utf-8")
+    pad(data_copy)
     build(settings, data_copy, out, workers=1)
     first = export(settings, dest, PUBLIC, workers=1)
     assert first["mode"] == "full"
@@ -152,7 +155,8 @@ def test_export_after_a_rebuild_rewrites_only_what_the_changes_touch(data_copy, 
     (orgs / "stary-bank.yaml").unlink()
     text = (orgs / "fundacja-pokolenia.yaml").read_text(encoding="utf-8")
     (orgs / "fundacja-pokolenia.yaml").write_text(text.replace("Fundacja", "Fundacja Nowa", 1), encoding="utf-8")
-    build(settings, data_copy, out, workers=1)
+    build_changed(settings, data_copy, out, workers=1)       # an incremental build
+    assert json.loads((out / "changes.json").read_text())["full"] is False
     second = export(settings, dest, PUBLIC, workers=1)
     assert second["mode"] == "changes only" and second["removed"] == 6
     after = {p: p.stat().st_mtime_ns for p in (dest / "doc").rglob("*") if p.is_file()}

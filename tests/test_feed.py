@@ -18,6 +18,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from publisher.config import load_settings
 from publisher.pipeline.build import build
+from publisher.pipeline.incremental import build_changed
 from publisher.web import create_app
 
 LDES = "https://w3id.org/ldes#"
@@ -145,6 +146,15 @@ def records_graph(out: Path) -> Graph:
     return Graph().parse(data=b"".join(text), format="nt")
 
 
+def pad(data: Path, n: int = 30) -> None:
+    """More organisations, so that a few changes stay under the share that makes the build a full one."""
+    orgs = data / "organisations"
+    bank = (orgs / "bank-spoldzielczy-w-tczewie.yaml").read_text(encoding="utf-8")
+    for i in range(n):
+        (orgs / f"pad-{i}.yaml").write_text(bank.replace("key: bank-spoldzielczy-w-tczewie", f"key: pad-{i}"),
+                                            encoding="utf-8")
+
+
 def serve(out: Path, live_server):
     return live_server(create_app(load_settings({"out": str(out)}, environ={})))
 
@@ -155,6 +165,7 @@ def test_a_harvester_rebuilds_the_graph_from_the_stream_and_then_fetches_only_th
     seed = (practices / f"{SEED}.yaml").read_text(encoding="utf-8")
     (practices / "do-usuniecia.yaml").write_text(seed.replace(f"key: {SEED}", "key: do-usuniecia"),
                                                  encoding="utf-8")
+    pad(data_copy)
     out = tmp_path / "out"
     settings = load_settings({}, environ={})
     build(settings, data_copy, out, workers=1)
@@ -167,7 +178,7 @@ def test_a_harvester_rebuilds_the_graph_from_the_stream_and_then_fetches_only_th
 
     harvester = Harvester()
     harvester.start(server.url + "catalog")
-    assert len(harvester.current) == 6            # 2 practices, 4 organisations
+    assert len(harvester.current) == 36           # 2 practices, 34 organisations
     assert isomorphic(harvester.graph(), records_graph(out))
     first_pages = set(harvester.seen)
 
@@ -178,12 +189,13 @@ def test_a_harvester_rebuilds_the_graph_from_the_stream_and_then_fetches_only_th
     bank = (orgs / "bank-spoldzielczy-w-tczewie.yaml").read_text(encoding="utf-8")
     (orgs / "nowy-bank.yaml").write_text(bank.replace("key: bank-spoldzielczy-w-tczewie", "key: nowy-bank"),
                                          encoding="utf-8")
-    build(settings, data_copy, out, workers=1)
+    build_changed(settings, data_copy, out, workers=1)       # an incremental build
+    assert json.loads((out / "changes.json").read_text())["full"] is False
     harvester.fetched.clear()
     harvester.poll()
     assert harvester.fetched[0] in first_pages and len(harvester.fetched) == 2
     assert harvester.fetched[1] not in first_pages
-    assert len(harvester.current) == 6            # one practice gone, one organisation more
+    assert len(harvester.current) == 36           # one practice gone, one organisation more
     assert isomorphic(harvester.graph(), records_graph(out))
 
     harvester.fetched.clear()

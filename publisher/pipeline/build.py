@@ -11,8 +11,6 @@ linksets join the store and the dump."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import multiprocessing
 import os
 import resource
@@ -32,9 +30,11 @@ from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.outputs.feed import write_feed
 from publisher.pipeline.bulk import load_store
-from publisher.pipeline.changes import Entry, changes, read_records, write_changes, write_records
+from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.fingerprint import fingerprint
+from publisher.pipeline.members import write_dump
 from publisher.pipeline.outputs import STEPS
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
@@ -219,6 +219,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
 
     if not data_dir.is_dir():
         raise SourceError(str(data_dir), "no such data directory")
+    depends = fingerprint(settings, data_dir, lang)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
@@ -259,9 +260,7 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
         store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         report.triples = converted.triples + onto_count + linksets.count
-        with open(nt_path, "rb") as src, gzip.GzipFile(tmp / "dumps" / "bdp.nt.gz", "wb", compresslevel=6,
-                                                       mtime=0) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        members = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
         stage("dump")
         nt_path.unlink()
         context = BuildContext(settings, tmp, store, report)
@@ -269,12 +268,9 @@ def build(settings: Any, data_dir: Path, out: Path, *, lang: str = "en", workers
             step(context)
         del store, context
         stage("outputs")
-        built = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
-                    "built": built}
-        (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        write_records(tmp, settings.base_uri, built, converted.entries)
-        write_changes(tmp, changes(read_records(out), settings.base_uri, built, converted.entries, full=True))
+                    "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fingerprint": depends}
+        write_manifests(tmp, out, manifest, converted.entries, members, full=True)
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
                    settings.feed_builds)
         stage("feed")

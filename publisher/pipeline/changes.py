@@ -7,7 +7,8 @@ Every build (full or incremental) writes two files into OUT:
   unchanged, as git's index does; otherwise its content hash decides), the SHA-1 and byte length of its
   N-Triples in the dump (the incremental build cuts the dump by these lengths), and the keys it references
   ("organisation:KEY", "publication:KEY", "practice:KEY"), so that a later build can check references to
-  a removed record without reading the records that did not change.
+  a removed record without reading the records that did not change, and the attachments it publishes;
+  and the compressed length of each gzip member of the N-Triples dump (members.py).
 - `changes.json`: the practices and organisations created, updated (their triples changed) and deleted by
   this build, against the previous build in OUT (none: everything is created):
 
@@ -29,7 +30,7 @@ from publisher.iris import mint
 
 RECORDS, CHANGES = "records.json", "changes.json"
 FEED_KINDS = ("practice", "organisation")
-_VERSION = 1
+_VERSION = 2
 
 
 class Entry(NamedTuple):
@@ -42,6 +43,7 @@ class Entry(NamedTuple):
     nt_sha1: str         # of its N-Triples in the dump
     nt_length: int       # bytes of its N-Triples in the dump
     refs: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()   # the attachments it publishes (paths in OUT)
 
 
 def references(kind: str, data: dict[str, Any]) -> tuple[str, ...]:
@@ -57,9 +59,9 @@ def references(kind: str, data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(k) for k in found))
 
 
-def write_records(out: Path, base: str, built: str, entries: list[Entry]) -> None:
-    doc = {"version": _VERSION, "base_uri": base, "built": built, "columns": list(Entry._fields),
-           "records": [[*e[:-1], list(e.refs)] for e in entries]}
+def write_records(out: Path, base: str, built: str, entries: list[Entry], members: list[int]) -> None:
+    doc = {"version": _VERSION, "base_uri": base, "built": built, "members": members,
+           "columns": list(Entry._fields), "records": entries}
     (out / RECORDS).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n",
                                encoding="utf-8")
 
@@ -68,6 +70,7 @@ class Previous(NamedTuple):
     base: str
     built: str
     entries: list[Entry]
+    members: list[int]       # compressed length of each gzip member of dumps/bdp.nt.gz (members.py)
 
 
 def read_records(out: Path) -> Previous | None:
@@ -76,9 +79,10 @@ def read_records(out: Path) -> Previous | None:
         doc = json.loads((out / RECORDS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(doc, dict) or doc.get("version") != _VERSION:
+    if not isinstance(doc, dict) or doc.get("version") != _VERSION or not isinstance(doc.get("members"), list):
         return None
-    return Previous(doc["base_uri"], doc["built"], [Entry(*row[:-1], tuple(row[-1])) for row in doc["records"]])
+    return Previous(doc["base_uri"], doc["built"],
+                    [Entry(*row[:-2], tuple(row[-2]), tuple(row[-1])) for row in doc["records"]], doc["members"])
 
 
 def changes(previous: Previous | None, base: str, built: str, entries: list[Entry], *, full: bool
@@ -102,3 +106,13 @@ def changes(previous: Previous | None, base: str, built: str, entries: list[Entr
 
 def write_changes(out: Path, found: dict[str, Any]) -> None:
     (out / CHANGES).write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_manifests(new: Path, out: Path, manifest: dict[str, Any], entries: list[Entry], members: list[int],
+                    *, full: bool, previous: Previous | None = None) -> None:
+    """build.json (`manifest`, which has base_uri and built), records.json and changes.json into the build
+    being made at `new`, the changes against the build still in `out` (`previous`: its records, if read)."""
+    base, built = manifest["base_uri"], manifest["built"]
+    (new / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_records(new, base, built, entries, members)
+    write_changes(new, changes(previous or read_records(out), base, built, entries, full=full))

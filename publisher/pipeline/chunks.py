@@ -104,13 +104,19 @@ def _records_chunk(task: tuple[str, list[str]]) -> Chunk | SourceError:
         return exc
     w = _worker
     chunk = Chunk(refs=[rec.ref(LINE_FIELDS) for rec in records])
-    good = [rec for rec in records if _check(rec, chunk.errors, chunk.files)]
+    good, published = [], {}
+    for rec in records:
+        before = len(chunk.files)
+        if _check(rec, chunk.errors, chunk.files):
+            good.append(rec)
+        published[id(rec)] = tuple(rel for rel, _ in chunk.files[before:])
     items, chunk.invalid = checked_iris(conv.convert(good, w["base"], w["vocab"]), w["lang"])
     owned = {id(item.record): "\n".join(f"<{n}>" for n in item.nodes if not isinstance(n, BNode))
              for item in items}
     chunk.owned = [owned.get(id(rec), "") for rec in records]
     texts = {id(item.record): [conv.nt_row(t) for t in item.triples] for item in items}
-    chunk.entries = [entry(rec, "".join(texts.get(id(rec), ())), w["data_dir"]) for rec in records]
+    chunk.entries = [entry(rec, "".join(texts.get(id(rec), ())), w["data_dir"], published[id(rec)])
+                     for rec in records]
     chunk.text = "".join(row for rows in texts.values() for row in rows)
     chunk.count = sum(len(rows) for rows in texts.values())
     if kind == "publication":
@@ -118,11 +124,11 @@ def _records_chunk(task: tuple[str, list[str]]) -> Chunk | SourceError:
     return chunk
 
 
-def entry(rec: Record, text: str, data_dir: Path) -> Entry:
+def entry(rec: Record, text: str, data_dir: Path, files: tuple[str, ...]) -> Entry:
     """The record's row of OUT/records.json: its file's size, mtime and hash, its triples' hash and length."""
     path = Path(rec.path)
     raw, stat = path.read_bytes(), os.stat(path)
     data = text.encode("utf-8")
     return Entry(path.relative_to(data_dir).as_posix(), rec.kind, rec.key, stat.st_size, stat.st_mtime_ns,
                  hashlib.sha256(raw).hexdigest(), hashlib.sha1(data).hexdigest(), len(data),
-                 references(rec.kind, rec.data))
+                 references(rec.kind, rec.data), files)
