@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from publisher.formats import DOCUMENT_FORMATS, negotiate
-from publisher.web.servers import apache_conf
+from publisher.web.apache import apache_conf
 from tests.conftest import free_port, wait_for_port
 from tests.test_export import ACCEPTS, PUBLIC, dynamic, exported, sample_paths  # noqa: F401
 from tests.test_resources import SEED

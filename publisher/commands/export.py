@@ -59,8 +59,9 @@ def _progress() -> Any:
 
 def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers: int | None = None,
            full: bool = False, progress: Any = None) -> dict[str, Any]:
+    from publisher.web.apache import apache_conf
     from publisher.web.export import resources, write_documents, write_site
-    from publisher.web.servers import apache_conf, nginx_conf
+    from publisher.web.servers import nginx_conf
 
     started = time.perf_counter()
     out = settings.out
