@@ -22,14 +22,17 @@ run: setup
 
 ## Lint (ruff), types (mypy), the layering (import-linter: docs/architecture.md), then the whole test
 ## suite on two processes (pytest-xdist, a module's tests in one process so that its module fixtures
-## are built once; a headless Chromium for the browser tests and Virtuoso for the second-store tests are
-## installed from Debian when missing). The first failing step's exit code (pytest's: 5 when no test ran) is this target's.
+## are built once). Installed from Debian when missing: a headless Chromium for the browser tests, Virtuoso
+## for the second-store tests, nginx-light and apache2 for the static export's server configurations.
+## The first failing step's exit code (pytest's: 5 when no test ran) is this target's.
 test: setup
 	$(BIN)/ruff check publisher tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	bash .ci/install-browser
 	bash .ci/install-virtuoso
+	bash .ci/install-nginx
+	bash .ci/install-apache
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 ## After adding or changing a text of the pages: extract the texts into the template, merge it into the

@@ -42,6 +42,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--parts", default="queries,deref,search",
                         help="what to measure over the servers [%(default)s]")
     parser.add_argument("--search-queries", type=int, default=200, help="distinct search queries [%(default)s]")
+    parser.add_argument("--export-sample", type=int, default=3000,
+                        help="documents the static export is timed on, then served by nginx (0: skip) "
+                             "[%(default)s]")
     parser.add_argument("--row-cap", type=int, default=100_000_000,
                         help="our servers' row cap, high so /sparql returns whole answers as oxigraph "
                              "does [%(default)s]")
@@ -129,7 +132,21 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
     finally:
         for server in servers.values():
             measure.stop(server)
+    if args.export_sample:
+        print(f"{n} practices: static export and nginx", file=sys.stderr, flush=True)
+        result["export"] = _export(args, out, build, work / f"export-{label}")
     return result
+
+
+def _export(args: argparse.Namespace, out: Path, build: dict, work: Path) -> dict:
+    from bench import bench_export
+
+    export_args = argparse.Namespace(out=out, work=work, sample=args.export_sample, workers=args.workers,
+                                     duration=int(args.duration), connections=16, threads=2, nginx_workers=1,
+                                     seed=17)
+    built = build.get("wall") or (bench_export.build_seconds(argparse.Namespace(
+        build_seconds=None, build_log=Path("/tmp/build100k.log"))) if build.get("reused") else None)
+    return bench_export.run(export_args, built)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,6 +71,10 @@ def section(r: dict) -> list[str]:
                          f"{fmt} dereference (1 client).")
     if r.get("search"):
         lines += ["", *render_search(r["search"])]
+    if r.get("export"):
+        from bench.bench_export import section as export_section
+
+        lines += [""] + export_section(r["export"])
     return lines + [""]
 
 

@@ -33,22 +33,26 @@ def _progress_stream() -> Any:
 @click.option("--base-uri", default=None, help="Base of instance IRIs [https://w3id.org/bdp/].")
 @click.option("--lang", type=click.Choice(["en", "pl"]), default="en", help="Language of messages.")
 @click.option("--workers", type=int, default=None, help="Worker processes [one per core].")
+@click.option("--full", is_flag=True, help="Read every record again, even when OUT holds a build to update.")
 @handle_errors
-def build(data: Path | None, out: Path | None, base_uri: str | None, lang: str, workers: int | None) -> None:
-    """Records -> RDF -> SHACL validation -> store and dumps, swapped into OUT only on success."""
-    from publisher.pipeline.build import build as run_build
+def build(data: Path | None, out: Path | None, base_uri: str | None, lang: str, workers: int | None,
+          full: bool) -> None:
+    """Records -> RDF -> SHACL validation -> store and dumps, swapped into OUT only on success. With a
+    previous build in OUT only the records changed since are read again (docs/incremental.md)."""
     from publisher.pipeline.build import peak_memory_mib
+    from publisher.pipeline.incremental import build_changed
 
     settings = settings_from(data=data, out=out, base_uri=base_uri)
     started = time.perf_counter()
-    report = run_build(settings, settings.data, settings.out, lang=lang, workers=workers,
-                       progress=_progress_stream())
+    report = build_changed(settings, settings.data, settings.out, full=full, lang=lang, workers=workers,
+                           progress=_progress_stream())
     for problem in report.warnings:
         click.echo(f"warning: {problem}", err=True)
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
     click.echo(f"built {report.counts.get('practices', 0)} practices, {report.counts.get('organisations', 0)} "
                f"organisations, {report.triples} triples into {settings.out} in "
-               f"{time.perf_counter() - started:.2f}s ({stages}; peak {peak_memory_mib():.0f} MiB)")
+               f"{time.perf_counter() - started:.2f}s ({stages}; peak {peak_memory_mib():.0f} MiB), "
+               f"{'full' if report.full else 'incremental'}")
 
 
 @main.command()

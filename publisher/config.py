@@ -53,6 +53,8 @@ class Settings:
     tile_url: str = _setting("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template.")
     attachment_max_bytes: int = _setting(20 * 1024 * 1024, "Largest attachment or publication file the build "
                                          "accepts, in bytes.")
+    feed_builds: int = _setting(10, "Builds whose changes the change feed (LDES, /feed/) keeps; older versions "
+                                "are in the dump only.")
     lang: str = _setting("pl", "Default language of pages and messages: 'pl' or 'en'.")
     intake: str = _setting("", "Review queue directory of the practices proposed through /submit (outside data "
                            "and out; `bdp review` reads it); empty: the form is switched off and /submit "
@@ -134,6 +136,8 @@ def _check(s: Settings) -> Settings:
         raise SettingsError("settings query_timeout, row_cap, max_request_bytes and page_size must be positive")
     if not 1 <= s.query_workers <= 64:
         raise SettingsError(f"setting query_workers: {s.query_workers!r} must be a whole number from 1 to 64")
+    if s.feed_builds < 1:
+        raise SettingsError(f"setting feed_builds: {s.feed_builds!r} must be at least 1")
     if s.lang not in ("pl", "en"):
         raise SettingsError(f"setting lang: {s.lang!r} must be 'pl' or 'en'")
     if s.intake:

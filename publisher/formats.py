@@ -41,9 +41,10 @@ FORMATS: tuple[Format, ...] = (
     Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml", "text/xml")),
     Format("csv", "text/csv", "csv", "results"),
     Format("tsv", "text/tab-separated-values", "tsv", "results"),
-    # Datasets: what /sparql also writes a CONSTRUCT or DESCRIBE result as (its triples in the default graph)
-    Format("nq", "application/n-quads", "nq", "quads"),
+    # Datasets (named graphs): the change feed's pages, and what /sparql also writes a CONSTRUCT or DESCRIBE
+    # result as (its triples in the default graph)
     Format("trig", "application/trig", "trig", "quads"),
+    Format("nq", "application/n-quads", "nq", "quads"),
 )
 
 _OX_RDF = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML,

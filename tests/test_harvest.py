@@ -228,7 +228,7 @@ def test_public_url_and_proxy_headers_shape_every_link(built, settings, live_ser
     graph = Graph().parse(data=requests.get(proxied.url + "catalog", headers=headers, timeout=60).content,
                           format="turtle")
     endpoint = {str(o) for o in graph.objects(None, DCAT.endpointURL)}
-    assert endpoint == {"https://proxy.example/lod/sparql"}
+    assert endpoint == {"https://proxy.example/lod/sparql", "https://proxy.example/lod/feed/"}   # + the change feed
     assert "Disallow: /lod/sparql" in requests.get(proxied.url + "robots.txt", headers=headers, timeout=60).text
 
 

@@ -127,7 +127,7 @@ def test_the_build_reports_each_output_part(tmp_path, settings):
     report = build(settings, DATA, tmp_path / "out", workers=1)
     parts = {k for k in report.stages if k.startswith("outputs:")}
     assert {"outputs:counts", "outputs:ttl", "outputs:jsonld", "outputs:catalog"} <= parts
-    assert list(report.stages)[-2:] == ["outputs", "swap"]
+    assert list(report.stages)[-3:] == ["outputs", "feed", "swap"]      # feed: the change feed (LDES)
 
 
 def test_the_ntriples_dump_is_the_default_graph_of_the_store(built):

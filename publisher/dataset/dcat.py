@@ -36,6 +36,7 @@ from publisher.formats import BY_NAME, FILE_MEDIA_TYPES
 from publisher.namespaces import ONTOLOGY_IRI, SPDX, VCARD
 
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
+LDES_SPEC = "https://w3id.org/ldes/specification"
 
 def publisher_type(settings: Settings) -> str:
     """The ADMS publisher type concept (the setting is checked at start-up by publisher.config)."""
@@ -206,6 +207,27 @@ def describe(facts: Facts, settings: Settings, public: str | None = None) -> Tri
     for lang, words in KEYWORDS.items():
         g.add(service, DCAT.keyword, ox.Literal(words[0], language=lang))
     g.add(service, DCAT.keyword, ox.Literal("SPARQL"))
+
+    feed = node(base, "feed")      # the change feed (publisher/outputs/feed.py), a Linked Data Event Stream
+    g.add(catalog, DCAT.service, feed)
+    g.add(feed, RDF.type, DCAT.DataService)
+    g.texts(feed, DCTERMS.title, TEXT["feed_title"])
+    g.texts(feed, DCTERMS.description, TEXT["feed_description"])
+    g.add(feed, DCAT.endpointURL, public + "feed/")
+    g.add(feed, DCAT.endpointDescription, public + "feed/")      # the stream describes itself (TREE)
+    for theme in THEMES:
+        g.add(feed, DCAT.theme, theme)
+    for lang, words in KEYWORDS.items():
+        g.add(feed, DCAT.keyword, ox.Literal(words[0], language=lang))
+    g.add(feed, DCAT.keyword, ox.Literal("LDES"))
+    g.add(public + "feed/", RDF.type, RDFS.Resource)
+    g.add(feed, DCAT.servesDataset, dataset)
+    g.add(feed, DCTERMS.conformsTo, LDES_SPEC)
+    g.add(LDES_SPEC, RDF.type, DCTERMS.Standard)
+    g.add(feed, DCTERMS.publisher, publisher)
+    g.add(feed, DCAT.contactPoint, contact)
+    g.add(feed, DCTERMS.license, settings.licence)
+    g.add(feed, DCTERMS.accessRights, EU + "access-right/PUBLIC")
 
     _licence(g, settings.licence, used)
     _concepts(g, used)

@@ -27,6 +27,12 @@ TEXT: dict[str, dict[str, str]] = {
                       "en": "Good Practice Bank SPARQL endpoint"},
     "service_description": {"pl": "Zapytania SPARQL 1.1 do całego zbioru (tylko odczyt).",
                             "en": "SPARQL 1.1 queries over the whole dataset (read only)."},
+    "feed_title": {"pl": "Zmiany w Banku Dobrych Praktyk (strumień LDES)",
+                   "en": "Changes to the Good Practice Bank (LDES event stream)"},
+    "feed_description": {"pl": "Praktyki i organizacje dodane, zmienione i usunięte w każdej publikacji, jako "
+                               "Linked Data Event Stream (TREE); starsze wersje są w zrzucie.",
+                         "en": "Practices and organisations created, updated and deleted by each build, as a "
+                               "Linked Data Event Stream (TREE); older versions are in the dump."},
 }
 
 KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -53,6 +53,10 @@ def describe_void(facts: Facts, settings: Settings, public: str | None = None) -
     for example in facts.examples:
         g.add(dataset, VOID.exampleResource, example)
     g.add(dataset, VOID.sparqlEndpoint, public + "sparql")
+    feed = public + "feed/"                          # the change feed (publisher/outputs/feed.py)
+    g.add(feed, VOID.inDataset, dataset)
+    g.add(feed, RDF.type, "https://w3id.org/ldes#EventStream")
+    g.add(feed, DCTERMS.conformsTo, "https://w3id.org/ldes/specification")
     for dump in DUMPS:
         if dump.rdf and dump.name in facts.files:
             g.add(dataset, VOID.dataDump, f"{public}dumps/{dump.name}")

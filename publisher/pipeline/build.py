@@ -11,8 +11,6 @@ linksets join the store and the dump."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import multiprocessing
 import os
 import resource
@@ -30,11 +28,16 @@ from publisher import shacl
 from publisher.assets import ontology_graph
 from publisher.clock import build_time
 from publisher.config import Settings
+from publisher.dataset.facts import public_prefix
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
+from publisher.outputs.feed import write_feed
 from publisher.pipeline.bulk import load_store
+from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
 from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.fingerprint import fingerprint
+from publisher.pipeline.members import write_dump
 from publisher.pipeline.outputs import STEPS
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
@@ -95,9 +98,11 @@ class Conversion:
     problems: list[Problem] = field(default_factory=list)
     files: list[tuple[str, Path]] = field(default_factory=list)
     errors: dict[str, SourceError] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
 
     def add(self, chunk: Chunk) -> None:
-        self.extend(Conversion(chunk.refs, chunk.owned, chunk.count, chunk.invalid, chunk.files, chunk.errors))
+        self.extend(Conversion(chunk.refs, chunk.owned, chunk.count, chunk.invalid, chunk.files, chunk.errors,
+                               chunk.entries))
 
     def extend(self, other: Conversion) -> None:
         self.refs += other.refs
@@ -105,6 +110,7 @@ class Conversion:
         self.triples += other.triples
         self.problems += other.problems
         self.files += other.files
+        self.entries += other.entries
         for name, error in other.errors.items():
             self.errors.setdefault(name, error)
 
@@ -225,6 +231,7 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
 
     if not data_dir.is_dir():
         raise SourceError(str(data_dir), "no such data directory")
+    depends = fingerprint(settings, data_dir, lang)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
@@ -265,9 +272,7 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         report.triples = converted.triples + onto_count + linksets.count
-        with open(nt_path, "rb") as src, gzip.GzipFile(tmp / "dumps" / "bdp.nt.gz", "wb", compresslevel=6,
-                                                       mtime=0) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        members = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
         stage("dump")
         nt_path.unlink()
         context = BuildContext(settings, tmp, store, report, built)
@@ -276,8 +281,11 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         del store, context
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
-                    "built": built}
-        (tmp / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+                    "built": built, "fingerprint": depends}
+        write_manifests(tmp, out, manifest, converted.entries, members, full=True)
+        write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
+                   settings.feed_builds)
+        stage("feed")
         _swap(tmp, out)
         stage("swap")
         return report

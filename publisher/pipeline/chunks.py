@@ -12,6 +12,8 @@ organisations)."""
 from __future__ import annotations
 
 import gc
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 from rdflib import BNode
 
 from publisher.errors import SourceError
+from publisher.pipeline.changes import Entry, references
 from publisher.pipeline.validate import Problem, checked_iris
 from publisher.records import convert as conv
 from publisher.records import documents
@@ -38,7 +41,7 @@ class Chunk:
     """One chunk's N-Triples and, for each record in order, its RecordRef and the IRIs it owns (N-Triples
     form, one a line); the files to publish (published path, source); the triples left out for an IRI
     that is not valid (as Violations); the first error of each check; the publications themselves (few:
-    the parent checks the practices they name)."""
+    the parent checks the practices they name); each record's row of OUT/records.json (changes.py)."""
 
     text: str = ""
     count: int = 0
@@ -48,6 +51,7 @@ class Chunk:
     invalid: list[Problem] = field(default_factory=list)
     errors: dict[str, SourceError] = field(default_factory=dict)
     publications: list[Record] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
 
 
 _worker: dict[str, Any] = {}
@@ -100,13 +104,31 @@ def _records_chunk(task: tuple[str, list[str]]) -> Chunk | SourceError:
         return exc
     w = _worker
     chunk = Chunk(refs=[rec.ref(LINE_FIELDS) for rec in records])
-    good = [rec for rec in records if _check(rec, chunk.errors, chunk.files)]
+    good, published = [], {}
+    for rec in records:
+        before = len(chunk.files)
+        if _check(rec, chunk.errors, chunk.files):
+            good.append(rec)
+        published[id(rec)] = tuple(rel for rel, _ in chunk.files[before:])
     items, chunk.invalid = checked_iris(conv.convert(good, w["base"], w["vocab"]), w["lang"])
     owned = {id(item.record): "\n".join(f"<{n}>" for n in item.nodes if not isinstance(n, BNode))
              for item in items}
     chunk.owned = [owned.get(id(rec), "") for rec in records]
-    rows = [conv.nt_row(t) for item in items for t in item.triples]
-    chunk.text, chunk.count = "".join(rows), len(rows)
+    texts = {id(item.record): [conv.nt_row(t) for t in item.triples] for item in items}
+    chunk.entries = [entry(rec, "".join(texts.get(id(rec), ())), w["data_dir"], published[id(rec)])
+                     for rec in records]
+    chunk.text = "".join(row for rows in texts.values() for row in rows)
+    chunk.count = sum(len(rows) for rows in texts.values())
     if kind == "publication":
         chunk.publications = records
     return chunk
+
+
+def entry(rec: Record, text: str, data_dir: Path, files: tuple[str, ...]) -> Entry:
+    """The record's row of OUT/records.json: its file's size, mtime and hash, its triples' hash and length."""
+    path = Path(rec.path)
+    raw, stat = path.read_bytes(), os.stat(path)
+    data = text.encode("utf-8")
+    return Entry(path.relative_to(data_dir).as_posix(), rec.kind, rec.key, stat.st_size, stat.st_mtime_ns,
+                 hashlib.sha256(raw).hexdigest(), hashlib.sha1(data).hexdigest(), len(data),
+                 references(rec.kind, rec.data), files)

@@ -19,6 +19,7 @@ class BuildReport:
     triples: int = 0
     stages: dict[str, float] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    full: bool = True                  # False: an incremental build (publisher/pipeline/incremental.py)
 
     @property
     def warnings(self) -> list[Problem]:

@@ -22,7 +22,7 @@ from publisher.read.built import settle_base_uri
 from publisher.store import Store, open_store
 
 # One module per HTTP concern, each exposing `bp`; registered in this order.
-BLUEPRINTS = ("home", "resources", "sparql", "queries", "catalog", "linking", "pages", "submit")
+BLUEPRINTS = ("home", "resources", "sparql", "queries", "catalog", "feed", "linking", "pages", "submit")
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:

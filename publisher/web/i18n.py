@@ -83,9 +83,14 @@ def link_lang() -> str | None:
 
 
 def switch_url(lang: str) -> str:
-    """This page in `lang`: the same path and query string, `lang` replaced."""
+    """This page in `lang`: the same path and query string, `lang` replaced. A document's `.html` URL
+    switches to the document's own URL (HTML for a browser), so that a static copy, which has one page a
+    document and language, links the same way."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
-    return request.script_root + request.path + "?" + urlencode(args)
+    path = request.path
+    if path.startswith("/doc/") and path.endswith(".html"):
+        path = path.removesuffix(".html")
+    return request.script_root + path + "?" + urlencode(args)
 
 
 def pick(values: dict[str, str] | None, lang: str | None = None) -> str:

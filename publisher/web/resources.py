@@ -226,8 +226,13 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
     if fmt.kind == "html":
         extra = PRACTICE_PAGE if "/id/practice/" in iri else ORGANISATION_PAGE if "/id/organisation/" in iri \
             else None
-    d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
-                 known=known_labels(), extra=extra)
+    memo = current_app.extensions.get("bdp_describe_memo")    # set by `bdp export` only (one resource at
+    d = memo.get((iri, page, extra)) if memo is not None else None   # a time, in every format)
+    if d is None:
+        d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
+                     known=known_labels(), extra=extra)
+        if memo is not None:
+            memo[(iri, page, extra)] = d
     if not d.found:
         abort_with(404, f"nothing is known about {iri}")
     headers.truncated = d.truncated

@@ -1,0 +1,118 @@
+"""What a build knows of each record, and what changed since the previous build.
+
+Every build (full or incremental) writes two files into OUT:
+
+- `records.json`: one row per record file, in the dump's order: its path under the data directory, kind,
+  key, the file's size, mtime (ns) and SHA-256 (a file whose size and mtime are unchanged is taken as
+  unchanged, as git's index does; otherwise its content hash decides), the SHA-1 and byte length of its
+  N-Triples in the dump (the incremental build cuts the dump by these lengths), and the keys it references
+  ("organisation:KEY", "publication:KEY", "practice:KEY"), so that a later build can check references to
+  a removed record without reading the records that did not change, and the attachments it publishes;
+  and the compressed length of each gzip member of the N-Triples dump (members.py).
+- `changes.json`: the practices and organisations created, updated (their triples changed) and deleted by
+  this build, against the previous build in OUT (none: everything is created):
+
+      {"build": "2026-12-06T03:30:00Z", "previous": "2026-12-05T22:10:00Z" | null, "full": true,
+       "created": [{"kind": "practice", "key": "k", "iri": "https://w3id.org/bdp/id/practice/k"}, ...],
+       "updated": [...], "deleted": [...]}
+
+  Lists are sorted by IRI. A resource is "updated" when the SHA-1 of its triples differs, so a record
+  whose file changed only in a comment is not listed, and a full build forced by a new ontology lists
+  only the resources whose triples it changed. The change feed (LDES) reads this file; nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from publisher.iris import mint
+
+RECORDS, CHANGES = "records.json", "changes.json"
+FEED_KINDS = ("practice", "organisation")
+_VERSION = 2
+
+
+class Entry(NamedTuple):
+    path: str            # posix, relative to the data directory (e.g. practices/k.yaml)
+    kind: str
+    key: str
+    size: int
+    mtime_ns: int
+    sha256: str          # of the file
+    nt_sha1: str         # of its N-Triples in the dump
+    nt_length: int       # bytes of its N-Triples in the dump
+    refs: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()   # the attachments it publishes (paths in OUT)
+
+
+def references(kind: str, data: dict[str, Any]) -> tuple[str, ...]:
+    """The records a record's data names, as "KIND:KEY" (what the build's reference checks look at)."""
+    found: list[str] = []
+    if kind == "practice":
+        found += [f"organisation:{data['implementing_unit']}"] if data.get("implementing_unit") else []
+        found += [f"organisation:{p['organisation']}" for p in data.get("partners") or []
+                  if isinstance(p, dict) and p.get("organisation")]
+        found += [f"publication:{k}" for k in data.get("publications") or ()]
+    elif kind == "publication":
+        found += [f"practice:{k}" for k in data.get("practices") or ()]
+    return tuple(dict.fromkeys(str(k) for k in found))
+
+
+def write_records(out: Path, base: str, built: str, entries: list[Entry], members: list[int]) -> None:
+    doc = {"version": _VERSION, "base_uri": base, "built": built, "members": members,
+           "columns": list(Entry._fields), "records": entries}
+    (out / RECORDS).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n",
+                               encoding="utf-8")
+
+
+class Previous(NamedTuple):
+    base: str
+    built: str
+    entries: list[Entry]
+    members: list[int]       # compressed length of each gzip member of dumps/bdp.nt.gz (members.py)
+
+
+def read_records(out: Path) -> Previous | None:
+    """The previous build's rows, or None when OUT has none (or of another version of this file)."""
+    try:
+        doc = json.loads((out / RECORDS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("version") != _VERSION or not isinstance(doc.get("members"), list):
+        return None
+    return Previous(doc["base_uri"], doc["built"],
+                    [Entry._make([*row[:-2], tuple(row[-2]), tuple(row[-1])]) for row in doc["records"]], doc["members"])
+
+
+def changes(previous: Previous | None, base: str, built: str, entries: list[Entry], *, full: bool
+            ) -> dict[str, Any]:
+    """The practices and organisations created, updated and deleted between `previous` and `entries`."""
+
+    def resources(rows: list[Entry], base_uri: str) -> dict[str, tuple[str, str, str]]:
+        return {mint(base_uri, e.kind, e.key): (e.kind, e.key, e.nt_sha1) for e in rows if e.kind in FEED_KINDS}
+
+    old = resources(previous.entries, previous.base) if previous else {}
+    new = resources(entries, base)
+
+    def listed(iris: set[str], table: dict[str, tuple[str, str, str]]) -> list[dict[str, str]]:
+        return [{"kind": table[i][0], "key": table[i][1], "iri": i} for i in sorted(iris)]
+
+    return {"build": built, "previous": previous.built if previous else None, "full": full,
+            "created": listed(new.keys() - old.keys(), new),
+            "updated": listed({i for i in new.keys() & old.keys() if new[i][2] != old[i][2]}, new),
+            "deleted": listed(old.keys() - new.keys(), old)}
+
+
+def write_changes(out: Path, found: dict[str, Any]) -> None:
+    (out / CHANGES).write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_manifests(new: Path, out: Path, manifest: dict[str, Any], entries: list[Entry], members: list[int],
+                    *, full: bool, previous: Previous | None = None) -> None:
+    """build.json (`manifest`, which has base_uri and built), records.json and changes.json into the build
+    being made at `new`, the changes against the build still in `out` (`previous`: its records, if read)."""
+    base, built = manifest["base_uri"], manifest["built"]
+    (new / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_records(new, base, built, entries, members)
+    write_changes(new, changes(previous or read_records(out), base, built, entries, full=full))

@@ -1,0 +1,261 @@
+"""`bdp build` with a previous build in OUT: only the records whose file changed (size or mtime, then the
+content hash), were added or were removed are read, checked, converted and validated; the store and the
+N-Triples dump are the previous ones patched with the difference (splice.py), and the other outputs are
+made from them by the same output steps as a full build's, so they come out as a full build would make
+them (tests/test_incremental.py compares the two). Built beside OUT and swapped in like a full build.
+
+A full build runs instead (`build_changed`) when asked (`--full`), when OUT has no build of this kind, when
+the fingerprint differs (fingerprint.py: code, ontology, shapes, settings, attachments, linksets), when
+linksets exist and records were added or removed (they are checked against the records), or when more
+than a fifth of the records changed (a full build is then about as fast).
+
+Checks that span records still hold: keys stay unique (against the keys of the records not read), and an
+unchanged record that names a key no longer there (a removed organisation, practice or publication) is
+read again, so that it fails with the message a full build gives. The shapes run on the changed records'
+triples with a stub for each organisation they name (as `bdp validate` does): warnings of records that
+did not change are not reported again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from publisher.assets import ontology_graph
+from publisher.clock import build_time
+from publisher.config import Settings
+from publisher.dataset.facts import public_prefix
+from publisher.errors import SourceError
+from publisher.iris import mint
+from publisher.outputs.feed import write_feed
+from publisher.pipeline import chunks
+from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
+from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
+from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.fingerprint import fingerprint
+from publisher.pipeline.members import splice
+from publisher.pipeline.splice import copy_store, patch_store
+from publisher.pipeline.validate import Problem, focus_names, problems_from_results
+from publisher.records.documents import check_references as check_doc_references
+from publisher.records.documents import copy_documents
+from publisher.records.read import KINDS, RecordRef, check_unique
+from publisher.records.vocab import Vocabularies
+from publisher.shacl.run import run_shapes
+
+ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
+FULL_FROM = 0.2                                          # share of changed records from which a full build runs
+DUMP = Path("dumps") / "bdp.nt.gz"
+
+
+@dataclass
+class Plan:
+    previous: Previous
+    manifest: dict[str, Any]
+    rows: list[tuple[str, Path, Entry | None]] = field(default_factory=list)   # new order; None: to read
+    removed: list[Entry] = field(default_factory=list)
+
+    @property
+    def to_read(self) -> list[tuple[str, Path]]:
+        return [(kind, path) for kind, path, e in self.rows if e is None]
+
+
+def _scan(data_dir: Path) -> list[tuple[str, Path, os.stat_result]]:
+    """Every record file in the dump's order, with its stat (os.scandir: one call per file)."""
+    found = []
+    folders = {kind: folder for folder, kind in KINDS.items()}
+    for kind in ORDER:
+        directory = data_dir / folders[kind]
+        if directory.is_dir():
+            with os.scandir(directory) as it:
+                files = sorted((e.name, e) for e in it if e.name.endswith((".yaml", ".yml")) and e.is_file())
+            found += [(kind, directory / name, e.stat()) for name, e in files]
+    return found
+
+
+def plan(settings: Any, data_dir: Path, out: Path, depends: str) -> Plan | None:
+    """What to read again, or None when a full build is needed."""
+    try:
+        manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    previous = read_records(out)
+    if (previous is None or manifest.get("fingerprint") != depends or previous.base != settings.base_uri
+            or not (out / "store").is_dir() or not (out / DUMP).is_file()):
+        return None
+    old = {e.path: e for e in previous.entries}
+    found = Plan(previous, manifest)
+    for kind, path, stat in _scan(data_dir):
+        e = old.get(path.relative_to(data_dir).as_posix())
+        if e is not None and e.kind == kind and e.size == stat.st_size:
+            if e.mtime_ns == stat.st_mtime_ns:
+                found.rows.append((kind, path, e))
+                continue
+            if hashlib.sha256(path.read_bytes()).hexdigest() == e.sha256:
+                found.rows.append((kind, path, e._replace(mtime_ns=stat.st_mtime_ns)))
+                continue
+        found.rows.append((kind, path, None))
+    seen = {path.relative_to(data_dir).as_posix() for _, path, _ in found.rows}
+    found.removed = [e for e in previous.entries if e.path not in seen]
+    changed = len(found.to_read) + len(found.removed)
+    links = any((data_dir / "links").glob("*.ttl"))
+    if changed > FULL_FROM * max(len(found.rows), 1) or (links and (found.removed or any(
+            e is None and p.relative_to(data_dir).as_posix() not in old for _, p, e in found.rows))):
+        return None
+    return found
+
+
+def build_changed(settings: Settings, data_dir: Path, out: Path, *, full: bool = False, lang: str = "en",
+                  workers: int | None = None, progress: Any = None,
+                  steps: Iterable[Callable] | None = None) -> BuildReport:
+    """An incremental build of `data_dir` into `out` when possible, else a full one (module docstring)."""
+    started = time.perf_counter()
+    depends = fingerprint(settings, data_dir, lang)
+    found = None if full or not data_dir.is_dir() else plan(settings, data_dir, out.resolve(), depends)
+    if found is None:
+        return build(settings, data_dir, out, lang=lang, workers=workers, progress=progress, steps=steps)
+    return _incremental(settings, data_dir, out.resolve(), found, depends, lang, steps,
+                        time.perf_counter() - started)
+
+
+def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[chunks.Chunk], list[Entry]]:
+    """The changed records read, checked and converted as the build's workers do it (chunks.py), here in
+    this process; raises the first SourceError. Returns the chunks read and the new rows."""
+    unchanged = {e.path: e for _, _, e in found.rows if e is not None}
+    paths = {kind: [str(p) for k, p in found.to_read if k == kind] for kind in ORDER}
+    base = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
+            "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
+    chunks.init_worker({**base, "organisations": None, "publications": None})
+    done = [_chunk(kind, paths[kind]) for kind in ("organisation", "publication") if paths[kind]]
+    keys = {kind: {e.key for e in unchanged.values() if e.kind == kind} for kind in ORDER}
+    for c in done:
+        keys[c.refs[0].kind] |= {r.key for r in c.refs}
+    publications = [RecordRef("publication", k, "", (), ()) for k in sorted(keys["publication"])]
+    chunks.init_worker({**base, "organisations": frozenset(keys["organisation"]), "publications": publications})
+    if paths["practice"]:
+        done.append(_chunk("practice", paths["practice"]))
+        keys["practice"] |= {r.key for r in done[-1].refs}
+    # Unchanged records naming a key that is gone are read again: they fail with a full build's message.
+    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries} - {f"{k}:{key}" for k in ORDER for key in keys[k]}
+    dangling = [e for e in unchanged.values() if gone and not gone.isdisjoint(e.refs)]
+    for kind in ORDER:
+        again = [str(data_dir / e.path) for e in dangling if e.kind == kind]
+        done += [_chunk(kind, again)] if again else []
+    taken = {(e.kind, e.key) for e in unchanged.values()}
+    read = [r for c in done for r in c.refs]
+    if len({(r.kind, r.key) for r in read} | taken) < len(read) + len(taken):    # the message names both files
+        check_unique([RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged.values()
+                      if e not in dangling] + read)
+    for name in (chunks.REFERENCES, chunks.DOCUMENTS, chunks.ORGANISATIONS):
+        for c in done:
+            if name in c.errors:
+                raise c.errors[name]
+    changed_pubs = [r for c in done for r in c.publications]
+    if changed_pubs:
+        practices = [RecordRef("practice", k, "", (), ()) for k in sorted(keys["practice"])]
+        check_doc_references([*practices, *changed_pubs])
+    if dangling:    # not reached: each fails one of the checks above
+        raise SourceError(str(data_dir / dangling[0].path), "names a record that is no longer there")
+    fresh = {e.path: e for c in done for e in c.entries}
+    entries = [e if e is not None else fresh[p.relative_to(data_dir).as_posix()] for _, p, e in found.rows]
+    return done, entries
+
+
+def _chunk(kind: str, paths: list[str]) -> chunks.Chunk:
+    result = chunks.records_chunk((kind, paths))
+    if isinstance(result, SourceError):
+        raise result
+    return result
+
+
+def _validate(settings: Any, done: list[chunks.Chunk], lang: str) -> list[Problem]:
+    """The compiled shapes on the changed records, each named organisation at least a stub."""
+    store = ox.Store()
+    named = {r.split(":", 1)[1] for c in done for e in c.entries for r in e.refs
+             if r.startswith("organisation:")}
+    stubs = "".join(f"<{mint(settings.base_uri, 'organisation', k)}> "
+                    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/org#Organization> .\n"
+                    for k in sorted(named))
+    store.bulk_load(("".join(c.text for c in done) + stubs).encode(), format=ox.RdfFormat.N_TRIPLES)
+    results = run_shapes(store, per_target=sum(len(c.refs) for c in done) <= 20)
+    owner = {node: c.refs[i] for c in done for i, joined in enumerate(c.owned)
+             for node in joined.split("\n") if node}
+    found = problems_from_results(results, focus_names(results, store), owner.get, lang)
+    return sorted(set(found) | {p for c in done for p in c.invalid})
+
+
+def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, depends: str, lang: str,
+                 steps: Iterable[Callable] | None, scanned: float) -> BuildReport:
+    report = BuildReport(full=False, stages={"scan": scanned})
+    built = build_time()
+    mark = time.perf_counter()
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        report.stages[name] = time.perf_counter() - mark
+        mark = time.perf_counter()
+
+    done, entries = _read(settings, data_dir, found, lang)
+    report.problems = _validate(settings, done, lang) if done else []
+    if any(p.severity == "Violation" for p in report.problems):
+        raise BuildFailed(report.problems)
+    stage("records")
+    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    store = context = None
+    try:
+        (tmp / "dumps").mkdir(parents=True)
+        _carry_files(out, tmp, entries, done)
+        new_text: dict[str, bytes] = {}
+        sha1s = {e.path: e.nt_sha1 for c in done for e in c.entries}
+        for c in done:
+            text, start = c.text.encode("utf-8"), 0
+            for e in c.entries:
+                new_text[e.path], start = text[start:start + e.nt_length], start + e.nt_length
+        members, stale = splice(out / DUMP, found.previous.entries, found.previous.members, entries, new_text,
+                                tmp / DUMP)
+        stage("dump")
+        copy_store(out / "store", tmp / "store")
+        store = ox.Store(str(tmp / "store"))
+        old = {e.path: e.nt_sha1 for e in found.previous.entries}
+        patch_store(store, stale.values(), (t for p, t in new_text.items() if old.get(p) != sha1s[p]))
+        stage("store")
+        report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
+        report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
+                          + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
+        context = BuildContext(settings, tmp, store, report, built)
+        for step in steps if steps is not None else default_steps():
+            step(context)
+        stage("outputs")
+        manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
+                    "built": built, "fingerprint": depends}
+        write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous)
+        write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
+                   settings.feed_builds)
+        stage("feed")
+        store = context = None
+        _swap(tmp, out)
+        stage("swap")
+        return report
+    finally:
+        store = context = None  # noqa: F841 (closes the store before the directory goes)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.Chunk]) -> None:
+    """Attachments of unchanged records linked from the previous build, the changed records' copied from
+    the data; the linksets' files linked (the fingerprint covers them)."""
+    fresh = {rel: path for c in done for rel, path in c.files}
+    for rel in sorted({f for e in entries for f in e.files} - fresh.keys()):
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / rel, tmp / rel)
+    copy_documents(sorted((path, rel) for rel, path in fresh.items()), tmp)
+    if (out / "links").is_dir():
+        shutil.copytree(out / "links", tmp / "links", copy_function=os.link)

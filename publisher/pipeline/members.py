@@ -1,0 +1,122 @@
+"""The N-Triples dump OUT/dumps/bdp.nt.gz as a series of gzip members (RFC 1952 §2.2: a gzip file may
+hold several; every gzip reader reads them as one stream): one member per segment of about SEGMENT
+records, then the ontology, vocabularies and linksets. A record starts a new segment when the hash of its
+path says so (or its kind differs from the previous record's), so segments depend on the records' paths
+only: adding or removing a record changes its own segment and no other. An incremental build copies the
+compressed bytes of every segment whose records did not change, and compresses only the others
+(publisher/pipeline/splice.py); a full build compresses them all, the same way, so both make the same bytes.
+
+OUT/records.json keeps each member's compressed length (`members`)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from publisher.pipeline.changes import Entry
+
+SEGMENT = 64          # records per member on average
+LEVEL = 6             # as before members: ~the same size as one stream at 100k (a member every ~350 KB)
+TAIL = 16 << 20       # the ontology and linksets in members of at most this many bytes
+
+
+def _starts(path: str) -> bool:
+    return int(hashlib.sha1(path.encode("utf-8")).hexdigest()[:8], 16) % SEGMENT == 0
+
+
+def segments(entries: Sequence[Entry]) -> list[range]:
+    """The records of each member, as ranges of indexes into `entries` (the dump's order)."""
+    found: list[range] = []
+    start = 0
+    for i in range(1, len(entries) + 1):
+        if i == len(entries) or entries[i].kind != entries[i - 1].kind or _starts(entries[i].path):
+            found.append(range(start, i))
+            start = i
+    return [r for r in found if len(r)]
+
+
+def compress(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=LEVEL, mtime=0)
+
+
+def write_dump(nt_path: Path, entries: Sequence[Entry], target: Path) -> list[int]:
+    """`nt_path` (the records' N-Triples in the order of `entries`, then the rest) as members into
+    `target`; returns each member's compressed length."""
+    sizes = []
+    with open(nt_path, "rb") as src, open(target, "wb") as dst:
+        for seg in segments(entries):
+            data = compress(src.read(sum(entries[i].nt_length for i in seg)))
+            dst.write(data)
+            sizes.append(len(data))
+        while tail := src.read(TAIL):
+            data = compress(tail)
+            dst.write(data)
+            sizes.append(len(data))
+    return sizes
+
+
+def members(entries: Sequence[Entry], sizes: Sequence[int]) -> Iterator[tuple[range | None, int, int]]:
+    """(records, offset, length) of each member of a dump; records None for the tail's."""
+    ranges = segments(entries)
+    offset = 0
+    for i, size in enumerate(sizes):
+        yield (ranges[i] if i < len(ranges) else None), offset, size
+        offset += size
+
+
+def read_member(path: Path, offset: int, length: int) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return zlib.decompress(f.read(length), wbits=31)
+
+
+def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], entries: Sequence[Entry],
+           new_text: dict[str, bytes], target: Path) -> tuple[list[int], dict[str, bytes]]:
+    """The new dump at `target`: each member whose records (paths and triples' hashes) are those of a member
+    of the old dump is copied from it; the others are compressed from the records' text (`new_text` for a
+    changed record, else its text in the old dump). Returns the new members' lengths and the old text of
+    each record whose triples changed or which is gone (to remove from the store)."""
+    old = list(members(previous, old_sizes))
+    same: dict[tuple[tuple[str, str], ...], tuple[int, int]] = {}
+    member_of: dict[str, int] = {}
+    for index, (records, offset, length) in enumerate(old):
+        if records is not None:
+            same[tuple((previous[i].path, previous[i].nt_sha1) for i in records)] = (offset, length)
+            member_of.update((previous[i].path, index) for i in records)
+    opened: dict[int, dict[str, bytes]] = {}
+
+    def old_text(path: str) -> bytes:
+        index = member_of[path]
+        if index not in opened:
+            records, offset, length = old[index]
+            data, at, texts = read_member(old_gz, offset, length), 0, {}
+            for i in records or ():
+                texts[previous[i].path], at = data[at:at + previous[i].nt_length], at + previous[i].nt_length
+            opened[index] = texts
+        return opened[index][path]
+
+    sizes: list[int] = []
+    with open(old_gz, "rb") as src, open(target, "wb") as dst:
+        for records in segments(entries):
+            key = tuple((entries[i].path, entries[i].nt_sha1) for i in records)
+            if key in same:
+                offset, length = same[key]
+                src.seek(offset)
+                dst.write(src.read(length))
+            else:
+                data = compress(b"".join(new_text[entries[i].path] if entries[i].path in new_text
+                                         else old_text(entries[i].path) for i in records))
+                dst.write(data)
+                length = len(data)
+            sizes.append(length)
+        for records, offset, length in old:
+            if records is None:
+                src.seek(offset)
+                dst.write(src.read(length))
+                sizes.append(length)
+    now = {e.path: e.nt_sha1 for e in entries}
+    stale = {e.path: old_text(e.path) for e in previous if now.get(e.path) != e.nt_sha1}
+    return sizes, stale

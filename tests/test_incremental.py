@@ -1,0 +1,209 @@
+"""Issue 17: an incremental `bdp build` makes what a full build of the same records makes (byte for byte
+where the format allows, as graphs otherwise), checks what spans records, and leaves OUT as it was when
+it fails."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from publisher.errors import SourceError
+from publisher.pipeline.build import BuildFailed, build
+from publisher.pipeline.incremental import build_changed
+from publisher.synthetic.generate import generate
+from tests.conftest import run_bdp, tree_digest
+from tests.test_build import VIOLATIONS
+from tests.test_build import _edit as _edit_record
+
+# Byte for byte; the rest as graphs (RDF), rows (CSV, SQLite) or without the build's time (manifests).
+SAME_BYTES = ["dumps/bdp.nt.gz", "sitemap.xml"]
+GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.RdfFormat.JSON_LD,
+          "catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("gen") / "data"
+    generate(60, data, seed=11)
+    return data
+
+
+@pytest.fixture
+def data(generated, tmp_path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(generated, copy)
+    return copy
+
+
+# A build's time (dct:modified, dct:issued of the catalogue, dataset, distributions) may differ.
+BUILD_TIME = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\^\^<http://www.w3.org/2001/XMLSchema#dateTime>')
+
+
+def _canonical(quads) -> list[str]:
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(str(q) for q in dataset if not BUILD_TIME.search(str(q)))
+
+
+def _graph(path: Path, fmt: ox.RdfFormat) -> list[str]:
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return _canonical(ox.parse(raw, format=fmt))
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(map(repr, db.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+
+
+def assert_same_output(incremental: Path, full: Path) -> None:
+    # feed/ is history (the pages of every build kept), not a function of the records (tests/test_feed.py)
+    files = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file()
+                   and not {"store", "feed"} & set(p.parts))
+    assert files == sorted(str(p.relative_to(incremental)) for p in incremental.rglob("*")
+                           if p.is_file() and not {"store", "feed"} & set(p.parts))
+    for name in SAME_BYTES + [f for f in files if f.startswith(("attachments/", "links/", "sitemap-"))]:
+        assert (incremental / name).read_bytes() == (full / name).read_bytes(), name
+    for name, fmt in GRAPHS.items():
+        assert _graph(incremental / name, fmt) == _graph(full / name, fmt), name
+    assert sorted((incremental / "dumps/practices.csv").read_text().splitlines()) == sorted(
+        (full / "dumps/practices.csv").read_text().splitlines())
+    assert _rows(incremental / "search.sqlite") == _rows(full / "search.sqlite")
+    stores = [ox.Store.read_only(str(d / "store")) for d in (incremental, full)]
+    assert _canonical(stores[0]) == _canonical(stores[1])
+    records = [json.loads((d / "records.json").read_text())["records"] for d in (incremental, full)]
+    assert records[0] == records[1]
+    manifests = [json.loads((d / "build.json").read_text()) for d in (incremental, full)]
+    assert {**manifests[0], "built": ""} == {**manifests[1], "built": ""}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_incremental_equals_full(data, tmp_path, settings):
+    practices, orgs = sorted((data / "practices").iterdir()), sorted((data / "organisations").iterdir())
+    spare = orgs[0].read_text(encoding="utf-8").replace(f"key: {orgs[0].stem}", "key: zapasowa-organizacja")
+    (data / "organisations" / "zapasowa-organizacja.yaml").write_text(spare, encoding="utf-8")
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+
+    # One practice's title, one organisation's name (shown with its practices in the CSV and search
+    # index), a practice added, one removed, an unreferenced organisation removed.
+    _edit(practices[3], "title: {pl: ", "title: {pl: Nowy tytuł ")
+    _edit(orgs[2], "name: {pl: ", "name: {pl: Przemianowana ")
+    added = practices[5].read_text(encoding="utf-8").replace(f"key: {practices[5].stem}", "key: nowa-praktyka")
+    (data / "practices" / "nowa-praktyka.yaml").write_text(added, encoding="utf-8")
+    practices[7].unlink()
+    (data / "organisations" / "zapasowa-organizacja.yaml").unlink()
+
+    report = build_changed(settings, data, out)
+    assert report.full is False
+    full = tmp_path / "full"
+    assert build_changed(settings, data, full).full is True
+    assert_same_output(out, full)
+
+    changes = json.loads((out / "changes.json").read_text())
+    assert changes["full"] is False
+    assert [c["key"] for c in changes["created"]] == ["nowa-praktyka"]
+    assert sorted(c["key"] for c in changes["updated"]) == sorted([practices[3].stem, orgs[2].stem])
+    assert sorted(c["key"] for c in changes["deleted"]) == sorted([practices[7].stem, "zapasowa-organizacja"])
+
+
+def test_nothing_changed_then_full_forced(data, tmp_path, settings):
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    before = json.loads((out / "records.json").read_text())["records"]
+    assert build_changed(settings, data, out).full is False
+    assert json.loads((out / "changes.json").read_text())["created"] == []
+    assert json.loads((out / "records.json").read_text())["records"] == before
+    done = run_bdp("build", "--data", str(data), "--out", str(out), "--full")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("MiB), full")
+
+
+def test_changed_settings_force_a_full_build(data, tmp_path, settings):
+    import dataclasses
+
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    other = dataclasses.replace(settings, publisher_name="Inny wydawca")
+    assert build_changed(other, data, out).full is True
+    assert build_changed(other, data, out).full is False
+
+
+def test_removed_organisation_still_named_fails_and_out_stays(data, tmp_path, settings):
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    before = tree_digest(out)
+    victim = sorted((data / "organisations").iterdir())[0]
+    victim.unlink()
+    with pytest.raises(SourceError) as caught:
+        build_changed(settings, data, out)
+    with pytest.raises(SourceError) as from_full:
+        build(settings, data, tmp_path / "full", workers=1)
+    assert str(caught.value) == str(from_full.value)
+    assert f"no organisation with key {victim.stem!r}" in str(caught.value)
+    assert tree_digest(out) == before
+
+
+def test_duplicate_key_and_violation_fail_and_out_stays(data, tmp_path, settings):
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    before = tree_digest(out)
+    first = sorted((data / "practices").iterdir())[0]
+    twin = data / "practices" / "zz-kopia.yaml"
+    shutil.copy(first, twin)
+    with pytest.raises(SourceError) as caught:
+        build_changed(settings, data, out)
+    assert first.name in str(caught.value) and twin.name in str(caught.value)
+    assert tree_digest(out) == before
+    assert not list(out.parent.glob(f".{out.name}.*"))
+
+
+@pytest.mark.parametrize("case", sorted(VIOLATIONS))
+def test_violations_as_a_full_build_finds_them(case, data_copy, tmp_path, settings):
+    out = tmp_path / "out"
+    build(settings, data_copy, out, workers=1)
+    before = tree_digest(out)
+    (folder, key), change, _prop = VIOLATIONS[case]
+    _edit_record(data_copy, folder, key, change)
+    with pytest.raises(BuildFailed) as incremental:
+        build_changed(settings, data_copy, out)
+    with pytest.raises(BuildFailed) as full:
+        build(settings, data_copy, tmp_path / "full", workers=1)
+    violations = [[p for p in f.value.problems if p.severity == "Violation"] for f in (incremental, full)]
+    assert violations[0] and violations[0] == violations[1]
+    assert tree_digest(out) == before
+
+
+def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, settings):
+    """The N-Triples dump is a series of gzip members (publisher/pipeline/members.py): one change
+    rewrites the member that holds the record, and the file still reads as one gzip stream."""
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    old = (out / "dumps/bdp.nt.gz").read_bytes()
+    sizes = json.loads((out / "records.json").read_text())["members"]
+    assert len(sizes) > 2 and sum(sizes) == len(old)
+    key = sorted((data / "practices").iterdir())[10].stem
+    _edit_record(data, "practices", key, lambda r: r["title"].update(pl="Inny tytuł"))
+    build_changed(settings, data, out)
+    new = (out / "dumps/bdp.nt.gz").read_bytes()
+    new_sizes = json.loads((out / "records.json").read_text())["members"]
+
+    def parts(blob: bytes, lengths: list[int]) -> list[bytes]:
+        at = [sum(lengths[:i]) for i in range(len(lengths) + 1)]
+        return [blob[at[i]:at[i + 1]] for i in range(len(lengths))]
+
+    changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
+    assert changed.count(True) == 1
+    assert "Inny" in gzip.decompress(new).decode("utf-8")
