@@ -189,3 +189,23 @@ def oxigraph_server(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+# --- one headless Chromium per test process --------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, launched once per test process (an xdist worker) and shared
+    by the browser modules: each test opens its own context or page, so nothing but the process is shared.
+    Playwright's sync API allows one instance per thread, so tests take this fixture, never start their own."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

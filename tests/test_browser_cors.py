@@ -15,8 +15,6 @@ from tests.conftest import LiveServer
 from tests.test_http_rules import COMUNICA_ACCEPT, SEED
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser")
 
@@ -47,21 +45,17 @@ def servers(built):
         app.extensions["bdp_store"].close()
 
 
-def test_a_page_on_another_origin_dereferences_an_iri_and_revalidates(servers):
-    from playwright.sync_api import sync_playwright
-
+def test_a_page_on_another_origin_dereferences_an_iri_and_revalidates(servers, chromium):
     data, client = servers
     assert len(COMUNICA_ACCEPT) == 324 and data.url != client.url
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            page.goto(client.url)
-            got = page.evaluate(CLIENT, {"url": f"{data.url}id/practice/{SEED}", "accept": COMUNICA_ACCEPT})
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(client.url)
+        got = page.evaluate(CLIENT, {"url": f"{data.url}id/practice/{SEED}", "accept": COMUNICA_ACCEPT})
+    finally:
+        page.close()
     assert errors == []
     assert got["status"] == 200 and got["url"] == f"{data.url}doc/practice/{SEED}"   # after the 303
     assert got["type"].startswith("application/ld+json") and got["etag"]

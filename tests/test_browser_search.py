@@ -17,8 +17,6 @@ from publisher.web import create_app
 from tests.conftest import FIXTURES, ROOT, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = FIXTURES / "axe" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
@@ -35,13 +33,9 @@ def server(built):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    """The worker's one Chromium (conftest.py), under this module's old name."""
+    return chromium
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))

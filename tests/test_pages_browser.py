@@ -18,8 +18,6 @@ from publisher.web import create_app
 from tests.conftest import DATA, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
@@ -64,13 +62,9 @@ def server(site):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    """The worker's one Chromium (conftest.py), under this module's old name."""
+    return chromium
 
 
 def partnership_key(server) -> str:
