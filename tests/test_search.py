@@ -276,3 +276,46 @@ def test_map_page_uses_local_leaflet_and_the_tile_setting(built):
     with app.test_client().get("/vendor/leaflet/leaflet.js") as js:
         assert js.status_code == 200 and b"Leaflet" in js.data[:500]
     assert app.test_client().get("/vendor/nothing/x.js").status_code == 404
+
+
+def test_sorts_by_title_in_polish_order_or_newest_whatever_the_words(index):
+    everything = SearchQuery(sort="title")
+    # Polish collation: "Centrum" < "Rowerowy" < "Wspólne"; English titles where they exist ("Volunteer")
+    assert keys(search(index, everything)) == ["wolontariat", "rowerowy-tczew", "zakupy-energii"]
+    assert keys(search(index, everything, lang="en")) == ["rowerowy-tczew", "wolontariat", "zakupy-energii"]
+    assert keys(search(index, SearchQuery("tczew", sort="title"))) == ["rowerowy-tczew", "zakupy-energii"]
+    assert keys(search(index, SearchQuery("tczew", sort="newest"))) == ["zakupy-energii", "rowerowy-tczew"]
+    assert keys(search(index, SearchQuery(sort="title", page=2), page_size=2)) == ["zakupy-energii"]
+    assert SearchQuery("tczew").order == "relevance" and SearchQuery().order == "newest"
+    assert SearchQuery("tczew", sort="title").params(page=2) == [("q", "tczew"), ("sort", "title"), ("page", "2")]
+    assert parse_query({"sort": ["title"]}, index, 50).sort == "title"
+    with pytest.raises(QueryError, match="'sort'"):
+        parse_query({"sort": ["rank; DROP"]}, index, 50)
+
+
+def test_hits_carry_their_partners_sectors(index):
+    found = {h.key: h for h in search(index, SearchQuery()).hits}
+    assert [k for k, _ in found["rowerowy-tczew"].sectors] == ["public", "ngo", "business"]
+    assert [labels["pl"] for _, labels in found["wolontariat"].sectors] == ["publiczny (samorządowy)", "pozarządowy"]
+    assert found["zakupy-energii"].sectors == []
+
+
+def test_large_sets_page_in_another_order_as_small_ones_do():
+    import random
+
+    from publisher.read.bitmaps import SORT_BELOW, all_ids, bitmap, page_in_order
+
+    rng = random.Random(14)
+    size = 3 * SORT_BELOW
+    order = list(range(1, size))
+    rng.shuffle(order)
+    rank = [0] * size
+    for position, pid in enumerate(order):
+        rank[pid] = position
+    for count in (30, SORT_BELOW // 2, 2 * SORT_BELOW):     # sorted below SORT_BELOW, walked above
+        ids = rng.sample(range(1, size), count)
+        bits = bitmap(ids, size)
+        assert all_ids(bits) == sorted(ids)
+        expected = sorted(ids, key=rank.__getitem__)
+        for offset in (0, 7, count - 3, count):
+            assert page_in_order(bits, order, rank, offset, 10) == expected[offset:offset + 10]

@@ -8,7 +8,9 @@ the count of every facet value under the current state; on no hit, spellings to 
 Without words, hits come newest first. When words match more than RANK_ALL practices (words that most
 texts have), the RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost
 per page.
-Filters combine with AND; a multi-valued facet (theme, funding) may be given more
+`sort=newest` or `sort=title` (the alphabetical order of the titles in the page's language, collated at
+build time: the index's `practice_order`) orders the same hits otherwise; without words, `relevance` is
+`newest`. Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
 
 Counting uses the index's bitmaps (one per facet value; bit i = practice i): the practices matching the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -27,7 +30,7 @@ from typing import Any
 
 from publisher.errors import QueryError, StoreUnavailable
 from publisher.outputs.search_index import FACETS, FILE, RANK, VERSION
-from publisher.read.bitmaps import bitmap, first_ids, nth_bit
+from publisher.read.bitmaps import bitmap, first_ids, nth_bit, page_in_order
 from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
 from publisher.read.suggest import Suggestion, suggestions
 
@@ -38,6 +41,7 @@ MATCHED_KEPT = 256          # at 100k practices, 12.5 kB each
 _MATCHED_LOCK = threading.Lock()   # the kept bitmaps are shared by a worker's threads
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
+SORTS = ("relevance", "newest", "title")
 
 
 class SearchIndex:
@@ -53,15 +57,28 @@ class SearchIndex:
             raise StoreUnavailable("no search index in this build: run `bdp build`") from None
         self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
         identity = f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}"
-        loaded: tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int]] | None = cache.get(identity) if cache is not None else None
+        loaded: tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int], dict[str, Any]] | None = (
+            cache.get(identity) if cache is not None else None)
         if loaded is None:
             loaded = self._load()
             if cache is not None:
                 cache.clear()
                 cache[identity] = loaded
-        self.concepts, self.bitmaps, self.everything, self.matched = loaded
+        self.concepts, self.bitmaps, self.everything, self.matched, self.orders = loaded
 
-    def _load(self) -> tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int]]:
+    def title_order(self, lang: str) -> tuple[array, array]:
+        """The ids in the order of their titles in `lang` and each id's position there (read once)."""
+        name = f"title_{lang if lang == 'en' else 'pl'}"
+        found = self.orders.get(name)
+        if found is None:
+            order = array("I", self.db.execute("SELECT ids FROM practice_order WHERE name = ?", (name,)).fetchone()[0])
+            rank = array("I", bytes(4 * (len(order) + 1)))
+            for position, pid in enumerate(order):
+                rank[pid] = position
+            found = self.orders[name] = (order, rank)
+        return found
+
+    def _load(self) -> tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int], dict[str, Any]]:
         version = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
         if version is None or version[0] != VERSION:
             self.db.close()
@@ -74,7 +91,7 @@ class SearchIndex:
             if facet in bitmaps:
                 bitmaps[facet][value] = int.from_bytes(bits, "little")
         count = self.db.execute("SELECT COUNT(*) FROM practice").fetchone()[0]
-        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1, OrderedDict()
+        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1, OrderedDict(), {}
 
     def close(self) -> None:
         self.db.close()
@@ -90,12 +107,21 @@ class SearchQuery:
     filters: tuple[tuple[str, str], ...] = ()     # (facet, value) in the order given
     page: int = 1
     shortened: bool = False                       # the text was cut to MAX_QUERY_CHARS
+    sort: str = ""                                # one of SORTS, "" for the default
+
+    @property
+    def order(self) -> str:
+        """The order of the hits: relevance for words, else newest first, unless asked otherwise."""
+        if self.sort == "title":
+            return "title"
+        return "relevance" if self.text and self.sort != "newest" else "newest"
 
     def selected(self, facet: str) -> list[str]:
         return [v for f, v in self.filters if f == facet]
 
     def params(self, **changes: Any) -> list[tuple[str, str]]:
-        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n, text=q)."""
+        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n, text=q,
+        sort=s; "" is the default order)."""
         filters = list(self.filters)
         if "remove" in changes:
             filters = [fv for fv in filters if fv != changes["remove"]]
@@ -108,7 +134,10 @@ class SearchQuery:
         text = changes.get("text", self.text)
         out = [("q", text)] if text else []
         out += filters
-        page = changes.get("page", self.page if not ({"add", "remove", "text"} & changes.keys()) else 1)
+        sort = changes.get("sort", self.sort)
+        if sort:
+            out.append(("sort", sort))
+        page = changes.get("page", self.page if not ({"add", "remove", "text", "sort"} & changes.keys()) else 1)
         if page != 1:
             out.append(("page", str(page)))
         return out
@@ -146,7 +175,10 @@ def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: in
     page = int(pages[0])
     if (page - 1) * page_size > MAX_OFFSET:
         raise _bad("page", pages[0], f"is too far: narrow the search (at most {MAX_OFFSET} results are paged)")
-    return SearchQuery(text, tuple(filters), page, shortened)
+    sort = (args.get("sort") or [""])[0]
+    if sort and sort not in SORTS:
+        raise _bad("sort", sort, f"is not one of: {', '.join(SORTS)}")
+    return SearchQuery(text, tuple(filters), page, shortened, sort)
 
 
 # --- answering ------------------------------------------------------------------------------------------
@@ -159,6 +191,7 @@ class Hit:
     voivodeship: dict[str, str]
     year: int | None
     snippet: list[tuple[str, bool]]      # (text, highlighted)
+    sectors: list[tuple[str, dict[str, str]]] = field(default_factory=list)   # the partners': (key, labels)
 
     @property
     def snippet_text(self) -> str:
@@ -299,18 +332,19 @@ def _hits(index: SearchIndex, ids: list[int], words: list[Word], lang: str) -> l
         return []
     marks = ",".join("?" * len(ids))
     rows = {r[0]: r for r in index.db.execute(
-        "SELECT p.id, p.key, p.year, p.voivodeship, t.title_pl, t.title_en, t.summary_pl, t.summary_en, "
+        "SELECT p.id, p.key, p.year, p.voivodeship, p.sectors, t.title_pl, t.title_en, t.summary_pl, t.summary_en, "
         "t.description_pl, t.description_en, t.organisations, t.town FROM practice p "
         f"JOIN practice_text t ON t.id = p.id WHERE p.id IN ({marks})", ids)}
-    voivodeships = index.concepts.get("voivodeship", {})
+    voivodeships, sectors = index.concepts.get("voivodeship", {}), index.concepts.get("sector", {})
     hits = []
     for i in ids:
-        _, key, year, voiv, t_pl, t_en, s_pl, s_en, d_pl, d_en, orgs, town = rows[i]
+        _, key, year, voiv, partners, t_pl, t_en, s_pl, s_en, d_pl, d_en, orgs, town = rows[i]
         first, other = ((s_pl, d_pl), (s_en, d_en)) if lang == "pl" else ((s_en, d_en), (s_pl, d_pl))
         texts = [x for x in (*first, *other, orgs, town) if x]
         title = {k: v for k, v in (("pl", t_pl), ("en", t_en)) if v}
         hits.append(Hit(key, title, town or "", voivodeships.get(voiv or "", (0, {}))[1], year,
-                        snippet(texts, words)))
+                        snippet(texts, words),
+                        [(s, sectors.get(s, (0, {s: s}))[1]) for s in partners.split()]))
     return hits
 
 
@@ -322,7 +356,10 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
     offset = (query.page - 1) * page_size
     try:
         bits = _matching(index, query, match)
-        if match is None:
+        if query.order == "title":
+            order, rank = index.title_order(lang)
+            ids = page_in_order(bits, order, rank, offset, page_size)
+        elif match is None or query.order == "newest":
             ids = first_ids(bits, offset, page_size)
         elif not bits:
             ids = []
