@@ -13,10 +13,11 @@ import pytest
 from publisher.assets import VOCABULARIES
 from publisher.errors import QueryError
 from publisher.outputs.search_index import FILE, write_index
+from publisher.outputs.search_words import query_words
 from publisher.polish import fold_text
 from publisher.read.geo import BBox, features, parse_bbox
 from publisher.read.search import SearchQuery, open_index, parse_query, search
-from publisher.read.snippet import query_words, snippet
+from publisher.read.snippet import snippet
 from publisher.web import create_app
 
 BASE = "https://example.org/bdp/"
@@ -319,3 +320,30 @@ def test_large_sets_page_in_another_order_as_small_ones_do():
         expected = sorted(ids, key=rank.__getitem__)
         for offset in (0, 7, count - 3, count):
             assert page_in_order(bits, order, rank, offset, 10) == expected[offset:offset + 10]
+
+
+def test_frequent_words_read_from_bitmaps_find_what_fts_finds(index, tmp_path):
+    """The build's word bitmaps (here for every word of 1+ practices) answer as FTS5 does."""
+    import shutil
+
+    from publisher.outputs.search_words import write_word_bitmaps
+
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(index.db.execute("PRAGMA database_list").fetchone()[2], out / FILE)
+    db = sqlite3.connect(out / FILE)
+    db.execute("DROP TABLE word_bitmap")
+    assert write_word_bitmaps(db, 3, least=1) > 20
+    db.commit()
+    stored = dict(db.execute("SELECT expression, bits FROM word_bitmap"))
+    db.close()
+    assert int.from_bytes(stored['"tczew"*'], "little") == 0b1010        # ids 1 and 3: the newest and oldest
+    frequent = open_index(out)
+    try:
+        for text in ("tczew", "Tczewie rowery", "gmina", "wolontariusz", "lodz", "energii tczew", "zzz"):
+            for sort in ("", "newest", "title"):
+                query = SearchQuery(text, sort=sort)
+                assert keys(search(frequent, query)) == keys(search(index, query)), (text, sort)
+                assert search(frequent, query).total == search(index, query).total
+    finally:
+        frequent.close()

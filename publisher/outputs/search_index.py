@@ -12,7 +12,8 @@ words only, which keeps the index with its lemma columns smaller than it was wit
 `concept` (the facet values: scheme, key, a bit for multi-valued facets, labels; and the partners'
 sectors), `facet_bitmap` (for each facet value, a bitmap of the practices having it: bit i is practice id
 i) and `practice_order` (the practice ids in the alphabetical order of their titles in Polish and in
-English, ICU collation made here once so that /search sorts by title without collating per request).
+English, ICU collation made here once so that /search sorts by title without collating per request),
+and `word_bitmap` (the practices matching each frequent word, search_words.py).
 Practice ids run newest first (by date entered), so the first set bits of a bitmap are the newest
 practices. `practice.sectors` holds the sectors of a practice's partners (keys, space-separated), so a
 list item needs no query of the store."""
@@ -31,9 +32,10 @@ from publisher.collation import sort_key
 from publisher.namespaces import BDPV
 from publisher.outputs.practice_table import TEXTS, PracticeTable, collect
 from publisher.outputs.search_terms import Terms, write_vocabulary
+from publisher.outputs.search_words import write_word_bitmaps
 
 FILE = "search.sqlite"
-VERSION = "4"
+VERSION = "5"
 # The FTS columns: the texts (folded as typed) and their lemmas; bm25 weights the same for both.
 TEXT_COLUMNS = ("title", "body", "organisations", "place")
 LEMMA_COLUMNS = tuple(c + "_lemmas" for c in TEXT_COLUMNS)
@@ -254,6 +256,7 @@ def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
         db.execute("INSERT INTO practice_fts (practice_fts) VALUES ('optimize')")
         with db:
             write_vocabulary(db, terms)
+            write_word_bitmaps(db, len(rows))
         db.commit()
         db.execute("VACUUM")
     finally:

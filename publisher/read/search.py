@@ -30,8 +30,17 @@ from typing import Any
 
 from publisher.errors import QueryError, StoreUnavailable
 from publisher.outputs.search_index import FACETS, FILE, RANK, VERSION
+from publisher.outputs.search_words import (
+    MAX_WORDS,
+    Word,
+    fts_query,
+    known_lemmas,
+    query_words,
+    split,
+    word_query,
+)
 from publisher.read.bitmaps import bitmap, first_ids, nth_bit, page_in_order
-from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
+from publisher.read.snippet import exact_query, snippet
 from publisher.read.suggest import Suggestion, suggestions
 
 MAX_QUERY_CHARS = 200
@@ -238,26 +247,33 @@ def _filter_sql(index: SearchIndex, query: SearchQuery) -> tuple[str, list[Any]]
     return "".join(" AND " + c for c in clauses), params
 
 
-def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
-    """The bitmap of the practices matching the state."""
+def _matching(index: SearchIndex, query: SearchQuery, words: list[Word]) -> int:
+    """The bitmap of the practices matching the state: the filters' and each word's, ANDed."""
     bits = index.everything
     for name, value in query.filters:
         bits &= index.bitmaps[name].get(value, 0)
-    if match is not None and bits:
-        bits &= _matches(index, match)
+    for word in words:
+        if not bits:
+            break
+        bits &= _matches(index, word_query(word))
     return bits
 
 
 def _matches(index: SearchIndex, match: str) -> int:
-    """The practices an FTS query matches. The bitmaps of the last MATCHED_KEPT queries are kept with the
-    build's cache: a common word matches most practices, and reading 85,000 ids costs tens of ms."""
+    """The practices one word's FTS query matches: a frequent word's bitmap made at build time (one row;
+    reading 57,000 ids from FTS5 costs tens of ms), else FTS5's ids. The bitmaps of the last MATCHED_KEPT
+    words are kept with the build's cache."""
     with _MATCHED_LOCK:
         kept = index.matched.get(match)
         if kept is not None:
             index.matched.move_to_end(match)
             return kept
-    found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
-    kept = bitmap([r[0] for r in found], index.everything.bit_length() + 1)
+    stored = index.db.execute("SELECT bits FROM word_bitmap WHERE expression = ?", (match,)).fetchone()
+    if stored is not None:
+        kept = int.from_bytes(stored[0], "little")
+    else:
+        found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
+        kept = bitmap([r[0] for r in found], index.everything.bit_length() + 1)
     with _MATCHED_LOCK:
         index.matched[match] = kept
         while len(index.matched) > MATCHED_KEPT:
@@ -350,12 +366,12 @@ def _hits(index: SearchIndex, ids: list[int], words: list[Word], lang: str) -> l
 
 def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_size: int = 50,
            with_facets: bool = True, rank_all: int = RANK_ALL) -> SearchResult:
-    words = query_words(query.text, lambda folded: _known_lemmas(index, folded))
+    words = query_words(query.text, lambda folded: known_lemmas(index.db, folded))
     notes = _notes(query, words)
     match = fts_query(words) if words else None
     offset = (query.page - 1) * page_size
     try:
-        bits = _matching(index, query, match)
+        bits = _matching(index, query, words)
         if query.order == "title":
             order, rank = index.title_order(lang)
             ids = page_in_order(bits, order, rank, offset, page_size)
@@ -371,12 +387,6 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
     facets = _facets(index, query, bits) if with_facets else {}
     return SearchResult(query, bits.bit_count(), _hits(index, ids, words, lang), facets, page_size,
                         tries, notes)
-
-
-def _known_lemmas(index: SearchIndex, folded: str) -> list[str]:
-    """The lemmas the texts give a folded word (a word typed without diacritics: `gieldy` -> `gielda`)."""
-    row = index.db.execute("SELECT lemmas FROM vocabulary WHERE term = ?", (folded,)).fetchone()
-    return row[0].split() if row else []
 
 
 def _notes(query: SearchQuery, words: list[Word]) -> tuple[str, ...]:
