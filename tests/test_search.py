@@ -326,7 +326,7 @@ def test_frequent_words_read_from_bitmaps_find_what_fts_finds(index, tmp_path):
     """The build's word bitmaps (here for every word of 1+ practices) answer as FTS5 does."""
     import shutil
 
-    from publisher.outputs.search_words import write_word_bitmaps
+    from publisher.outputs.search_words import known_lemmas, word_query, write_word_bitmaps
 
     out = tmp_path / "out"
     out.mkdir()
@@ -340,7 +340,10 @@ def test_frequent_words_read_from_bitmaps_find_what_fts_finds(index, tmp_path):
     assert int.from_bytes(stored['"tczew"*'], "little") == 0b1010        # ids 1 and 3: the newest and oldest
     frequent = open_index(out)
     try:
-        for text in ("tczew", "Tczewie rowery", "gmina", "wolontariusz", "lodz", "energii tczew", "zzz"):
+        for typed in ("Tczew", "tczew", "Łodzi", "lodzi", "wolontariusze"):    # with diacritics or without
+            word = query_words(typed, lambda folded: known_lemmas(frequent.db, folded))[0]
+            assert word_query(word) in stored, typed
+        for text in ("tczew", "Tczewie rowery", "gmina", "wolontariusz", "wolontariuszy", "Łódź", "lodz", "sieć", "siec", "energii tczew", "zzz"):
             for sort in ("", "newest", "title"):
                 query = SearchQuery(text, sort=sort)
                 assert keys(search(frequent, query)) == keys(search(index, query)), (text, sort)

@@ -79,18 +79,18 @@ def known_lemmas(db: sqlite3.Connection, folded: str) -> list[str]:
 
 
 def write_word_bitmaps(db: sqlite3.Connection, practices: int, least: int | None = None) -> int:
-    """For each word of the index held by many practices, the bitmap (bit i = practice id i, little-endian)
+    """For each word of the index's vocabulary (search_terms.py) held by many practices, the bitmap (bit i = practice id i, little-endian)
     of the practices its query (word_query, as a search for that word makes it) matches; the count.
     `least`: the practices a word needs (by default FREQUENT_SHARE of them, at least FREQUENT_MIN)."""
     db.execute(WORD_BITMAPS)
-    db.execute("CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, practice_fts, row)")
     least = least or max(FREQUENT_MIN, int(practices * FREQUENT_SHARE))
-    terms = [t for (t,) in db.execute("SELECT term FROM temp.fts_terms WHERE doc >= ? ORDER BY doc DESC, term "
-                                      "LIMIT ?", (least, FREQUENT_MAX))]
+    # each word as spelt in the texts and without its diacritics (Morfeusz may give these other lemmas)
+    spellings = [s for row in db.execute("SELECT shown, term FROM vocabulary WHERE docs >= ? "
+                                         "ORDER BY docs DESC, term LIMIT ?", (least, FREQUENT_MAX)) for s in row]
     size = practices + 1
     done: set[str] = set()
-    for term in terms:
-        words = query_words(term, lambda folded: known_lemmas(db, folded))
+    for spelling in spellings:
+        words = query_words(spelling, lambda folded: known_lemmas(db, folded))
         if len(words) != 1 or (expression := word_query(words[0])) in done:
             continue
         done.add(expression)
@@ -99,5 +99,4 @@ def write_word_bitmaps(db: sqlite3.Connection, practices: int, least: int | None
             digits[pid] = 49
         bits = int(digits[::-1], 2).to_bytes((size + 7) // 8, "little")
         db.execute("INSERT INTO word_bitmap VALUES (?, ?)", (expression, bits))
-    db.execute("DROP TABLE temp.fts_terms")
     return len(done)
