@@ -37,6 +37,7 @@ PAGES = {
     "sparql": "/sparql", "map": "/map", "map-missing": "/map/without-coordinates",
     "not-found": "/doc/practice/no-such-practice", "ontology": "/def/ontology", "query-raw":
     "/queries/partnerships-by-voivodeship?view=table", "browse-title": "/browse/theme/uslugi-spoleczne?sort=title",
+    "search-title": "/search?q=gmina&sort=title", "search-all-title": "/search?sort=title&lang=en",
 }
 
 
@@ -284,3 +285,41 @@ def test_a_long_answer_is_paged_for_people_and_whole_in_the_downloads(server):
     csv = requests.get(server.url + "queries/top-partner-organisations", params={"format": "csv"}, timeout=60)
     assert len(csv.text.strip().splitlines()) == total + 1
     assert get(server, "/queries/top-partner-organisations", page="9").status_code == 404
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_search_results_sort_and_show_partner_sectors(browser, server, viewport):
+    """The search page's list is the lists' component: the order links work (relevance, newest, title in
+    Polish collation) and each item shows place · voivodeship · year · the sectors of its partners."""
+    import re
+
+    from publisher.collation import sort_key
+
+    context, page, errors, outside = visit(browser, server, "/search?q=gmina", viewport)
+    try:
+        sorts = page.locator("nav.sorts a")
+        assert sorts.all_inner_texts() == ["według trafności", "najnowsze", "według tytułu"]
+        assert page.locator("nav.sorts a[aria-current]").inner_text() == "według trafności"
+        total = page.locator("#total").inner_text()
+        relevant = page.locator("ol.hits h3").all_inner_texts()
+        page.get_by_role("link", name="według tytułu").click()
+        page.wait_for_url(re.compile(r"sort=title"))
+        assert page.locator("#total").inner_text() == total          # the same hits, another order
+        titles = page.locator("ol.hits h3").all_inner_texts()
+        assert len(titles) > 10 and titles == sorted(titles, key=sort_key) and titles != relevant
+        metas = page.locator("ol.hits .meta").all_inner_texts()
+        sectors = {"publiczny", "pozarządowy", "biznesowy"}
+        assert sum(any(s in m for s in sectors) for m in metas) > len(metas) // 2, metas
+        assert all(re.search(r" · \d{4}", m) for m in metas), metas
+        page.get_by_role("link", name="najnowsze").click()
+        page.wait_for_url(re.compile(r"sort=newest"))
+        years = [int(re.search(r" · (\d{4})", m).group(1)) for m in page.locator("ol.hits .meta").all_inner_texts()]
+        assert len(years) > 10 and years == sorted(years, reverse=True) and years[0] > years[-1]
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1]
+        assert axe_violations(page) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"people-search-sorted-{viewport}.png"), full_page=True)
+        assert errors == [] and outside == []
+    finally:
+        context.close()

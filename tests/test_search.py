@@ -13,10 +13,11 @@ import pytest
 from publisher.assets import VOCABULARIES
 from publisher.errors import QueryError
 from publisher.outputs.search_index import FILE, write_index
+from publisher.outputs.search_words import query_words
 from publisher.polish import fold_text
 from publisher.read.geo import BBox, features, parse_bbox
 from publisher.read.search import SearchQuery, open_index, parse_query, search
-from publisher.read.snippet import query_words, snippet
+from publisher.read.snippet import snippet
 from publisher.web import create_app
 
 BASE = "https://example.org/bdp/"
@@ -276,3 +277,76 @@ def test_map_page_uses_local_leaflet_and_the_tile_setting(built):
     with app.test_client().get("/vendor/leaflet/leaflet.js") as js:
         assert js.status_code == 200 and b"Leaflet" in js.data[:500]
     assert app.test_client().get("/vendor/nothing/x.js").status_code == 404
+
+
+def test_sorts_by_title_in_polish_order_or_newest_whatever_the_words(index):
+    everything = SearchQuery(sort="title")
+    # Polish collation: "Centrum" < "Rowerowy" < "Wspólne"; English titles where they exist ("Volunteer")
+    assert keys(search(index, everything)) == ["wolontariat", "rowerowy-tczew", "zakupy-energii"]
+    assert keys(search(index, everything, lang="en")) == ["rowerowy-tczew", "wolontariat", "zakupy-energii"]
+    assert keys(search(index, SearchQuery("tczew", sort="title"))) == ["rowerowy-tczew", "zakupy-energii"]
+    assert keys(search(index, SearchQuery("tczew", sort="newest"))) == ["zakupy-energii", "rowerowy-tczew"]
+    assert keys(search(index, SearchQuery(sort="title", page=2), page_size=2)) == ["zakupy-energii"]
+    assert SearchQuery("tczew").order == "relevance" and SearchQuery().order == "newest"
+    assert SearchQuery("tczew", sort="title").params(page=2) == [("q", "tczew"), ("sort", "title"), ("page", "2")]
+    assert parse_query({"sort": ["title"]}, index, 50).sort == "title"
+    with pytest.raises(QueryError, match="'sort'"):
+        parse_query({"sort": ["rank; DROP"]}, index, 50)
+
+
+def test_hits_carry_their_partners_sectors(index):
+    found = {h.key: h for h in search(index, SearchQuery()).hits}
+    assert [k for k, _ in found["rowerowy-tczew"].sectors] == ["public", "ngo", "business"]
+    assert [labels["pl"] for _, labels in found["wolontariat"].sectors] == ["publiczny (samorządowy)", "pozarządowy"]
+    assert found["zakupy-energii"].sectors == []
+
+
+def test_large_sets_page_in_another_order_as_small_ones_do():
+    import random
+
+    from publisher.read.bitmaps import SORT_BELOW, all_ids, bitmap, page_in_order
+
+    rng = random.Random(14)
+    size = 3 * SORT_BELOW
+    order = list(range(1, size))
+    rng.shuffle(order)
+    rank = [0] * size
+    for position, pid in enumerate(order):
+        rank[pid] = position
+    for count in (30, SORT_BELOW // 2, 2 * SORT_BELOW):     # sorted below SORT_BELOW, walked above
+        ids = rng.sample(range(1, size), count)
+        bits = bitmap(ids, size)
+        assert all_ids(bits) == sorted(ids)
+        expected = sorted(ids, key=rank.__getitem__)
+        for offset in (0, 7, count - 3, count):
+            assert page_in_order(bits, order, rank, offset, 10) == expected[offset:offset + 10]
+
+
+def test_frequent_words_read_from_bitmaps_find_what_fts_finds(index, tmp_path):
+    """The build's word bitmaps (here for every word of 1+ practices) answer as FTS5 does."""
+    import shutil
+
+    from publisher.outputs.search_words import known_lemmas, word_query, write_word_bitmaps
+
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(index.db.execute("PRAGMA database_list").fetchone()[2], out / FILE)
+    db = sqlite3.connect(out / FILE)
+    db.execute("DROP TABLE word_bitmap")
+    assert write_word_bitmaps(db, 3, least=1) > 20
+    db.commit()
+    stored = dict(db.execute("SELECT expression, bits FROM word_bitmap"))
+    db.close()
+    assert int.from_bytes(stored['"tczew"*'], "little") == 0b1010        # ids 1 and 3: the newest and oldest
+    frequent = open_index(out)
+    try:
+        for typed in ("Tczew", "tczew", "Łodzi", "lodzi", "wolontariusze"):    # with diacritics or without
+            word = query_words(typed, lambda folded: known_lemmas(frequent.db, folded))[0]
+            assert word_query(word) in stored, typed
+        for text in ("tczew", "Tczewie rowery", "gmina", "wolontariusz", "wolontariuszy", "Łódź", "lodz", "sieć", "siec", "energii tczew", "zzz"):
+            for sort in ("", "newest", "title"):
+                query = SearchQuery(text, sort=sort)
+                assert keys(search(frequent, query)) == keys(search(index, query)), (text, sort)
+                assert search(frequent, query).total == search(index, query).total
+    finally:
+        frequent.close()

@@ -13,9 +13,10 @@ import requests
 
 from publisher.assets import VOCABULARIES
 from publisher.outputs.search_index import FILE, write_index
+from publisher.outputs.search_words import query_words
 from publisher.polish import fold_text
 from publisher.read.search import SearchQuery, open_index, parse_query, search
-from publisher.read.snippet import query_words, snippet
+from publisher.read.snippet import snippet
 from publisher.read.suggest import distance
 from publisher.web import create_app
 from tests.conftest import LiveServer

@@ -9,30 +9,38 @@ descriptions, organisation names, places, and each of them again as the folded l
 not words of it (search_terms.py); case- and diacritics-insensitive by `unicode61 remove_diacritics 2` plus
 ł -> l, which Unicode does not decompose; `detail=column`: no word positions, as searches have single
 words only, which keeps the index with its lemma columns smaller than it was without them), `vocabulary` (search_terms.py), `practice_geo` (an R*Tree of the coordinates),
-`concept` (the facet values: scheme, key, a bit for multi-valued facets, labels) and `facet_bitmap` (for
-each facet value, a bitmap of the practices having it: bit i is practice id i). Practice ids run newest
-first (by date entered), so the first set bits of a bitmap are the newest practices."""
+`concept` (the facet values: scheme, key, a bit for multi-valued facets, labels; and the partners'
+sectors), `facet_bitmap` (for each facet value, a bitmap of the practices having it: bit i is practice id
+i) and `practice_order` (the practice ids in the alphabetical order of their titles in Polish and in
+English, ICU collation made here once so that /search sorts by title without collating per request),
+and `word_bitmap` (the practices matching each frequent word, search_words.py).
+Practice ids run newest first (by date entered), so the first set bits of a bitmap are the newest
+practices. `practice.sectors` holds the sectors of a practice's partners (keys, space-separated), so a
+list item needs no query of the store."""
 
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
+from publisher.collation import sort_key
 from publisher.namespaces import BDPV
 from publisher.outputs.practice_table import TEXTS, PracticeTable, collect
 from publisher.outputs.search_terms import Terms, write_vocabulary
+from publisher.outputs.search_words import write_word_bitmaps
 
 FILE = "search.sqlite"
-VERSION = "3"
+VERSION = "5"
 # The FTS columns: the texts (folded as typed) and their lemmas; bm25 weights the same for both.
 TEXT_COLUMNS = ("title", "body", "organisations", "place")
 LEMMA_COLUMNS = tuple(c + "_lemmas" for c in TEXT_COLUMNS)
 RANK = "bm25(10.0, 1.0, 4.0, 4.0, 10.0, 1.0, 4.0, 4.0)"
-SCHEMES = ("theme", "voivodeship", "unit-type", "funding")
+SCHEMES = ("theme", "voivodeship", "unit-type", "funding", "sector")
 SECTORS = ("public", "ngo", "business")
 
 
@@ -62,7 +70,7 @@ CREATE TABLE concept (scheme TEXT NOT NULL, key TEXT NOT NULL, bit INTEGER NOT N
 CREATE TABLE practice (
     id INTEGER PRIMARY KEY, key TEXT NOT NULL, entered TEXT, year INTEGER, voivodeship TEXT,
     unit_type TEXT, cross_sector INTEGER NOT NULL, three_sector INTEGER NOT NULL,
-    themes INTEGER NOT NULL, funding INTEGER NOT NULL, lat REAL, lon REAL);
+    themes INTEGER NOT NULL, funding INTEGER NOT NULL, lat REAL, lon REAL, sectors TEXT NOT NULL);
 CREATE TABLE practice_text (
     id INTEGER PRIMARY KEY, title_pl TEXT, title_en TEXT, summary_pl TEXT, summary_en TEXT,
     description_pl TEXT, description_en TEXT, organisations TEXT, town TEXT);
@@ -75,6 +83,7 @@ INSERT INTO practice_fts (practice_fts, rank) VALUES ('hashsize', {64 << 20});
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,
                            PRIMARY KEY (facet, value));
+CREATE TABLE practice_order (name TEXT PRIMARY KEY, ids BLOB NOT NULL);
 """
 INDEXES = """
 CREATE INDEX practice_entered ON practice (entered DESC, id);
@@ -162,7 +171,7 @@ def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dic
         sectors = p["sectors"]
         row = (n, p["key"], entered, year, p.get("voivodeship"), p.get("unit_type"),
                int(len(sectors) >= 2), int(all(s in sectors for s in SECTORS)), p["themes"], p["funding"],
-               p.get("lat"), p.get("lon"))
+               p.get("lat"), p.get("lon"), " ".join(s for s in SECTORS if s in sectors))
         orgs = " · ".join(p["orgs"])
         text = (n, title.get("pl"), title.get("en"), summary.get("pl"), summary.get("en"), desc.get("pl"),
                 desc.get("en"), orgs, p.get("town"))
@@ -180,7 +189,7 @@ def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
     size = (len(rows) + 1 + 7) // 8
     maps: dict[tuple[str, str], bytearray] = {}
     columns = ("id", "key", "entered", "year", "voivodeship", "unit_type", "cross_sector", "three_sector",
-               "themes", "funding", "lat", "lon")
+               "themes", "funding", "lat", "lon", "sectors")
     at = {c: i for i, c in enumerate(columns)}
     bits = {f.name: list(_bits(concepts[f.scheme]).items()) for f in FACETS if f.kind == "bits"}
     for row in rows:
@@ -200,6 +209,14 @@ def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
                 bitmap[pid >> 3] |= 1 << (pid & 7)
     for (name, value), bitmap in sorted(maps.items()):
         yield name, value, bytes(bitmap)
+
+
+def _title_orders(texts: list[tuple]) -> Iterator[tuple[str, bytes]]:
+    """('title_pl' | 'title_en', the practice ids by title in that language's collation, as 32-bit ints);
+    a practice without a title in the language sorts by its other one; equal titles newest first."""
+    for lang, first, other in (("pl", 1, 2), ("en", 2, 1)):
+        keyed = sorted((sort_key(t[first] or t[other] or "", lang), t[0]) for t in texts)
+        yield f"title_{lang}", array("I", [pid for _, pid in keyed]).tobytes()
 
 
 def write_index(store: ox.Store, base: str, path: Any) -> int:
@@ -226,18 +243,20 @@ def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
                 fts.append(words)
                 if point:
                     geo.append(point)
-            db.executemany("INSERT INTO practice VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(f"INSERT INTO practice VALUES (?{', ?' * 12})", rows)
             db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", texts)
             columns = ", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)
             db.executemany(f"INSERT INTO practice_fts (rowid, {columns}) VALUES (?{', ?' * 8})", fts)
             db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", geo)
             db.executemany("INSERT INTO facet_bitmap VALUES (?, ?, ?)", _bitmaps(rows, concepts))
+            db.executemany("INSERT INTO practice_order VALUES (?, ?)", _title_orders(texts))
             db.executescript(INDEXES)
             db.executemany("INSERT INTO meta VALUES (?, ?)",
                            [("version", VERSION), ("base_uri", base), ("practices", str(len(rows)))])
         db.execute("INSERT INTO practice_fts (practice_fts) VALUES ('optimize')")
         with db:
             write_vocabulary(db, terms)
+            write_word_bitmaps(db, len(rows))
         db.commit()
         db.execute("VACUUM")
     finally:

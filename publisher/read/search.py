@@ -8,7 +8,9 @@ the count of every facet value under the current state; on no hit, spellings to 
 Without words, hits come newest first. When words match more than RANK_ALL practices (words that most
 texts have), the RANK_ALL newest matches are ranked and the older ones follow newest first: a bounded cost
 per page.
-Filters combine with AND; a multi-valued facet (theme, funding) may be given more
+`sort=newest` or `sort=title` (the alphabetical order of the titles in the page's language, collated at
+build time: the index's `practice_order`) orders the same hits otherwise; without words, `relevance` is
+`newest`. Filters combine with AND; a multi-valued facet (theme, funding) may be given more
 than once (practices having all the values).
 
 Counting uses the index's bitmaps (one per facet value; bit i = practice i): the practices matching the
@@ -19,16 +21,25 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections import OrderedDict
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from publisher.errors import QueryError, StoreUnavailable
-from publisher.outputs.search_index import FACETS, FILE, RANK, VERSION
-from publisher.read.bitmaps import bitmap, first_ids, nth_bit
-from publisher.read.snippet import MAX_WORDS, Word, exact_query, fts_query, query_words, snippet, split
+from publisher.errors import QueryError
+from publisher.outputs.search_index import FACETS, RANK
+from publisher.outputs.search_words import (
+    MAX_WORDS,
+    Word,
+    fts_query,
+    known_lemmas,
+    query_words,
+    split,
+    word_query,
+)
+from publisher.read.bitmaps import bitmap, first_ids, nth_bit, page_in_order
+from publisher.read.search_file import SearchIndex as SearchIndex
+from publisher.read.search_file import open_index as open_index
+from publisher.read.snippet import exact_query, snippet
 from publisher.read.suggest import Suggestion, suggestions
 
 MAX_QUERY_CHARS = 200
@@ -38,50 +49,7 @@ MATCHED_KEPT = 256          # at 100k practices, 12.5 kB each
 _MATCHED_LOCK = threading.Lock()   # the kept bitmaps are shared by a worker's threads
 FACET_BY_NAME = {f.name: f for f in FACETS}
 FLAGS = {"yes": 1, "no": 0}
-
-
-class SearchIndex:
-    """A read-only connection to one build's search index, with its facet vocabularies and bitmaps.
-
-    `cache` (a dict the app keeps) holds what was loaded, keyed by the file's identity, so that each
-    request opens a connection but loads the bitmaps once per build."""
-
-    def __init__(self, path: Path, cache: MutableMapping[str, Any] | None = None) -> None:
-        try:
-            stat = path.stat()
-        except OSError:
-            raise StoreUnavailable("no search index in this build: run `bdp build`") from None
-        self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
-        identity = f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}"
-        loaded: tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int]] | None = cache.get(identity) if cache is not None else None
-        if loaded is None:
-            loaded = self._load()
-            if cache is not None:
-                cache.clear()
-                cache[identity] = loaded
-        self.concepts, self.bitmaps, self.everything, self.matched = loaded
-
-    def _load(self) -> tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int]]:
-        version = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-        if version is None or version[0] != VERSION:
-            self.db.close()
-            raise StoreUnavailable("the search index is from an older version of bdp: run `bdp build`")
-        concepts: dict[str, dict[str, tuple[int, dict[str, str]]]] = {}
-        for scheme, key, bit, pl, en in self.db.execute("SELECT scheme, key, bit, label_pl, label_en FROM concept"):
-            concepts.setdefault(scheme, {})[key] = (bit, {k: v for k, v in (("pl", pl), ("en", en)) if v})
-        bitmaps: dict[str, dict[str, int]] = {f.name: {} for f in FACETS}
-        for facet, value, bits in self.db.execute("SELECT facet, value, bits FROM facet_bitmap"):
-            if facet in bitmaps:
-                bitmaps[facet][value] = int.from_bytes(bits, "little")
-        count = self.db.execute("SELECT COUNT(*) FROM practice").fetchone()[0]
-        return concepts, bitmaps, ((1 << (count + 1)) - 1) & ~1, OrderedDict()
-
-    def close(self) -> None:
-        self.db.close()
-
-
-def open_index(out: Path, cache: MutableMapping[str, Any] | None = None) -> SearchIndex:
-    return SearchIndex(out / FILE, cache)
+SORTS = ("relevance", "newest", "title")
 
 
 @dataclass(frozen=True)
@@ -90,12 +58,21 @@ class SearchQuery:
     filters: tuple[tuple[str, str], ...] = ()     # (facet, value) in the order given
     page: int = 1
     shortened: bool = False                       # the text was cut to MAX_QUERY_CHARS
+    sort: str = ""                                # one of SORTS, "" for the default
+
+    @property
+    def order(self) -> str:
+        """The order of the hits: relevance for words, else newest first, unless asked otherwise."""
+        if self.sort == "title":
+            return "title"
+        return "relevance" if self.text and self.sort != "newest" else "newest"
 
     def selected(self, facet: str) -> list[str]:
         return [v for f, v in self.filters if f == facet]
 
     def params(self, **changes: Any) -> list[tuple[str, str]]:
-        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n, text=q)."""
+        """The URL parameters of this state (with `changes`: add=(f, v), remove=(f, v), page=n, text=q,
+        sort=s; "" is the default order)."""
         filters = list(self.filters)
         if "remove" in changes:
             filters = [fv for fv in filters if fv != changes["remove"]]
@@ -108,7 +85,10 @@ class SearchQuery:
         text = changes.get("text", self.text)
         out = [("q", text)] if text else []
         out += filters
-        page = changes.get("page", self.page if not ({"add", "remove", "text"} & changes.keys()) else 1)
+        sort = changes.get("sort", self.sort)
+        if sort:
+            out.append(("sort", sort))
+        page = changes.get("page", self.page if not ({"add", "remove", "text", "sort"} & changes.keys()) else 1)
         if page != 1:
             out.append(("page", str(page)))
         return out
@@ -146,7 +126,10 @@ def parse_query(args: Mapping[str, list[str]], index: SearchIndex, page_size: in
     page = int(pages[0])
     if (page - 1) * page_size > MAX_OFFSET:
         raise _bad("page", pages[0], f"is too far: narrow the search (at most {MAX_OFFSET} results are paged)")
-    return SearchQuery(text, tuple(filters), page, shortened)
+    sort = (args.get("sort") or [""])[0]
+    if sort and sort not in SORTS:
+        raise _bad("sort", sort, f"is not one of: {', '.join(SORTS)}")
+    return SearchQuery(text, tuple(filters), page, shortened, sort)
 
 
 # --- answering ------------------------------------------------------------------------------------------
@@ -159,6 +142,7 @@ class Hit:
     voivodeship: dict[str, str]
     year: int | None
     snippet: list[tuple[str, bool]]      # (text, highlighted)
+    sectors: list[tuple[str, dict[str, str]]] = field(default_factory=list)   # the partners': (key, labels)
 
     @property
     def snippet_text(self) -> str:
@@ -205,26 +189,33 @@ def _filter_sql(index: SearchIndex, query: SearchQuery) -> tuple[str, list[Any]]
     return "".join(" AND " + c for c in clauses), params
 
 
-def _matching(index: SearchIndex, query: SearchQuery, match: str | None) -> int:
-    """The bitmap of the practices matching the state."""
+def _matching(index: SearchIndex, query: SearchQuery, words: list[Word]) -> int:
+    """The bitmap of the practices matching the state: the filters' and each word's, ANDed."""
     bits = index.everything
     for name, value in query.filters:
         bits &= index.bitmaps[name].get(value, 0)
-    if match is not None and bits:
-        bits &= _matches(index, match)
+    for word in words:
+        if not bits:
+            break
+        bits &= _matches(index, word_query(word))
     return bits
 
 
 def _matches(index: SearchIndex, match: str) -> int:
-    """The practices an FTS query matches. The bitmaps of the last MATCHED_KEPT queries are kept with the
-    build's cache: a common word matches most practices, and reading 85,000 ids costs tens of ms."""
+    """The practices one word's FTS query matches: a frequent word's bitmap made at build time (one row;
+    reading 57,000 ids from FTS5 costs tens of ms), else FTS5's ids. The bitmaps of the last MATCHED_KEPT
+    words are kept with the build's cache."""
     with _MATCHED_LOCK:
         kept = index.matched.get(match)
         if kept is not None:
             index.matched.move_to_end(match)
             return kept
-    found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
-    kept = bitmap([r[0] for r in found], index.everything.bit_length() + 1)
+    stored = index.db.execute("SELECT bits FROM word_bitmap WHERE expression = ?", (match,)).fetchone()
+    if stored is not None:
+        kept = int.from_bytes(stored[0], "little")
+    else:
+        found = index.db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?", (match,))
+        kept = bitmap([r[0] for r in found], index.everything.bit_length() + 1)
     with _MATCHED_LOCK:
         index.matched[match] = kept
         while len(index.matched) > MATCHED_KEPT:
@@ -299,30 +290,34 @@ def _hits(index: SearchIndex, ids: list[int], words: list[Word], lang: str) -> l
         return []
     marks = ",".join("?" * len(ids))
     rows = {r[0]: r for r in index.db.execute(
-        "SELECT p.id, p.key, p.year, p.voivodeship, t.title_pl, t.title_en, t.summary_pl, t.summary_en, "
+        "SELECT p.id, p.key, p.year, p.voivodeship, p.sectors, t.title_pl, t.title_en, t.summary_pl, t.summary_en, "
         "t.description_pl, t.description_en, t.organisations, t.town FROM practice p "
         f"JOIN practice_text t ON t.id = p.id WHERE p.id IN ({marks})", ids)}
-    voivodeships = index.concepts.get("voivodeship", {})
+    voivodeships, sectors = index.concepts.get("voivodeship", {}), index.concepts.get("sector", {})
     hits = []
     for i in ids:
-        _, key, year, voiv, t_pl, t_en, s_pl, s_en, d_pl, d_en, orgs, town = rows[i]
+        _, key, year, voiv, partners, t_pl, t_en, s_pl, s_en, d_pl, d_en, orgs, town = rows[i]
         first, other = ((s_pl, d_pl), (s_en, d_en)) if lang == "pl" else ((s_en, d_en), (s_pl, d_pl))
         texts = [x for x in (*first, *other, orgs, town) if x]
         title = {k: v for k, v in (("pl", t_pl), ("en", t_en)) if v}
         hits.append(Hit(key, title, town or "", voivodeships.get(voiv or "", (0, {}))[1], year,
-                        snippet(texts, words)))
+                        snippet(texts, words),
+                        [(s, sectors.get(s, (0, {s: s}))[1]) for s in partners.split()]))
     return hits
 
 
 def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_size: int = 50,
            with_facets: bool = True, rank_all: int = RANK_ALL) -> SearchResult:
-    words = query_words(query.text, lambda folded: _known_lemmas(index, folded))
+    words = query_words(query.text, lambda folded: known_lemmas(index.db, folded))
     notes = _notes(query, words)
     match = fts_query(words) if words else None
     offset = (query.page - 1) * page_size
     try:
-        bits = _matching(index, query, match)
-        if match is None:
+        bits = _matching(index, query, words)
+        if query.order == "title":
+            order, rank = index.title_order(lang)
+            ids = page_in_order(bits, order, rank, offset, page_size)
+        elif match is None or query.order == "newest":
             ids = first_ids(bits, offset, page_size)
         elif not bits:
             ids = []
@@ -334,12 +329,6 @@ def search(index: SearchIndex, query: SearchQuery, *, lang: str = "pl", page_siz
     facets = _facets(index, query, bits) if with_facets else {}
     return SearchResult(query, bits.bit_count(), _hits(index, ids, words, lang), facets, page_size,
                         tries, notes)
-
-
-def _known_lemmas(index: SearchIndex, folded: str) -> list[str]:
-    """The lemmas the texts give a folded word (a word typed without diacritics: `gieldy` -> `gielda`)."""
-    row = index.db.execute("SELECT lemmas FROM vocabulary WHERE term = ?", (folded,)).fetchone()
-    return row[0].split() if row else []
 
 
 def _notes(query: SearchQuery, words: list[Word]) -> tuple[str, ...]:

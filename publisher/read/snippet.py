@@ -1,4 +1,5 @@
-"""The words of a search, the FTS5 queries made of them, and the snippets that show what matched.
+"""The snippets that show what a search matched, and the query for the words as typed (the words and
+their FTS5 queries are outputs/search_words.py).
 
 A word matches a practice's text (outputs/search_index.py) as typed and folded (case, diacritics, ł -> l),
 as a prefix when it has 3 letters or more (Tczew -> Tczewie), or by lemma (przedsiębiorca ->
@@ -8,63 +9,18 @@ same way, character by character, so a match found in the folded text marks the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from publisher.outputs.search_index import TEXT_COLUMNS
-from publisher.polish import SHORTEST, fold_text, folded_lemmas
+from publisher.outputs.search_words import Word, quoted
+from publisher.polish import fold_text, folded_lemmas
 
-MAX_WORDS = 8
 SNIPPET_CHARS = 240
-WORD = re.compile(r"[^\W_]+")
-
-
-@dataclass(frozen=True)
-class Word:
-    typed: str                   # as typed, lower case
-    folded: str                  # the same, folded
-    lemmas: frozenset[str]       # its folded lemmas (itself included)
-
-    @property
-    def prefix(self) -> bool:
-        return len(self.folded) >= SHORTEST
-
-
-def split(text: str) -> list[str]:
-    """All the words of a query, lower case (only letters and digits count: no FTS syntax)."""
-    return WORD.findall(text.lower())
-
-
-def query_words(text: str, known: Callable[[str], Iterable[str]] | None = None) -> list[Word]:
-    """The first MAX_WORDS words of a query with their lemmas, and the lemmas `known(folded)` gives (the
-    index's vocabulary: a word typed without diacritics, unknown to the dictionary, found in a text)."""
-    found: list[Word] = []
-    for typed in dict.fromkeys(split(text)):
-        folded = fold_text(typed)
-        lemmas = folded_lemmas(typed) | frozenset(known(folded) if known else ())
-        # one token each: the index has no word positions for phrases (a lemma such as 'e-mail' is left out)
-        found.append(Word(typed, folded, frozenset(x for x in lemmas if WORD.fullmatch(x))))
-    return found[:MAX_WORDS]
-
-
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _either(word: Word) -> str:
-    first = _quoted(word.folded) + ("*" if word.prefix else "")
-    others = [_quoted(x) for x in sorted(word.lemmas - {word.folded})]
-    return f"({' OR '.join([first, *others])})" if others else first
-
-
-def fts_query(words: list[Word]) -> str:
-    """Every word, each as typed (a prefix from 3 letters) or any of its lemmas, in any column."""
-    return " AND ".join(_either(w) for w in words)
 
 
 def exact_query(words: list[Word]) -> str:
     """Every word as typed (folded), whole, in the texts themselves (not their lemma columns)."""
-    return "{" + " ".join(TEXT_COLUMNS) + "} : (" + " AND ".join(_quoted(w.folded) for w in words) + ")"
+    return "{" + " ".join(TEXT_COLUMNS) + "} : (" + " AND ".join(quoted(w.folded) for w in words) + ")"
 
 
 def highlighter(words: list[Word]) -> Callable[[str], list[tuple[int, int]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from publisher.read.snippet import Word, fts_query
+from publisher.outputs.search_words import Word, fts_query
 
 CANDIDATES = 200
 MAX_SUGGESTIONS = 5

@@ -28,13 +28,13 @@ from publisher.read import practice_list as pl
 from publisher.read.documents import Document, practice_documents
 from publisher.read.geo import features as geo_features
 from publisher.read.geo import parse_bbox
-from publisher.read.search import FACETS, SearchIndex, SearchResult, open_index, parse_query
+from publisher.read.search import FACETS, SearchIndex, SearchQuery, SearchResult, open_index, parse_query
 from publisher.read.search import search as run_search
 from publisher.read.stats import dataset_stats
 from publisher.web import build_cache, current_store, settings, site_store
 from publisher.web.errors import abort_with
-from publisher.web.i18n import link_lang
-from publisher.web.listing import practice_list
+from publisher.web.i18n import N_, link_lang
+from publisher.web.listing import SORT_LABELS, practice_list
 from publisher.web.render import iri_map, page_number
 
 bp = Blueprint("pages", __name__)
@@ -43,6 +43,7 @@ bp = Blueprint("pages", __name__)
 VENDOR = {"leaflet": "xstatic.pkg.leaflet", "leaflet-markercluster": "xstatic.pkg.leaflet_markercluster"}
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 _PAGE_FORMATS = (BY_NAME["html"], BY_NAME["json"])
+SEARCH_SORT_LABELS = {"relevance": N_("by relevance"), **SORT_LABELS}
 
 
 def _index() -> SearchIndex:
@@ -90,11 +91,13 @@ def _search_json(result: SearchResult, links: dict[str, str]) -> dict[str, Any]:
     query = result.query
     return {
         "query": {"q": query.text, "filters": {f.name: query.selected(f.name) for f in FACETS
-                                               if query.selected(f.name)}, "page": query.page},
+                                               if query.selected(f.name)}, "page": query.page,
+                  "sort": query.order},
         "total": result.total, "page": query.page, "pages": result.pages, "page_size": result.page_size,
         "results": [{"key": h.key, "iri": mint(base, "practice", h.key),
                      "url": iris.id_to_doc_url("practice", h.key), "title": h.title, "town": h.town,
-                     "voivodeship": h.voivodeship, "year": h.year, "snippet": h.snippet_text,
+                     "voivodeship": h.voivodeship, "year": h.year, "sectors": [k for k, _ in h.sectors],
+                     "snippet": h.snippet_text,
                      "highlights": _highlights(h.snippet)} for h in result.hits],
         "facets": {name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected,
                            "url": request.url_root.rstrip("/") + _state_url(
@@ -107,6 +110,14 @@ def _search_json(result: SearchResult, links: dict[str, str]) -> dict[str, Any]:
                         for s in result.suggestions],
         "links": links,
     }
+
+
+def _sorts(query: SearchQuery) -> list[tuple[str, str, bool]]:
+    """(label msgid, url, chosen) of each order the hits can be put in: relevance only for words; the
+    default order has no parameter (one URL per state)."""
+    names = ("relevance", "newest", "title") if query.text else ("newest", "title")
+    return [(SEARCH_SORT_LABELS[name], _state_url(query.params(sort="" if name == names[0] else name)),
+             name == query.order) for name in names]
 
 
 def _highlights(segments: list[tuple[str, bool]]) -> list[list[int]]:
@@ -135,7 +146,8 @@ def search() -> Any:
         response = jsonify(_search_json(result, {k: request.url_root.rstrip("/") + v for k, v in links.items()}))
     else:
         response = Response(render_template("search.html", result=result, query=query, facets=FACETS,
-                                            links=links, state_url=_state_url, doc_url=iri_map().id_to_doc_url))
+                                            links=links, state_url=_state_url, doc_url=iri_map().id_to_doc_url,
+                                            sorts=_sorts(query)))
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Link"] = f'<{links["json"]}>; rel="alternate"; type="application/json"'
     return response
