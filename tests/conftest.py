@@ -209,3 +209,30 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def loopback_only(context) -> list[str]:
+    """Refuse every request of a browser context that leaves 127.0.0.1 (a page that reaches out is a bug,
+    and this machine has no network); returns the list the refused URLs are added to, for the test to check."""
+    from urllib.parse import urlsplit
+
+    outside: list[str] = []
+
+    def guard(route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return outside
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page picture under test-artifacts/ for a person to look at (not compared)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")

@@ -9,17 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from publisher.pipeline.build import build
 from publisher.web import create_app
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, loopback_only, screenshot
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
 SEED_KEY = "trzy-filary-bank-partnerow-lokalnych"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser "
@@ -67,19 +65,13 @@ def open_page(browser, site, live_server):
     """open_page(path, javascript=True) -> (page, server url); requests off 127.0.0.1 are refused and
     reported at the end of the test."""
     server = live_server(site)
-    contexts, outside = [], []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
+    contexts: list = []
+    refused: list[list[str]] = []
 
     def start(path: str, javascript: bool = True):
         context = browser.new_context(java_script_enabled=javascript, locale="pl-PL",
                                       viewport={"width": 1200, "height": 900})
-        context.route("**/*", guard)
+        refused.append(loopback_only(context))
         contexts.append(context)
         page = context.new_page()
         page.goto(server.url + path.lstrip("/"))
@@ -88,12 +80,8 @@ def open_page(browser, site, live_server):
     yield start
     for context in contexts:
         context.close()
+    outside = [url for urls in refused for url in urls]
     assert outside == [], f"the pages asked for something off 127.0.0.1: {outside}"
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def result_keys(page) -> list[str]:

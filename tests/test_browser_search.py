@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from publisher.polish import fold_text
 from publisher.web import create_app
-from tests.conftest import FIXTURES, ROOT, LiveServer
+from tests.conftest import ARTIFACTS, FIXTURES, LiveServer, loopback_only
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = FIXTURES / "axe" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -42,16 +40,8 @@ def browser(chromium):
 def page(request, browser, server):
     """A page at one viewport; requests off 127.0.0.1 are refused, and they and console errors fail the test."""
     context = browser.new_context(locale="pl-PL", viewport=VIEWPORTS[request.param])
-    outside, errors = [], []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    errors: list[str] = []
+    outside = loopback_only(context)
     tab = context.new_page()
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: errors.append(str(e)))

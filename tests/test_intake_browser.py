@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, loopback_only, screenshot
 from tests.intake_support import PDF, intake_app, queued
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
 AXE = ROOT / "tests" / "fixtures" / "axe" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SEND = {"pl": "Wyślij zgłoszenie", "en": "Send the proposal"}
@@ -38,18 +36,12 @@ def form(browser, built, settings, tmp_path, live_server):
     """form(lang, viewport='desktop') -> page at /submit; the queue is `form.queue`."""
     queue = tmp_path / "queue"
     server = live_server(intake_app(settings, built, queue))
-    contexts, outside = [], []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
+    contexts: list = []
+    refused: list[list[str]] = []
 
     def open_form(lang: str, viewport: str = "desktop"):
         context = browser.new_context(locale="pl-PL", viewport=VIEWPORTS[viewport])
-        context.route("**/*", guard)
+        refused.append(loopback_only(context))
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{server.url}submit?lang={lang}")
@@ -59,12 +51,8 @@ def form(browser, built, settings, tmp_path, live_server):
     yield open_form
     for context in contexts:
         context.close()
+    outside = [url for urls in refused for url in urls]
     assert outside == [], f"the form asked for something off 127.0.0.1: {outside}"
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def axe_violations(page) -> list[tuple[str, list]]:

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from publisher.pipeline.build import build
 from publisher.synthetic.generate import generate
 from publisher.web import create_app
-from tests.conftest import DATA, ROOT
+from tests.conftest import ARTIFACTS, DATA, loopback_only
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -81,16 +79,7 @@ def visit(browser, server, path: str, viewport: str):
     """(page, console errors, requests off 127.0.0.1) after loading `path` in a fresh context."""
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="pl-PL")
     errors: list[str] = []
-    outside: list[str] = []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    outside = loopback_only(context)
     page = context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
