@@ -23,7 +23,7 @@ from tests.test_build import VIOLATIONS
 from tests.test_build import _edit as _edit_record
 
 # Byte for byte; the rest as graphs (RDF), rows (CSV, SQLite) or without the build's time (manifests).
-SAME_BYTES = ["dumps/bdp.nt.gz", "sitemap.xml"]
+SAME_BYTES = ["dumps/bdp.nt.gz", "dumps/bdp.ttl.gz", "dump-members.json", "sitemap.xml"]
 GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.RdfFormat.JSON_LD,
           "catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
 
@@ -207,3 +207,37 @@ def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, set
     changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
     assert changed.count(True) == 1
     assert "Inny" in gzip.decompress(new).decode("utf-8")
+
+
+def test_turtle_dump_follows_the_members(data, tmp_path, settings):
+    """The Turtle dump is a head member with the prefixes, then one member per N-Triples member
+    (publisher/outputs/rdf_dumps.py): one change rewrites one Turtle member, the others are copied, and the
+    whole reads as one Turtle document with the N-Triples dump's graph."""
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    old = (out / "dumps/bdp.ttl.gz").read_bytes()
+    sizes = json.loads((out / "dump-members.json").read_text())["bdp.ttl.gz"]
+    assert len(sizes) == len(json.loads((out / "records.json").read_text())["members"]) + 1
+    # The last member recompressed at another level: the same Turtle in other bytes, which only a copy keeps.
+    last = gzip.compress(gzip.decompress(old[-sizes[-1]:]), compresslevel=9, mtime=0)
+    assert last != old[-sizes[-1]:]
+    old, sizes = old[:-sizes[-1]] + last, [*sizes[:-1], len(last)]
+    (out / "dumps/bdp.ttl.gz").write_bytes(old)
+    (out / "dump-members.json").write_text(json.dumps({"bdp.ttl.gz": sizes}))
+    key = sorted((data / "practices").iterdir())[10].stem
+    _edit_record(data, "practices", key, lambda r: r["title"].update(pl="Inny tytuł"))
+    assert build_changed(settings, data, out).full is False
+    new = (out / "dumps/bdp.ttl.gz").read_bytes()
+    new_sizes = json.loads((out / "dump-members.json").read_text())["bdp.ttl.gz"]
+    assert sum(new_sizes) == len(new)
+
+    def parts(blob: bytes, lengths: list[int]) -> list[bytes]:
+        at = [sum(lengths[:i]) for i in range(len(lengths) + 1)]
+        return [blob[at[i]:at[i + 1]] for i in range(len(lengths))]
+
+    changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
+    assert changed.count(True) == 1 and not changed[0]
+    text = gzip.decompress(new).decode("utf-8")
+    assert text.startswith("@prefix ") and text.count("@prefix bdp: ") == 1 and "Inny tytuł" in text
+    assert _graph(out / "dumps/bdp.ttl.gz", ox.RdfFormat.TURTLE) == _graph(out / "dumps/bdp.nt.gz",
+                                                                          ox.RdfFormat.N_TRIPLES)

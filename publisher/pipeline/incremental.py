@@ -36,6 +36,7 @@ from publisher.dataset.facts import public_prefix
 from publisher.errors import SourceError
 from publisher.iris import mint
 from publisher.outputs.feed import write_feed
+from publisher.outputs.rdf_dumps import read_members, splice_turtle, write_members
 from publisher.pipeline import chunks
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
@@ -53,6 +54,7 @@ from publisher.shacl.run import run_shapes
 ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
 FULL_FROM = 0.2                                          # share of changed records from which a full build runs
 DUMP = Path("dumps") / "bdp.nt.gz"
+TURTLE = "bdp.ttl.gz"
 
 
 @dataclass
@@ -221,8 +223,9 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
             text, start = c.text.encode("utf-8"), 0
             for e in c.entries:
                 new_text[e.path], start = text[start:start + e.nt_length], start + e.nt_length
-        members, stale = splice(out / DUMP, found.previous.entries, found.previous.members, entries, new_text,
-                                tmp / DUMP)
+        members, stale, origins = splice(out / DUMP, found.previous.entries, found.previous.members, entries,
+                                         new_text, tmp / DUMP)
+        ready = _splice_turtle(out, tmp, found.previous.members, members, origins)
         stage("dump")
         copy_store(out / "store", tmp / "store")
         store = ox.Store(str(tmp / "store"))
@@ -232,7 +235,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
-        context = BuildContext(settings, tmp, store, report, built)
+        context = BuildContext(settings, tmp, store, report, built, ready)
         for step in steps if steps is not None else default_steps():
             step(context)
         stage("outputs")
@@ -261,3 +264,15 @@ def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.C
     copy_documents(sorted((path, rel) for rel, path in fresh.items()), tmp)
     if (out / "links").is_dir():
         shutil.copytree(out / "links", tmp / "links", copy_function=os.link)
+
+
+def _splice_turtle(out: Path, tmp: Path, old_nt: list[int], new_nt: list[int], origins: list[int | None]
+                   ) -> frozenset[str]:
+    """The Turtle dump following the N-Triples dump's members (rdf_dumps.py), when the previous build has
+    it as members of the same N-Triples members; else the output step writes it whole."""
+    old_sizes = read_members(out, TURTLE)
+    if old_sizes is None or len(old_sizes) != len(old_nt) + 1 or not (out / "dumps" / TURTLE).is_file():
+        return frozenset()
+    sizes = splice_turtle(out / "dumps" / TURTLE, old_sizes, tmp / DUMP, new_nt, origins, tmp / "dumps" / TURTLE)
+    write_members(tmp, TURTLE, sizes)
+    return frozenset({TURTLE})
