@@ -23,7 +23,8 @@ from tests.test_build import VIOLATIONS
 from tests.test_build import _edit as _edit_record
 
 # Byte for byte; the rest as graphs (RDF), rows (CSV, SQLite) or without the build's time (manifests).
-SAME_BYTES = ["dumps/bdp.nt.gz", "dumps/bdp.ttl.gz", "dump-members.json", "sitemap.xml"]
+SAME_BYTES = ["dumps/bdp.nt.gz", "dumps/bdp.ttl.gz", "dumps/bdp.jsonld.gz", "bdp.ttl.gz.members.json",
+              "bdp.jsonld.gz.members.json", "sitemap.xml"]
 GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.RdfFormat.JSON_LD,
           "catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
 
@@ -209,26 +210,29 @@ def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, set
     assert "Inny" in gzip.decompress(new).decode("utf-8")
 
 
-def test_turtle_dump_follows_the_members(data, tmp_path, settings):
-    """The Turtle dump is a head member with the prefixes, then one member per N-Triples member
-    (publisher/outputs/rdf_dumps.py): one change rewrites one Turtle member, the others are copied, and the
-    whole reads as one Turtle document with the N-Triples dump's graph."""
+
+@pytest.mark.parametrize(("name", "fmt"), [("bdp.ttl.gz", ox.RdfFormat.TURTLE), ("bdp.jsonld.gz", ox.RdfFormat.JSON_LD)])
+def test_turtle_and_jsonld_dumps_follow_the_members(name, fmt, data, tmp_path, settings):
+    """The Turtle and JSON-LD dumps are a head member, one member per N-Triples member and a tail member
+    (publisher/outputs/dump_members.py): one change rewrites one member, the others are copied, and the
+    whole reads as one document with the N-Triples dump's graph."""
     out = tmp_path / "out"
     build(settings, data, out, workers=1)
-    old = (out / "dumps/bdp.ttl.gz").read_bytes()
-    sizes = json.loads((out / "dump-members.json").read_text())["bdp.ttl.gz"]
-    assert len(sizes) == len(json.loads((out / "records.json").read_text())["members"]) + 1
-    # The last member recompressed at another level: the same Turtle in other bytes, which only a copy keeps.
-    last = gzip.compress(gzip.decompress(old[-sizes[-1]:]), compresslevel=9, mtime=0)
-    assert last != old[-sizes[-1]:]
-    old, sizes = old[:-sizes[-1]] + last, [*sizes[:-1], len(last)]
-    (out / "dumps/bdp.ttl.gz").write_bytes(old)
-    (out / "dump-members.json").write_text(json.dumps({"bdp.ttl.gz": sizes}))
+    old = (out / "dumps" / name).read_bytes()
+    sizes = json.loads((out / f"{name}.members.json").read_text())
+    assert len(sizes) == len(json.loads((out / "records.json").read_text())["members"]) + 2
+    # A record member recompressed at another level: the same text in other bytes, which only a copy keeps.
+    at = sum(sizes[:-2])
+    again = gzip.compress(gzip.decompress(old[at:at + sizes[-2]]), compresslevel=9, mtime=0)
+    assert again != old[at:at + sizes[-2]]
+    old, sizes = old[:at] + again + old[at + sizes[-2]:], [*sizes[:-2], len(again), sizes[-1]]
+    (out / "dumps" / name).write_bytes(old)
+    (out / f"{name}.members.json").write_text(json.dumps(sizes))
     key = sorted((data / "practices").iterdir())[10].stem
     _edit_record(data, "practices", key, lambda r: r["title"].update(pl="Inny tytuł"))
     assert build_changed(settings, data, out).full is False
-    new = (out / "dumps/bdp.ttl.gz").read_bytes()
-    new_sizes = json.loads((out / "dump-members.json").read_text())["bdp.ttl.gz"]
+    new = (out / "dumps" / name).read_bytes()
+    new_sizes = json.loads((out / f"{name}.members.json").read_text())
     assert sum(new_sizes) == len(new)
 
     def parts(blob: bytes, lengths: list[int]) -> list[bytes]:
@@ -236,8 +240,11 @@ def test_turtle_dump_follows_the_members(data, tmp_path, settings):
         return [blob[at[i]:at[i + 1]] for i in range(len(lengths))]
 
     changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
-    assert changed.count(True) == 1 and not changed[0]
+    assert changed.count(True) == 1 and not changed[0] and not changed[-2]
     text = gzip.decompress(new).decode("utf-8")
-    assert text.startswith("@prefix ") and text.count("@prefix bdp: ") == 1 and "Inny tytuł" in text
-    assert _graph(out / "dumps/bdp.ttl.gz", ox.RdfFormat.TURTLE) == _graph(out / "dumps/bdp.nt.gz",
-                                                                          ox.RdfFormat.N_TRIPLES)
+    assert "Inny tytuł" in text
+    if fmt == ox.RdfFormat.JSON_LD:
+        assert isinstance(json.loads(text), list)
+    else:
+        assert text.startswith("@prefix ") and text.count("@prefix bdp: ") == 1
+    assert _graph(out / "dumps" / name, fmt) == _graph(out / "dumps/bdp.nt.gz", ox.RdfFormat.N_TRIPLES)

@@ -21,9 +21,10 @@ from typing import IO, cast
 import pyoxigraph as ox
 
 from publisher.iris import doc_iri
+from publisher.outputs.dump_members import write_sizes
 from publisher.outputs.practice_table import PracticeTable, new_facts, recording, table_of
 from publisher.outputs.practices_csv import write_csv
-from publisher.outputs.rdf_dumps import SOURCE, write_members, write_rdf_dump
+from publisher.outputs.rdf_dumps import SOURCE, write_rdf_dump
 from publisher.outputs.search_index import FILE, write_index_of
 from publisher.outputs.sitemap import write_sitemaps
 
@@ -60,10 +61,10 @@ def _write(out: Path, base: str, public: str, sitemap_limit: int, dump: str, fmt
            parts: tuple[str, ...]) -> None:
     found = new_facts()
     if dump:
-        members = write_rdf_dump(out / "dumps" / SOURCE, out / "dumps" / dump, fmt,
-                                 through=(lambda triples: recording(triples, found)) if parts else None)
-        if members is not None:
-            write_members(out, dump, members)
+        sizes = write_rdf_dump(out / "dumps" / SOURCE, out / "dumps" / dump, fmt,
+                               through=(lambda triples: recording(triples, found)) if parts else None)
+        if sizes is not None:
+            write_sizes(out / "dumps" / dump, sizes)
     elif parts:     # the dump is made already (an incremental build's splice): the triples for the tables
         with gzip.open(out / "dumps" / SOURCE, "rb") as f:
             for _ in recording(ox.parse(cast(IO[bytes], f), format=ox.RdfFormat.N_TRIPLES), found):

@@ -32,11 +32,13 @@ import pyoxigraph as ox
 from publisher.assets import ontology_graph
 from publisher.clock import build_time
 from publisher.config import Settings
-from publisher.dataset.facts import public_prefix
+from publisher.dataset.facts import DUMPS, public_prefix
 from publisher.errors import SourceError
 from publisher.iris import mint
+from publisher.outputs.dump_members import FRAMES
+from publisher.outputs.dump_members import splice as splice_dump
 from publisher.outputs.feed import write_feed
-from publisher.outputs.rdf_dumps import read_members, splice_turtle, write_members
+from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
@@ -54,7 +56,6 @@ from publisher.shacl.run import run_shapes
 ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
 FULL_FROM = 0.2                                          # share of changed records from which a full build runs
 DUMP = Path("dumps") / "bdp.nt.gz"
-TURTLE = "bdp.ttl.gz"
 
 
 @dataclass
@@ -225,7 +226,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
                 new_text[e.path], start = text[start:start + e.nt_length], start + e.nt_length
         members, stale, origins = splice(out / DUMP, found.previous.entries, found.previous.members, entries,
                                          new_text, tmp / DUMP)
-        ready = _splice_turtle(out, tmp, found.previous.members, members, origins)
+        ready = _splice_dumps(out, tmp, found.previous.members, members, origins)
         stage("dump")
         copy_store(out / "store", tmp / "store")
         store = ox.Store(str(tmp / "store"))
@@ -266,13 +267,10 @@ def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.C
         shutil.copytree(out / "links", tmp / "links", copy_function=os.link)
 
 
-def _splice_turtle(out: Path, tmp: Path, old_nt: list[int], new_nt: list[int], origins: list[int | None]
-                   ) -> frozenset[str]:
-    """The Turtle dump following the N-Triples dump's members (rdf_dumps.py), when the previous build has
-    it as members of the same N-Triples members; else the output step writes it whole."""
-    old_sizes = read_members(out, TURTLE)
-    if old_sizes is None or len(old_sizes) != len(old_nt) + 1 or not (out / "dumps" / TURTLE).is_file():
-        return frozenset()
-    sizes = splice_turtle(out / "dumps" / TURTLE, old_sizes, tmp / DUMP, new_nt, origins, tmp / "dumps" / TURTLE)
-    write_members(tmp, TURTLE, sizes)
-    return frozenset({TURTLE})
+
+def _splice_dumps(out: Path, tmp: Path, old_nt: list[int], new_nt: list[int], origins: list[int | None]
+                  ) -> frozenset[str]:
+    """The Turtle and JSON-LD dumps following the N-Triples dump's members (dump_members.py), each when the
+    previous build has it as such members; the output step writes the others whole."""
+    return frozenset(d.name for d in DUMPS if d.format in FRAMES and d.name != SOURCE and splice_dump(
+        out / "dumps" / d.name, len(old_nt), tmp / DUMP, new_nt, origins, tmp / "dumps" / d.name, d.format))
