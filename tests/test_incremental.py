@@ -23,7 +23,8 @@ from tests.test_build import VIOLATIONS
 from tests.test_build import _edit as _edit_record
 
 # Byte for byte; the rest as graphs (RDF), rows (CSV, SQLite) or without the build's time (manifests).
-SAME_BYTES = ["dumps/bdp.nt.gz", "sitemap.xml"]
+SAME_BYTES = ["dumps/bdp.nt.gz", "dumps/bdp.ttl.gz", "dumps/bdp.jsonld.gz", "bdp.ttl.gz.members.json",
+              "bdp.jsonld.gz.members.json", "sitemap.xml"]
 GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.RdfFormat.JSON_LD,
           "catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
 
@@ -207,3 +208,43 @@ def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, set
     changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
     assert changed.count(True) == 1
     assert "Inny" in gzip.decompress(new).decode("utf-8")
+
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("bdp.ttl.gz", ox.RdfFormat.TURTLE), ("bdp.jsonld.gz", ox.RdfFormat.JSON_LD)])
+def test_turtle_and_jsonld_dumps_follow_the_members(name, fmt, data, tmp_path, settings):
+    """The Turtle and JSON-LD dumps are a head member, one member per N-Triples member and a tail member
+    (publisher/outputs/dump_members.py): one change rewrites one member, the others are copied, and the
+    whole reads as one document with the N-Triples dump's graph."""
+    out = tmp_path / "out"
+    build(settings, data, out, workers=1)
+    old = (out / "dumps" / name).read_bytes()
+    sizes = json.loads((out / f"{name}.members.json").read_text())
+    assert len(sizes) == len(json.loads((out / "records.json").read_text())["members"]) + 2
+    # A record member recompressed at another level: the same text in other bytes, which only a copy keeps.
+    at = sum(sizes[:-2])
+    again = gzip.compress(gzip.decompress(old[at:at + sizes[-2]]), compresslevel=9, mtime=0)
+    assert again != old[at:at + sizes[-2]]
+    old, sizes = old[:at] + again + old[at + sizes[-2]:], [*sizes[:-2], len(again), sizes[-1]]
+    (out / "dumps" / name).write_bytes(old)
+    (out / f"{name}.members.json").write_text(json.dumps(sizes))
+    key = sorted((data / "practices").iterdir())[10].stem
+    _edit_record(data, "practices", key, lambda r: r["title"].update(pl="Inny tytuł"))
+    assert build_changed(settings, data, out).full is False
+    new = (out / "dumps" / name).read_bytes()
+    new_sizes = json.loads((out / f"{name}.members.json").read_text())
+    assert sum(new_sizes) == len(new)
+
+    def parts(blob: bytes, lengths: list[int]) -> list[bytes]:
+        at = [sum(lengths[:i]) for i in range(len(lengths) + 1)]
+        return [blob[at[i]:at[i + 1]] for i in range(len(lengths))]
+
+    changed = [a != b for a, b in zip(parts(old, sizes), parts(new, new_sizes), strict=True)]
+    assert changed.count(True) == 1 and not changed[0] and not changed[-2]
+    text = gzip.decompress(new).decode("utf-8")
+    assert "Inny tytuł" in text
+    if fmt == ox.RdfFormat.JSON_LD:
+        assert isinstance(json.loads(text), list)
+    else:
+        assert text.startswith("@prefix ") and text.count("@prefix bdp: ") == 1
+    assert _graph(out / "dumps" / name, fmt) == _graph(out / "dumps/bdp.nt.gz", ox.RdfFormat.N_TRIPLES)

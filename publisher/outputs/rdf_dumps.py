@@ -7,6 +7,9 @@ come in record order, where a subject's lines are close together but interleaved
 each block of about BLOCK bytes is sorted so that Turtle and JSON-LD say each subject once (a subject
 whose lines straddle two blocks is written twice: still the same graph).
 
+The Turtle and JSON-LD dumps are written as gzip members that follow the N-Triples dump's (dump_members.py);
+`write_rdf_dump` writes other formats as one stream.
+
 Written by the jobs of tables.py. The same input gives the same bytes (gzip with no name or time in its
 header), so checksums and ETags survive an unchanged rebuild."""
 
@@ -23,6 +26,7 @@ import pyoxigraph as ox
 
 from publisher.formats import BY_NAME
 from publisher.namespaces import PREFIXES
+from publisher.outputs.dump_members import FRAMES, write_members
 
 SOURCE = "bdp.nt.gz"
 # gzip level of the dumps: 3 writes as fast as 1 and smaller; 6 would slow the longest output step
@@ -61,9 +65,12 @@ class _Chunks(io.RawIOBase):
 
 
 def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL,
-                   through: Callable[[Iterator[ox.Triple]], Iterator[ox.Triple]] | None = None) -> None:
+                   through: Callable[[Iterator[ox.Triple]], Iterator[ox.Triple]] | None = None) -> list[int] | None:
     """Write the triples of `source` (N-Triples, gzip) to `target` as `fmt_name` (ttl, jsonld), gzip;
-    `through` sees each triple on its way (tables.py gathers its facts in the same pass)."""
+    `through` sees each triple on its way (tables.py gathers its facts in the same pass). Returns the
+    members' lengths of a dump written as members (Turtle), else None."""
+    if fmt_name in FRAMES:
+        return write_members(source, target, fmt_name, through)
     fmt = BY_NAME[fmt_name]
     part = target.with_name(target.name + ".part")
     triples: Iterator[Any] = ox.parse(io.BufferedReader(_Chunks(subject_blocks(source)), 1 << 20), format=ox.RdfFormat.N_TRIPLES)
@@ -76,3 +83,4 @@ def write_rdf_dump(source: Path, target: Path, fmt_name: str, level: int = LEVEL
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
+    return None

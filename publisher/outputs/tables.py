@@ -6,15 +6,22 @@ One job (jobs.py) writes one dump and some of the tables from the same pass over
 reading and parsing them twice; the output steps run two, whose work is about even (Turtle with the search
 index, JSON-LD with the CSV and the sitemaps):
 
-    python -m publisher.outputs.tables OUT BASE PUBLIC SITEMAP_LIMIT DUMP FORMAT PART[,PART...]"""
+    python -m publisher.outputs.tables OUT BASE PUBLIC SITEMAP_LIMIT DUMP FORMAT PART[,PART...]
+
+DUMP empty: the dump is made already (an incremental build spliced it), only the tables are written."""
 
 from __future__ import annotations
 
 import gc
+import gzip
 import sys
 from pathlib import Path
+from typing import IO, cast
+
+import pyoxigraph as ox
 
 from publisher.iris import doc_iri
+from publisher.outputs.dump_members import write_sizes
 from publisher.outputs.practice_table import PracticeTable, new_facts, recording, table_of
 from publisher.outputs.practices_csv import write_csv
 from publisher.outputs.rdf_dumps import SOURCE, write_rdf_dump
@@ -53,8 +60,17 @@ def write_tables(out: Path, base: str, public: str, sitemap_limit: int, dump: st
 def _write(out: Path, base: str, public: str, sitemap_limit: int, dump: str, fmt: str,
            parts: tuple[str, ...]) -> None:
     found = new_facts()
-    write_rdf_dump(out / "dumps" / SOURCE, out / "dumps" / dump, fmt,
-                   through=(lambda triples: recording(triples, found)) if parts else None)
+    if dump:
+        sizes = write_rdf_dump(out / "dumps" / SOURCE, out / "dumps" / dump, fmt,
+                               through=(lambda triples: recording(triples, found)) if parts else None)
+        if sizes is not None:
+            write_sizes(out / "dumps" / dump, sizes)
+    elif parts:     # the dump is made already (an incremental build's splice): the triples for the tables
+        with gzip.open(out / "dumps" / SOURCE, "rb") as f:
+            for _ in recording(ox.parse(cast(IO[bytes], f), format=ox.RdfFormat.N_TRIPLES), found):
+                pass
+    else:
+        return
     facts = table_of(found, base)
     if "csv" in parts:
         write_csv(facts, out / "dumps" / "practices.csv")

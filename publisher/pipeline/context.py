@@ -36,3 +36,4 @@ class BuildContext:
     store: ox.Store
     report: BuildReport
     built: str = field(default_factory=build_time)   # the build's clock (publisher.clock)
+    ready: frozenset[str] = frozenset()              # dumps made already (an incremental build's splice)

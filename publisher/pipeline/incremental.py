@@ -32,10 +32,13 @@ import pyoxigraph as ox
 from publisher.assets import ontology_graph
 from publisher.clock import build_time
 from publisher.config import Settings
-from publisher.dataset.facts import public_prefix
+from publisher.dataset.facts import DUMPS, public_prefix
 from publisher.errors import SourceError
 from publisher.iris import mint
+from publisher.outputs.dump_members import FRAMES
+from publisher.outputs.dump_members import splice as splice_dump
 from publisher.outputs.feed import write_feed
+from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
@@ -221,8 +224,9 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
             text, start = c.text.encode("utf-8"), 0
             for e in c.entries:
                 new_text[e.path], start = text[start:start + e.nt_length], start + e.nt_length
-        members, stale = splice(out / DUMP, found.previous.entries, found.previous.members, entries, new_text,
-                                tmp / DUMP)
+        members, stale, origins = splice(out / DUMP, found.previous.entries, found.previous.members, entries,
+                                         new_text, tmp / DUMP)
+        ready = _splice_dumps(out, tmp, found.previous.members, members, origins)
         stage("dump")
         copy_store(out / "store", tmp / "store")
         store = ox.Store(str(tmp / "store"))
@@ -232,7 +236,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
-        context = BuildContext(settings, tmp, store, report, built)
+        context = BuildContext(settings, tmp, store, report, built, ready)
         for step in steps if steps is not None else default_steps():
             step(context)
         stage("outputs")
@@ -261,3 +265,12 @@ def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.C
     copy_documents(sorted((path, rel) for rel, path in fresh.items()), tmp)
     if (out / "links").is_dir():
         shutil.copytree(out / "links", tmp / "links", copy_function=os.link)
+
+
+
+def _splice_dumps(out: Path, tmp: Path, old_nt: list[int], new_nt: list[int], origins: list[int | None]
+                  ) -> frozenset[str]:
+    """The Turtle and JSON-LD dumps following the N-Triples dump's members (dump_members.py), each when the
+    previous build has it as such members; the output step writes the others whole."""
+    return frozenset(d.name for d in DUMPS if d.format in FRAMES and d.name != SOURCE and splice_dump(
+        out / "dumps" / d.name, len(old_nt), tmp / DUMP, new_nt, origins, tmp / "dumps" / d.name, d.format))

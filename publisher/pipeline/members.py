@@ -74,17 +74,19 @@ def read_member(path: Path, offset: int, length: int) -> bytes:
 
 
 def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], entries: Sequence[Entry],
-           new_text: dict[str, bytes], target: Path) -> tuple[list[int], dict[str, bytes]]:
+           new_text: dict[str, bytes], target: Path) -> tuple[list[int], dict[str, bytes], list[int | None]]:
     """The new dump at `target`: each member whose records (paths and triples' hashes) are those of a member
     of the old dump is copied from it; the others are compressed from the records' text (`new_text` for a
-    changed record, else its text in the old dump). Returns the new members' lengths and the old text of
-    each record whose triples changed or which is gone (to remove from the store)."""
+    changed record, else its text in the old dump). Returns the new members' lengths, the old text of
+    each record whose triples changed or which is gone (to remove from the store), and for each new
+    member the index of the old member it was copied from (None: compressed anew), which the Turtle
+    dump follows (publisher/outputs/rdf_dumps.py)."""
     old = list(members(previous, old_sizes))
-    same: dict[tuple[tuple[str, str], ...], tuple[int, int]] = {}
+    same: dict[tuple[tuple[str, str], ...], tuple[int, int, int]] = {}
     member_of: dict[str, int] = {}
     for index, (records, offset, length) in enumerate(old):
         if records is not None:
-            same[tuple((previous[i].path, previous[i].nt_sha1) for i in records)] = (offset, length)
+            same[tuple((previous[i].path, previous[i].nt_sha1) for i in records)] = (index, offset, length)
             member_of.update((previous[i].path, index) for i in records)
     opened: dict[int, dict[str, bytes]] = {}
 
@@ -99,24 +101,28 @@ def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], en
         return opened[index][path]
 
     sizes: list[int] = []
+    origins: list[int | None] = []
     with open(old_gz, "rb") as src, open(target, "wb") as dst:
         for records in segments(entries):
             key = tuple((entries[i].path, entries[i].nt_sha1) for i in records)
             if key in same:
-                offset, length = same[key]
+                index, offset, length = same[key]
                 src.seek(offset)
                 dst.write(src.read(length))
+                origins.append(index)
             else:
                 data = compress(b"".join(new_text[entries[i].path] if entries[i].path in new_text
                                          else old_text(entries[i].path) for i in records))
                 dst.write(data)
                 length = len(data)
+                origins.append(None)
             sizes.append(length)
-        for records, offset, length in old:
+        for index, (records, offset, length) in enumerate(old):
             if records is None:
                 src.seek(offset)
                 dst.write(src.read(length))
                 sizes.append(length)
+                origins.append(index)
     now = {e.path: e.nt_sha1 for e in entries}
     stale = {e.path: old_text(e.path) for e in previous if now.get(e.path) != e.nt_sha1}
-    return sizes, stale
+    return sizes, stale, origins

@@ -38,9 +38,12 @@ def jobs(context: BuildContext, public: str, sitemap_limit: int) -> list[Job]:
     for d in DUMPS:
         if d.rdf and d.name != SOURCE:
             parts = TABLES.get(d.format, ())
+            if d.name in context.ready and not parts:
+                continue
             writes = ", ".join([f"dumps/{d.name}", *(TABLE_FILES[p] for p in parts)])
             found.append(Job(d.format, writes, "publisher.outputs.tables",
-                             (str(out), base, public, str(sitemap_limit), d.name, d.format, ",".join(parts))))
+                             (str(out), base, public, str(sitemap_limit),
+                                  "" if d.name in context.ready else d.name, d.format, ",".join(parts))))
     return found
 
 
