@@ -4,10 +4,8 @@ finds `Giełdę`. The index (outputs/search_index.py) stores the folded lemmas o
 (read/search.py) looks up the folded lemmas of its words, and the snippets (read/snippet.py) mark the words
 whose lemmas meet them.
 
-Morfeusz 2 rather than simplemma, by bench/bench_lemma.py on tests/fixtures/lemmas-pl.tsv (394 forms):
-the expected lemma among those returned for 100 % of the forms typed with diacritics (simplemma 96.9 %),
-35 MiB RSS of which 14 MiB file-backed (simplemma 358 MiB, 50 MiB in its low-memory mode), 0.1 s to load
-(simplemma 3-5 s), 35-50k words/s. Neither lemmatises words typed without diacritics: those match the
+Morfeusz 2 rather than simplemma, chosen by bench/bench_lemma.py on tests/fixtures/lemmas-pl.tsv: more
+forms right, a tenth of the memory and a faster start (the figures: bench/README.md). Neither lemmatises words typed without diacritics: those match the
 folded lemmas of the texts (`wspolpraca` = fold(`współpraca`)) and the index's vocabulary (read/search.py)."""
 
 from __future__ import annotations

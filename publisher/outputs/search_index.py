@@ -77,8 +77,8 @@ CREATE TABLE practice_text (
 CREATE VIRTUAL TABLE practice_fts USING fts5({", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)}, content='',
     tokenize="unicode61 remove_diacritics 2", prefix='3');
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
--- a 64 MiB buffer before FTS5 writes a segment (default 1 MiB): fewer segments to merge, which more than
--- pays for the lemma columns (bench/README.md, issue 14)
+-- a buffer far larger than FTS5's default before it writes a segment: fewer segments to merge, which more
+-- than pays for the lemma columns (figures: bench/README.md, issue 14)
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('hashsize', {64 << 20});
 CREATE VIRTUAL TABLE practice_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
 CREATE TABLE facet_bitmap (facet TEXT NOT NULL, value TEXT NOT NULL, bits BLOB NOT NULL,

@@ -22,7 +22,7 @@ WHERE { ?org a org:Organization ; skos:prefLabel ?name . }
 MOST_NAMES = 2_000_000
 
 # Only the label pattern: with `?org a org:Organization` beside it Oxigraph scans every organisation first
-# (0.33 s at 100k practices against 1 ms); concepts and partnerships that share the label are told apart
+# (measured at 100k: bench/README.md, issue 16); concepts and partnerships that share the label are told apart
 # by their IRI (`_key`).
 BY_NAME = sparql_prologue(("skos",)) + """
 SELECT ?org ?name

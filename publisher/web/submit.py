@@ -57,7 +57,7 @@ def _intake_on() -> None:
 
 def _validator() -> Any:
     """The build's validator for the page's language, made on the first proposal: imported here so that
-    a server with the form off never loads it (pyshacl behind it: 0.65 s and 12 MiB a process)."""
+    a server with the form off never loads it (nor the SHACL engines behind it)."""
     from publisher.pipeline.check import Validator
 
     found = current_app.extensions["bdp_intake_validators"]
