@@ -132,6 +132,30 @@ def _distributions(g: Triples, facts: Facts, settings: Settings, base: str, publ
     return nodes
 
 
+
+def _data_service(g: Triples, service: str, texts: str, endpoint: str, standard: str, keyword: str,
+                  dataset: str, publisher: str, contact: str, settings: Settings) -> None:
+    """A dcat:DataService of the catalogue (the SPARQL endpoint, the change feed): the same description
+    but for its texts (TEXT[texts + "_title"], ..._description), endpoint, standard and one keyword."""
+    g.add(service, RDF.type, DCAT.DataService)
+    g.texts(service, DCTERMS.title, TEXT[texts + "_title"])
+    g.texts(service, DCTERMS.description, TEXT[texts + "_description"])
+    g.add(service, DCAT.endpointURL, endpoint)
+    g.add(service, DCAT.endpointDescription, endpoint)
+    g.add(endpoint, RDF.type, RDFS.Resource)
+    g.add(service, DCAT.servesDataset, dataset)
+    g.add(service, DCTERMS.conformsTo, standard)
+    g.add(standard, RDF.type, DCTERMS.Standard)
+    g.add(service, DCTERMS.publisher, publisher)
+    g.add(service, DCAT.contactPoint, contact)
+    g.add(service, DCTERMS.license, settings.licence)
+    g.add(service, DCTERMS.accessRights, EU + "access-right/PUBLIC")
+    for theme in THEMES:
+        g.add(service, DCAT.theme, theme)
+    for lang, words in KEYWORDS.items():
+        g.add(service, DCAT.keyword, ox.Literal(words[0], language=lang))
+    g.add(service, DCAT.keyword, ox.Literal(keyword))
+
 def describe(facts: Facts, settings: Settings, public: str | None = None) -> Triples:
     """The DCAT-AP description (and, from publisher.dataset.void, the VoID one) for URLs under `public`."""
 
@@ -189,45 +213,12 @@ def describe(facts: Facts, settings: Settings, public: str | None = None) -> Tri
     for dist in _distributions(g, facts, settings, base, public, used):
         g.add(dataset, DCAT.distribution, dist)
 
-    g.add(service, RDF.type, DCAT.DataService)
-    g.texts(service, DCTERMS.title, TEXT["service_title"])
-    g.texts(service, DCTERMS.description, TEXT["service_description"])
-    g.add(service, DCAT.endpointURL, public + "sparql")
-    g.add(service, DCAT.endpointDescription, public + "sparql")
-    g.add(public + "sparql", RDF.type, RDFS.Resource)
-    g.add(service, DCAT.servesDataset, dataset)
-    g.add(service, DCTERMS.conformsTo, SPARQL_PROTOCOL)
-    g.add(SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard)
-    g.add(service, DCTERMS.publisher, publisher)
-    g.add(service, DCAT.contactPoint, contact)
-    g.add(service, DCTERMS.license, settings.licence)
-    g.add(service, DCTERMS.accessRights, EU + "access-right/PUBLIC")
-    for theme in THEMES:
-        g.add(service, DCAT.theme, theme)
-    for lang, words in KEYWORDS.items():
-        g.add(service, DCAT.keyword, ox.Literal(words[0], language=lang))
-    g.add(service, DCAT.keyword, ox.Literal("SPARQL"))
-
+    _data_service(g, service, "service", public + "sparql", SPARQL_PROTOCOL, "SPARQL", dataset, publisher,
+                  contact, settings)
     feed = node(base, "feed")      # the change feed (publisher/outputs/feed.py), a Linked Data Event Stream
     g.add(catalog, DCAT.service, feed)
-    g.add(feed, RDF.type, DCAT.DataService)
-    g.texts(feed, DCTERMS.title, TEXT["feed_title"])
-    g.texts(feed, DCTERMS.description, TEXT["feed_description"])
-    g.add(feed, DCAT.endpointURL, public + "feed/")
-    g.add(feed, DCAT.endpointDescription, public + "feed/")      # the stream describes itself (TREE)
-    for theme in THEMES:
-        g.add(feed, DCAT.theme, theme)
-    for lang, words in KEYWORDS.items():
-        g.add(feed, DCAT.keyword, ox.Literal(words[0], language=lang))
-    g.add(feed, DCAT.keyword, ox.Literal("LDES"))
-    g.add(public + "feed/", RDF.type, RDFS.Resource)
-    g.add(feed, DCAT.servesDataset, dataset)
-    g.add(feed, DCTERMS.conformsTo, LDES_SPEC)
-    g.add(LDES_SPEC, RDF.type, DCTERMS.Standard)
-    g.add(feed, DCTERMS.publisher, publisher)
-    g.add(feed, DCAT.contactPoint, contact)
-    g.add(feed, DCTERMS.license, settings.licence)
-    g.add(feed, DCTERMS.accessRights, EU + "access-right/PUBLIC")
+    # the stream describes itself (TREE): its URL is also its endpoint description
+    _data_service(g, feed, "feed", public + "feed/", LDES_SPEC, "LDES", dataset, publisher, contact, settings)
 
     _licence(g, settings.licence, used)
     _concepts(g, used)
