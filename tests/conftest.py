@@ -126,6 +126,17 @@ def live_server():
         server.__exit__(None, None, None)
 
 
+def stop_process(process: subprocess.Popen, grace: float = 30.0) -> None:
+    """Ask a server we started to stop (SIGTERM); kill it if it is still there after `grace` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
 def wait_for_port(port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -165,13 +176,8 @@ class OxigraphServer:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        if self.process:
+            stop_process(self.process, 10)
         if self.process and self.process.stderr:
             self.process.stderr.close()
 

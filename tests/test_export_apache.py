@@ -20,7 +20,7 @@ import requests
 
 from publisher.formats import DOCUMENT_FORMATS, negotiate
 from publisher.web.apache import apache_conf
-from tests.conftest import free_port, wait_for_port
+from tests.conftest import free_port, stop_process, wait_for_port
 from tests.test_export import ACCEPTS, PUBLIC, dynamic, exported, sample_paths  # noqa: F401
 from tests.test_resources import SEED
 
@@ -64,12 +64,7 @@ def apache_server(site: Path) -> Iterator[str]:
             wait_for_port(port)
             yield f"http://127.0.0.1:{port}/"
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            stop_process(process, 10)
             process.stderr.close()   # type: ignore[union-attr]
             time.sleep(0.05)
     finally:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process
 
 SERVER, ISQL = "virtuoso-t", "isql-vt"
 VAD = "/usr/share/virtuoso-opensource-7/vad"
@@ -135,13 +135,7 @@ def virtuoso_server(tmp_path: Path, timeout: float = 90.0) -> Iterator[Virtuoso]
         isql(server, *GRANTS)
         yield server
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop_process(process)
 
 
 def _wait_until_it_answers(server: Virtuoso, process: subprocess.Popen, log: Path, timeout: float) -> None:
