@@ -26,6 +26,25 @@ class BuildReport:
         return [p for p in self.problems if p.severity != "Violation"]
 
 
+@dataclass(frozen=True)
+class Delta:
+    """What an incremental build changed against the previous build (publisher/pipeline/incremental.py), for
+    output steps that patch the previous build's files instead of writing them whole. Keys are record keys.
+
+    `updated`: records whose triples changed; `added`, `removed`: records new or gone. `touched`: the practices
+    whose rows in the tables (CSV, search index, sitemaps) may differ: the practices updated or added, and
+    those naming an organisation or publication updated, added or removed (or named by a changed publication).
+    `removed_nt` / `added_nt`: the N-Triples taken out of and put into the default graph."""
+
+    previous: Path                                    # the previous build's directory (still served)
+    updated: frozenset[tuple[str, str]]               # (kind, key)
+    added: frozenset[tuple[str, str]]
+    removed: frozenset[tuple[str, str]]
+    touched: frozenset[str]                           # practice keys
+    removed_nt: bytes = b""
+    added_nt: bytes = b""
+
+
 @dataclass
 class BuildContext:
     """What a later output step (catalogue, VoID, search index, ...) gets: the loaded store, the output
@@ -37,3 +56,5 @@ class BuildContext:
     report: BuildReport
     built: str = field(default_factory=build_time)   # the build's clock (publisher.clock)
     ready: frozenset[str] = frozenset()              # dumps made already (an incremental build's splice)
+    delta: Delta | None = None                       # an incremental build's difference (None: full build)
+    patched: set[str] = field(default_factory=set)   # table parts (csv, index, sitemaps) written by a patch

@@ -42,7 +42,7 @@ from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
-from publisher.pipeline.context import BuildContext, BuildReport
+from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.members import splice
 from publisher.pipeline.splice import copy_store, patch_store
@@ -236,7 +236,8 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
-        context = BuildContext(settings, tmp, store, report, built, ready)
+        context = BuildContext(settings, tmp, store, report, built, ready,
+                               delta(out, found.previous.entries, entries, stale, new_text, old, sha1s))
         for step in steps if steps is not None else default_steps():
             step(context)
         stage("outputs")
@@ -253,6 +254,27 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
     finally:
         store = context = None  # noqa: F841 (closes the store before the directory goes)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def delta(out: Path, previous: list[Entry], entries: list[Entry], stale: dict[str, bytes],
+          new_text: dict[str, bytes], old_sha1: dict[str, str], new_sha1: dict[str, str]) -> Delta:
+    """The difference the output steps may patch with (context.Delta): records by whether their triples
+    changed, and the practices whose table rows they reach through references."""
+    before = {(e.kind, e.key) for e in previous}
+    after = {(e.kind, e.key) for e in entries}
+    changed_paths = {p for p in new_text if old_sha1.get(p) != new_sha1[p]}
+    updated = {(e.kind, e.key) for e in entries if e.path in changed_paths} & before
+    added, removed = after - before, before - after
+    moved = updated | added | removed
+    touched = {key for kind, key in moved if kind == "practice"}
+    for e in [*previous, *entries]:
+        if e.kind == "practice" and any(tuple(r.split(":", 1)) in moved for r in e.refs):
+            touched.add(e.key)
+        elif e.kind == "publication" and (e.kind, e.key) in moved:
+            touched |= {r.split(":", 1)[1] for r in e.refs if r.startswith("practice:")}
+    touched &= {key for kind, key in after if kind == "practice"}
+    return Delta(out, frozenset(updated), frozenset(added), frozenset(removed), frozenset(touched),
+                 b"".join(stale.values()), b"".join(new_text[p] for p in sorted(changed_paths)))
 
 
 def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.Chunk]) -> None:
