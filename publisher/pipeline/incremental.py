@@ -56,6 +56,9 @@ from publisher.shacl.run import run_shapes
 ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
 FULL_FROM = 0.2                                          # share of changed records from which a full build runs
 DUMP = Path("dumps") / "bdp.nt.gz"
+# Output steps of an incremental build run before the build's own (`steps`): each patches a file of the
+# previous build with context.delta and adds its table part to context.patched, which the jobs then skip.
+PATCHES: list[Callable[[BuildContext], None]] = []
 
 
 @dataclass
@@ -238,6 +241,8 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
         context = BuildContext(settings, tmp, store, report, built, ready,
                                delta(out, found.previous.entries, entries, stale, new_text, old, sha1s))
+        for patch in PATCHES:
+            patch(context)
         for step in steps if steps is not None else default_steps():
             step(context)
         stage("outputs")

@@ -37,7 +37,7 @@ def jobs(context: BuildContext, public: str, sitemap_limit: int) -> list[Job]:
     found = []
     for d in DUMPS:
         if d.rdf and d.name != SOURCE:
-            parts = TABLES.get(d.format, ())
+            parts = tuple(p for p in TABLES.get(d.format, ()) if p not in context.patched)
             if d.name in context.ready and not parts:
                 continue
             writes = ", ".join([f"dumps/{d.name}", *(TABLE_FILES[p] for p in parts)])
