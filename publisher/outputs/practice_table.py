@@ -153,6 +153,33 @@ def collect(store: ox.Store, base: str) -> PracticeTable:
     return table_of(gather(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), base)
 
 
+# What a practice's row reads beyond the practice (place, its address, identifier and voivodeship, the
+# partnership and its members, organisations, concepts): the objects of these, two steps from the practice.
+FOLLOW = ("spatial", "address", "identifier", "voivodeship", "partnership", "member", "implementing_unit",
+          "unit_type", "subject", "funding")
+
+
+def collect_practices(store: ox.Store, base: str, iris: Iterable[str]) -> PracticeTable:
+    """The table of the practices `iris` only, from the store's default graph: their own triples and those
+    of the nodes their rows read (FOLLOW), for an incremental build's patch of the tables."""
+    follow = frozenset(ox.NamedNode(str(PROPERTIES[name])) for name in FOLLOW)
+    facts, seen = new_facts(), set()
+    frontier: list[Any] = [ox.NamedNode(iri) for iri in iris]
+    for depth in range(3):
+        further = []
+        for node in frontier:
+            if node in seen:
+                continue
+            seen.add(node)
+            triples = list(store.quads_for_pattern(node, None, None, ox.DefaultGraph()))
+            for _ in recording(triples, facts):
+                pass
+            if depth < 2:
+                further += [t.object for t in triples if t.predicate in follow and type(t.object) is not ox.Literal]
+        frontier = further
+    return table_of(facts, base)
+
+
 def ntriples(source: Path, block: int = 16 << 20) -> Iterator[ox.Triple]:
     """The triples of an N-Triples file (gzip when it ends in .gz), parsed block by block."""
     opener = gzip.open if source.suffix == ".gz" else open

@@ -1,9 +1,15 @@
 """OUT/dumps/practices.csv: one row per practice (in IRI order) for users without RDF tools; several values
-in one cell are sorted and joined by "; ". Made from the build's practice table (practice_table.py)."""
+in one cell are sorted and joined by "; ". Made from the build's practice table (practice_table.py).
+
+Each row's length in bytes goes to OUT/practices.csv.rows.json (as the dumps' members do), so that an
+incremental build can replace the rows of the practices it touched and copy the others
+(table_patches.py)."""
 
 from __future__ import annotations
 
 import csv
+import io
+import json
 from pathlib import Path
 
 from publisher.outputs.practice_table import Practice, PracticeTable
@@ -46,8 +52,46 @@ def row(table: PracticeTable, p: Practice) -> list[str]:
             _joined(p.values.get("page", ()))]
 
 
+def encoded(values: list[str] | tuple[str, ...]) -> bytes:
+    """One CSV line as the file holds it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+HEADER = encoded(CSV_COLUMNS)
+
+
+def rows_file(path: Path) -> Path:
+    return path.parent.parent / f"{path.name}.rows.json"   # OUT/practices.csv.rows.json for OUT/dumps/...
+
+
+def write_rows(path: Path, sizes: list[int]) -> None:
+    rows_file(path).write_text(json.dumps(sizes) + "\n", encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[int] | None:
+    """The rows' lengths of a CSV written by `write_csv`, or None when they are not there or do not add up."""
+    try:
+        sizes = json.loads(rows_file(path).read_text(encoding="utf-8"))
+        total = path.stat().st_size
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(sizes, list) and all(isinstance(n, int) for n in sizes) and len(HEADER) + sum(sizes) == total
+    return sizes if ok else None
+
+
 def write_csv(table: PracticeTable, path: Path) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(row(table, p) for p in table.practices.values())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    sizes = []
+    with open(path, "wb") as f:
+        f.write(HEADER)
+        for p in table.practices.values():
+            writer.writerow(row(table, p))
+            data = buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            f.write(data)
+            sizes.append(len(data))
+    write_rows(path, sizes)

@@ -46,6 +46,7 @@ from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.members import splice
 from publisher.pipeline.splice import copy_store, patch_store
+from publisher.pipeline.table_patches import patch_csv
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
 from publisher.records.documents import copy_documents
@@ -58,7 +59,9 @@ FULL_FROM = 0.2                                          # share of changed reco
 DUMP = Path("dumps") / "bdp.nt.gz"
 # Output steps of an incremental build run before the build's own (`steps`): each patches a file of the
 # previous build with context.delta and adds its table part to context.patched, which the jobs then skip.
-PATCHES: list[Callable[[BuildContext], None]] = []
+PATCHES: list[Callable[[BuildContext], None]] = [
+    patch_csv,
+]
 
 
 @dataclass

@@ -6,26 +6,37 @@ JSON-LD dumps (rdf_dumps.py), the CSV of practices, the search index and the sit
 made from the pipeline's N-Triples dump OUT/dumps/bdp.nt.gz by two jobs (jobs.py) in child processes
 (Turtle with the search index, JSON-LD with the CSV and sitemaps), while this process runs the VoID counts
 in the store (aggregates inside Oxigraph) and takes the checksums; then the catalogue and VoID
-(catalog.py). Each part's wall time goes into the build report as `outputs:NAME`."""
+(catalog.py). Each part's wall time goes into the build report as `outputs:NAME`.
+
+In an incremental build the sitemaps are patched here first (table_patches.py: the split at the limit
+is this step's parameter), and the VoID counts come from the previous build's OUT/counts.json and the
+difference (read/counts_delta.py) instead of aggregates over the whole store."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
+
+import pyoxigraph as ox
 
 from publisher.dataset.facts import DUMPS, SITEMAP_LIMIT, Facts, public_prefix
 from publisher.outputs.catalog import file_digest, write_catalog, write_dump
 from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline.context import BuildContext
 from publisher.pipeline.jobs import Job, Jobs
-from publisher.read.catalog import dataset_counts
+from publisher.pipeline.table_patches import patch_sitemaps
+from publisher.read.catalog import measure
+from publisher.read.counts_delta import counts_after
 from publisher.store.embedded import DirectStore
 
 TABLE_FILES = {"csv": "dumps/practices.csv", "index": "search.sqlite", "sitemaps": "sitemap.xml"}
 # From this size of bdp.nt.gz (about 2,000 practices) the jobs run in child processes.
 PARALLEL_FROM = 2 << 20
+# The VoID counts and the extremes behind them (read/catalog.measure), for the next incremental build.
+COUNTS_FILE = "counts.json"
 
 
 # Which tables each RDF dump's job writes from the same triples (tables.py): about even work for two cores.
@@ -58,9 +69,11 @@ def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
     stages = context.report.stages
     if parallel is None:
         parallel = source.stat().st_size >= PARALLEL_FROM
+    if context.delta is not None:
+        patch_sitemaps(context, public, sitemap_limit)
     with Jobs(jobs(context, public, sitemap_limit), parallel=parallel) as running:
         started = time.perf_counter()
-        counts = dataset_counts(DirectStore(store), settings.base_uri)
+        counts = _counts(context, store)
         stages["outputs:counts"] = time.perf_counter() - started
         digests = {SOURCE: file_digest(source)}
         started = time.perf_counter()
@@ -72,6 +85,23 @@ def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
                           built=context.built)
     stages["outputs:catalog"] = time.perf_counter() - started
     return facts
+
+
+def _counts(context: BuildContext, store: ox.Store) -> dict[str, Any]:
+    """The VoID counts: from the previous build's and the difference in an incremental build, else (or
+    when the previous build has none) measured in the store; written to OUT/counts.json either way."""
+    base, delta, found = context.settings.base_uri, context.delta, None
+    if delta is not None:
+        try:
+            previous = json.loads((delta.previous / COUNTS_FILE).read_text(encoding="utf-8"))
+            found = counts_after(store, base, previous["counts"], previous["extremes"], delta.removed_nt,
+                                 delta.added_nt)
+        except (OSError, ValueError, KeyError, TypeError):
+            found = None
+    counts, extremes = found if found is not None else measure(DirectStore(store), base)
+    (context.out / COUNTS_FILE).write_text(json.dumps({"counts": counts, "extremes": extremes}) + "\n",
+                                           encoding="utf-8")
+    return counts
 
 
 def with_sitemap_limit(limit: int) -> Callable[[Any], Any]:

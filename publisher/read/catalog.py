@@ -39,28 +39,54 @@ def _value(term: Any) -> str | None:
     return None if term is None else term.value
 
 
+EXAMPLE_CLASSES = (PREFIXES["bdp"] + "Practice", PREFIXES["org"] + "Organization")
+
+
 def dataset_counts(store: Store, base: str) -> dict[str, Any]:
     """Everything VoID says about the size and shape of the default graph."""
+    return measure(store, base)[0]
+
+
+def measure(store: Store, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`dataset_counts` and the extremes behind it that an incremental build starts from
+    (counts_delta.py): the earliest dct:issued and latest dct:modified as N-Triples terms, and the least
+    IRI of each of EXAMPLE_CLASSES, under the base or not."""
     subjects = (store.select(SUBJECTS, bindings={"space": ox.Literal(base + "id/")}).rows or [{}])[0]
     objects = store.select(OBJECTS).rows[0]
     dates = store.select(DATES).rows[0]
     classes = [(r["class"].value, int(r["n"].value)) for r in store.select(CLASSES).rows
                if isinstance(r.get("class"), ox.NamedNode)]
     properties = [(r["p"].value, int(r["n"].value)) for r in store.select(PROPERTIES).rows]
-    used = {iri for iri, _ in classes + properties}
-    vocabularies = sorted(ns for ns in PREFIXES.values() if any(i.startswith(ns) for i in used))
-    examples = []
-    for cls in (PREFIXES["bdp"] + "Practice", PREFIXES["org"] + "Organization"):
-        rows = store.select(EXAMPLE, bindings={"class": ox.NamedNode(cls)}).rows
-        examples += [r["first"].value for r in rows if "first" in r and r["first"].value.startswith(base)]
+    least = {cls: least_instance(store, cls) for cls in EXAMPLE_CLASSES}
     links = store.select(LINKS, bindings={"base": ox.Literal(base)}).rows
-    return {
+    counts = {
         "triples": sum(n for _, n in properties),          # every triple has one predicate
         "distinct_subjects": int(subjects["subjects"].value) if "subjects" in subjects else 0,
         "distinct_objects": int(objects["objects"].value),
         "entities": int(subjects["entities"].value) if "entities" in subjects else 0,
         "practices": int(dates["practices"].value),
         "issued": _value(dates.get("first")), "modified": _value(dates.get("last")),
-        "classes": classes, "properties": properties, "vocabularies": vocabularies, "examples": examples,
+        "classes": classes, "properties": properties, "vocabularies": vocabularies(classes, properties),
+        "examples": examples(least, base),
         "linksets": [(r["p"].value, r["target"].value, int(r["n"].value)) for r in links],
     }
+    extremes = {"issued": _term(dates.get("first")), "modified": _term(dates.get("last")), "least": least}
+    return counts, extremes
+
+
+def _term(term: Any) -> str | None:
+    return None if term is None else str(term)
+
+
+def least_instance(store: Store, cls: str) -> str | None:
+    rows = store.select(EXAMPLE, bindings={"class": ox.NamedNode(cls)}).rows
+    return next((r["first"].value for r in rows if "first" in r), None)
+
+
+def examples(least: dict[str, str | None], base: str) -> list[str]:
+    return [found for cls in EXAMPLE_CLASSES if (found := least.get(cls)) and found.startswith(base)]
+
+
+def vocabularies(classes: list[tuple[str, int]], properties: list[tuple[str, int]]) -> list[str]:
+    used = {iri for iri, _ in classes + properties}
+    return sorted(ns for ns in PREFIXES.values() if any(i.startswith(ns) for i in used))
