@@ -24,7 +24,8 @@ from tests.test_build import _edit as _edit_record
 
 # Byte for byte; the rest as graphs (RDF), rows (CSV, SQLite) or without the build's time (manifests).
 SAME_BYTES = ["dumps/bdp.nt.gz", "dumps/bdp.ttl.gz", "dumps/bdp.jsonld.gz", "bdp.ttl.gz.members.json",
-              "bdp.jsonld.gz.members.json", "sitemap.xml"]
+              "bdp.jsonld.gz.members.json", "sitemap.xml", "dumps/practices.csv", "practices.csv.rows.json",
+              "counts.json"]
 GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.RdfFormat.JSON_LD,
           "catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
 
