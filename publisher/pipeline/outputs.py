@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -71,20 +73,36 @@ def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
         parallel = source.stat().st_size >= PARALLEL_FROM
     if context.delta is not None:
         patch_sitemaps(context, public, sitemap_limit)
-    with Jobs(jobs(context, public, sitemap_limit), parallel=parallel) as running:
+    dumps = out / "dumps"
+    final = [name for name in _final(context) if (dumps / name).is_file()]
+    with Jobs(jobs(context, public, sitemap_limit), parallel=parallel) as running, \
+            ThreadPoolExecutor(2) as hashing:
+        # The files no job writes are hashed meanwhile (hashlib lets other threads run), the others after.
+        hashed = {name: hashing.submit(file_digest, dumps / name) for name in final}
         started = time.perf_counter()
         counts = _counts(context, store)
         stages["outputs:counts"] = time.perf_counter() - started
-        digests = {SOURCE: file_digest(source)}
         started = time.perf_counter()
         running.wait()
         stages.update({f"outputs:{name}": seconds for name, seconds in running.seconds.items()})
         stages["outputs:wait"] = time.perf_counter() - started
+        started = time.perf_counter()
+        hashed |= {d.name: hashing.submit(file_digest, dumps / d.name) for d in DUMPS
+                   if d.name not in hashed and (dumps / d.name).is_file()}
+        digests = {name: future.result() for name, future in hashed.items()}
+        stages["outputs:digests"] = time.perf_counter() - started
     started = time.perf_counter()
     facts = write_catalog(context.settings, context.out, context.store, counts, public, digests,
                           built=context.built)
     stages["outputs:catalog"] = time.perf_counter() - started
     return facts
+
+
+def _final(context: BuildContext) -> list[str]:
+    """The dumps (DUMPS names) no job of this step writes: the N-Triples one, those an incremental build
+    spliced, the CSV when patched."""
+    csv = Path(TABLE_FILES["csv"]).name
+    return [SOURCE, *sorted(context.ready), *([csv] if "csv" in context.patched else [])]
 
 
 def _counts(context: BuildContext, store: ox.Store) -> dict[str, Any]:
