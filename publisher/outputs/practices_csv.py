@@ -74,10 +74,9 @@ def read_rows(path: Path) -> list[int] | None:
     """The rows' lengths of a CSV written by `write_csv`, or None when they are not there or do not add up."""
     try:
         sizes = json.loads(rows_file(path).read_text(encoding="utf-8"))
-        total = path.stat().st_size
-    except (OSError, ValueError):
+        ok = isinstance(sizes, list) and len(HEADER) + sum(sizes) == path.stat().st_size
+    except (OSError, ValueError, TypeError):
         return None
-    ok = isinstance(sizes, list) and all(isinstance(n, int) for n in sizes) and len(HEADER) + sum(sizes) == total
     return sizes if ok else None
 
 

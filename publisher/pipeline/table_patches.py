@@ -53,7 +53,7 @@ def patch_sitemaps(context: BuildContext, public: str, limit: int) -> bool:
     started = time.perf_counter()
     classes = [ox.NamedNode(str(c)) for c in DOCUMENT_CLASSES]
     kind, modified = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(DCTERMS.modified))
-    lines: dict[str, str | None] = {}
+    lines: dict[str, bytes | None] = {}
     for iri in _subjects(delta.removed_nt, delta.added_nt):
         doc = doc_iri(iri, base)
         if doc is None:
