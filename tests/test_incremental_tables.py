@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
