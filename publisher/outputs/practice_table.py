@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from publisher.iris import mint
 from publisher.namespaces import ADMS, BDP, DCTERMS, FOAF, GEO, ORG, RDF, RDFS, SKOS, VCARD
 
 # The properties read, by the short name the tables use. Those in TEXTS keep their language.
@@ -33,6 +34,7 @@ PROPERTIES = {
     "member": ORG.hasMember, "pref_label": SKOS.prefLabel, "sector": BDP.sector, "in_scheme": SKOS.inScheme,
     "type": RDF.type,
 }
+PROPERTIES_BY_IRI = {str(iri): name for name, iri in PROPERTIES.items()}
 TEXTS = ("title", "abstract", "description", "pref_label")
 # The classes whose instances have a page worth listing in the sitemap; only these rdf:type are kept.
 DOCUMENT_CLASSES = (BDP.Practice, ORG.Organization, ORG.OrganizationalCollaboration)
@@ -163,3 +165,26 @@ def ntriples(source: Path, block: int = 16 << 20) -> Iterator[ox.Triple]:
 
 def collect_ntriples(source: Path, base: str) -> PracticeTable:
     return table_of(gather(ntriples(source)), base)
+
+
+# The properties followed from a practice to the nodes its table rows show (place, partners, organisations).
+FOLLOW = frozenset({"spatial", "partnership", "member", "implementing_unit"})
+
+
+def collect_practices(store: ox.Store, base: str, keys: Iterable[str]) -> PracticeTable:
+    """The table of the practices named by `keys` only, from a store's default graph: their triples, those
+    of the nodes reached through FOLLOW, and every concept (facet bits number a whole scheme). An
+    incremental build patches the tables with it (outputs/search_patch.py) instead of reading every triple."""
+    default = ox.DefaultGraph()
+    subjects: list[Any] = [ox.NamedNode(mint(base, "practice", key)) for key in sorted(keys)]
+    subjects += sorted({q.subject for q in store.quads_for_pattern(None, ox.NamedNode(str(SKOS.inScheme)),
+                                                                 None, default)}, key=str)
+    facts, seen = new_facts(), set(subjects)
+    while subjects:
+        subject = subjects.pop(0)
+        for t in recording(store.quads_for_pattern(subject, None, None, default), facts):
+            if (type(t.object) is not ox.Literal and t.object not in seen
+                    and PROPERTIES_BY_IRI.get(t.predicate.value) in FOLLOW):
+                seen.add(t.object)
+                subjects.append(t.object)
+    return table_of(facts, base)
