@@ -6,14 +6,12 @@ their content, not their pages).
 What a patch rewrites, for each practice whose rows differ: `practice`, `practice_text`, `practice_geo`;
 `practice_fts` (contentless: the old row is deleted with its old values, made again from `practice_text`
 by the code that made them); its bits in `facet_bitmap` and `word_bitmap`; its place in `practice_order`;
-and the `vocabulary` rows of the terms whose documents or spellings it changes. A term's spelling and
-lemmas depend on every practice having it (the first spelling with diacritics in the order of the ids;
-the lemmas of all its spellings): they are made again by replaying the practices matching the term, in id
-order, until nothing the patch changed can differ (`_replay`).
+and the `vocabulary` rows of the terms it reaches (vocabulary_patch.py).
 
 A patch cannot be exact, and `patch_index` says why instead, when ids would shift (a practice added or
-removed, a changed date entered: ids run newest first), when a term enters or leaves the vocabulary (its
-ids run in the order of the terms), or when the concepts changed; the caller then writes the file whole."""
+removed, a changed date entered: ids run newest first), when the concepts changed, or when a term to
+learn again is in more than vocabulary_patch.REPLAY_LIMIT practices; the caller then writes the file
+whole."""
 
 from __future__ import annotations
 
@@ -37,29 +35,19 @@ from publisher.outputs.search_index import (
     facet_bits,
     facet_values,
     facts_of,
-    fts_fields,
     fts_row,
     practice_rows,
     title_key,
 )
-from publisher.outputs.search_terms import SUGGESTIBLE, WORD, Terms, lemma_spellings
+from publisher.outputs.search_terms import Terms, lemma_spellings
 from publisher.outputs.search_words import (
     known_lemmas,
     query_words,
-    quoted,
     word_query,
 )
-from publisher.polish import fold_text
+from publisher.outputs.vocabulary_patch import CannotPatch, patch_vocabulary
 
 FTS = ", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)
-# A term's replay reads at most this many practices; beyond, the index is written whole.
-REPLAY_LIMIT = 5000
-
-
-class CannotPatch(Exception):
-    """Why the index cannot be patched exactly for this change."""
-
-
 def patch_index(previous: Path, path: Path, table: PracticeTable, keys: Collection[str]) -> str | None:
     """Copy `previous` (the previous build's index) to `path` and rewrite in it the rows of the practices
     `keys`, whose facts `table` holds (practice_table.collect_practices). None when done; else why it
@@ -105,7 +93,7 @@ def _patch(db: sqlite3.Connection, table: PracticeTable, keys: set[str]) -> None
     _rewrite_rows(db, ids, was, new)
     _facets(db, ids, rows, new, concepts, count)
     _orders(db, ids)
-    _vocabulary(db, ids, rows, new, texts, voivodeships, spellings)
+    patch_vocabulary(db, ids, rows, new, texts, voivodeships, spellings)
     _word_bitmaps(db, ids, selected, count)
 
 
@@ -173,86 +161,6 @@ def _orders(db: sqlite3.Connection, ids: list[int]) -> None:
                              key=lambda other: (title_key(text(other), lang), other))
             order.insert(at, pid)
         db.execute("UPDATE practice_order SET ids = ? WHERE name = ?", (array("I", order).tobytes(), name))
-
-
-def _vocabulary(db: sqlite3.Connection, ids: list[int], rows: dict[int, tuple], new: dict[int, tuple],
-                texts: dict[int, tuple], voivodeships: dict[str, Any], spellings: dict[str, dict[str, str]]
-                ) -> None:
-    """`docs` of the terms whose number of practices changed; spelling and lemmas of the terms whose words
-    changed in a practice (a word in another field counts: the first field is learnt first)."""
-    docs = dict(db.execute("SELECT term, doc FROM temp.new_fts_terms"))
-    for term, doc in db.execute("SELECT term, doc FROM temp.old_fts_terms"):
-        docs[term] = docs.get(term, 0) - doc
-    # term -> [lemmas the new texts add to it, whether they give it a spelling, one with diacritics]
-    affected: dict[str, list[Any]] = {}
-    at = COLUMNS.index("voivodeship")
-    for i in ids:
-        before = _first_fields(fts_fields(texts[i], rows[i][at], voivodeships))
-        after = _first_fields(fts_fields(new[i][1], new[i][0][at], voivodeships))
-        for word in set(before) | set(after):
-            if before.get(word) == after.get(word) or not SUGGESTIBLE.fullmatch(word):
-                continue
-            folded, spelt, now = fold_text(word), spellings[word], word in after
-            for term, spelling in [(folded, word), *((lemma, s) for lemma, s in spelt.items())]:
-                change = affected.setdefault(term, [set(), False, False])
-                change[1] |= now
-                change[2] |= now and spelling != term
-            if now:
-                affected[folded][0] |= set(spelt)
-    for term, change in sorted(docs.items()):
-        if change and term not in affected:
-            found = db.execute("SELECT docs FROM vocabulary WHERE term = ?", (term,)).fetchone()
-            if found and found[0] + change <= 0:
-                raise CannotPatch(f"the term {term!r} leaves the vocabulary")
-            db.execute("UPDATE vocabulary SET docs = docs + ? WHERE term = ?", (change, term))
-    for term, (adds, gives, spelling) in sorted(affected.items()):
-        row = db.execute("SELECT shown, lemmas, docs FROM vocabulary WHERE term = ?", (term,)).fetchone()
-        if row is None:
-            if gives and _in_index(db, term):
-                raise CannotPatch(f"the term {term!r} enters the vocabulary")
-            continue
-        shown, lemmas = _replay(db, term, set(row[1].split()) | adds, spelling or row[0] != term, voivodeships,
-                                spellings)
-        db.execute("UPDATE vocabulary SET shown = ?, lemmas = ?, docs = ? WHERE term = ?",
-                   (shown, " ".join(sorted(lemmas)), row[2] + docs.get(term, 0), term))
-
-
-def _first_fields(fields: tuple[str, ...]) -> dict[str, int]:
-    """Each lower-case word of a practice's FTS fields -> the first field having it."""
-    found: dict[str, int] = {}
-    for n, field in enumerate(fields):
-        for word in WORD.findall(field.lower()):
-            found.setdefault(word, n)
-    return found
-
-
-def _in_index(db: sqlite3.Connection, term: str) -> bool:
-    return db.execute("SELECT 1 FROM practice_fts WHERE practice_fts MATCH ? LIMIT 1",
-                      (quoted(term),)).fetchone() is not None
-
-
-def _replay(db: sqlite3.Connection, term: str, bound: set[str], spelling: bool, voivodeships: dict[str, Any],
-            spellings: dict[str, dict[str, str]]) -> tuple[str, set[str]]:
-    """The spelling and lemmas of `term`, learnt as a full build learns them (search_terms.Terms) from the
-    practices matching it in id order: every practice a spelling or lemma of the term comes from matches it.
-    Stops once nothing more can change: the lemmas reached `bound` (they only shrink against the previous
-    vocabulary's and what the changed texts add) and the spelling is one with diacritics (the first wins),
-    or needs no search (`spelling` False: it was the term itself and no changed text gives another)."""
-    terms = Terms(spellings)
-    matching = db.execute("SELECT p.id, p.voivodeship, t.* FROM practice_fts f JOIN practice p ON p.id = f.rowid "
-                          "JOIN practice_text t ON t.id = f.rowid WHERE practice_fts MATCH ? ORDER BY f.rowid",
-                          (quoted(term),))
-    for n, row in enumerate(matching):
-        if n >= REPLAY_LIMIT:
-            raise CannotPatch(f"the term {term!r} is in too many practices to learn it again")
-        for field in fts_fields(row[2:], row[1], voivodeships):
-            terms.lemma_column(field)
-        shown = terms.shown.get(term)
-        if shown is not None and terms.lemmas.get(term, set()) >= bound and (not spelling or shown != term):
-            return shown, terms.lemmas.get(term, set())
-    if term not in terms.shown:
-        raise CannotPatch(f"the term {term!r} leaves the vocabulary")
-    return terms.shown[term], terms.lemmas.get(term, set())
 
 
 def _least(count: int) -> int:

@@ -2,7 +2,7 @@
 build's OUT/search.sqlite with the rows of the practices the change reaches rewritten
 (outputs/search_patch.py), their facts read from the new store (practice_table.collect_practices) rather
 than from every triple of the dump. When the patch cannot be exact (ids shift: a practice added or removed,
-a date entered changed; a term enters or leaves the vocabulary), the output step writes the file whole."""
+a date entered changed; search_patch.py), the output step writes the file whole."""
 
 from __future__ import annotations
 
