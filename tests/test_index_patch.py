@@ -156,3 +156,33 @@ def test_new_words_and_shifted_ids_write_the_index_whole(generated, tmp_path, se
         shutil.rmtree(full, ignore_errors=True)
         build_changed(settings, data, full)
         assert_same_output(out, full)
+
+
+def test_a_new_spelling_of_a_term_in_the_newest_practice(generated, tmp_path, settings):
+    """The newest practice (id 1, learnt first) given another spelling of a term it does not have (a
+    with an ogonek: the same folded term): the term's spelling in the vocabulary becomes that one, as a
+    full build learns it, and the index is patched."""
+    data = tmp_path / "data"
+    shutil.copytree(generated, data)
+    out, full = tmp_path / "out", tmp_path / "full"
+    build(settings, data, out, workers=1)
+    with sqlite3.connect(out / "search.sqlite") as db:
+        key = db.execute("SELECT key FROM practice WHERE id = 1").fetchone()[0]
+        terms = [(term, shown) for term, shown in db.execute(
+            "SELECT term, shown FROM vocabulary WHERE shown != term AND term LIKE '%a%' ORDER BY docs DESC")
+            if 1 not in {r[0] for r in db.execute("SELECT rowid FROM practice_fts WHERE practice_fts MATCH ?",
+                                                    (f'"{term}"',))}]
+    term, shown = terms[0]
+    at = shown.index("a")
+    spelling = shown[:at] + "ą" + shown[at + 1:]
+    path = data / "practices" / f"{key}.yaml"
+    record = _load(path)
+    record["title"]["pl"] += f" {spelling}"
+    _save(path, record)
+    report = build_changed(settings, data, out)
+    assert "patch:index" in report.stages, report.stages
+    build_changed(settings, data, full)
+    assert_same_output(out, full)
+    with sqlite3.connect(out / "search.sqlite") as db:
+        assert db.execute("SELECT shown FROM vocabulary WHERE term = ?", (term,)).fetchone()[0] == spelling
+
