@@ -30,6 +30,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, default=Path("/tmp/bdp-incremental"), help="[%(default)s]")
     parser.add_argument("--changes", default="1,100", help="records changed per build [%(default)s]")
     parser.add_argument("--rounds", type=int, default=2, help="builds per number of changes [%(default)s]")
+    parser.add_argument("--what", choices=("title", "organisation"), default="title",
+                        help="what changes: practices' titles, or organisations' names (those that implement "
+                             "practices: every practice naming one changes in the tables) [%(default)s]")
     return parser.parse_args(argv)
 
 
@@ -59,6 +62,22 @@ def change(data: Path, count: int, round_: int) -> list[Path]:
     return chosen
 
 
+def rename(data: Path, count: int, round_: int) -> list[Path]:
+    """Rewrite the Polish name of `count` organisations that implement practices, spread evenly."""
+    named = set()
+    for path in sorted((data / "practices").iterdir()):
+        match = re.search(r"^implementing_unit: (\S+)$", path.read_text(encoding="utf-8"), re.M)
+        if match:
+            named.add(match.group(1))
+    files = [p for p in sorted((data / "organisations").iterdir()) if p.stem in named]
+    chosen = files[::max(len(files) // count, 1)][:count]
+    for path in chosen:
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        record["name"]["pl"] = re.sub(r" \[r\d+\]$", "", record["name"]["pl"]) + f" [r{round_}]"
+        path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return chosen
+
+
 def _line(label: str, result: dict) -> str:
     stages = ", ".join(f"{k} {v:.2f}" for k, v in result["stages"].items())
     return (f"| {label} | {result['kind']} | {result['wall']:.2f} | {result['peak_mib']} | {stages} |")
@@ -76,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(_line("full (first)", run_build(data, out)))
     for count in (int(n) for n in args.changes.split(",")):
         for round_ in range(args.rounds):
-            change(data, count, round_)
+            (rename if args.what == "organisation" else change)(data, count, round_)
             print(f"{count} changed, round {round_ + 1} ...", file=sys.stderr, flush=True)
             rows.append(_line(f"{count} changed", run_build(data, out)))
     print("\n".join(rows))

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from publisher.iris import mint
 from publisher.namespaces import ADMS, BDP, DCTERMS, FOAF, GEO, ORG, RDF, RDFS, SKOS, VCARD
 
 # The properties read, by the short name the tables use. Those in TEXTS keep their language.
@@ -33,6 +34,7 @@ PROPERTIES = {
     "member": ORG.hasMember, "pref_label": SKOS.prefLabel, "sector": BDP.sector, "in_scheme": SKOS.inScheme,
     "type": RDF.type,
 }
+PROPERTIES_BY_IRI = {str(iri): name for name, iri in PROPERTIES.items()}
 TEXTS = ("title", "abstract", "description", "pref_label")
 # The classes whose instances have a page worth listing in the sitemap; only these rdf:type are kept.
 DOCUMENT_CLASSES = (BDP.Practice, ORG.Organization, ORG.OrganizationalCollaboration)
@@ -153,33 +155,6 @@ def collect(store: ox.Store, base: str) -> PracticeTable:
     return table_of(gather(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), base)
 
 
-# What a practice's row reads beyond the practice (place, its address, identifier and voivodeship, the
-# partnership and its members, organisations, concepts): the objects of these, two steps from the practice.
-FOLLOW = ("spatial", "address", "identifier", "voivodeship", "partnership", "member", "implementing_unit",
-          "unit_type", "subject", "funding")
-
-
-def collect_practices(store: ox.Store, base: str, iris: Iterable[str]) -> PracticeTable:
-    """The table of the practices `iris` only, from the store's default graph: their own triples and those
-    of the nodes their rows read (FOLLOW), for an incremental build's patch of the tables."""
-    follow = frozenset(ox.NamedNode(str(PROPERTIES[name])) for name in FOLLOW)
-    facts, seen = new_facts(), set()
-    frontier: list[Any] = [ox.NamedNode(iri) for iri in iris]
-    for depth in range(3):
-        further = []
-        for node in frontier:
-            if node in seen:
-                continue
-            seen.add(node)
-            triples = list(store.quads_for_pattern(node, None, None, ox.DefaultGraph()))
-            for _ in recording(triples, facts):
-                pass
-            if depth < 2:
-                further += [t.object for t in triples if t.predicate in follow and type(t.object) is not ox.Literal]
-        frontier = further
-    return table_of(facts, base)
-
-
 def ntriples(source: Path, block: int = 16 << 20) -> Iterator[ox.Triple]:
     """The triples of an N-Triples file (gzip when it ends in .gz), parsed block by block."""
     opener = gzip.open if source.suffix == ".gz" else open
@@ -190,3 +165,28 @@ def ntriples(source: Path, block: int = 16 << 20) -> Iterator[ox.Triple]:
 
 def collect_ntriples(source: Path, base: str) -> PracticeTable:
     return table_of(gather(ntriples(source)), base)
+
+
+# The properties followed from a practice to the nodes its rows read (place, its address, identifier and
+# voivodeship, the partnership and its members, organisations, concepts).
+FOLLOW = frozenset({"spatial", "address", "identifier", "voivodeship", "partnership", "member",
+                    "implementing_unit", "unit_type", "subject", "funding"})
+
+
+def collect_practices(store: ox.Store, base: str, keys: Iterable[str]) -> PracticeTable:
+    """The table of the practices named by `keys` only, from a store's default graph: their triples, those
+    of the nodes reached through FOLLOW, and every concept (facet bits number a whole scheme). An
+    incremental build patches the CSV and the search index with it instead of reading every triple."""
+    default = ox.DefaultGraph()
+    subjects: list[Any] = [ox.NamedNode(mint(base, "practice", key)) for key in sorted(keys)]
+    subjects += sorted({q.subject for q in store.quads_for_pattern(None, ox.NamedNode(str(SKOS.inScheme)),
+                                                                 None, default)}, key=str)
+    facts, seen = new_facts(), set(subjects)
+    while subjects:
+        subject = subjects.pop(0)
+        for t in recording(store.quads_for_pattern(subject, None, None, default), facts):
+            if (type(t.object) is not ox.Literal and t.object not in seen
+                    and PROPERTIES_BY_IRI.get(t.predicate.value) in FOLLOW):
+                seen.add(t.object)
+                subjects.append(t.object)
+    return table_of(facts, base)

@@ -40,6 +40,12 @@ VERSION = "5"
 TEXT_COLUMNS = ("title", "body", "organisations", "place")
 LEMMA_COLUMNS = tuple(c + "_lemmas" for c in TEXT_COLUMNS)
 RANK = "bm25(10.0, 1.0, 4.0, 4.0, 10.0, 1.0, 4.0, 4.0)"
+LANGUAGES = ("pl", "en")
+# The columns of `practice`.
+COLUMNS = ("id", "key", "entered", "year", "voivodeship", "unit_type", "cross_sector", "three_sector",
+           "themes", "funding", "lat", "lon", "sectors")
+FTS_OPTIONS = (", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)
+               + """, content='', tokenize="unicode61 remove_diacritics 2", prefix='3'""")
 SCHEMES = ("theme", "voivodeship", "unit-type", "funding", "sector")
 SECTORS = ("public", "ngo", "business")
 
@@ -74,8 +80,7 @@ CREATE TABLE practice (
 CREATE TABLE practice_text (
     id INTEGER PRIMARY KEY, title_pl TEXT, title_en TEXT, summary_pl TEXT, summary_en TEXT,
     description_pl TEXT, description_en TEXT, organisations TEXT, town TEXT);
-CREATE VIRTUAL TABLE practice_fts USING fts5({", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)}, content='',
-    tokenize="unicode61 remove_diacritics 2", prefix='3');
+CREATE VIRTUAL TABLE practice_fts USING fts5({FTS_OPTIONS});
 INSERT INTO practice_fts (practice_fts, rank) VALUES ('rank', '{RANK}');
 -- a buffer far larger than FTS5's default before it writes a segment: fewer segments to merge, which more
 -- than pays for the lemma columns (figures: bench/README.md, issue 14)
@@ -123,12 +128,15 @@ def _bits(concepts: dict[str, dict[str, str]]) -> dict[str, int]:
     return {k: 1 << i for i, k in enumerate(keys)}
 
 
-def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, str]]]]:
+def facts_of(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, str]]]]:
     concepts = _concepts(table)
     bits = {"theme": _bits(concepts["theme"]), "funding": _bits(concepts["funding"])}
     practices: dict[str, dict[str, Any]] = {}
     for iri, p in table.practices.items():
-        texts = {what: {lang or "pl": text for lang, text in p.texts[what].items()} for what in TEXTS[:3]}
+        # Polish, then English, whatever the order of the triples (an incremental build reads them from the
+        # store, a full build from the dump): the texts of practice_text and the words of the FTS columns.
+        texts = {what: {lang: found[lang] for lang in LANGUAGES if lang in found}
+                 for what, found in ((w, {lang or "pl": t for lang, t in p.texts[w].items()}) for w in TEXTS[:3])}
         entered, unit = p.values.get("issued", [None])[-1], p.values.get("unit_type", [None])[-1]
         themes = funding = 0
         for c in p.values.get("subject", ()):
@@ -159,28 +167,59 @@ def _collect(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str,
 
 def _practice_rows(practices: dict[str, dict[str, Any]], concepts: dict[str, dict[str, dict[str, str]]],
                    terms: Terms) -> Iterator[tuple[tuple, tuple, tuple, tuple | None]]:
-    voiv_labels = concepts["voivodeship"]
     newest_first = sorted(sorted(practices, key=lambda i: practices[i]["key"]),
                           key=lambda i: practices[i].get("entered") or "", reverse=True)
     for n, iri in enumerate(newest_first, start=1):
-        p = practices[iri]
-        texts = p["texts"]
-        title, summary, desc = texts.get("title", {}), texts.get("abstract", {}), texts.get("description", {})
-        entered = p.get("entered")
-        year = int(entered[:4]) if entered and entered[:4].isdigit() else None
-        sectors = p["sectors"]
-        row = (n, p["key"], entered, year, p.get("voivodeship"), p.get("unit_type"),
-               int(len(sectors) >= 2), int(all(s in sectors for s in SECTORS)), p["themes"], p["funding"],
-               p.get("lat"), p.get("lon"), " ".join(s for s in SECTORS if s in sectors))
-        orgs = " · ".join(p["orgs"])
-        text = (n, title.get("pl"), title.get("en"), summary.get("pl"), summary.get("en"), desc.get("pl"),
-                desc.get("en"), orgs, p.get("town"))
-        voiv = voiv_labels.get(p.get("voivodeship") or "", {})
-        place = " ".join(x for x in (p.get("town"), voiv.get("pl"), voiv.get("en")) if x)
-        fields = (" ".join(title.values()), " ".join([*summary.values(), *desc.values()]), orgs, place)
-        fts = (n, *(fts_text(f) for f in fields), *(terms.lemma_column(f) for f in fields))
-        geo = (n, p["lon"], p["lon"], p["lat"], p["lat"]) if p.get("lat") is not None else None
-        yield row, text, fts, geo
+        yield practice_rows(n, practices[iri], concepts["voivodeship"], terms)
+
+
+def practice_rows(n: int, p: dict[str, Any], voivodeships: dict[str, dict[str, str]], terms: Terms
+                  ) -> tuple[tuple, tuple, tuple, tuple | None]:
+    """The rows of practice `p` (from facts_of) as id `n`: practice, practice_text, practice_fts and
+    practice_geo (None without coordinates)."""
+    texts = p["texts"]
+    title, summary, desc = texts.get("title", {}), texts.get("abstract", {}), texts.get("description", {})
+    entered = p.get("entered")
+    year = int(entered[:4]) if entered and entered[:4].isdigit() else None
+    sectors = p["sectors"]
+    row = (n, p["key"], entered, year, p.get("voivodeship"), p.get("unit_type"),
+           int(len(sectors) >= 2), int(all(s in sectors for s in SECTORS)), p["themes"], p["funding"],
+           p.get("lat"), p.get("lon"), " ".join(s for s in SECTORS if s in sectors))
+    text = (n, title.get("pl"), title.get("en"), summary.get("pl"), summary.get("en"), desc.get("pl"),
+            desc.get("en"), " · ".join(p["orgs"]), p.get("town"))
+    geo = (n, p["lon"], p["lon"], p["lat"], p["lat"]) if p.get("lat") is not None else None
+    return row, text, fts_row(text, p.get("voivodeship"), voivodeships, terms), geo
+
+
+def fts_fields(text: tuple, voivodeship: str | None, voivodeships: dict[str, dict[str, str]]
+               ) -> tuple[str, str, str, str]:
+    """The four texts of a practice_fts row (TEXT_COLUMNS) from its practice_text row and voivodeship: what
+    a patch of the index needs to delete the row again (practice_fts keeps no content)."""
+    voiv = voivodeships.get(voivodeship or "", {})
+    place = " ".join(x for x in (text[8], voiv.get("pl"), voiv.get("en")) if x)
+    return (" ".join(x for x in text[1:3] if x is not None), " ".join(x for x in text[3:7] if x is not None),
+            text[7], place)
+
+
+def fts_row(text: tuple, voivodeship: str | None, voivodeships: dict[str, dict[str, str]], terms: Terms
+            ) -> tuple:
+    """(id, the folded texts, their lemma columns) of a practice_fts row."""
+    fields = fts_fields(text, voivodeship, voivodeships)
+    return (text[0], *(fts_text(f) for f in fields), *(terms.lemma_column(f) for f in fields))
+
+
+def facet_values(row: tuple, bits: dict[str, list[tuple[str, int]]]) -> Iterator[tuple[str, str]]:
+    """(facet, value) of each facet value a practice row has; `bits`: facet -> (key, bit) of 'bits' facets."""
+    for facet in FACETS:
+        value = row[COLUMNS.index(facet.column)]
+        if facet.kind == "bits":
+            yield from ((facet.name, k) for k, bit in bits[facet.name] if value & bit)
+        elif value is not None:
+            yield facet.name, ("yes" if value else "no") if facet.kind == "flag" else str(value)
+
+
+def facet_bits(concepts: dict[str, dict[str, dict[str, str]]]) -> dict[str, list[tuple[str, int]]]:
+    return {f.name: list(_bits(concepts[f.scheme]).items()) for f in FACETS if f.kind == "bits"}
 
 
 def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
@@ -188,35 +227,39 @@ def _bitmaps(rows: list[tuple], concepts: dict[str, dict[str, dict[str, str]]]
     """(facet, value, bitmap) of every facet value present; bit i (little-endian) is practice id i."""
     size = (len(rows) + 1 + 7) // 8
     maps: dict[tuple[str, str], bytearray] = {}
-    columns = ("id", "key", "entered", "year", "voivodeship", "unit_type", "cross_sector", "three_sector",
-               "themes", "funding", "lat", "lon", "sectors")
-    at = {c: i for i, c in enumerate(columns)}
-    bits = {f.name: list(_bits(concepts[f.scheme]).items()) for f in FACETS if f.kind == "bits"}
+    bits = facet_bits(concepts)
     for row in rows:
         pid = row[0]
-        for facet in FACETS:
-            value = row[at[facet.column]]
-            if facet.kind == "bits":
-                values = [k for k, bit in bits[facet.name] if value & bit]
-            elif value is None:
-                values = []
-            else:
-                values = [("yes" if value else "no") if facet.kind == "flag" else str(value)]
-            for v in values:
-                bitmap = maps.get((facet.name, v))
-                if bitmap is None:
-                    bitmap = maps[(facet.name, v)] = bytearray(size)
-                bitmap[pid >> 3] |= 1 << (pid & 7)
+        for found in facet_values(row, bits):
+            bitmap = maps.get(found)
+            if bitmap is None:
+                bitmap = maps[found] = bytearray(size)
+            bitmap[pid >> 3] |= 1 << (pid & 7)
     for (name, value), bitmap in sorted(maps.items()):
         yield name, value, bytes(bitmap)
+
+
+def concept_rows(concepts: dict[str, dict[str, dict[str, str]]]) -> list[tuple]:
+    """The rows of `concept`: (scheme, key, bit, label_pl, label_en)."""
+    rows = []
+    for scheme, table in concepts.items():
+        bits = _bits(table) if scheme in ("theme", "funding") else {}
+        rows += [(scheme, k, bits.get(k, 0), v.get("pl"), v.get("en")) for k, v in sorted(table.items())]
+    return rows
 
 
 def _title_orders(texts: list[tuple]) -> Iterator[tuple[str, bytes]]:
     """('title_pl' | 'title_en', the practice ids by title in that language's collation, as 32-bit ints);
     a practice without a title in the language sorts by its other one; equal titles newest first."""
-    for lang, first, other in (("pl", 1, 2), ("en", 2, 1)):
-        keyed = sorted((sort_key(t[first] or t[other] or "", lang), t[0]) for t in texts)
+    for lang in LANGUAGES:
+        keyed = sorted((title_key(t, lang), t[0]) for t in texts)
         yield f"title_{lang}", array("I", [pid for _, pid in keyed]).tobytes()
+
+
+def title_key(text: tuple, lang: str) -> Any:
+    """The collation key of a practice_text row's title in `lang` (its other title when it has none)."""
+    first, other = (1, 2) if lang == "pl" else (2, 1)
+    return sort_key(text[first] or text[other] or "", lang)
 
 
 def write_index(store: ox.Store, base: str, path: Any) -> int:
@@ -226,15 +269,12 @@ def write_index(store: ox.Store, base: str, path: Any) -> int:
 
 def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
     """Write the index of the practices of `facts` (practice_table.py) to `path`; their number."""
-    practices, concepts = _collect(facts)
+    practices, concepts = facts_of(facts)
     db = sqlite3.connect(str(path))
     try:
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
         with db:
-            for scheme, table in concepts.items():
-                bits = _bits(table) if scheme in ("theme", "funding") else {}
-                db.executemany("INSERT INTO concept VALUES (?, ?, ?, ?, ?)",
-                               [(scheme, k, bits.get(k, 0), v.get("pl"), v.get("en")) for k, v in sorted(table.items())])
+            db.executemany("INSERT INTO concept VALUES (?, ?, ?, ?, ?)", concept_rows(concepts))
             rows, texts, fts, geo = [], [], [], []
             terms = Terms()
             for row, text, words, point in _practice_rows(practices, concepts, terms):

@@ -38,19 +38,32 @@ class _Cache(dict):
         return value
 
 
+def _spelt(word: str) -> dict[str, str]:
+    folded = fold_text(word)
+    spelt = {fold_text(lemma): lemma for lemma in lemmas_of(word)}
+    spelt.pop(folded, None)
+    return spelt
+
+
+def lemma_spellings() -> dict[str, dict[str, str]]:
+    """A cache of each lower-case word's folded lemmas other than itself, with their spellings."""
+    return _Cache(_spelt)
+
+
 class Terms:
     """Lemma columns for the fields of the practices, and what the vocabulary needs, from one pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, spellings: dict[str, dict[str, str]] | None = None) -> None:
         self._folded = _Cache(fold_text)          # lower-case word -> folded
         self._lemmas = _Cache(self._learn)        # lower-case word -> its folded lemmas other than itself
         self.shown: dict[str, str] = {}           # folded term -> a spelling (with diacritics where seen)
         self.lemmas: dict[str, set[str]] = {}     # folded word -> folded lemmas other than itself
+        # lower-case word -> its folded lemmas other than itself -> their spelling (shareable: no state)
+        self.spellings = spellings if spellings is not None else lemma_spellings()
 
     def _learn(self, word: str) -> frozenset[str]:
         folded = self._folded[word]
-        spelt = {fold_text(lemma): lemma for lemma in lemmas_of(word)}
-        spelt.pop(folded, None)
+        spelt = self.spellings[word]
         if SUGGESTIBLE.fullmatch(word):
             if self.shown.get(folded, folded) == folded:      # a spelling with diacritics wins
                 self.shown[folded] = word

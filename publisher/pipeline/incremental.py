@@ -44,6 +44,7 @@ from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
+from publisher.pipeline.index_patch import patch_search_index
 from publisher.pipeline.members import splice
 from publisher.pipeline.splice import copy_store, patch_store
 from publisher.pipeline.table_patches import patch_csv
@@ -59,9 +60,7 @@ FULL_FROM = 0.2                                          # share of changed reco
 DUMP = Path("dumps") / "bdp.nt.gz"
 # Output steps of an incremental build run before the build's own (`steps`): each patches a file of the
 # previous build with context.delta and adds its table part to context.patched, which the jobs then skip.
-PATCHES: list[Callable[[BuildContext], None]] = [
-    patch_csv,
-]
+PATCHES: list[Callable[[BuildContext], None]] = [patch_csv, patch_search_index]
 
 
 @dataclass

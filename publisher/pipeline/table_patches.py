@@ -30,7 +30,7 @@ def patch_csv(context: BuildContext) -> None:
         return
     started = time.perf_counter()
     touched = sorted(mint(base, "practice", key) for key in delta.touched)
-    table = collect_practices(context.store, base, touched)
+    table = collect_practices(context.store, base, delta.touched)
     rows: dict[str, list[str] | None] = {mint(base, "practice", key): None for kind, key in delta.removed
                                          if kind == "practice"}
     rows.update({iri: row(table, table.practices[iri]) if iri in table.practices else None for iri in touched})
