@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from publisher.read.network import PARTNERS
+from publisher.read.network import partners
 from publisher.store import Store
 
 NEIGHBOURS = """SELECT DISTINCT ?x ?prefix ?d WHERE {
@@ -25,8 +25,7 @@ def neighbours(store: Store, iri: str, base: str, limit: int = 1_000_000) -> set
     result = store.select(NEIGHBOURS, bindings={"x": ox.NamedNode(iri), "prefix": ox.Literal(base + "id/")},
                           limit=limit)
     found = {row["d"].value for row in result.rows}
-    partners = store.select(PARTNERS, bindings={"org": ox.NamedNode(iri)}, limit=limit)
-    found |= {row["partner"].value for row in partners.rows if row["partner"].value.startswith(base + "id/")}
+    found |= {partner for partner, _, _ in partners(store, iri) if partner.startswith(base + "id/")}
     if exists(store, iri):
         found.add(iri)
     return found
