@@ -1,11 +1,16 @@
-"""An organisation's partners and practices are read in two bound steps (publisher/read/network.py): for
-every organisation of the bundled build they are what the single query they replace answered."""
+"""Reads made of bound steps instead of one query that Oxigraph answered by reading every membership or
+every triple at 100,000 practices: an organisation's partners and practices (publisher/read/network.py,
+practice_list.py) and what a change touches (publisher/read/touched.py). For every organisation and
+practice of the bundled build they answer what the single query they replace answered."""
 
 from __future__ import annotations
+
+import pyoxigraph as ox
 
 from publisher.namespaces import sparql_prologue
 from publisher.read.network import partners
 from publisher.read.practice_list import MEMBERS, ORDER_ROWS, members
+from publisher.read.touched import exists, neighbours
 from publisher.store.embedded import EmbeddedStore
 
 # The query partners() replaced (slow at 100,000 practices, the same answers).
@@ -17,6 +22,12 @@ SELECT ?org ?partner ?sector (COUNT(DISTINCT ?x) AS ?shared) WHERE {
   FILTER(?partner != ?org)
   OPTIONAL { ?partner bdp:sector ?sector }
 } GROUP BY ?org ?partner ?sector ORDER BY DESC(?shared) ?partner"""
+# The query neighbours() replaced.
+NEIGHBOURS = """SELECT DISTINCT ?x ?prefix ?d WHERE {
+  { ?x ?p1 ?d } UNION { ?x ?p1 ?a . ?a ?p2 ?d } UNION { ?x ?p1 ?a . ?a ?p2 ?b . ?b ?p3 ?d }
+  UNION { ?d ?p1 ?x } UNION { ?d ?p1 ?a . ?a ?p2 ?x }
+  FILTER(isIRI(?d) && STRSTARTS(STR(?d), ?prefix))
+}"""
 ORGS = "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?o WHERE { ?o a org:Organization }"
 
 def test_partners_and_practices_of_every_organisation_as_one_query_answered(built, settings):
@@ -58,5 +69,24 @@ def test_an_unknown_organisation_has_no_partners(built):
     try:
         assert partners(store.site(), "https://w3id.org/bdp/id/organisation/nobody") == []
         assert len(members(store.site(), "organisation", "https://w3id.org/bdp/id/organisation/nobody")) == 0
+    finally:
+        store.close()
+
+
+def test_what_a_change_touches_is_what_one_query_found(built):
+    base = "https://w3id.org/bdp/"
+    store = EmbeddedStore(built / "store")
+    try:
+        site = store.site()
+        typed = "SELECT DISTINCT ?prefix ?o WHERE { ?o a ?t FILTER(STRSTARTS(STR(?o), ?prefix)) }"
+        resources = [r["o"] for r in site.select(typed, bindings={"prefix": ox.Literal(base + "id/")}).rows]
+        assert len(resources) > 6
+        for iri in [*resources, ox.NamedNode(base + "id/practice/gone")]:
+            rows = site.select(NEIGHBOURS, bindings={"x": iri, "prefix": ox.Literal(base + "id/")}).rows
+            expected = {r["d"].value for r in rows}
+            expected |= {p for p, _, _ in partners(site, iri.value) if p.startswith(base + "id/")}
+            expected |= {iri.value} if exists(site, iri.value) else set()
+            assert neighbours(site, iri.value, base) == expected, iri
+            assert len(expected) > 1 or iri.value.endswith("/gone")
     finally:
         store.close()
