@@ -11,17 +11,50 @@ import pyoxigraph as ox
 from publisher.namespaces import sparql_prologue
 from publisher.read.resources import labels
 from publisher.store import Store
+from publisher.store.bind import term_text
 
 MAX_PARTNERS = 24
 
-PARTNERS = sparql_prologue(("bdp", "org")) + """
-SELECT ?org ?partner ?sector (COUNT(DISTINCT ?x) AS ?shared) WHERE {
-  { ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?org } UNION { ?x bdp:implementingUnit ?org }
-  { ?x bdp:partnership ?ps2 . ?ps2 org:hasMembership ?m2 . ?m2 org:member ?partner }
-  UNION { ?x bdp:implementingUnit ?partner }
-  FILTER(?partner != ?org)
-  OPTIONAL { ?partner bdp:sector ?sector }
-} GROUP BY ?org ?partner ?sector ORDER BY DESC(?shared) ?partner"""
+# In two steps, each bound from the start: the organisation's practices (as a partner or the implementing
+# unit), then everyone in those practices. One query with both UNIONs joined on ?x took Oxigraph seconds
+# an organisation at 100,000 practices (it read every membership); these take milliseconds.
+PRACTICES = sparql_prologue(("bdp", "org")) + """
+SELECT DISTINCT ?org ?x WHERE {
+  { ?m org:member ?org . ?ps org:hasMembership ?m . ?x bdp:partnership ?ps } UNION { ?x bdp:implementingUnit ?org }
+}"""
+PEOPLE = sparql_prologue(("bdp", "org")) + """
+SELECT ?x ?partner ?sector WHERE {{
+  VALUES ?x {{ {values} }}
+  {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?partner }}
+  UNION {{ ?x bdp:implementingUnit ?partner }}
+  OPTIONAL {{ ?partner bdp:sector ?sector }}
+}}"""
+BATCH = 500
+
+
+def practices_of(store: Store, organisation: str) -> list[str]:
+    """The practices `organisation` took part in (as a partner or the implementing unit), each once."""
+    rows = store.select(PRACTICES, bindings={"org": ox.NamedNode(organisation)}, limit=10_000_000).rows
+    return list(dict.fromkeys(r["x"].value for r in rows))
+
+
+def partners(store: Store, organisation: str) -> list[tuple[str, str, int]]:
+    """(partner, sector IRI or '', practices shared) of every partner, the most shared first, then by IRI."""
+    practices = practices_of(store, organisation)
+    shared: dict[str, set[str]] = {}
+    sectors: dict[str, set[str]] = {}
+    for start in range(0, len(practices), BATCH):
+        values = " ".join(term_text(ox.NamedNode(i)) for i in practices[start:start + BATCH])
+        for r in store.select(PEOPLE.format(values=values), limit=10_000_000).rows:
+            partner = r["partner"].value
+            if partner == organisation:
+                continue
+            shared.setdefault(partner, set()).add(r["x"].value)
+            sectors.setdefault(partner, set())
+            if "sector" in r:
+                sectors[partner].add(r["sector"].value)
+    return [(p, min(sectors[p], default=""), len(xs))
+            for p, xs in sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))]
 
 
 @dataclass
@@ -40,13 +73,7 @@ class Network:
 
 
 def partner_network(store: Store, organisation: str) -> Network:
-    rows = store.select(PARTNERS, bindings={"org": ox.NamedNode(organisation)}, limit=100_000).rows
-    seen: dict[str, Partner] = {}
-    for r in rows:
-        iri = r["partner"].value
-        if iri not in seen:
-            seen[iri] = Partner(iri, r["sector"].value if "sector" in r else "", int(r["shared"].value))
-    partners = list(seen.values())
-    kept = partners[:MAX_PARTNERS]
+    found = [Partner(iri, sector, shared) for iri, sector, shared in partners(store, organisation)]
+    kept = found[:MAX_PARTNERS]
     wanted = [organisation, *(p.iri for p in kept), *{p.sector for p in kept if p.sector}]
-    return Network(organisation, kept, len(partners), labels(store, wanted))
+    return Network(organisation, kept, len(found), labels(store, wanted))
