@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from publisher.config import load_settings
+from tests.schedule import pytest_collection_modifyitems  # noqa: F401  (the longest test scopes first)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
