@@ -28,7 +28,7 @@ def other_build(tmp_path_factory):
 
 def test_serve_reads_the_base_from_the_build(other_build):
     done = invoke_bdp("serve", "--out", str(other_build), "--get", f"/id/practice/{SEED}", "--accept",
-                   "application/n-triples")
+                      "application/n-triples")
     assert done.returncode == 0, done.stderr
     assert f"<{OTHER}id/practice/{SEED}>" in done.stdout
 

@@ -183,7 +183,7 @@ def test_export_after_a_rebuild_rewrites_only_what_the_changes_touch(data_copy, 
 
 def test_the_command_writes_the_configs_and_refuses_a_missing_build(built, tmp_path):
     done = invoke_bdp("export", str(tmp_path / "site"), "--out", str(built), "--workers", "1",
-                   "--public-url", PUBLIC)
+                      "--public-url", PUBLIC)
     assert done.returncode == 0, done.stderr
     assert "nginx.conf" in done.stdout or (tmp_path / "site" / "_static" / "nginx.conf").is_file()
     assert "Listen 8080" in (tmp_path / "site" / "_static" / "apache.conf").read_text()

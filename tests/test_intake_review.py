@@ -145,7 +145,7 @@ def test_html_stays_text_in_review_and_on_published_pages(built, settings, data_
     assert "\x1b" not in listed.stdout and number in listed.stdout
 
     done = invoke_bdp("review", "accept", number, "--key", "html-test", "--data", str(data_copy),
-                   "--intake", str(queue))
+                      "--intake", str(queue))
     assert done.returncode == 0, done.stderr
     out = tmp_path / "out"
     build(settings, data_copy, out, workers=1)
