@@ -257,12 +257,13 @@ def loopback_only(context) -> list[str]:
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
-SCREENSHOTS = os.environ.get("BDP_SCREENSHOTS", "") not in ("", "0")
+SCREENSHOTS = os.environ.get("TEST_SCREENSHOTS", "") not in ("", "0")
 
 
 def screenshot(page, name: str) -> None:
     """A full-page picture under test-artifacts/ for a person to look at (no test compares them), taken
-    when BDP_SCREENSHOTS=1 is set: a full-page capture costs the browser 0.1-1 s, ~80 of them a run."""
+    when TEST_SCREENSHOTS=1 is set (not BDP_*, the settings' prefix): a full-page capture costs the
+    browser 0.1-1 s, and the browser tests open ~80 pages."""
     if not SCREENSHOTS:
         return
     ARTIFACTS.mkdir(exist_ok=True)
