@@ -102,10 +102,11 @@ def visit(browser, server, path: str, viewport: str):
 def settle(page, pending: set) -> None:
     """Wait until every request the page started (the map's fetches after `load`) has finished and none
     started for 100 ms: what the checks need, without Playwright's `networkidle` fixed 500 ms."""
-    quiet = 0
+    quiet, rounds = 0, 0
     while quiet < 2:
         page.wait_for_timeout(50)
-        quiet = 0 if pending else quiet + 1
+        quiet, rounds = (0 if pending else quiet + 1), rounds + 1
+        assert rounds < 600, f"requests still open after 30 s: {[r.url for r in pending]}"
 
 
 def axe_violations(page) -> list[str]:
