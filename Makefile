@@ -22,11 +22,12 @@ run: setup
 
 ## Lint (ruff), types (mypy), the layering (import-linter: docs/architecture.md), then the whole test
 ## suite on two processes (pytest-xdist, a module's tests in one process so that its module fixtures
-## are built once; one Chromium per process, tests/conftest.py). Installed from Debian when missing: a
-## headless Chromium for the browser tests, Virtuoso for the second-store tests, nginx-light and apache2
-## for the static export's server configurations. pytest's temporary files go to a directory of this run
-## (--basetemp), not the shared /tmp/pytest-of-USER that concurrent runs of other checkouts clean up under
-## each other; removed when the tests pass, kept (and named) when they fail. Run time: bench/README.md.
+## are built once; the longest modules first: tests/schedule.py; one Chromium per process, conftest.py).
+## Installed from Debian when missing: a headless Chromium for the browser tests, Virtuoso for the
+## second-store tests, nginx-light and apache2 for the static export's server configurations. pytest's
+## temporary files go to a directory of this run (--basetemp), not the shared /tmp/pytest-of-USER that
+## concurrent runs of other checkouts clean up under each other; removed when the tests pass, kept (and
+## named) when they fail. Run time: bench/README.md.
 ## The first failing step's exit code (pytest's: 5 when no test ran) is this target's.
 test: setup
 	$(BIN)/ruff check publisher tests bench
@@ -37,7 +38,7 @@ test: setup
 	bash .ci/install-nginx
 	bash .ci/install-apache
 	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/bdp-test.XXXXXX") && \
-	$(BIN)/python -m pytest -q -n 2 --dist loadscope --basetemp="$$tmp/base"; status=$$?; \
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder --basetemp="$$tmp/base"; status=$$?; \
 	if [ $$status -eq 0 ]; then rm -rf "$$tmp"; else echo "pytest's temporary files: $$tmp"; fi; \
 	exit $$status
 

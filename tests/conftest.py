@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from publisher.config import load_settings
+from tests.schedule import pytest_collection_modifyitems  # noqa: F401  (the longest test scopes first)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -23,6 +24,24 @@ def run_bdp(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "publisher", *args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=600)
+
+
+def invoke_bdp(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line in this process (click's CliRunner), for tests about what a command does
+    rather than about the process boundary: the same exit code, stdout and stderr as `run_bdp` without a
+    Python start-up (~1 s of imports a child). An exception escaping the command is what a child would
+    print as a traceback: it is added to stderr, so `"Traceback" not in stderr` still checks for it."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from publisher.cli import main
+
+    result = CliRunner(env=env).invoke(main, list(args), prog_name="bdp")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["bdp", *args], result.exit_code, result.stdout, stderr)
 
 
 def tree_digest(path: Path) -> dict[str, str]:
@@ -238,7 +257,14 @@ def loopback_only(context) -> list[str]:
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
+SCREENSHOTS = os.environ.get("TEST_SCREENSHOTS", "") not in ("", "0")
+
+
 def screenshot(page, name: str) -> None:
-    """A full-page picture under test-artifacts/ for a person to look at (not compared)."""
+    """A full-page picture under test-artifacts/ for a person to look at (no test compares them), taken
+    when TEST_SCREENSHOTS=1 is set (not BDP_*, the settings' prefix): a full-page capture costs the
+    browser 0.1-1 s, and the browser tests open ~80 pages."""
+    if not SCREENSHOTS:
+        return
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, animations="disabled")

@@ -15,7 +15,7 @@ from publisher.pipeline.build import BuildFailed, build
 from publisher.read.documents import practice_documents
 from publisher.store.embedded import EmbeddedStore
 from publisher.web import create_app
-from tests.conftest import DATA, run_bdp, tree_digest
+from tests.conftest import DATA, invoke_bdp, tree_digest
 
 SEED_KEY = "trzy-filary-bank-partnerow-lokalnych"
 SEED = f"https://w3id.org/bdp/id/practice/{SEED_KEY}"
@@ -123,7 +123,7 @@ def test_size_limit_is_a_setting(data_copy, tmp_path, settings):
 
 def test_the_command_line_names_the_refused_file(data_copy, tmp_path):
     add_attachment(data_copy, {"title": {"pl": "Program"}, "file": "attachments/tool.exe"}, "tool.exe", b"MZ")
-    result = run_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out"), "--workers", "1")
+    result = invoke_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out"), "--workers", "1")
     assert result.returncode == 1
     assert "attachments[1].file" in result.stderr and "tool.exe" in result.stderr
     assert "Traceback" not in result.stderr
@@ -182,6 +182,6 @@ def test_the_shapes_check_publications(data_copy, tmp_path, settings):
 
 def test_validate_checks_attachments_too(data_copy):
     add_attachment(data_copy, {"title": {"pl": "Program"}, "file": "attachments/tool.exe"}, "tool.exe", b"MZ")
-    result = run_bdp("validate", "--data", str(data_copy))
+    result = invoke_bdp("validate", "--data", str(data_copy))
     assert result.returncode == 1
     assert "attachments[1].file" in result.stderr and "not accepted" in result.stderr

@@ -13,7 +13,7 @@ from publisher.pipeline.build import build
 from publisher.pipeline.publish import Endpoints
 from publisher.pipeline.publish import publish as run_publish
 from publisher.web import create_app
-from tests.conftest import DATA, LiveServer, run_bdp
+from tests.conftest import DATA, LiveServer, invoke_bdp
 
 OTHER = "http://example.org/bdp/"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
@@ -27,17 +27,17 @@ def other_build(tmp_path_factory):
 
 
 def test_serve_reads_the_base_from_the_build(other_build):
-    done = run_bdp("serve", "--out", str(other_build), "--get", f"/id/practice/{SEED}", "--accept",
-                   "application/n-triples")
+    done = invoke_bdp("serve", "--out", str(other_build), "--get", f"/id/practice/{SEED}", "--accept",
+                      "application/n-triples")
     assert done.returncode == 0, done.stderr
     assert f"<{OTHER}id/practice/{SEED}>" in done.stdout
 
 
 def test_serve_refuses_a_base_the_build_was_not_made_with(other_build):
-    done = run_bdp("serve", "--out", str(other_build), "--base-uri", "http://example.net/x/", "--get", "/")
+    done = invoke_bdp("serve", "--out", str(other_build), "--base-uri", "http://example.net/x/", "--get", "/")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "http://example.net/x/" in done.stderr and OTHER in done.stderr
-    same = run_bdp("serve", "--out", str(other_build), "--base-uri", OTHER, "--get", f"/doc/practice/{SEED}.ttl")
+    same = invoke_bdp("serve", "--out", str(other_build), "--base-uri", OTHER, "--get", f"/doc/practice/{SEED}.ttl")
     assert same.returncode == 0, same.stderr
 
 

@@ -2,7 +2,7 @@
 browser download; .ci/install-browser installs the package). The site is the bundled data plus one more
 practice (in Łódź, another voivodeship and theme), built by the real pipeline and served by a real HTTP
 server on 127.0.0.1. Requests anywhere else are refused and fail the test. A screenshot of each page is
-saved under test-artifacts/."""
+saved under test-artifacts/ when TEST_SCREENSHOTS=1."""
 
 from __future__ import annotations
 

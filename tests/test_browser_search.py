@@ -13,7 +13,8 @@ import pytest
 
 from publisher.polish import fold_text
 from publisher.web import create_app
-from tests.conftest import ARTIFACTS, FIXTURES, LiveServer, loopback_only
+from tests.conftest import FIXTURES, LiveServer, loopback_only
+from tests.conftest import screenshot as shared_screenshot
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = FIXTURES / "axe" / "axe.min.js"
@@ -69,9 +70,7 @@ def axe_violations(page) -> list[dict]:
 
 
 def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{page.viewport_name}.png"), full_page=True,
-                    animations="disabled")
+    shared_screenshot(page, f"{name}-{page.viewport_name}")
 
 
 def test_a_form_not_in_the_text_finds_it_highlighted(page):

@@ -11,7 +11,7 @@ import yaml
 
 from publisher.errors import SourceError
 from publisher.pipeline.build import BuildFailed, build
-from tests.conftest import FIXTURES, run_bdp, tree_digest
+from tests.conftest import FIXTURES, invoke_bdp, run_bdp, tree_digest
 
 SEED = "https://w3id.org/bdp/id/practice/trzy-filary-bank-partnerow-lokalnych"
 PREFIXES = """
@@ -99,14 +99,14 @@ def test_build_is_deterministic(built, tmp_path):
 
 def test_imported_seed_page_builds_and_validates(tmp_path):
     data = tmp_path / "data"
-    result = run_bdp("import-page", str(FIXTURES / "seed_page.txt"), "-o", str(data))
+    result = invoke_bdp("import-page", str(FIXTURES / "seed_page.txt"), "-o", str(data))
     assert result.returncode == 0, result.stderr
     record = yaml.safe_load((data / "practices" / "trzy-filary-bank-partnerow-lokalnych.yaml").read_text())
     assert all(c.get("publish") is not True for c in record["contacts"])
-    result = run_bdp("validate", "--data", str(data))
+    result = invoke_bdp("validate", "--data", str(data))
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out"
-    result = run_bdp("build", "--data", str(data), "--out", str(out))
+    result = invoke_bdp("build", "--data", str(data), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stderr  # no progress output when not on a terminal
     title = next(iter(_store(out).query(PREFIXES + "SELECT ?p ?t WHERE { ?p dct:title ?t }",
@@ -168,18 +168,18 @@ def test_violation_fails_build_and_keeps_previous_output(case, previous, data_co
 
 def test_violation_through_cli_names_file_and_property(data_copy, tmp_path):
     path = _edit(data_copy, *PRACTICE, lambda r: r["place"].update(postal_code="83110"))
-    result = run_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out"))
+    result = invoke_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out"))
     assert result.returncode == 1
     assert f"{path}:" in result.stderr and "vcard:postal-code" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
-    result = run_bdp("validate", "--data", str(data_copy), "--lang", "pl")
+    result = invoke_bdp("validate", "--data", str(data_copy), "--lang", "pl")
     assert result.returncode == 1 and "vcard:postal-code" in result.stderr
 
 
 def test_warning_does_not_fail(data_copy, tmp_path):
     _edit(data_copy, *PRACTICE, lambda r: r.pop("websites"))
-    result = run_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out"))
+    result = invoke_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and "foaf:page" in result.stderr
 
@@ -215,7 +215,7 @@ def test_structural_error_names_file_and_line(case, data_copy, tmp_path):
     make, message = STRUCTURAL[case]
     path = make(data_copy)
     out = tmp_path / "out"
-    result = run_bdp("build", "--data", str(data_copy), "--out", str(out))
+    result = invoke_bdp("build", "--data", str(data_copy), "--out", str(out))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert message in result.stderr

@@ -20,7 +20,7 @@ from publisher.pipeline.build import build
 from publisher.pipeline.incremental import build_changed
 from publisher.web import create_app
 from publisher.web.servers import nginx_conf
-from tests.conftest import LiveServer, run_bdp
+from tests.conftest import LiveServer, invoke_bdp
 from tests.nginx import nginx_server
 from tests.test_feed import pad
 
@@ -182,13 +182,13 @@ def test_export_after_a_rebuild_rewrites_only_what_the_changes_touch(data_copy, 
 
 
 def test_the_command_writes_the_configs_and_refuses_a_missing_build(built, tmp_path):
-    done = run_bdp("export", str(tmp_path / "site"), "--out", str(built), "--workers", "1",
-                   "--public-url", PUBLIC)
+    done = invoke_bdp("export", str(tmp_path / "site"), "--out", str(built), "--workers", "1",
+                      "--public-url", PUBLIC)
     assert done.returncode == 0, done.stderr
     assert "nginx.conf" in done.stdout or (tmp_path / "site" / "_static" / "nginx.conf").is_file()
     assert "Listen 8080" in (tmp_path / "site" / "_static" / "apache.conf").read_text()
     state = json.loads((tmp_path / "site" / "_static" / "export.json").read_text())
     assert state["public"] == PUBLIC
-    missing = run_bdp("export", str(tmp_path / "other"), "--out", str(tmp_path / "nothing"))
+    missing = invoke_bdp("export", str(tmp_path / "other"), "--out", str(tmp_path / "nothing"))
     assert missing.returncode != 0 and "build.json" in missing.stderr and "Traceback" not in missing.stderr
     shutil.rmtree(tmp_path / "site")

@@ -44,6 +44,24 @@ def data(generated, tmp_path) -> Path:
     return copy
 
 
+@pytest.fixture(scope="module")
+def first_out(generated, tmp_path_factory, settings) -> Path:
+    """A full build of the generated records, made once: a test that starts from it gets a copy (below)."""
+    out = tmp_path_factory.mktemp("first") / "out"
+    build(settings, generated, out, workers=1)
+    return out
+
+
+@pytest.fixture
+def out(first_out, tmp_path) -> Path:
+    """OUT as a full build of `data` leaves it: a copy of `first_out`. `data` is a copy of the same records
+    with their modification times (copytree keeps them), and nothing in OUT names where the records were,
+    so a later build sees exactly the previous build it would have seen."""
+    copy = tmp_path / "out"
+    shutil.copytree(first_out, copy)
+    return copy
+
+
 # A build's time (dct:modified, dct:issued of the catalogue, dataset, distributions) may differ.
 BUILD_TIME = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\^\^<http://www.w3.org/2001/XMLSchema#dateTime>')
 
@@ -138,9 +156,7 @@ def test_incremental_equals_full(data, tmp_path, settings):
     assert sorted(c["key"] for c in changes["deleted"]) == sorted([practices[7].stem, "zapasowa-organizacja"])
 
 
-def test_nothing_changed_then_full_forced(data, tmp_path, settings):
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
+def test_nothing_changed_then_full_forced(data, out, tmp_path, settings):
     before = json.loads((out / "records.json").read_text())["records"]
     assert build_changed(settings, data, out).full is False
     assert json.loads((out / "changes.json").read_text())["created"] == []
@@ -150,19 +166,15 @@ def test_nothing_changed_then_full_forced(data, tmp_path, settings):
     assert done.stdout.rstrip().endswith("MiB), full")
 
 
-def test_changed_settings_force_a_full_build(data, tmp_path, settings):
+def test_changed_settings_force_a_full_build(data, out, tmp_path, settings):
     import dataclasses
 
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
     other = dataclasses.replace(settings, publisher_name="Inny wydawca")
     assert build_changed(other, data, out).full is True
     assert build_changed(other, data, out).full is False
 
 
-def test_removed_organisation_still_named_fails_and_out_stays(data, tmp_path, settings):
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
+def test_removed_organisation_still_named_fails_and_out_stays(data, out, tmp_path, settings):
     before = tree_digest(out)
     victim = sorted((data / "organisations").iterdir())[0]
     victim.unlink()
@@ -175,9 +187,7 @@ def test_removed_organisation_still_named_fails_and_out_stays(data, tmp_path, se
     assert tree_digest(out) == before
 
 
-def test_duplicate_key_and_violation_fail_and_out_stays(data, tmp_path, settings):
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
+def test_duplicate_key_and_violation_fail_and_out_stays(data, out, tmp_path, settings):
     before = tree_digest(out)
     first = sorted((data / "practices").iterdir())[0]
     twin = data / "practices" / "zz-kopia.yaml"
@@ -205,11 +215,9 @@ def test_violations_as_a_full_build_finds_them(case, data_copy, tmp_path, settin
     assert tree_digest(out) == before
 
 
-def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, settings):
+def test_dump_members_other_than_the_changed_record_are_kept(data, out, tmp_path, settings):
     """The N-Triples dump is a series of gzip members (publisher/pipeline/members.py): one change
     rewrites the member that holds the record, and the file still reads as one gzip stream."""
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
     old = (out / "dumps/bdp.nt.gz").read_bytes()
     sizes = json.loads((out / "records.json").read_text())["members"]
     assert len(sizes) > 2 and sum(sizes) == len(old)
@@ -230,12 +238,10 @@ def test_dump_members_other_than_the_changed_record_are_kept(data, tmp_path, set
 
 
 @pytest.mark.parametrize(("name", "fmt"), [("bdp.ttl.gz", ox.RdfFormat.TURTLE), ("bdp.jsonld.gz", ox.RdfFormat.JSON_LD)])
-def test_turtle_and_jsonld_dumps_follow_the_members(name, fmt, data, tmp_path, settings):
+def test_turtle_and_jsonld_dumps_follow_the_members(name, fmt, data, out, tmp_path, settings):
     """The Turtle and JSON-LD dumps are a head member, one member per N-Triples member and a tail member
     (publisher/outputs/dump_members.py): one change rewrites one member, the others are copied, and the
     whole reads as one document with the N-Triples dump's graph."""
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
     old = (out / "dumps" / name).read_bytes()
     sizes = json.loads((out / f"{name}.members.json").read_text())
     assert len(sizes) == len(json.loads((out / "records.json").read_text())["members"]) + 2

@@ -2,7 +2,7 @@
 English, against a real server on 127.0.0.1 (requests anywhere else fail the test). A valid proposal
 lands in the queue; each broken field shows the shapes' own sh:message (read from shapes/bdp-shapes.ttl
 here) at that field; the page is axe-clean on a desktop and on a phone. Screenshots go to
-test-artifacts/."""
+test-artifacts/ when TEST_SCREENSHOTS=1."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from rdflib.compare import graph_diff, isomorphic
 
 from publisher.pipeline.build import build
 from publisher.web import create_app
-from tests.conftest import DATA, run_bdp
+from tests.conftest import DATA, invoke_bdp
 from tests.intake_support import PDF, FormClient, intake_app, queued
 
 PROPOSAL = {
@@ -93,7 +93,7 @@ def test_accept_then_build_publishes_same_triples_as_hand_written(built, setting
     server = live_server(intake_app(settings, built, queue))
     number = _send(server.url, PROPOSAL, files={"attachment-0-file": ("x.pdf", PDF, "application/pdf")})
 
-    done = run_bdp("review", "accept", number, "--data", str(data_copy), "--intake", str(queue))
+    done = invoke_bdp("review", "accept", number, "--data", str(data_copy), "--intake", str(queue))
     assert done.returncode == 0, done.stderr
     assert f"wrote {data_copy}/practices/spoldzielnia-socjalna-w-gniewie.yaml" in done.stdout
     assert f"wrote {data_copy}/organisations/spoldzielnia-socjalna-gniew.yaml" in done.stdout
@@ -106,7 +106,7 @@ def test_accept_then_build_publishes_same_triples_as_hand_written(built, setting
     assert [h["event"] for h in proposal["history"]] == ["submitted", "accepted"]
     assert proposal["practice"]["contacts"][1]["name"] == "Jan Tajny"
 
-    built_from_proposal = run_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out1"))
+    built_from_proposal = invoke_bdp("build", "--data", str(data_copy), "--out", str(tmp_path / "out1"))
     assert built_from_proposal.returncode == 0, built_from_proposal.stderr
 
     hand = tmp_path / "hand"
@@ -136,16 +136,16 @@ def test_html_stays_text_in_review_and_on_published_pages(built, settings, data_
               "contact-1-name": "Terminal \x1b[2J\x1b]0;pwned\x07 escape"}
     number = _send(server.url, fields, files={"attachment-0-file": ("x.txt", b"plain text\n", "text/plain")})
 
-    shown = run_bdp("review", "show", number, "--intake", str(queue))
+    shown = invoke_bdp("review", "show", number, "--intake", str(queue))
     assert shown.returncode == 0, shown.stderr
     for name in texts:
         assert f"{name} {SCRIPT}" in shown.stdout, name                  # shown as the text it is
     assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout       # no terminal control reaches the editor
-    listed = run_bdp("review", "list", "--intake", str(queue))
+    listed = invoke_bdp("review", "list", "--intake", str(queue))
     assert "\x1b" not in listed.stdout and number in listed.stdout
 
-    done = run_bdp("review", "accept", number, "--key", "html-test", "--data", str(data_copy),
-                   "--intake", str(queue))
+    done = invoke_bdp("review", "accept", number, "--key", "html-test", "--data", str(data_copy),
+                      "--intake", str(queue))
     assert done.returncode == 0, done.stderr
     out = tmp_path / "out"
     build(settings, data_copy, out, workers=1)
@@ -165,19 +165,19 @@ def test_reject_keeps_a_record(built, settings, tmp_path, live_server, data_copy
     queue = tmp_path / "queue"
     server = live_server(intake_app(settings, built, queue))
     number = _send(server.url, {"title_pl": "Do odrzucenia"}, "en")
-    assert run_bdp("review", "reject", number, "--intake", str(queue)).returncode == 2     # --reason required
-    done = run_bdp("review", "reject", number, "--reason", "Nie jest praktyką współpracy.", "--intake", str(queue))
+    assert invoke_bdp("review", "reject", number, "--intake", str(queue)).returncode == 2     # --reason required
+    done = invoke_bdp("review", "reject", number, "--reason", "Nie jest praktyką współpracy.", "--intake", str(queue))
     assert done.returncode == 0 and "rejected" in done.stdout
     proposal = yaml.safe_load((queue / number / "proposal.yaml").read_text(encoding="utf-8"))
     assert proposal["status"] == "rejected"
     assert proposal["history"][-1]["reason"] == "Nie jest praktyką współpracy."
-    again = run_bdp("review", "accept", number, "--data", str(data_copy), "--intake", str(queue))
+    again = invoke_bdp("review", "accept", number, "--data", str(data_copy), "--intake", str(queue))
     assert again.returncode == 1 and "already rejected" in again.stderr
     assert not (data_copy / "practices" / "do-odrzucenia.yaml").exists()
-    assert run_bdp("review", "list", "--intake", str(queue)).stdout == ""
-    assert number in run_bdp("review", "list", "--all", "--intake", str(queue)).stdout
+    assert invoke_bdp("review", "list", "--intake", str(queue)).stdout == ""
+    assert number in invoke_bdp("review", "list", "--all", "--intake", str(queue)).stdout
     for bad in ("../../etc/passwd", "20261206-1234567/"):
-        refused = run_bdp("review", "show", bad, "--intake", str(queue))
+        refused = invoke_bdp("review", "show", bad, "--intake", str(queue))
         assert refused.returncode == 1 and "not a proposal ID" in refused.stderr
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import FIXTURES, ROOT, close_store, run_bdp
+from conftest import FIXTURES, ROOT, close_store, invoke_bdp
 
 from publisher.errors import SourceError
 from publisher.namespaces import PREFIXES
@@ -74,7 +74,7 @@ def cli(small_out: Path, name: str, params: dict | None = None, fmt: str = "json
     args = ["query", name, "--out", str(small_out), "--format", fmt]
     for k, v in (params or {}).items():
         args += ["--param", f"{k}={v}"]
-    return run_bdp(*args)
+    return invoke_bdp(*args)
 
 
 # --- the answers, worked out by hand from tests/fixtures/small ------------------------------------------
@@ -238,7 +238,7 @@ def test_partner_network_is_the_hand_drawn_graph(server, small_out):
     assert len(triples) == 25 + 18 * 2             # and a name and a sector for each of the 18 partners
     _, _, body = get(server, "queries/partner-network", {"voivodeship": "pomorskie"}, accept="text/turtle")
     assert _edges(body, ox.RdfFormat.TURTLE)[0] == EDGES_POMORSKIE and len(EDGES_POMORSKIE) == 11
-    done = run_bdp("query", "partner-network", "--out", str(small_out), "--format", "nt")
+    done = invoke_bdp("query", "partner-network", "--out", str(small_out), "--format", "nt")
     assert done.returncode == 0, done.stderr
     assert _edges(done.stdout.encode(), ox.RdfFormat.N_TRIPLES)[0] == EDGES
 
@@ -251,7 +251,7 @@ def test_practices_by_theme_lists_each_practice_with_its_partners(server):
 
 
 def test_three_sector_partnerships_on_the_bundled_data_is_the_tczew_practice(built, live_server, settings):
-    done = run_bdp("query", "three-sector-partnerships", "--out", str(built), "--format", "json")
+    done = invoke_bdp("query", "three-sector-partnerships", "--out", str(built), "--format", "json")
     assert done.returncode == 0, done.stderr
     expected = [("trzy-filary-bank-partnerow-lokalnych", "Tczew", "3")]
     assert rows_of(done.stdout, "practice", "town", "partners") == expected
@@ -336,19 +336,19 @@ def test_a_string_that_looks_like_sparql_matches_nothing_and_keeps_the_shape(ser
 def test_the_command_refuses_a_bad_parameter_with_exit_2_naming_it(small_out):
     done = cli(small_out, "cross-sector-partnerships", {"voivodeship": INJECTIONS[0]})
     assert done.returncode == 2 and "voivodeship" in done.stderr and "Traceback" not in done.stderr
-    done = run_bdp("query", "organisation-partners", "--out", str(small_out), "--param", "organisation")
+    done = invoke_bdp("query", "organisation-partners", "--out", str(small_out), "--param", "organisation")
     assert done.returncode == 2 and "NAME=VALUE" in done.stderr
-    done = run_bdp("query", "no-such-question", "--out", str(small_out))
+    done = invoke_bdp("query", "no-such-question", "--out", str(small_out))
     assert done.returncode == 2 and "--list" in done.stderr
-    done = run_bdp("query", "partner-network", "--out", str(small_out), "--format", "csv")
+    done = invoke_bdp("query", "partner-network", "--out", str(small_out), "--format", "csv")
     assert done.returncode == 2 and "CONSTRUCT" in done.stderr
 
 
 def test_the_command_lists_the_queries_and_prints_a_table(small_out):
-    done = run_bdp("query", "--list")
+    done = invoke_bdp("query", "--list")
     assert done.returncode == 0
     assert all(name in done.stdout for name in REQUIRED) and "--param voivodeship=" in done.stdout
-    done = run_bdp("query", "three-sector-partnerships", "--out", str(small_out))
+    done = invoke_bdp("query", "three-sector-partnerships", "--out", str(small_out))
     lines = done.stdout.splitlines()
     assert done.returncode == 0 and lines[0].split()[:2] == ["practice", "title"] and len(lines) == 2 + 3
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import ROOT, OxigraphServer, free_port, run_bdp, tree_digest, wait_for_port
+from conftest import ROOT, OxigraphServer, free_port, invoke_bdp, tree_digest, wait_for_port
 
 from publisher.config import load_settings
 from publisher.errors import QueryError, StoreUnavailable
@@ -82,7 +82,7 @@ def answer(store, query: str, **kw) -> object:
 
 def publish(built: Path, server, graph: str | None = GRAPH, out: Path | None = None):
     args = ["publish", "--out", str(out or built), "--endpoint", server.query_url]
-    return run_bdp(*args, *(["--graph", graph] if graph else []))
+    return invoke_bdp(*args, *(["--graph", graph] if graph else []))
 
 
 def remote_settings(built: Path, server, graph: str | None = GRAPH, **more):
@@ -219,7 +219,7 @@ def test_publish_errors_are_one_line(built, tmp_path):
     from publisher.cli import main
 
     port = free_port()
-    down = run_bdp("publish", "--out", str(built), "--endpoint", f"http://127.0.0.1:{port}/query")
+    down = invoke_bdp("publish", "--out", str(built), "--endpoint", f"http://127.0.0.1:{port}/query")
     assert down.returncode == 1 and "cannot be reached" in down.stderr and str(port) not in down.stderr
     assert "Traceback" not in down.stderr
     runner = CliRunner()

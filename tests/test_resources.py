@@ -22,7 +22,7 @@ from publisher.config import load_settings
 from publisher.iris import mint
 from publisher.pipeline.build import build
 from publisher.web import create_app
-from tests.conftest import LiveServer, run_bdp
+from tests.conftest import LiveServer, invoke_bdp
 
 BASE = "https://w3id.org/bdp/"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
@@ -383,12 +383,12 @@ def test_shapes_are_served(server):
 # --- the CLI as a smoke test ----------------------------------------------------------------------------------
 
 def test_serve_get_prints_the_document_and_fails_on_non_200(built):
-    ok = run_bdp("serve", "--out", str(built), "--get", f"/doc/practice/{SEED}.ttl")
+    ok = invoke_bdp("serve", "--out", str(built), "--get", f"/doc/practice/{SEED}.ttl")
     assert ok.returncode == 0, ok.stderr
     assert str(PRACTICE) in ok.stdout
-    html = run_bdp("serve", "--out", str(built), "--get", f"/id/practice/{SEED}", "--accept", "text/html")
+    html = invoke_bdp("serve", "--out", str(built), "--get", f"/id/practice/{SEED}", "--accept", "text/html")
     assert html.returncode == 0 and "Trzy Filary" in html.stdout      # the 303 is followed
-    missing = run_bdp("serve", "--out", str(built), "--get", "/doc/practice/nope")
+    missing = invoke_bdp("serve", "--out", str(built), "--get", "/doc/practice/nope")
     assert missing.returncode != 0 and "404" in missing.stderr
-    no_build = run_bdp("serve", "--out", str(built.parent / "nothing-here"), "--get", "/")
+    no_build = invoke_bdp("serve", "--out", str(built.parent / "nothing-here"), "--get", "/")
     assert no_build.returncode != 0 and "Traceback" not in no_build.stderr

@@ -18,7 +18,7 @@ import pytest
 from publisher.config import load_settings
 from publisher.store.embedded import EmbeddedStore
 from publisher.web import create_app
-from tests.conftest import ROOT, LiveServer, run_bdp
+from tests.conftest import ROOT, LiveServer, invoke_bdp
 from tests.test_remote import GRAPH, PUBLIC, _body, _get
 from tests.virtuoso import virtuoso_server
 
@@ -40,8 +40,8 @@ def _integers_as_virtuoso_keeps_them(body: object) -> object:
 @pytest.fixture(scope="module")
 def virtuoso(built, tmp_path_factory):
     with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
-        done = run_bdp("publish", "--out", str(built), "--endpoint", server.query_url, "--graph-store",
-                       server.graph_store_url, "--graph", GRAPH)
+        done = invoke_bdp("publish", "--out", str(built), "--endpoint", server.query_url, "--graph-store",
+                          server.graph_store_url, "--graph", GRAPH)
         assert done.returncode == 0, done.stderr
         assert "published" in done.stdout
         yield server
@@ -104,8 +104,8 @@ def test_publish_into_virtuoso_and_serve_the_same_as_embedded(built, virtuoso):
 
 
 def test_bdp_serve_reads_its_base_from_virtuoso(built, virtuoso):
-    done = run_bdp("serve", "--out", str(built), "--sparql-endpoint", virtuoso.query_url,
-                   "--get", "/doc/practice/trzy-filary-bank-partnerow-lokalnych.ttl",
-                   env={"BDP_GRAPH": GRAPH})
+    done = invoke_bdp("serve", "--out", str(built), "--sparql-endpoint", virtuoso.query_url,
+                      "--get", "/doc/practice/trzy-filary-bank-partnerow-lokalnych.ttl",
+                      env={"BDP_GRAPH": GRAPH})
     assert done.returncode == 0, done.stderr
     assert "Trzy Filary" in done.stdout

@@ -13,8 +13,6 @@ import tomllib
 import venv
 from pathlib import Path
 
-from setuptools import find_packages
-
 from tests.conftest import DATA, ROOT
 
 SEED = "trzy-filary-bank-partnerow-lokalnych"
@@ -26,6 +24,8 @@ def _setuptools() -> dict:
 
 
 def test_the_listed_packages_are_all_the_packages():
+    from setuptools import find_packages  # here: importing setuptools costs each test process ~0.5 s
+
     config = _setuptools()
     assert set(config["packages"]) == set(find_packages(str(ROOT), include=["publisher*"])) | set(DATA_PACKAGES)
     assert config["package-dir"] == DATA_PACKAGES
