@@ -97,9 +97,12 @@ def changes(previous: Previous | None, base: str, built: str, entries: list[Entr
     """The practices and organisations created, updated and deleted between `previous` and `entries`.
     Compared by (base, kind, key), IRIs minted only for what is listed
     (minting every resource's IRI twice was most of an incremental build's bookkeeping)."""
-    old = {(previous.base, e.kind, e.key): e.nt_sha1 for e in previous.entries if e.kind in FEED_KINDS
-           } if previous else {}
-    new = {(base, e.kind, e.key): e.nt_sha1 for e in entries if e.kind in FEED_KINDS}
+    # A row object found in both lists (an incremental build carries the unchanged ones over) differs in
+    # nothing: only the others are compared.
+    same = {id(e) for e in entries} & {id(e) for e in previous.entries} if previous and previous.base == base else set()
+    old = {(previous.base, e.kind, e.key): e.nt_sha1 for e in previous.entries
+           if e.kind in FEED_KINDS and id(e) not in same} if previous else {}
+    new = {(base, e.kind, e.key): e.nt_sha1 for e in entries if e.kind in FEED_KINDS and id(e) not in same}
 
     def listed(keys: set[tuple[str, str, str]]) -> list[dict[str, str]]:
         rows = [{"kind": kind, "key": key, "iri": mint(base_uri, kind, key)} for base_uri, kind, key in keys]

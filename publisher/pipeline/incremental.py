@@ -169,7 +169,10 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[c
             "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
     chunks.init_worker({**base, "organisations": None, "publications": None})
     done = [_chunk(kind, paths[kind]) for kind in ("organisation", "publication") if paths[kind]]
-    keys = {kind: {e.key for e in unchanged.values() if e.kind == kind} for kind in ORDER}
+    taken: dict[str, set[str]] = {kind: set() for kind in ORDER}       # the unchanged records' keys
+    for e in unchanged.values():
+        taken[e.kind].add(e.key)
+    keys = {kind: set(taken[kind]) for kind in ORDER}                  # and the records read
     for c in done:
         keys[c.refs[0].kind] |= {r.key for r in c.refs}
     publications = [RecordRef("publication", k, "", (), ()) for k in sorted(keys["publication"])]
@@ -178,14 +181,14 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[c
         done.append(_chunk("practice", paths["practice"]))
         keys["practice"] |= {r.key for r in done[-1].refs}
     # Unchanged records naming a key that is gone are read again: they fail with a full build's message.
-    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries} - {f"{k}:{key}" for k in ORDER for key in keys[k]}
+    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries if e.path not in unchanged and e.key not in keys[e.kind]}
     dangling = [e for e in unchanged.values() if gone and not gone.isdisjoint(e.refs)]
     for kind in ORDER:
         again = [str(data_dir / e.path) for e in dangling if e.kind == kind]
         done += [_chunk(kind, again)] if again else []
-    taken = {(e.kind, e.key) for e in unchanged.values()}
     read = [r for c in done for r in c.refs]
-    if len({(r.kind, r.key) for r in read} | taken) < len(read) + len(taken):    # the message names both files
+    if len({(r.kind, r.key) for r in read}) < len(read) or any(r.key in taken[r.kind] for r in read):
+        # the message names both files
         check_unique([RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged.values()
                       if e not in dangling] + read)
     for name in (chunks.REFERENCES, chunks.DOCUMENTS, chunks.ORGANISATIONS):
@@ -293,20 +296,21 @@ def delta(out: Path, previous: list[Entry], entries: list[Entry], stale: dict[st
           new_text: dict[str, bytes], old_sha1: dict[str, str], new_sha1: dict[str, str]) -> Delta:
     """The difference the output steps may patch with (context.Delta): records by whether their triples
     changed, and the practices whose table rows they reach through references."""
-    before = {(e.kind, e.key) for e in previous}
-    after = {(e.kind, e.key) for e in entries}
+    same = {id(e) for e in entries} & {id(e) for e in previous}     # rows carried over: no difference
+    before = {(e.kind, e.key) for e in previous if id(e) not in same}
+    after = {(e.kind, e.key) for e in entries if id(e) not in same}
     changed_paths = {p for p in new_text if old_sha1.get(p) != new_sha1[p]}
     updated = {(e.kind, e.key) for e in entries if e.path in changed_paths} & before
     added, removed = after - before, before - after
     moved = updated | added | removed
     named = {f"{kind}:{key}" for kind, key in moved}          # as rows name them in `refs`
     touched = {key for kind, key in moved if kind == "practice"}
-    for e in [*previous, *entries]:
+    for e in [*(e for e in previous if id(e) not in same), *entries]:
         if e.kind == "practice" and not named.isdisjoint(e.refs):
             touched.add(e.key)
         elif e.kind == "publication" and (e.kind, e.key) in moved:
             touched |= {r.split(":", 1)[1] for r in e.refs if r.startswith("practice:")}
-    touched &= {key for kind, key in after if kind == "practice"}
+    touched &= {e.key for e in entries if e.kind == "practice"}
     return Delta(out, frozenset(updated), frozenset(added), frozenset(removed), frozenset(touched),
                  b"".join(stale.values()), b"".join(new_text[p] for p in sorted(changed_paths)))
 
