@@ -4,10 +4,11 @@ N-Triples dump are the previous ones patched with the difference (splice.py), an
 made from them by the same output steps as a full build's, so they come out as a full build would make
 them (tests/test_incremental.py compares the two). Built beside OUT and swapped in like a full build.
 
-A full build runs instead (`build_changed`) when asked (`--full`), when OUT has no build of this kind, when
-the fingerprint differs (fingerprint.py: code, ontology, shapes, settings, attachments, linksets), when
-linksets exist and records were added or removed (they are checked against the records), or when more
-than a fifth of the records changed (a full build is then about as fast).
+What changed is found by plan.py. A full build runs instead (`build_changed`) when asked (`--full`), when
+OUT has no build of this kind, when the fingerprint differs (fingerprint.py: code, ontology, shapes,
+settings, attachments, linksets), when linksets exist and records were added or removed (they are checked
+against the records), or when more than a fifth of the records changed (a full build is then about as
+fast).
 
 Checks that span records still hold: keys stay unique (against the keys of the records not read), and an
 unchanged record that names a key no longer there (a removed organisation, practice or publication) is
@@ -17,17 +18,11 @@ did not change are not reported again."""
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any
 
 import pyoxigraph as ox
@@ -44,91 +39,22 @@ from publisher.outputs.feed import write_feed
 from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
-from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
+from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.members import splice
+from publisher.pipeline.plan import DUMP, ORDER, Plan, no_cycle_collection, plan
 from publisher.pipeline.splice import copy_store, patch_store
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
 from publisher.records.documents import copy_documents
-from publisher.records.read import KINDS, RecordRef, check_unique
+from publisher.records.read import RecordRef, check_unique
 from publisher.records.vocab import Vocabularies
 from publisher.shacl.run import run_shapes
 
-ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
-FULL_FROM = 0.2                                          # share of changed records from which a full build runs
-DUMP = Path("dumps") / "bdp.nt.gz"
 # Output steps of an incremental build run before the build's own (`steps`): each patches a file of the
 # previous build with context.delta and adds its table part to context.patched, which the jobs then skip.
 PATCHES: list[Callable[[BuildContext], None]] = []
-
-
-@dataclass
-class Plan:
-    previous: Previous
-    manifest: dict[str, Any]
-    rows: list[tuple[str, str, Entry | None]] = field(default_factory=list)   # kind, path under data; None: to read
-    removed: list[Entry] = field(default_factory=list)
-
-    @property
-    def to_read(self) -> list[tuple[str, str]]:
-        return [(kind, rel) for kind, rel, e in self.rows if e is None]
-
-
-def _scan(data_dir: Path) -> list[tuple[str, str, int, int]]:
-    """Every record file in the dump's order as (kind, path under `data_dir`, size, mtime in ns): one stat
-    call per file, relative to the folder's descriptor (no path to resolve each time), and strings rather
-    than Path objects (140,000 of them at 100k practices)."""
-    found = []
-    folders = {kind: folder for folder, kind in KINDS.items()}
-    for kind in ORDER:
-        directory = data_dir / folders[kind]
-        if not directory.is_dir():
-            continue
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for name in sorted(n for n in os.listdir(fd) if n.endswith((".yaml", ".yml"))):
-                stat = os.stat(name, dir_fd=fd)
-                if S_ISREG(stat.st_mode):
-                    found.append((kind, f"{folders[kind]}/{name}", stat.st_size, stat.st_mtime_ns))
-        finally:
-            os.close(fd)
-    return found
-
-
-def plan(settings: Any, data_dir: Path, out: Path, depends: str) -> Plan | None:
-    """What to read again, or None when a full build is needed."""
-    try:
-        manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    previous = read_records(out)
-    if (previous is None or manifest.get("fingerprint") != depends or previous.base != settings.base_uri
-            or not (out / "store").is_dir() or not (out / DUMP).is_file()):
-        return None
-    old = {e.path: e for e in previous.entries}
-    found = Plan(previous, manifest)
-    seen = set()
-    rows = found.rows
-    for kind, rel, size, mtime_ns in _scan(data_dir):
-        seen.add(rel)
-        e = old.get(rel)
-        if e is not None and e.kind == kind and e.size == size:
-            if e.mtime_ns == mtime_ns:
-                rows.append((kind, rel, e))
-                continue
-            if hashlib.sha256((data_dir / rel).read_bytes()).hexdigest() == e.sha256:
-                rows.append((kind, rel, e._replace(mtime_ns=mtime_ns)))
-                continue
-        rows.append((kind, rel, None))
-    found.removed = [e for e in previous.entries if e.path not in seen]
-    changed = len(found.to_read) + len(found.removed)
-    links = any((data_dir / "links").glob("*.ttl"))
-    if changed > FULL_FROM * max(len(found.rows), 1) or (links and (found.removed or any(
-            e is None and rel not in old for _, rel, e in found.rows))):
-        return None
-    return found
 
 
 def build_changed(settings: Settings, data_dir: Path, out: Path, *, full: bool = False, lang: str = "en",
@@ -137,27 +63,12 @@ def build_changed(settings: Settings, data_dir: Path, out: Path, *, full: bool =
     """An incremental build of `data_dir` into `out` when possible, else a full one (module docstring)."""
     started = time.perf_counter()
     depends = fingerprint(settings, data_dir, lang)
-    with _no_cycle_collection():
+    with no_cycle_collection():
         found = None if full or not data_dir.is_dir() else plan(settings, data_dir, out.resolve(), depends)
         if found is not None:
             return _incremental(settings, data_dir, out.resolve(), found, depends, lang, steps,
                                 time.perf_counter() - started)
     return build(settings, data_dir, out, lang=lang, workers=workers, progress=progress, steps=steps)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused: an incremental build holds a few hundred thousand tuples (the
-    rows of the previous and the new build), which each of its full collections walks again, at a cost
-    that grows with the data set; the build makes next to no reference cycles, and resuming collects
-    them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[chunks.Chunk], list[Entry]]:
