@@ -75,7 +75,9 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[c
     """The changed records read, checked and converted as the build's workers do it (chunks.py), here in
     this process; raises the first SourceError. Returns the chunks read and the new rows."""
     unchanged = {e.path: e for _, _, e in found.rows if e is not None}
-    paths = {kind: [str(data_dir / rel) for k, rel in found.to_read if k == kind] for kind in ORDER}
+    paths: dict[str, list[str]] = {kind: [] for kind in ORDER}
+    for kind, rel in found.to_read:
+        paths[kind].append(str(data_dir / rel))
     base = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
             "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
     chunks.init_worker({**base, "organisations": None, "publications": None})
