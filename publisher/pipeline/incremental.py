@@ -18,10 +18,12 @@ did not change are not reported again."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +246,17 @@ def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.C
 def _splice_dumps(out: Path, tmp: Path, old_nt: list[int], new_nt: list[int], origins: list[int | None]
                   ) -> frozenset[str]:
     """The Turtle and JSON-LD dumps following the N-Triples dump's members (dump_members.py), each when the
-    previous build has it as such members; the output step writes the others whole."""
-    return frozenset(d.name for d in DUMPS if d.format in FRAMES and d.name != SOURCE and splice_dump(
-        out / "dumps" / d.name, len(old_nt), tmp / DUMP, new_nt, origins, tmp / "dumps" / d.name, d.format))
+    previous build has it as such members; the output step writes the others whole. The formats are
+    spliced at the same time, all but the last in forked children (the members written anew are parsed,
+    serialised and compressed: work that grows with the changes)."""
+    names = [d.name for d in DUMPS if d.format in FRAMES and d.name != SOURCE]
+    formats = {d.name: d.format for d in DUMPS}
+    tasks = [(out / "dumps" / name, len(old_nt), tmp / DUMP, new_nt, origins, tmp / "dumps" / name, formats[name])
+             for name in names]
+    if not tasks:
+        return frozenset()
+    with multiprocessing.get_context("fork").Pool(len(tasks) - 1) if len(tasks) > 1 else nullcontext() as pool:
+        pending = pool.starmap_async(splice_dump, tasks[:-1]) if pool is not None else None
+        last = splice_dump(*tasks[-1])
+        done = [*(pending.get() if pending is not None else []), last]
+    return frozenset(name for name, spliced in zip(names, done, strict=True) if spliced)
