@@ -45,7 +45,7 @@ from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.members import splice
-from publisher.pipeline.plan import DUMP, ORDER, Plan, no_cycle_collection, plan
+from publisher.pipeline.plan import DUMP, ORDER, Plan, cycle_collection, no_cycle_collection, plan
 from publisher.pipeline.splice import copy_store, patch_store
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
@@ -186,10 +186,11 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
         context = BuildContext(settings, tmp, store, report, built, ready,
                                delta(out, found.previous.entries, entries, stale, new_text, old, sha1s))
-        for patch in PATCHES:
-            patch(context)
-        for step in steps if steps is not None else default_steps():
-            step(context)
+        with cycle_collection():           # the output steps run as in a full build
+            for patch in PATCHES:
+                patch(context)
+            for step in steps if steps is not None else default_steps():
+                step(context)
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}

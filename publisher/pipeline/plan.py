@@ -105,3 +105,16 @@ def no_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def cycle_collection() -> Iterator[None]:
+    """The collector running again for a while (the output steps, which may hold object graphs of their
+    own), in whatever state it was after."""
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not enabled:
+            gc.disable()
