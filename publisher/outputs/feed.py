@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 FEED = "feed"
 BUILDS = "builds.json"
 MEMBERS_PER_PAGE = 1000
@@ -90,7 +92,7 @@ def _relation(public: str, page: str, target: str, value: str) -> _Page:
 def _record_texts(out: Path, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The N-Triples of the wanted (kind, key) records, cut from the dump by records.json's byte lengths
     (the records come first in the dump, in records.json's order)."""
-    doc = json.loads((out / "records.json").read_text(encoding="utf-8"))
+    doc = orjson.loads((out / "records.json").read_bytes())
     columns = doc["columns"]
     kind_i, key_i, length_i = columns.index("kind"), columns.index("key"), columns.index("nt_length")
     found: dict[tuple[str, str], str] = {}
@@ -117,9 +119,12 @@ def _previous(previous: Path | None) -> list[dict[str, Any]]:
         return []
 
 
-def write_feed(out: Path, previous: Path | None, public: str, base: str, keep: int) -> list[str]:
+def write_feed(out: Path, previous: Path | None, public: str, base: str, keep: int,
+               texts: dict[tuple[str, str], bytes] | None = None) -> list[str]:
     """Write OUT/feed/ for the build in `out` (its changes.json, records.json and dump), carrying the pages
-    of `previous`/feed (the build being replaced) forward. Returns the names of the pages this build added."""
+    of `previous`/feed (the build being replaced) forward. Returns the names of the pages this build added.
+    `texts`: the N-Triples of at least each created or updated (kind, key), when the caller has them (an
+    incremental build), so that the dump is not read through to find them."""
     changes = json.loads((out / "changes.json").read_text(encoding="utf-8"))
     folder = out / FEED
     folder.mkdir(exist_ok=True)
@@ -130,7 +135,9 @@ def write_feed(out: Path, previous: Path | None, public: str, base: str, keep: i
     if members:
         seq = (builds[-1]["seq"] + 1) if builds else 1
         stamp = built.replace("-", "").replace(":", "")
-        texts = _record_texts(out, {(e["kind"], e["key"]) for change, e in members if change != "deleted"})
+        wanted = {(e["kind"], e["key"]) for change, e in members if change != "deleted"}
+        found = ({k: texts[k].decode("utf-8") for k in wanted} if texts is not None and wanted <= texts.keys()
+                 else _record_texts(out, wanted))
         stream = f"<{stream_url(public)}>"
         for start in range(0, len(members), MEMBERS_PER_PAGE):
             name = f"{stamp}-{seq}-{start // MEMBERS_PER_PAGE + 1}"
@@ -143,7 +150,7 @@ def write_feed(out: Path, previous: Path | None, public: str, base: str, keep: i
                 page.triple(member, f"<{DCT}isVersionOf>", f"<{entry['iri']}>")
                 page.triple(member, f"<{PROV_TIME}>", _time(built))
                 if change != "deleted":
-                    page.graph(member, texts.get((entry["kind"], entry["key"]), ""))
+                    page.graph(member, found.get((entry["kind"], entry["key"]), ""))
             added.append(name)
             pages_so_far = added
             if len(pages_so_far) > 1:          # the page before links on to this one

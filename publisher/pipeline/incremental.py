@@ -4,10 +4,11 @@ N-Triples dump are the previous ones patched with the difference (splice.py), an
 made from them by the same output steps as a full build's, so they come out as a full build would make
 them (tests/test_incremental.py compares the two). Built beside OUT and swapped in like a full build.
 
-A full build runs instead (`build_changed`) when asked (`--full`), when OUT has no build of this kind, when
-the fingerprint differs (fingerprint.py: code, ontology, shapes, settings, attachments, linksets), when
-linksets exist and records were added or removed (they are checked against the records), or when more
-than a fifth of the records changed (a full build is then about as fast).
+What changed is found by plan.py. A full build runs instead (`build_changed`) when asked (`--full`), when
+OUT has no build of this kind, when the fingerprint differs (fingerprint.py: code, ontology, shapes,
+settings, attachments, linksets), when linksets exist and records were added or removed (they are checked
+against the records), or when more than a fifth of the records changed (a full build is then about as
+fast).
 
 Checks that span records still hold: keys stay unique (against the keys of the records not read), and an
 unchanged record that names a key no longer there (a removed organisation, practice or publication) is
@@ -17,13 +18,12 @@ did not change are not reported again."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -41,85 +41,24 @@ from publisher.outputs.feed import write_feed
 from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
-from publisher.pipeline.changes import Entry, Previous, read_records, write_manifests
+from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.index_patch import patch_search_index
 from publisher.pipeline.members import splice
+from publisher.pipeline.plan import DUMP, ORDER, Plan, cycle_collection, no_cycle_collection, plan
 from publisher.pipeline.splice import copy_store, patch_store
 from publisher.pipeline.table_patches import patch_csv
 from publisher.pipeline.validate import Problem, focus_names, problems_from_results
 from publisher.records.documents import check_references as check_doc_references
 from publisher.records.documents import copy_documents
-from publisher.records.read import KINDS, RecordRef, check_unique
+from publisher.records.read import RecordRef, check_unique
 from publisher.records.vocab import Vocabularies
 from publisher.shacl.run import run_shapes
 
-ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
-FULL_FROM = 0.2                                          # share of changed records from which a full build runs
-DUMP = Path("dumps") / "bdp.nt.gz"
 # Output steps of an incremental build run before the build's own (`steps`): each patches a file of the
 # previous build with context.delta and adds its table part to context.patched, which the jobs then skip.
 PATCHES: list[Callable[[BuildContext], None]] = [patch_csv, patch_search_index]
-
-
-@dataclass
-class Plan:
-    previous: Previous
-    manifest: dict[str, Any]
-    rows: list[tuple[str, str, Entry | None]] = field(default_factory=list)   # kind, path under data; None: to read
-    removed: list[Entry] = field(default_factory=list)
-
-    @property
-    def to_read(self) -> list[tuple[str, str]]:
-        return [(kind, rel) for kind, rel, e in self.rows if e is None]
-
-
-def _scan(data_dir: Path) -> list[tuple[str, str, os.stat_result]]:
-    """Every record file in the dump's order as (kind, path under `data_dir`, stat): os.scandir, one stat
-    call per file, and strings rather than Path objects (140,000 of them at 100k practices)."""
-    found = []
-    folders = {kind: folder for folder, kind in KINDS.items()}
-    for kind in ORDER:
-        directory = data_dir / folders[kind]
-        if directory.is_dir():
-            with os.scandir(directory) as it:
-                files = sorted((e.name, e) for e in it if e.name.endswith((".yaml", ".yml")) and e.is_file())
-            found += [(kind, f"{folders[kind]}/{name}", e.stat()) for name, e in files]
-    return found
-
-
-def plan(settings: Any, data_dir: Path, out: Path, depends: str) -> Plan | None:
-    """What to read again, or None when a full build is needed."""
-    try:
-        manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    previous = read_records(out)
-    if (previous is None or manifest.get("fingerprint") != depends or previous.base != settings.base_uri
-            or not (out / "store").is_dir() or not (out / DUMP).is_file()):
-        return None
-    old = {e.path: e for e in previous.entries}
-    found = Plan(previous, manifest)
-    seen = set()
-    for kind, rel, stat in _scan(data_dir):
-        seen.add(rel)
-        e = old.get(rel)
-        if e is not None and e.kind == kind and e.size == stat.st_size:
-            if e.mtime_ns == stat.st_mtime_ns:
-                found.rows.append((kind, rel, e))
-                continue
-            if hashlib.sha256((data_dir / rel).read_bytes()).hexdigest() == e.sha256:
-                found.rows.append((kind, rel, e._replace(mtime_ns=stat.st_mtime_ns)))
-                continue
-        found.rows.append((kind, rel, None))
-    found.removed = [e for e in previous.entries if e.path not in seen]
-    changed = len(found.to_read) + len(found.removed)
-    links = any((data_dir / "links").glob("*.ttl"))
-    if changed > FULL_FROM * max(len(found.rows), 1) or (links and (found.removed or any(
-            e is None and rel not in old for _, rel, e in found.rows))):
-        return None
-    return found
 
 
 def build_changed(settings: Settings, data_dir: Path, out: Path, *, full: bool = False, lang: str = "en",
@@ -128,23 +67,29 @@ def build_changed(settings: Settings, data_dir: Path, out: Path, *, full: bool =
     """An incremental build of `data_dir` into `out` when possible, else a full one (module docstring)."""
     started = time.perf_counter()
     depends = fingerprint(settings, data_dir, lang)
-    found = None if full or not data_dir.is_dir() else plan(settings, data_dir, out.resolve(), depends)
-    if found is None:
-        return build(settings, data_dir, out, lang=lang, workers=workers, progress=progress, steps=steps)
-    return _incremental(settings, data_dir, out.resolve(), found, depends, lang, steps,
-                        time.perf_counter() - started)
+    with no_cycle_collection():
+        found = None if full or not data_dir.is_dir() else plan(settings, data_dir, out.resolve(), depends)
+        if found is not None:
+            return _incremental(settings, data_dir, out.resolve(), found, depends, lang, steps,
+                                time.perf_counter() - started)
+    return build(settings, data_dir, out, lang=lang, workers=workers, progress=progress, steps=steps)
 
 
 def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[chunks.Chunk], list[Entry]]:
     """The changed records read, checked and converted as the build's workers do it (chunks.py), here in
     this process; raises the first SourceError. Returns the chunks read and the new rows."""
     unchanged = {e.path: e for _, _, e in found.rows if e is not None}
-    paths = {kind: [str(data_dir / rel) for k, rel in found.to_read if k == kind] for kind in ORDER}
+    paths: dict[str, list[str]] = {kind: [] for kind in ORDER}
+    for kind, rel in found.to_read:
+        paths[kind].append(str(data_dir / rel))
     base = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
             "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
     chunks.init_worker({**base, "organisations": None, "publications": None})
     done = [_chunk(kind, paths[kind]) for kind in ("organisation", "publication") if paths[kind]]
-    keys = {kind: {e.key for e in unchanged.values() if e.kind == kind} for kind in ORDER}
+    taken: dict[str, set[str]] = {kind: set() for kind in ORDER}       # the unchanged records' keys
+    for e in unchanged.values():
+        taken[e.kind].add(e.key)
+    keys = {kind: set(taken[kind]) for kind in ORDER}                  # and the records read
     for c in done:
         keys[c.refs[0].kind] |= {r.key for r in c.refs}
     publications = [RecordRef("publication", k, "", (), ()) for k in sorted(keys["publication"])]
@@ -153,14 +98,14 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[c
         done.append(_chunk("practice", paths["practice"]))
         keys["practice"] |= {r.key for r in done[-1].refs}
     # Unchanged records naming a key that is gone are read again: they fail with a full build's message.
-    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries} - {f"{k}:{key}" for k in ORDER for key in keys[k]}
+    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries if e.path not in unchanged and e.key not in keys[e.kind]}
     dangling = [e for e in unchanged.values() if gone and not gone.isdisjoint(e.refs)]
     for kind in ORDER:
         again = [str(data_dir / e.path) for e in dangling if e.kind == kind]
         done += [_chunk(kind, again)] if again else []
-    taken = {(e.kind, e.key) for e in unchanged.values()}
     read = [r for c in done for r in c.refs]
-    if len({(r.kind, r.key) for r in read} | taken) < len(read) + len(taken):    # the message names both files
+    if len({(r.kind, r.key) for r in read}) < len(read) or any(r.key in taken[r.kind] for r in read):
+        # the message names both files
         check_unique([RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged.values()
                       if e not in dangling] + read)
     for name in (chunks.REFERENCES, chunks.DOCUMENTS, chunks.ORGANISATIONS):
@@ -243,16 +188,18 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
         context = BuildContext(settings, tmp, store, report, built, ready,
                                delta(out, found.previous.entries, entries, stale, new_text, old, sha1s))
-        for patch in PATCHES:
-            patch(context)
-        for step in steps if steps is not None else default_steps():
-            step(context)
+        with cycle_collection():           # the output steps run as in a full build
+            for patch in PATCHES:
+                patch(context)
+            for step in steps if steps is not None else default_steps():
+                step(context)
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}
         write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous)
+        texts = {(e.kind, e.key): new_text[e.path] for c in done for e in c.entries}
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
-                   settings.feed_builds)
+                   settings.feed_builds, texts)
         stage("feed")
         store = context = None
         _swap(tmp, out)
@@ -267,19 +214,21 @@ def delta(out: Path, previous: list[Entry], entries: list[Entry], stale: dict[st
           new_text: dict[str, bytes], old_sha1: dict[str, str], new_sha1: dict[str, str]) -> Delta:
     """The difference the output steps may patch with (context.Delta): records by whether their triples
     changed, and the practices whose table rows they reach through references."""
-    before = {(e.kind, e.key) for e in previous}
-    after = {(e.kind, e.key) for e in entries}
+    same = {id(e) for e in entries} & {id(e) for e in previous}     # rows carried over: no difference
+    before = {(e.kind, e.key) for e in previous if id(e) not in same}
+    after = {(e.kind, e.key) for e in entries if id(e) not in same}
     changed_paths = {p for p in new_text if old_sha1.get(p) != new_sha1[p]}
     updated = {(e.kind, e.key) for e in entries if e.path in changed_paths} & before
     added, removed = after - before, before - after
     moved = updated | added | removed
+    named = {f"{kind}:{key}" for kind, key in moved}          # as rows name them in `refs`
     touched = {key for kind, key in moved if kind == "practice"}
-    for e in [*previous, *entries]:
-        if e.kind == "practice" and any(tuple(r.split(":", 1)) in moved for r in e.refs):
+    for e in [*(e for e in previous if id(e) not in same), *entries]:
+        if e.kind == "practice" and not named.isdisjoint(e.refs):
             touched.add(e.key)
         elif e.kind == "publication" and (e.kind, e.key) in moved:
             touched |= {r.split(":", 1)[1] for r in e.refs if r.startswith("practice:")}
-    touched &= {key for kind, key in after if kind == "practice"}
+    touched &= {e.key for e in entries if e.kind == "practice"}
     return Delta(out, frozenset(updated), frozenset(added), frozenset(removed), frozenset(touched),
                  b"".join(stale.values()), b"".join(new_text[p] for p in sorted(changed_paths)))
 
@@ -300,6 +249,17 @@ def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.C
 def _splice_dumps(out: Path, tmp: Path, old_nt: list[int], new_nt: list[int], origins: list[int | None]
                   ) -> frozenset[str]:
     """The Turtle and JSON-LD dumps following the N-Triples dump's members (dump_members.py), each when the
-    previous build has it as such members; the output step writes the others whole."""
-    return frozenset(d.name for d in DUMPS if d.format in FRAMES and d.name != SOURCE and splice_dump(
-        out / "dumps" / d.name, len(old_nt), tmp / DUMP, new_nt, origins, tmp / "dumps" / d.name, d.format))
+    previous build has it as such members; the output step writes the others whole. The formats are
+    spliced at the same time, all but the last in forked children (the members written anew are parsed,
+    serialised and compressed: work that grows with the changes)."""
+    names = [d.name for d in DUMPS if d.format in FRAMES and d.name != SOURCE]
+    formats = {d.name: d.format for d in DUMPS}
+    tasks = [(out / "dumps" / name, len(old_nt), tmp / DUMP, new_nt, origins, tmp / "dumps" / name, formats[name])
+             for name in names]
+    if not tasks:
+        return frozenset()
+    with multiprocessing.get_context("fork").Pool(len(tasks) - 1) if len(tasks) > 1 else nullcontext() as pool:
+        pending = pool.starmap_async(splice_dump, tasks[:-1]) if pool is not None else None
+        last = splice_dump(*tasks[-1])
+        done = [*(pending.get() if pending is not None else []), last]
+    return frozenset(name for name, spliced in zip(names, done, strict=True) if spliced)

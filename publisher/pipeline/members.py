@@ -23,18 +23,18 @@ LEVEL = 6             # as before members: ~the same size as one stream at 100k 
 TAIL = 16 << 20       # the ontology and linksets in members of at most this many bytes
 
 
-def _starts(path: str) -> bool:
-    return int(hashlib.sha1(path.encode("utf-8")).hexdigest()[:8], 16) % SEGMENT == 0
-
-
 def segments(entries: Sequence[Entry]) -> list[range]:
-    """The records of each member, as ranges of indexes into `entries` (the dump's order)."""
+    """The records of each member, as ranges of indexes into `entries` (the dump's order). A path starts
+    a segment when the first 32 bits of its SHA-1 are a multiple of SEGMENT, a power of two: the low bits
+    of its 4th byte are 0."""
     found: list[range] = []
     start = 0
-    for i in range(1, len(entries) + 1):
-        if i == len(entries) or entries[i].kind != entries[i - 1].kind or _starts(entries[i].path):
+    sha1 = hashlib.sha1
+    for i in range(1, len(entries)):
+        if entries[i].kind != entries[i - 1].kind or sha1(entries[i].path.encode()).digest()[3] % SEGMENT == 0:
             found.append(range(start, i))
             start = i
+    found.append(range(start, len(entries)))
     return [r for r in found if len(r)]
 
 
