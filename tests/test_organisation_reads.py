@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from publisher.namespaces import sparql_prologue
 from publisher.read.network import partners
-from publisher.read.practice_list import MEMBERS, ORDER_ROWS, members
+from publisher.read.practice_list import MEMBERS, ORDER_ROWS, Ordered, fold_rows, members
 from publisher.read.touched import exists, neighbours
 from publisher.store.embedded import EmbeddedStore
 
@@ -51,18 +51,10 @@ def test_partners_and_practices_of_every_organisation_as_one_query_answered(buil
     finally:
         store.close()
 
-def _old_order(rows: list[dict], sort: str) -> list[str]:
-    from publisher.read.practice_list import Ordered
 
-    found: dict[str, tuple[dict[str, str], str, str]] = {}
-    for r in rows:
-        entry = found.setdefault(r["x"].value, ({}, "", ""))
-        if "title" in r:
-            entry[0].setdefault(r["title"].language or "", r["title"].value)
-        if "issued" in r or "modified" in r:
-            found[r["x"].value] = (entry[0], r["issued"].value if "issued" in r else entry[1],
-                                   r["modified"].value if "modified" in r else entry[2])
-    return Ordered(found).order(sort, "pl")
+def _old_order(rows: list[dict], sort: str) -> list[str]:
+    return Ordered(fold_rows(rows, {})).order(sort, "pl")
+
 
 def test_an_unknown_organisation_has_no_partners(built):
     store = EmbeddedStore(built / "store")

@@ -8,6 +8,7 @@ titles, publisher/collation.py); the web layer keeps it for the life of the buil
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -113,14 +114,20 @@ def members(store: Store, kind: str, concept: str | None = None) -> Ordered:
         query = ORDER_ROWS.format(members=MEMBERS[kind])
         results = [store.select(query, bindings={"c": ox.NamedNode(concept)} if concept else None,
                                 limit=MAX_ROWS).rows]
-    for r in (r for part in results for r in part):
+    return Ordered(fold_rows((r for part in results for r in part), rows))
+
+
+def fold_rows(found: Iterable[dict], rows: dict[str, tuple[dict[str, str], str, str]]
+              ) -> dict[str, tuple[dict[str, str], str, str]]:
+    """Rows of (practice, title, issued, modified) into `rows`: per practice its titles by language and dates."""
+    for r in found:
         entry = rows.setdefault(r["x"].value, ({}, "", ""))
         if "title" in r:
             entry[0].setdefault(r["title"].language or "", r["title"].value)
         if "issued" in r or "modified" in r:
             rows[r["x"].value] = (entry[0], r["issued"].value if "issued" in r else entry[1],
                                   r["modified"].value if "modified" in r else entry[2])
-    return Ordered(rows)
+    return rows
 
 
 @dataclass
