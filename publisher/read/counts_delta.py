@@ -1,5 +1,5 @@
-"""The VoID counts of an incremental build (catalog.measure over the whole store takes about 20 s at
-100k practices), from the previous build's counts and extremes and the triples the build took out of
+"""The VoID counts of an incremental build without catalog.measure's aggregates over the whole store,
+from the previous build's counts and extremes and the triples the build took out of
 and put into the default graph, checked against the new store where a term may still be used elsewhere:
 
 - triples, properties, classes, practices: counted over the triples taken out and put in (a triple of a
