@@ -18,7 +18,7 @@ from pathlib import Path
 
 from publisher.pipeline.changes import Entry
 
-SEGMENT = 64          # records per member on average
+SEGMENT = 32          # records per member on average
 LEVEL = 6             # as before members: ~the same size as one stream at 100k (a member every ~350 KB)
 TAIL = 16 << 20       # the ontology and linksets in members of at most this many bytes
 
