@@ -18,7 +18,7 @@ from publisher.errors import SourceError
 from publisher.pipeline.build import BuildFailed, build
 from publisher.pipeline.incremental import build_changed
 from publisher.synthetic.generate import generate
-from tests.conftest import run_bdp, tree_digest
+from tests.conftest import DATA, run_bdp, tree_digest
 from tests.test_build import VIOLATIONS
 from tests.test_build import _edit as _edit_record
 
@@ -32,8 +32,12 @@ GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.Rdf
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
+    """60 generated practices, and a spare organisation that no practice names (one test removes it)."""
     data = tmp_path_factory.mktemp("gen") / "data"
     generate(60, data, seed=11)
+    first = sorted((data / "organisations").iterdir())[0]
+    spare = first.read_text(encoding="utf-8").replace(f"key: {first.stem}", "key: zapasowa-organizacja")
+    (data / "organisations" / "zapasowa-organizacja.yaml").write_text(spare, encoding="utf-8")
     return data
 
 
@@ -127,12 +131,8 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_incremental_equals_full(data, tmp_path, settings):
+def test_incremental_equals_full(data, out, tmp_path, settings):
     practices, orgs = sorted((data / "practices").iterdir()), sorted((data / "organisations").iterdir())
-    spare = orgs[0].read_text(encoding="utf-8").replace(f"key: {orgs[0].stem}", "key: zapasowa-organizacja")
-    (data / "organisations" / "zapasowa-organizacja.yaml").write_text(spare, encoding="utf-8")
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
 
     # One practice's title, one organisation's name (shown with its practices in the CSV and search
     # index), a practice added, one removed, an unreferenced organisation removed.
@@ -199,10 +199,20 @@ def test_duplicate_key_and_violation_fail_and_out_stays(data, out, tmp_path, set
     assert not list(out.parent.glob(f".{out.name}.*"))
 
 
+@pytest.fixture(scope="module")
+def bundled_first(tmp_path_factory, settings) -> tuple[Path, Path]:
+    """The bundled records (without links, as conftest's data_copy) and a full build of them, made once."""
+    root = tmp_path_factory.mktemp("bundled")
+    shutil.copytree(DATA, root / "data", ignore=shutil.ignore_patterns("links"))
+    build(settings, root / "data", root / "out", workers=1)
+    return root / "data", root / "out"
+
+
 @pytest.mark.parametrize("case", sorted(VIOLATIONS))
-def test_violations_as_a_full_build_finds_them(case, data_copy, tmp_path, settings):
-    out = tmp_path / "out"
-    build(settings, data_copy, out, workers=1)
+def test_violations_as_a_full_build_finds_them(case, bundled_first, tmp_path, settings):
+    data_copy, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(bundled_first[0], data_copy)     # the records' times kept, as the build saw them
+    shutil.copytree(bundled_first[1], out)
     before = tree_digest(out)
     (folder, key), change, _prop = VIOLATIONS[case]
     _edit_record(data_copy, folder, key, change)

@@ -77,8 +77,9 @@ CHANGES: dict[str, Callable[[Path], object]] = {
                                        lambda r: r.update(entered=date(1999, 1, 2), modified=date(2026, 11, 30))),
     "last website removed": lambda d: _edit(d, "organisations", SPARE, lambda r: r.pop("websites")),
     "organisation removed with its website": lambda d: (d / "organisations" / f"{SPARE}.yaml").unlink(),
-    "several at once": lambda d: [CHANGES[c](d) for c in ("practice title", "organisation renamed",
-                                                          "practice added first", "first practice removed")],
+    # removed before the other is added: the other order would remove the practice just added
+    "several at once": lambda d: [CHANGES[c](d) for c in ("first practice removed", "practice title",
+                                                          "organisation renamed", "practice added first")],
 }
 
 

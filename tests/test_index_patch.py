@@ -20,11 +20,38 @@ from publisher.synthetic.generate import generate
 from tests.test_incremental import assert_same_output
 
 
+@pytest.fixture(scope="module", autouse=True)
+def frequent_min():
+    """Words in 5 of the 60 practices get a bitmap (at 100k, those in 2,000), so that word_bitmap has rows:
+    for the whole module, the first build included."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_words, "FREQUENT_MIN", 5)
+        yield
+
+
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("gen") / "data"
-    generate(60, data, seed=11)
-    return data
+def first(tmp_path_factory, settings) -> tuple[Path, Path]:
+    """60 generated practices and a full build of them, made once (in this process at this size:
+    outputs.PARALLEL_FROM); each test works on a copy (below)."""
+    root = tmp_path_factory.mktemp("first")
+    generate(60, root / "data", seed=11)
+    build(settings, root / "data", root / "out", workers=1)
+    return root / "data", root / "out"
+
+
+@pytest.fixture
+def copied(first, tmp_path) -> tuple[Path, Path]:
+    """DATA and OUT as a full build of DATA leaves them: copytree keeps the records' modification times and
+    nothing in OUT names where the records were, so the next build sees the previous build it would have."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(first[0], data)
+    shutil.copytree(first[1], out)
+    return data, out
+
+
+def _full(settings, data: Path, full: Path) -> None:
+    shutil.rmtree(full, ignore_errors=True)
+    assert build(settings, data, full, workers=1).full
 
 
 def _load(path: Path) -> dict:
@@ -107,21 +134,15 @@ def change_contacts_only(data: Path) -> None:
 @pytest.mark.parametrize("change", [swap_titles, swap_organisation_names, swap_voivodeships,
                                     change_theme_coordinates_partners, retitle_with_new_words,
                                     change_contacts_only])
-def test_index_patched_equals_full(change, generated, tmp_path, settings, monkeypatch):
-    # words in 5 of the 60 practices get a bitmap (at 100k, those in 2,000), so that word_bitmap has rows;
-    # the output steps run in this process at this size (outputs.PARALLEL_FROM)
-    monkeypatch.setattr(search_words, "FREQUENT_MIN", 5)
-    data = tmp_path / "data"
-    shutil.copytree(generated, data)
-    out = tmp_path / "out"
-    build(settings, data, out, workers=1)
+def test_index_patched_equals_full(change, copied, tmp_path, settings):
+    data, out = copied
     before = _orders(out)
     change(data)
     report = build_changed(settings, data, out)
     assert report.full is False
     assert "patch:index" in report.stages, report.stages
     full = tmp_path / "full"
-    assert build_changed(settings, data, full).full is True
+    _full(settings, data, full)
     assert_same_output(out, full)
     with sqlite3.connect(out / "search.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM word_bitmap").fetchone()[0] > 0
@@ -134,13 +155,10 @@ def _orders(out: Path) -> list[bytes]:
         return [r[0] for r in db.execute("SELECT ids FROM practice_order ORDER BY name")]
 
 
-def test_new_words_and_shifted_ids_write_the_index_whole(generated, tmp_path, settings):
+def test_new_words_and_shifted_ids_write_the_index_whole(copied, tmp_path, settings):
     """A changed date entered, a practice added, one removed: the ids would shift, so the index is written
     whole, and is still as a full build's."""
-    data = tmp_path / "data"
-    shutil.copytree(generated, data)
-    out, full = tmp_path / "out", tmp_path / "full"
-    build(settings, data, out, workers=1)
+    (data, out), full = copied, tmp_path / "full"
     paths = _files(data, "practices")
     steps = [
         lambda: _save(paths[5], {**_load(paths[5]), "entered": _load(paths[40])["entered"]}),
@@ -153,19 +171,15 @@ def test_new_words_and_shifted_ids_write_the_index_whole(generated, tmp_path, se
         report = build_changed(settings, data, out)
         assert report.full is False
         assert "patch:index-whole" in report.stages, report.stages
-        shutil.rmtree(full, ignore_errors=True)
-        build_changed(settings, data, full)
+        _full(settings, data, full)
         assert_same_output(out, full)
 
 
-def test_a_new_spelling_of_a_term_in_the_newest_practice(generated, tmp_path, settings):
+def test_a_new_spelling_of_a_term_in_the_newest_practice(copied, tmp_path, settings):
     """The newest practice (id 1, learnt first) given another spelling of a term it does not have (a
     with an ogonek: the same folded term): the term's spelling in the vocabulary becomes that one, as a
     full build learns it, and the index is patched."""
-    data = tmp_path / "data"
-    shutil.copytree(generated, data)
-    out, full = tmp_path / "out", tmp_path / "full"
-    build(settings, data, out, workers=1)
+    (data, out), full = copied, tmp_path / "full"
     with sqlite3.connect(out / "search.sqlite") as db:
         key = db.execute("SELECT key FROM practice WHERE id = 1").fetchone()[0]
         terms = [(term, shown) for term, shown in db.execute(
@@ -181,7 +195,7 @@ def test_a_new_spelling_of_a_term_in_the_newest_practice(generated, tmp_path, se
     _save(path, record)
     report = build_changed(settings, data, out)
     assert "patch:index" in report.stages, report.stages
-    build_changed(settings, data, full)
+    _full(settings, data, full)
     assert_same_output(out, full)
     with sqlite3.connect(out / "search.sqlite") as db:
         assert db.execute("SELECT shown FROM vocabulary WHERE term = ?", (term,)).fetchone()[0] == spelling

@@ -21,7 +21,7 @@ from publisher.errors import SourceError
 from publisher.namespaces import VOID
 from publisher.pipeline.build import build
 from publisher.web import create_app
-from tests.conftest import DATA, FIXTURES, OxigraphServer, free_port, run_bdp, tree_digest
+from tests.conftest import DATA, FIXTURES, OxigraphServer, free_port, invoke_bdp, tree_digest
 
 BASE = "https://w3id.org/bdp/"
 WD = Namespace("http://www.wikidata.org/entity/")
@@ -74,7 +74,7 @@ def wikidata(tmp_path_factory):
 
 
 def _link(units_out: Path, endpoint: str, out: Path, *more: str):
-    return run_bdp("link", "wikidata", "--endpoint", endpoint, "--out", str(out), "--build", str(units_out),
+    return invoke_bdp("link", "wikidata", "--endpoint", endpoint, "--out", str(out), "--build", str(units_out),
                    "--backoff", "0.01", *more)
 
 
@@ -172,7 +172,7 @@ def test_fails_cleanly_when_the_endpoint_answers_garbage(units_out, tmp_path, st
 
 
 def test_a_build_is_needed(tmp_path):
-    result = run_bdp("link", "wikidata", "--endpoint", "http://127.0.0.1:9/query", "--build", str(tmp_path),
+    result = invoke_bdp("link", "wikidata", "--endpoint", "http://127.0.0.1:9/query", "--build", str(tmp_path),
                      "--out", str(tmp_path / "w.ttl"))
     assert result.returncode == 1 and "run `bdp build` first" in result.stderr
 

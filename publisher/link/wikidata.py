@@ -103,15 +103,18 @@ class Client:
         wrapper.setTimeout(max(1, round(self.timeout)))
         wrapper.setQuery(query)
         try:
-            response = wrapper.query().response
-            kind = response.headers.get_content_type()
-            body = response.read()
+            # closed here: SPARQLWrapper hands back urllib's response open, and its socket would be left
+            # to the garbage collector (a ResourceWarning in a long-lived process such as the tests')
+            with wrapper.query().response as response:
+                kind = response.headers.get_content_type()
+                body = response.read()
         except EndPointInternalError:
             raise _Retry("HTTP 500") from None
         except SPARQLWrapperException as exc:
             raise EndpointError(f"the SPARQL endpoint {self.endpoint} refused the query: "
                                 f"{type(exc).__name__}") from None
         except urllib.error.HTTPError as exc:
+            exc.close()     # an HTTPError is also the open response
             if exc.code == 429 or exc.code >= 500:
                 raise _Retry(f"HTTP {exc.code}", _retry_after(exc)) from None
             raise EndpointError(f"the SPARQL endpoint {self.endpoint} answered HTTP {exc.code}") from None
