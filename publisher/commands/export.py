@@ -79,7 +79,7 @@ def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers
     else:
         paths = list(resources(out / "store", settings.base_uri))
     documents, files = write_documents(settings, dest, paths, public, workers, progress)
-    files += write_site(settings, dest, public)
+    files += write_site(settings, dest, public, workers)
     (dest / "_static" / "nginx.conf").write_text(nginx_conf(str(dest), listen), encoding="utf-8")
     (dest / "_static" / "apache.conf").write_text(apache_conf(str(dest), listen), encoding="utf-8")
     if (out / "records.json").is_file():

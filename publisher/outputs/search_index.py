@@ -16,7 +16,8 @@ English, ICU collation made here once so that /search sorts by title without col
 and `word_bitmap` (the practices matching each frequent word, search_words.py).
 Practice ids run newest first (by date entered), so the first set bits of a bitmap are the newest
 practices. `practice.sectors` holds the sectors of a practice's partners (keys, space-separated), so a
-list item needs no query of the store."""
+list item needs no query of the store; `practice.modified` (date last updated, indexed) gives the home
+page its recently updated practices (read/practice_list.py `latest`)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from publisher.outputs.search_terms import Terms, write_vocabulary
 from publisher.outputs.search_words import write_word_bitmaps
 
 FILE = "search.sqlite"
-VERSION = "5"
+VERSION = "6"
 # The FTS columns: the texts (folded as typed) and their lemmas; bm25 weights the same for both.
 TEXT_COLUMNS = ("title", "body", "organisations", "place")
 LEMMA_COLUMNS = tuple(c + "_lemmas" for c in TEXT_COLUMNS)
@@ -43,9 +44,10 @@ RANK = "bm25(10.0, 1.0, 4.0, 4.0, 10.0, 1.0, 4.0, 4.0)"
 LANGUAGES = ("pl", "en")
 # The columns of `practice`.
 COLUMNS = ("id", "key", "entered", "year", "voivodeship", "unit_type", "cross_sector", "three_sector",
-           "themes", "funding", "lat", "lon", "sectors")
+           "themes", "funding", "lat", "lon", "sectors", "modified")
 FTS_OPTIONS = (", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)
                + """, content='', tokenize="unicode61 remove_diacritics 2", prefix='3'""")
+INSERT_PRACTICE = f"INSERT INTO practice VALUES ({', '.join('?' * len(COLUMNS))})"
 SCHEMES = ("theme", "voivodeship", "unit-type", "funding", "sector")
 SECTORS = ("public", "ngo", "business")
 
@@ -76,7 +78,8 @@ CREATE TABLE concept (scheme TEXT NOT NULL, key TEXT NOT NULL, bit INTEGER NOT N
 CREATE TABLE practice (
     id INTEGER PRIMARY KEY, key TEXT NOT NULL, entered TEXT, year INTEGER, voivodeship TEXT,
     unit_type TEXT, cross_sector INTEGER NOT NULL, three_sector INTEGER NOT NULL,
-    themes INTEGER NOT NULL, funding INTEGER NOT NULL, lat REAL, lon REAL, sectors TEXT NOT NULL);
+    themes INTEGER NOT NULL, funding INTEGER NOT NULL, lat REAL, lon REAL, sectors TEXT NOT NULL,
+    modified TEXT);
 CREATE TABLE practice_text (
     id INTEGER PRIMARY KEY, title_pl TEXT, title_en TEXT, summary_pl TEXT, summary_en TEXT,
     description_pl TEXT, description_en TEXT, organisations TEXT, town TEXT);
@@ -93,6 +96,7 @@ CREATE TABLE practice_order (name TEXT PRIMARY KEY, ids BLOB NOT NULL);
 INDEXES = """
 CREATE INDEX practice_entered ON practice (entered DESC, id);
 CREATE UNIQUE INDEX practice_key ON practice (key);
+CREATE INDEX practice_modified ON practice (modified DESC, key);
 """
 
 
@@ -149,7 +153,8 @@ def facts_of(table: PracticeTable) -> tuple[dict[str, dict[str, Any]], dict[str,
                                                                   *sorted(members)])
         row = {"key": p.key, "texts": texts, "entered": entered, "themes": themes, "funding": funding,
                "unit_type": _concept_key(unit, "unit-type") if unit else None, "sectors": sectors,
-               "orgs": [n for n in names if n], "lat": None, "lon": None}
+               "orgs": [n for n in names if n], "lat": None, "lon": None,
+               "modified": p.values.get("modified", [None])[-1]}
         for node in p.values.get("spatial", ()):
             place = table.node(node)
             for label in place.get("label", ()):
@@ -184,7 +189,7 @@ def practice_rows(n: int, p: dict[str, Any], voivodeships: dict[str, dict[str, s
     sectors = p["sectors"]
     row = (n, p["key"], entered, year, p.get("voivodeship"), p.get("unit_type"),
            int(len(sectors) >= 2), int(all(s in sectors for s in SECTORS)), p["themes"], p["funding"],
-           p.get("lat"), p.get("lon"), " ".join(s for s in SECTORS if s in sectors))
+           p.get("lat"), p.get("lon"), " ".join(s for s in SECTORS if s in sectors), p.get("modified"))
     text = (n, title.get("pl"), title.get("en"), summary.get("pl"), summary.get("en"), desc.get("pl"),
             desc.get("en"), " · ".join(p["orgs"]), p.get("town"))
     geo = (n, p["lon"], p["lon"], p["lat"], p["lat"]) if p.get("lat") is not None else None
@@ -283,7 +288,7 @@ def write_index_of(facts: PracticeTable, base: str, path: Any) -> int:
                 fts.append(words)
                 if point:
                     geo.append(point)
-            db.executemany(f"INSERT INTO practice VALUES (?{', ?' * 12})", rows)
+            db.executemany(INSERT_PRACTICE, rows)
             db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", texts)
             columns = ", ".join(TEXT_COLUMNS + LEMMA_COLUMNS)
             db.executemany(f"INSERT INTO practice_fts (rowid, {columns}) VALUES (?{', ?' * 8})", fts)

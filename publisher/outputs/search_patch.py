@@ -28,6 +28,7 @@ from publisher.outputs.practice_table import PracticeTable
 from publisher.outputs.search_index import (
     COLUMNS,
     FTS_OPTIONS,
+    INSERT_PRACTICE,
     LANGUAGES,
     LEMMA_COLUMNS,
     TEXT_COLUMNS,
@@ -111,7 +112,7 @@ def _rewrite_rows(db: sqlite3.Connection, ids: list[int], was: dict[int, tuple],
     db.executemany(f"INSERT INTO practice_fts {insert}", [new[i][2] for i in ids])
     for name in ("practice", "practice_text", "practice_geo"):
         db.executemany(f"DELETE FROM {name} WHERE id = ?", [(i,) for i in ids])
-    db.executemany(f"INSERT INTO practice VALUES (?{', ?' * 12})", [new[i][0] for i in ids])
+    db.executemany(INSERT_PRACTICE, [new[i][0] for i in ids])
     db.executemany("INSERT INTO practice_text VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [new[i][1] for i in ids])
     db.executemany("INSERT INTO practice_geo VALUES (?, ?, ?, ?, ?)", [new[i][3] for i in ids if new[i][3]])
 

@@ -3,7 +3,8 @@ answers with the same bytes. Every document under /doc/ (each page of its links)
 representation: `{path}.{ttl,jsonld,rdf,nt}` and `{path}.html.{pl,en}` (later pages `{path}.p{N}.…`; the
 language last, as Apache's MultiViews wants it); the
 /def/ documents, the shapes, the catalogue and VoID likewise; dumps are hard links; the sitemaps, robots.txt,
-the landing page, the static assets and the change feed are written as served. The search, lists, map,
+the landing page and the static assets are written as served, the change feed from the build's files
+(export_feed.py). The search, lists, map,
 canned questions and SPARQL need the server: the static site answers them with a page that says so.
 nginx and Apache httpd configurations that negotiate among these files come from publisher.web.servers.
 
@@ -26,8 +27,10 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from publisher.dataset.facts import load_facts
-from publisher.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, QUAD_FORMATS
+from publisher.dataset.facts import load_facts, public_prefix
+from publisher.formats import DOCUMENT_FORMATS, GRAPH_FORMATS
+from publisher.web.export_feed import write_atomic as _write
+from publisher.web.export_feed import write_feed_pages
 
 HTML_LANGS = ("pl", "en")
 MAX_PAGE = 1_000_000
@@ -144,9 +147,10 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     return done, files
 
 
-def write_site(settings: Any, dest: Path, base_url: str) -> int:
+def write_site(settings: Any, dest: Path, base_url: str, workers: int | None = None) -> int:
     """Everything but the /doc/ documents: /def/, shapes, catalogue, VoID, dumps, sitemaps, robots.txt, the
-    landing page, static assets, the change feed and the error pages."""
+    landing page, static assets, the change feed (`workers` processes convert its pages) and the error
+    pages."""
     app = _app(settings)
     client = app.test_client()
     files = 0
@@ -176,11 +180,9 @@ def write_site(settings: Any, dest: Path, base_url: str) -> int:
         for n in range(1, (facts.sitemaps if facts else 0) + 1):
             save(f"sitemap-{n}.xml", f"/sitemap-{n}.xml")
         save("robots.txt", "/robots.txt")
-        feed = settings.out / "feed"
-        for page in sorted(feed.glob("*.trig")) if feed.is_dir() else []:
-            for f in QUAD_FORMATS:
-                url = "/feed/" if page.stem == "index" else f"/feed/{page.stem}.{f.suffix}"
-                save(f"feed/{page.stem}.{f.suffix}", url, {"Accept": f.media_type})
+        if facts is not None:        # the files as served, without the app (export_feed.py)
+            files += write_feed_pages(settings.out, dest, facts.public,
+                                      public_prefix(settings.public_url or base_url), workers)
         static = Path(app.static_folder or "")
         shutil.copytree(static, dest / "static", dirs_exist_ok=True)
         files += sum(1 for _ in static.rglob("*"))
@@ -237,18 +239,6 @@ def _error_pages(app: Any, dest: Path, base_url: str) -> int:
             Path(f"{target}.html.{lang}").write_text(page.replace("@URI@", uri["entity"]), encoding="utf-8")
         count += 2 + len(HTML_LANGS)
     return count
-
-
-def _write(target: Path, body: bytes) -> None:
-    """Written beside and renamed in: a server reading the file sees the old bytes or the new. The folder
-    is made when the write finds none (not asked for before every file)."""
-    part = target.with_name(target.name + ".part")
-    try:
-        part.write_bytes(body)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part.write_bytes(body)
-    os.replace(part, target)
 
 
 def _link(source: Path, target: Path) -> None:

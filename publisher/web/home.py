@@ -66,9 +66,10 @@ def index() -> str:
         return sorted(rows, key=lambda r: sort_key(names.label(r[0]), lang))
 
     latest_found = build_cache().get("latest")
-    if latest_found is None:        # seconds at 100,000 practices: once per build and process
-        latest_found = build_cache()["latest"] = (latest(site_store(), "issued", NEWEST),
-                                                  latest(site_store(), "modified", 2 * NEWEST))
+    if latest_found is None:        # from the search index; without one, seconds at 100,000 practices
+        out = settings().out
+        latest_found = build_cache()["latest"] = (latest(site_store(), "issued", NEWEST, out),
+                                                  latest(site_store(), "modified", 2 * NEWEST, out))
     newest_iris = latest_found[0]
     updated_iris = [i for i in latest_found[1] if i not in newest_iris][:NEWEST]
     newest, newest_names = items(newest_iris)
