@@ -10,6 +10,7 @@ OUT/records.json keeps each member's compressed length (`members`)."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import zlib
@@ -23,15 +24,20 @@ LEVEL = 6             # as before members: ~the same size as one stream at 100k 
 TAIL = 16 << 20       # the ontology and linksets in members of at most this many bytes
 
 
+@functools.cache
+def _starts(path: str) -> bool:
+    return hashlib.sha1(path.encode()).digest()[3] % SEGMENT == 0
+
+
 def segments(entries: Sequence[Entry]) -> list[range]:
     """The records of each member, as ranges of indexes into `entries` (the dump's order). A path starts
     a segment when the first 32 bits of its SHA-1 are a multiple of SEGMENT, a power of two: the low bits
-    of its 4th byte are 0."""
+    of its 4th byte are 0. (An incremental build asks this of the previous rows and the new ones, nearly
+    all the same paths: each path is hashed once.)"""
     found: list[range] = []
     start = 0
-    sha1 = hashlib.sha1
     for i in range(1, len(entries)):
-        if entries[i].kind != entries[i - 1].kind or sha1(entries[i].path.encode()).digest()[3] % SEGMENT == 0:
+        if entries[i].kind != entries[i - 1].kind or _starts(entries[i].path):
             found.append(range(start, i))
             start = i
     found.append(range(start, len(entries)))
