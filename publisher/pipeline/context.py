@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from publisher.clock import build_time
 from publisher.config import Settings
+from publisher.outputs.practice_table import PracticeTable, collect_practices
 from publisher.pipeline.validate import Problem
 
 
@@ -58,3 +59,11 @@ class BuildContext:
     ready: frozenset[str] = frozenset()              # dumps made already (an incremental build's splice)
     delta: Delta | None = None                       # an incremental build's difference (None: full build)
     patched: set[str] = field(default_factory=set)   # table parts (csv, index, sitemaps) written by a patch
+    _touched: PracticeTable | None = field(default=None, init=False, repr=False)
+
+    def touched_table(self) -> PracticeTable:
+        """The practice table of `delta.touched` from the new store, read once for every patch that needs it."""
+        assert self.delta is not None
+        if self._touched is None:
+            self._touched = collect_practices(self.store, self.settings.base_uri, self.delta.touched)
+        return self._touched

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from publisher.iris import doc_iri, mint
 from publisher.namespaces import DCTERMS, RDF
 from publisher.outputs import table_patches
-from publisher.outputs.practice_table import DOCUMENT_CLASSES, collect_practices
+from publisher.outputs.practice_table import DOCUMENT_CLASSES
 from publisher.outputs.practices_csv import row
 from publisher.outputs.sitemap import url_line
 from publisher.outputs.tables import SITE_PAGES
@@ -30,7 +30,7 @@ def patch_csv(context: BuildContext) -> None:
         return
     started = time.perf_counter()
     touched = sorted(mint(base, "practice", key) for key in delta.touched)
-    table = collect_practices(context.store, base, delta.touched)
+    table = context.touched_table()
     rows: dict[str, list[str] | None] = {mint(base, "practice", key): None for kind, key in delta.removed
                                          if kind == "practice"}
     rows.update({iri: row(table, table.practices[iri]) if iri in table.practices else None for iri in touched})
