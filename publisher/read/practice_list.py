@@ -8,7 +8,6 @@ titles, publisher/collation.py); the web layer keeps it for the life of the buil
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,10 @@ import pyoxigraph as ox
 from publisher.collation import sort_key
 from publisher.iris import mint
 from publisher.namespaces import BDPV, sparql_prologue
-from publisher.outputs.search_index import FILE, VERSION
+from publisher.outputs.search_index import FILE
 from publisher.read.network import practices_of
 from publisher.read.resources import labels
+from publisher.read.search_file import newest_rows
 from publisher.store import Store
 from publisher.store.bind import term_text
 
@@ -89,11 +89,8 @@ class Ordered:
 
 NEWEST = _P + """
 SELECT ?x ?date WHERE {{ ?x a bdp:Practice ; dct:{field} ?date }} ORDER BY DESC(?date) ?x LIMIT {n}"""
-# The index's column for each field, and the rows from the n-th newest date up (those tied with it too).
+# The index's column for each field (read/search_file.newest_rows).
 INDEX_COLUMNS = {"issued": "entered", "modified": "modified"}
-INDEX_NEWEST = """
-SELECT key, {column} FROM practice WHERE {column} >= (
-  SELECT {column} FROM practice WHERE {column} IS NOT NULL ORDER BY {column} DESC LIMIT 1 OFFSET ?)"""
 
 
 def latest(store: Store, field: str, n: int, out: Path | None = None) -> list[str]:
@@ -112,24 +109,11 @@ def latest(store: Store, field: str, n: int, out: Path | None = None) -> list[st
 def _latest_indexed(path: Path, field: str, n: int) -> list[str] | None:
     """`latest` from the index at `path`; None when there is none of this version. The rows tied with the
     n-th date are all read and ordered here by IRI, as the store orders them (keys are IRIs unquoted)."""
-    try:
-        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error:
+    found = newest_rows(path, INDEX_COLUMNS[field], n)
+    if found is None:
         return None
-    try:
-        meta = dict(db.execute("SELECT name, value FROM meta WHERE name IN ('version', 'base_uri')"))
-        if meta.get("version") != VERSION:
-            return None
-        column = INDEX_COLUMNS[field]
-        rows = db.execute(INDEX_NEWEST.format(column=column), (n - 1,)).fetchall()
-        if not rows:        # fewer than n dated practices: every dated one
-            rows = db.execute(f"SELECT key, {column} FROM practice WHERE {column} IS NOT NULL").fetchall()
-    except sqlite3.Error:   # no file (sqlite makes none read-only), or not an index
-        return None
-    finally:
-        db.close()
-    iris = sorted(((date, mint(meta["base_uri"], "practice", key)) for key, date in rows),
-                  key=lambda r: r[1])
+    base, rows = found
+    iris = sorted(((date, mint(base, "practice", key)) for key, date in rows), key=lambda r: r[1])
     iris.sort(key=lambda r: r[0], reverse=True)
     return [iri for _, iri in iris[:n]]
 

@@ -14,6 +14,39 @@ from typing import Any
 from publisher.errors import StoreUnavailable
 from publisher.outputs.search_index import FACETS, FILE, VERSION
 
+# The rows from the n-th newest value of a date column up (those tied with it too).
+NEWEST = """
+SELECT key, {column} FROM practice WHERE {column} >= (
+  SELECT {column} FROM practice WHERE {column} IS NOT NULL ORDER BY {column} DESC LIMIT 1 OFFSET ?)"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Read-only and immutable: a build never changes the index it published."""
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+
+
+def newest_rows(path: Path, column: str, n: int) -> tuple[str, list[tuple[str, str]]] | None:
+    """The base IRI of the index at `path` and its (key, date) rows of the `n` newest values of the date
+    `column` ('entered' or 'modified'), every row tied with the n-th included (all dated rows when fewer);
+    None when there is no index of this version."""
+    assert column in ("entered", "modified")
+    try:
+        db = connect(path)
+    except sqlite3.Error:
+        return None
+    try:
+        meta = dict(db.execute("SELECT name, value FROM meta WHERE name IN ('version', 'base_uri')"))
+        if meta.get("version") != VERSION:
+            return None
+        rows = db.execute(NEWEST.format(column=column), (n - 1,)).fetchall()
+        if not rows:
+            rows = db.execute(f"SELECT key, {column} FROM practice WHERE {column} IS NOT NULL").fetchall()
+    except sqlite3.Error:   # no file (sqlite makes none read-only), or not an index
+        return None
+    finally:
+        db.close()
+    return meta["base_uri"], rows
+
 
 class SearchIndex:
     """A read-only connection to one build's search index, with its facet vocabularies and bitmaps.
@@ -26,7 +59,7 @@ class SearchIndex:
             stat = path.stat()
         except OSError:
             raise StoreUnavailable("no search index in this build: run `bdp build`") from None
-        self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+        self.db = connect(path)
         identity = f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}"
         loaded: tuple[dict[str, Any], dict[str, Any], int, OrderedDict[str, int], dict[str, Any]] | None = (
             cache.get(identity) if cache is not None else None)
