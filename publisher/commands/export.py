@@ -70,6 +70,7 @@ def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers
     state = _read(dest / STATE)
     incremental = (not full and changes is not None and state is not None and state.get("public") == public
                    and changes.get("previous") is not None and state.get("build") == changes["previous"])
+    atomic = (dest / "doc").exists()        # a site that may be served: each file renamed in
     dest.mkdir(parents=True, exist_ok=True)
     removed = 0
     if incremental:
@@ -78,7 +79,7 @@ def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers
             removed += _remove(dest, path)
     else:
         paths = list(resources(out / "store", settings.base_uri))
-    documents, files = write_documents(settings, dest, paths, public, workers, progress)
+    documents, files = write_documents(settings, dest, paths, public, workers, progress, atomic)
     files += write_site(settings, dest, public, workers)
     (dest / "_static" / "nginx.conf").write_text(nginx_conf(str(dest), listen), encoding="utf-8")
     (dest / "_static" / "apache.conf").write_text(apache_conf(str(dest), listen), encoding="utf-8")

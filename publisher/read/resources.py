@@ -5,15 +5,17 @@ thousands of links answers as fast as a small one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.read import quads
 from publisher.store import Store
 from publisher.store.bind import term_text
+from publisher.store.embedded import DirectStore
 
 Node = ox.NamedNode | ox.BlankNode
 
@@ -223,11 +225,17 @@ def incoming_page(store: Store, iri: ox.NamedNode, counts: dict[str, int], page:
 
 
 def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int = 50, limit: int = 10000,
-             known: dict[str, list[ox.Triple]] | None = None, extra: Extra | None = None) -> Description:
+             known: dict[str, list[ox.Triple]] | None = None, extra: Extra | None = None,
+             cache: MutableMapping[str, list[ox.Triple]] | None = None) -> Description:
     """What a document about `iri` holds. `page` pages the incoming links; a page past the end is empty
     (`description.page.exists` is then False). `known`: labels already at hand (`term_labels`), used for
-    predicates and not asked for again. `extra`: more groups a page wants, asked in the same query."""
+    predicates and not asked for again. `extra`: more groups a page wants, asked in the same query (in a
+    query of their own when the store is read directly). `cache`: labels of linked resources kept between
+    calls (read.quads; only for a store in this process)."""
     known = known or {}
+    if isinstance(store, DirectStore):
+        d = describe_direct(store.oxigraph, iri, page, page_size, limit, known, {} if cache is None else cache)
+        return with_extra(store, d, extra, limit) if extra is not None else d
     first = store.select(first_look_query(extra), bindings={"s": iri}, limit=min(limit, FIRST_LOOK))
     if first.truncated:
         return _describe_in_parts(store, iri, page, page_size, limit, known, extra)
@@ -259,6 +267,31 @@ def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int =
                 known)
     d.extra_rows = rows if extra else None
     return d
+
+
+def describe_direct(store: ox.Store, iri: ox.NamedNode, page: int, page_size: int, limit: int,
+                    known: dict[str, list[ox.Triple]], cache: MutableMapping[str, list[ox.Triple]]
+                    ) -> Description:
+    """`describe` from the store's indexes (read.quads): no query to plan, the labels from `cache`."""
+    triples, truncated = quads.own(store, iri, limit)
+    if not triples:
+        return Description(iri, page=Page(page, page_size, 0))
+    where = Page(page, page_size, 0)
+    links, counts, where.total = quads.incoming(store, iri, where.offset, page_size)
+    if not where.exists:
+        links = []
+    named: dict[str, list[ox.Triple]] = {}
+    for term in [t.object for t in triples] + [t.subject for t in links]:
+        if isinstance(term, (ox.NamedNode, ox.BlankNode)) and term.value not in named \
+                and (found := quads.label_triples(store, term, cache)):
+            named[term.value] = found
+    return _finish(iri, triples, named, links, counts, where, truncated, known)
+
+
+def with_extra(store: Store, d: Description, extra: Extra, limit: int) -> Description:
+    """`d` with the rows of `extra`'s groups (a copy: `d` may serve other representations)."""
+    rows = store.select(extra.query(), bindings={"s": d.iri}, limit=limit).rows
+    return replace(d, extra_rows=rows, _index=None)
 
 
 def _describe_in_parts(store: Store, iri: ox.NamedNode, page: int, page_size: int, limit: int,

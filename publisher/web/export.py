@@ -8,8 +8,10 @@ the landing page and the static assets are written as served, the change feed fr
 canned questions and SPARQL need the server: the static site answers them with a page that says so.
 nginx and Apache httpd configurations that negotiate among these files come from publisher.web.servers.
 
-The documents are rendered by worker processes (forked; each opens the store read-only), one resource at a
-time in every format: the description is read once per resource (`bdp_describe_memo`) and rendered six ways.
+The documents are written by worker processes (forked; each opens the store read-only and keeps one app
+context), one resource at a time in every format, from the functions `bdp serve`'s view calls
+(publisher.web.resources: read_document, graph_body, html_body), not through a request per
+representation: each page's description is read once from the store's indexes and written six ways.
 With `changed` (IRIs), only the documents of those resources are rewritten and those of deleted ones
 removed; the caller works out what a change touches (publisher.commands.export)."""
 
@@ -56,28 +58,42 @@ class ExportReport:
 def _app(settings: Any) -> Any:
     from publisher.web import create_app
 
-    app = create_app(settings)
-    app.extensions["bdp_describe_memo"] = {}
-    return app
+    return create_app(settings)
 
 
 def file_name(path: str, suffix: str, page: int = 1) -> str:
     return f"{path}.{suffix}" if page == 1 else f"{path}.p{page}.{suffix}"
 
 
+class Files:
+    """Writes the files of an export. Over a site that may be live (`atomic`) each file is written beside
+    and renamed in; into a fresh tree plainly, each folder made once."""
+
+    def __init__(self, dest: Path, atomic: bool) -> None:
+        self.dest, self.atomic, self.made = dest, atomic, set[Path]()
+
+    def write(self, name: str, body: bytes) -> None:
+        target = self.dest / name
+        if self.atomic:
+            _write(target, body)
+            return
+        if target.parent not in self.made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(target.parent)
+        target.write_bytes(body)
+
+
 def answer(app: Any, url: str, headers: dict[str, str], base_url: str) -> tuple[int, bytes, str]:
     """(status, body, Link header) of a GET of `url` as `bdp serve` answers it: the app's own dispatch with
-    its before- and after-request hooks, in a request context, without a test client's WSGI round trip
-    (a fifth of an export's time went to building environs and reading responses back)."""
+    its before- and after-request hooks, in a request context, without a test client's WSGI round trip."""
     with app.test_request_context(url, headers=headers, base_url=base_url):
         response = app.full_dispatch_request()
         return response.status_code, response.get_data(), response.headers.get("Link", "")
 
 
-def write_document(app: Any, dest: Path, path: str, base_url: str, max_pages: int = MAX_PAGE) -> int:
-    """Every representation of the negotiated document at `path` (e.g. 'doc/practice/k') and of each later
-    page its Link header announces; returns the files written (0: no such document)."""
-    app.extensions["bdp_describe_memo"].clear()
+def write_served(app: Any, dest: Path, path: str, base_url: str, max_pages: int = MAX_PAGE) -> int:
+    """Every representation of the document at `path` and of each later page its Link header announces,
+    through the app's dispatch (the /def/ documents: a few hundred); returns the files written."""
     written = 0
     for suffix, headers in REPRESENTATIONS:
         page = 1
@@ -91,23 +107,68 @@ def write_document(app: Any, dest: Path, path: str, base_url: str, max_pages: in
             if 'rel="next"' not in link or page >= max_pages:
                 break
             page += 1
-    app.extensions["bdp_describe_memo"].clear()
+    return written
+
+
+def write_document(app: Any, files: Files, path: str, public: str) -> int:
+    """Every representation of the /doc/ document at `path` (e.g. 'doc/practice/k') and of each of its
+    later pages, from the functions `bdp serve`'s view calls (publisher.web.resources), without a request
+    per representation: each page's description read once, serialised four ways, and rendered for people
+    in one request context per language (with its own app context: `g` holds the language and Babel's
+    choice of it). Returns the files written."""
+    from publisher.read.resources import with_extra
+    from publisher.web import settings, site_store
+    from publisher.web.render import alternates
+    from publisher.web.resources import graph_body, html_body, page_extra, read_document
+
+    with app.app_context():
+        base = settings().base_uri
+        iri, url, doc_iri, name = base + "id/" + path[4:], public + path, base + path, unquote(path)
+        first = d = read_document(iri, 1)
+        if not first.found:
+            return 0
+        written, number = 0, 1
+        while d.page.exists:                      # the RDF: the links paged
+            for fmt in GRAPH_FORMATS:
+                files.write(file_name(name, fmt.suffix, number), graph_body(d, doc_iri, fmt))
+                written += 1
+            if d.page.next is None or number >= MAX_PAGE:
+                break
+            number += 1
+            d = read_document(iri, number)
+    asked, formats = page_extra(iri), alternates(lambda suffix: f"{url}.{suffix}")
+    number, more = 1, True
+    while more:                                   # the pages for people (an organisation's: its practices)
+        target = "/" + path + (f"?page={number}" if number > 1 else "")
+        for lang in HTML_LANGS:
+            with app.test_request_context(target, base_url=public, headers={"Accept": "text/html",
+                                                                          "Accept-Language": lang}):
+                app.preprocess_request()
+                if lang == HTML_LANGS[0]:
+                    d = first if number == 1 else read_document(iri, number)
+                    if asked is not None:
+                        d = with_extra(site_store(), d, asked, settings().row_cap)
+                body, where = html_body(d, url, formats, asked)
+            if body is None:
+                return written
+            files.write(file_name(name, f"html.{lang}", number), body.encode())
+            written, more = written + 1, where.next is not None and number < MAX_PAGE
+        number += 1
     return written
 
 
 _worker: dict[str, Any] = {}
 
 
-def _init(settings: Any, dest: str, base_url: str) -> None:
-    app = _app(settings)
-    _worker.update(app=app, dest=Path(dest), base_url=base_url)
+def _init(settings: Any, dest: str, base_url: str, atomic: bool) -> None:
+    _worker.update(app=_app(settings), files=Files(Path(dest), atomic), base_url=base_url)
 
 
 def _chunk(paths: list[str]) -> tuple[int, int]:
     w = _worker
     files = 0
     for path in paths:
-        files += write_document(w["app"], w["dest"], path, w["base_url"])
+        files += write_document(w["app"], w["files"], path, w["base_url"])
     return len(paths), files
 
 
@@ -124,16 +185,18 @@ def resources(store_dir: Path, base: str) -> Iterator[str]:
 
 
 def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, workers: int | None,
-                    progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+                    progress: Callable[[int, int], None] | None = None, atomic: bool = True) -> tuple[int, int]:
+    """The /doc/ documents at `paths`, in chunks over `workers` forked processes; `atomic`: DEST may be
+    served while it is written (Files). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
-        _init(settings, str(dest), base_url)
+        _init(settings, str(dest), base_url, atomic)
         results: Iterable[tuple[int, int]] = map(_chunk, chunks)
         pool = None
     else:
         pool = multiprocessing.get_context("fork").Pool(workers or os.cpu_count(), _init,
-                                                        (settings, str(dest), base_url))
+                                                        (settings, str(dest), base_url, atomic))
         results = pool.imap_unordered(_chunk, chunks)
     try:
         for n, f in results:
@@ -171,7 +234,7 @@ def write_site(settings: Any, dest: Path, base_url: str, workers: int | None = N
         for f in GRAPH_FORMATS:
             save(f".well-known/void.{f.suffix}", "/.well-known/void", {"Accept": f.media_type})
         for path in _def_paths():     # first pages only: a theme's later pages list thousands of practices
-            files += write_document(app, dest, path, base_url, max_pages=1)
+            files += write_served(app, dest, path, base_url, max_pages=1)
         facts = load_facts(settings.out)
         for name in (facts.files if facts else {}):
             _link(settings.out / "dumps" / name, dest / "dumps" / name)

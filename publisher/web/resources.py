@@ -25,7 +25,7 @@ from publisher.read.documents import documents_from_rows
 from publisher.read.links import also_in_from_rows
 from publisher.read.network import partner_network
 from publisher.read.practice_list import roles as practice_roles
-from publisher.read.resources import Description, Extra, describe, exists, labels, term_labels
+from publisher.read.resources import Description, Extra, Page, describe, exists, labels, term_labels
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.errors import abort_with
 from publisher.web.i18n import label, pick
@@ -221,18 +221,8 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
     tag = etag(iri, fmt.name, page)
     if not_modified(tag):
         return not_modified_response(fmt, headers, tag)  # type: ignore[arg-type]
-    store, conf = site_store(), settings()
-    extra = None
-    if fmt.kind == "html":
-        extra = PRACTICE_PAGE if "/id/practice/" in iri else ORGANISATION_PAGE if "/id/organisation/" in iri \
-            else None
-    memo = current_app.extensions.get("bdp_describe_memo")    # set by `bdp export` only (one resource at
-    d = memo.get((iri, page, extra)) if memo is not None else None   # a time, in every format)
-    if d is None:
-        d = describe(store, ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
-                     known=known_labels(), extra=extra)
-        if memo is not None:
-            memo[(iri, page, extra)] = d
+    asked = page_extra(iri) if fmt.kind == "html" else None
+    d = read_document(iri, page, asked)
     if not d.found:
         abort_with(404, f"nothing is known about {iri}")
     headers.truncated = d.truncated
@@ -240,13 +230,42 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
         if not d.page.exists:
             abort_with(404, f"there is no page {page} of the links to this resource; the last is {d.page.count}")
         headers.next, headers.previous = _pager(d.page.next, d.page.previous)
-        return respond(rdf_bytes(document_triples(d, doc_iri), fmt), fmt, headers, tag)
-    return respond(_html(d, url, headers, extra), fmt, headers, tag)
+        return respond(graph_body(d, doc_iri, fmt), fmt, headers, tag)
+    body, where = html_body(d, url, headers.alternates, asked)
+    if body is None:
+        abort_with(404, f"there is no page {where.number}; the last is {where.count}")
+    headers.next, headers.previous = _pager(where.next, where.previous)
+    return respond(body, fmt, headers, tag)
 
 
-def _html(d: Description, url: str, headers: DocHeaders, asked: Extra | None) -> str:
-    """The page for people. An organisation pages its practices; other resources their incoming links.
-    What the first look brought beyond the document (`asked`) goes to the templates ready made."""
+# --- the bodies of a document: plain functions of its description, called by the view above and by
+# `bdp export` (publisher.web.export), so that a static file holds the bytes `bdp serve` answers ----------
+
+def page_extra(iri: str) -> Extra | None:
+    """What a page for people reads beyond the document (a practice's card, an organisation's links)."""
+    return PRACTICE_PAGE if "/id/practice/" in iri else ORGANISATION_PAGE if "/id/organisation/" in iri \
+        else None
+
+
+def read_document(iri: str, page: int, asked: Extra | None = None) -> Description:
+    """The description of `iri` (this page of its links), with the labels of what it links to kept in
+    the build's cache between requests (read.quads)."""
+    conf = settings()
+    cache = build_cache().setdefault("linked_labels", {})
+    return describe(site_store(), ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
+                    known=known_labels(), extra=asked, cache=cache)
+
+
+def graph_body(d: Description, doc_iri: str, fmt: Format) -> bytes:
+    """The RDF document: the description's triples, its labels, this page of links (render)."""
+    return rdf_bytes(document_triples(d, doc_iri), fmt)
+
+
+def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked: Extra | None
+              ) -> tuple[str | None, Page]:
+    """The page for people (None: past the last page) and where it sits in its list. An organisation
+    pages its practices; other resources their incoming links. What the description brought beyond the
+    document (`asked`) goes to the templates ready made. Needs a request context (language, links)."""
     store = site_store()
     types = d.types()
     template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
@@ -271,13 +290,12 @@ def _html(d: Description, url: str, headers: DocHeaders, asked: Extra | None) ->
         facet = next((f for f, (s, _) in lists.FACETS.items() if s == scheme), None)
         extra["browse_url"] = url_for("resources.browse_list", facet=facet, key=key) if facet else None
     if not where.exists:
-        abort_with(404, f"there is no page {where.number}; the last is {where.count}")
-    headers.next, headers.previous = _pager(where.next, where.previous)
+        return None, where
     v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
-    return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=headers.alternates,
-                           paragraphs=paragraphs, pager=(headers.next, headers.previous),
+    return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
+                           paragraphs=paragraphs, pager=_pager(where.next, where.previous),
                            metric_rows=metric_rows, partner_rows=partner_rows,
-                           jsonld=jsonld_script(schema_org(v, url, card)), **extra)
+                           jsonld=jsonld_script(schema_org(v, url, card)), **extra), where
 
 
 # --- whole files: the ontology with the vocabularies, the shapes -----------------------------------------

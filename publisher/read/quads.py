@@ -1,0 +1,68 @@
+"""A resource's description read straight from the indexes of an embedded store, without a SPARQL query:
+its own triples and those of the blank nodes below it, the labels of what they link to, and one page of
+the links pointing at it with their counts. `read.resources.describe` takes this path whenever the store
+is in this process (`bdp serve`'s site reads and `bdp export` alike, so the two write the same bytes),
+the SPARQL one for a remote store.
+
+The order is the store's: a subject's triples as its index lists them, the blank nodes' after, in the
+order they are linked; the links sorted by predicate, in the store's order within one. Labels come from
+`labels`, a cache the caller keeps (a concept or an organisation is named on thousands of pages)."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+import pyoxigraph as ox
+
+Node = ox.NamedNode | ox.BlankNode
+DEFAULT = ox.DefaultGraph()
+LABEL_PREDICATES = frozenset(("http://www.w3.org/2004/02/skos/core#prefLabel",
+                              "http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/terms/title"))
+# Labels kept by a cache before it starts again: enough for every concept and organisation named often.
+LABEL_CACHE = 50_000
+
+
+def _triples(store: ox.Store, subject: Node) -> list[ox.Triple]:
+    return [q.triple for q in store.quads_for_pattern(subject, None, None, DEFAULT)]
+
+
+def label_triples(store: ox.Store, term: Node, labels: MutableMapping[str, list[ox.Triple]]) -> list[ox.Triple]:
+    """The label triples of `term` (skos:prefLabel, rdfs:label, dct:title), in the store's order."""
+    key = term.value
+    found = labels.get(key) if isinstance(term, ox.NamedNode) else None
+    if found is None:
+        found = [t for t in _triples(store, term) if t.predicate.value in LABEL_PREDICATES]
+        if len(labels) >= LABEL_CACHE:
+            labels.clear()
+        if isinstance(term, ox.NamedNode):     # blank nodes are named per store handle: not cached
+            labels[key] = found
+    return found
+
+
+def own(store: ox.Store, iri: Node, limit: int) -> tuple[list[ox.Triple], bool]:
+    """The triples about `iri` and the blank nodes it owns, two levels down (the data never nests deeper);
+    at most `limit`, and whether some were left out."""
+    out = _triples(store, iri)
+    seen = set(out)
+    for t in list(out):
+        if isinstance(t.object, ox.BlankNode):
+            below = _triples(store, t.object)
+            deeper = [d for b in below if isinstance(b.object, ox.BlankNode) for d in _triples(store, b.object)]
+            for triple in below + deeper:
+                if triple not in seen:
+                    seen.add(triple)
+                    out.append(triple)
+    return (out[:limit], True) if len(out) > limit else (out, False)
+
+
+def incoming(store: ox.Store, iri: ox.NamedNode, offset: int, size: int
+             ) -> tuple[list[ox.Triple], dict[str, int], int]:
+    """The links to `iri` from `offset` on (at most `size`; sorted by predicate, the store's order within
+    one), how many links each predicate has, and how many in all."""
+    links = list(dict.fromkeys(q.triple for q in store.quads_for_pattern(None, None, iri, DEFAULT)))
+    counts: dict[str, int] = {}
+    for t in links:
+        counts[t.predicate.value] = counts.get(t.predicate.value, 0) + 1
+    if len(counts) > 1:
+        links.sort(key=lambda t: t.predicate.value)
+    return links[offset:offset + size] if offset < len(links) else [], dict(sorted(counts.items())), len(links)
