@@ -192,3 +192,48 @@ def test_the_command_writes_the_configs_and_refuses_a_missing_build(built, tmp_p
     missing = invoke_bdp("export", str(tmp_path / "other"), "--out", str(tmp_path / "nothing"))
     assert missing.returncode != 0 and "build.json" in missing.stderr and "Traceback" not in missing.stderr
     shutil.rmtree(tmp_path / "site")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated data set (every kind of resource, contact persons too), built with pages of 3 items so
+    that organisations, places and themes have later pages (of links, and of an organisation's practices)."""
+    from publisher.synthetic.generate import generate
+
+    root = tmp_path_factory.mktemp("generated")
+    generate(40, root / "data", seed=17)
+    settings = load_settings({"out": str(root / "out"), "page_size": "3", "public_url": PUBLIC}, environ={})
+    build(settings, root / "data", root / "out", workers=1)
+    return settings
+
+
+def test_every_exported_file_holds_the_bytes_bdp_serve_answers(generated, tmp_path):
+    """Byte for byte, every file under doc/ (every kind of resource, every later page) against the app's
+    answer to the negotiated GET that the shipped configurations map to it; written by two processes."""
+    dest = tmp_path / "site"
+    report = export(generated, dest, PUBLIC, workers=2)
+    client = create_app(generated).test_client()
+    media = {f.suffix: f.media_type for f in GRAPH_FORMATS}
+    kinds, later = set(), set()
+    for file in sorted((dest / "doc").rglob("*.*")):
+        name = file.relative_to(dest).as_posix()
+        stem, _, rest = name.partition(".")
+        page, _, suffix = rest.partition(".") if rest.startswith("p") and rest[1:2].isdigit() else ("p1", "", rest)
+        headers = ({"Accept": "text/html", "Accept-Language": suffix[5:]} if suffix.startswith("html.")
+                   else {"Accept": media[suffix]})
+        url = "/" + stem + (f"?page={page[1:]}" if page != "p1" else "")
+        answer = client.get(url, headers=headers, base_url=PUBLIC)
+        assert answer.status_code == 200, name
+        assert answer.get_data() == file.read_bytes(), name
+        kinds.add(stem.split("/")[1])
+        if page != "p1":
+            later.add((stem.split("/")[1], suffix))
+        else:                                     # the page after the last one written is not there
+            last = max([int(p.name.split(".")[1][1:]) for p in file.parent.glob(f"{file.name.split('.')[0]}.p*.{suffix}")
+                        if p.name.split(".")[1][1:].isdigit()] or [1])
+            after = client.get(f"/{stem}?page={last + 1}", headers=headers, base_url=PUBLIC)
+            assert after.status_code == 404, (name, last)
+    assert kinds >= {"practice", "organisation", "membership", "place", "partnership", "person"}
+    assert {("organisation", "ttl"), ("organisation", "html.pl"), ("organisation", "html.en")} <= later
+    firsts = [p for p in (dest / "doc").rglob("*.ttl") if len(p.name.split(".")) == 2]
+    assert report["documents"] == len(firsts)
