@@ -10,6 +10,7 @@ order they are linked; the links sorted by predicate, in the store's order withi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import MutableMapping
 
 import pyoxigraph as ox
@@ -55,11 +56,14 @@ def own(store: ox.Store, iri: Node, limit: int) -> tuple[list[ox.Triple], bool]:
     return (out[:limit], True) if len(out) > limit else (out, False)
 
 
-def incoming(store: ox.Store, iri: ox.NamedNode, offset: int, size: int
-             ) -> tuple[list[ox.Triple], dict[str, int], int]:
+def incoming(store: ox.Store, iri: ox.NamedNode, offset: int, size: int, most: int
+             ) -> tuple[list[ox.Triple], dict[str, int], int] | None:
     """The links to `iri` from `offset` on (at most `size`; sorted by predicate, the store's order within
-    one), how many links each predicate has, and how many in all."""
-    links = list(dict.fromkeys(q.triple for q in store.quads_for_pattern(None, None, iri, DEFAULT)))
+    one), how many links each predicate has, and how many in all; None past `most` links (a class or a
+    concept linked from every practice: the caller counts and pages those in the store)."""
+    links = [q.triple for q in itertools.islice(store.quads_for_pattern(None, None, iri, DEFAULT), most + 1)]
+    if len(links) > most:
+        return None
     counts: dict[str, int] = {}
     for t in links:
         counts[t.predicate.value] = counts.get(t.predicate.value, 0) + 1

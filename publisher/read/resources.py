@@ -234,7 +234,7 @@ def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int =
     calls (read.quads; only for a store in this process)."""
     known = known or {}
     if isinstance(store, DirectStore):
-        d = describe_direct(store.oxigraph, iri, page, page_size, limit, known, {} if cache is None else cache)
+        d = describe_direct(store, iri, page, page_size, limit, known, {} if cache is None else cache)
         return with_extra(store, d, extra, limit) if extra is not None else d
     first = store.select(first_look_query(extra), bindings={"s": iri}, limit=min(limit, FIRST_LOOK))
     if first.truncated:
@@ -269,22 +269,27 @@ def describe(store: Store, iri: ox.NamedNode, *, page: int = 1, page_size: int =
     return d
 
 
-def describe_direct(store: ox.Store, iri: ox.NamedNode, page: int, page_size: int, limit: int,
+def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size: int, limit: int,
                     known: dict[str, list[ox.Triple]], cache: MutableMapping[str, list[ox.Triple]]
                     ) -> Description:
     """`describe` from the store's indexes (read.quads): no query to plan, the labels from `cache`."""
-    triples, truncated = quads.own(store, iri, limit)
+    triples, truncated = quads.own(store.oxigraph, iri, limit)
     if not triples:
         return Description(iri, page=Page(page, page_size, 0))
     where = Page(page, page_size, 0)
-    links, counts, where.total = quads.incoming(store, iri, where.offset, page_size)
-    if not where.exists:
-        links = []
+    found = quads.incoming(store.oxigraph, iri, where.offset, page_size, FIRST_LOOK)
+    if found is None:                     # thousands of links: counted and paged by the store
+        counts = incoming_counts(store, iri)
+        where.total = sum(counts.values())
+        links = incoming_page(store, iri, counts, where) if where.exists else []
+    else:
+        links, counts, where.total = found
+        links = links if where.exists else []
     named: dict[str, list[ox.Triple]] = {}
     for term in [t.object for t in triples] + [t.subject for t in links]:
         if isinstance(term, (ox.NamedNode, ox.BlankNode)) and term.value not in named \
-                and (found := quads.label_triples(store, term, cache)):
-            named[term.value] = found
+                and (labelled := quads.label_triples(store.oxigraph, term, cache)):
+            named[term.value] = labelled
     return _finish(iri, triples, named, links, counts, where, truncated, known)
 
 
