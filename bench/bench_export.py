@@ -7,7 +7,9 @@ configuration against nginx's plain static-file rate, in the same run.
    renders one resource at a time, so its time is linear in the resources), with `bdp export`'s code and
    --workers processes, then the site-wide files (catalogue, VoID, /def/, feed, dumps, sitemaps) once;
    the whole export is estimated as documents x (sample time / sample) + site-wide time, and set beside
-   the full build's time (--build-seconds, else the last `built ... in N s` line of --build-log).
+   the full build's time (--build-seconds, else the last `built ... in N s` line of --build-log). The
+   sample is written as into a fresh tree (no rename per file); the CPU it took, user and system (the
+   kernel's share: creating a file's inode), is printed per document.
 2. Serves the sample with two nginx processes started from the same frame (worker_processes --nginx-workers,
    no access log): one with a plain `try_files $uri` server, one with the shipped configuration
    (publisher/web/servers.py), and loads them with wrk (--connections 16, --threads 2, --duration s each)
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -91,16 +94,23 @@ def export_sample(args: argparse.Namespace, site: Path) -> dict:
     listing = time.perf_counter() - started
     step = max(1, len(paths) // args.sample)
     sample = paths[::step][:args.sample]
-    started = time.perf_counter()
-    documents, files = write_documents(settings, site, sample, public, args.workers)
+    started, cpu = time.perf_counter(), _cpu()
+    documents, files = write_documents(settings, site, sample, public, args.workers, atomic=False)
     docs_s = time.perf_counter() - started
+    user, system = (after - before for after, before in zip(_cpu(), cpu, strict=True))
     started = time.perf_counter()
     site_files = write_site(settings, site, public)
     site_s = time.perf_counter() - started
     return {"resources": len(paths), "sample": documents, "files": files, "listing_s": listing,
-            "docs_s": docs_s, "site_s": site_s, "site_files": site_files,
+            "docs_s": docs_s, "site_s": site_s, "site_files": site_files, "user_s": user, "sys_s": system,
             "estimate_s": listing + docs_s * len(paths) / max(documents, 1) + site_s,
             "keys": [p.split("/", 2)[2] for p in sample if p.startswith("doc/practice/")]}
+
+
+def _cpu() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process and of its finished children (the export's workers)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + children.ru_utime, me.ru_stime + children.ru_stime
 
 
 def build_seconds(args: argparse.Namespace) -> float | None:
@@ -139,7 +149,9 @@ def run(args: argparse.Namespace, built: float | None) -> dict:
     e["build_s"] = built
     print(f"resources {e['resources']}; listing {e['listing_s']:.1f} s; sample of {e['sample']} documents "
           f"({e['files']} files) in {e['docs_s']:.1f} s = {1000 * e['docs_s'] / max(e['sample'], 1):.1f} ms a "
-          f"document with {args.workers} processes; site-wide files ({e['site_files']}) {e['site_s']:.1f} s")
+          f"document with {args.workers} processes (CPU a document: {1000 * e['user_s'] / max(e['sample'], 1):.1f} ms "
+          f"user, {1000 * e['sys_s'] / max(e['sample'], 1):.1f} ms system); site-wide files ({e['site_files']}) "
+          f"{e['site_s']:.1f} s")
     print(f"whole export, estimated: {e['estimate_s']:.0f} s" + (
         f"; full build {built:.0f} s; ratio {e['estimate_s'] / built:.1f}x (goal <= 2x)" if built else ""))
     keys = e.pop("keys")
