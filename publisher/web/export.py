@@ -8,36 +8,30 @@ the landing page and the static assets are written as served, the change feed fr
 canned questions and SPARQL need the server: the static site answers them with a page that says so.
 nginx and Apache httpd configurations that negotiate among these files come from publisher.web.servers.
 
-The documents are written by worker processes (forked; each opens the store read-only and keeps one app
-context), one resource at a time in every format, from the functions `bdp serve`'s view calls
-(publisher.web.resources: read_document, graph_body, html_body), not through a request per
-representation: each page's description is read once from the store's indexes and written six ways.
+The /doc/ documents are written by publisher.web.export_documents, from the functions `bdp serve`'s view
+calls, without a request per representation; the few hundred /def/ documents through the app's dispatch.
 With `changed` (IRIs), only the documents of those resources are rewritten and those of deleted ones
 removed; the caller works out what a change touches (publisher.commands.export)."""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, unquote_to_bytes
-
-import pyoxigraph as ox
-from werkzeug.test import EnvironBuilder
+from urllib.parse import unquote
 
 from publisher.dataset.facts import load_facts, public_prefix
 from publisher.formats import DOCUMENT_FORMATS, GRAPH_FORMATS
+from publisher.web.export_documents import HTML_LANGS as HTML_LANGS
+from publisher.web.export_documents import MAX_PAGE, app_for, file_name
+from publisher.web.export_documents import resources as resources
+from publisher.web.export_documents import write_documents as write_documents
 from publisher.web.export_feed import write_atomic as _write
 from publisher.web.export_feed import write_feed_pages
 
-HTML_LANGS = ("pl", "en")
-MAX_PAGE = 1_000_000
-CHUNK = 200
 # (file suffix, request headers): one file per representation of a negotiated document.
 REPRESENTATIONS: tuple[tuple[str, dict[str, str]], ...] = (
     *((f.suffix, {"Accept": f.media_type}) for f in GRAPH_FORMATS),
@@ -54,34 +48,6 @@ class ExportReport:
     files: int = 0
     removed: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def _app(settings: Any) -> Any:
-    from publisher.web import create_app
-
-    return create_app(settings)
-
-
-def file_name(path: str, suffix: str, page: int = 1) -> str:
-    return f"{path}.{suffix}" if page == 1 else f"{path}.p{page}.{suffix}"
-
-
-class Files:
-    """Writes the files of an export. Over a site that may be live (`atomic`) each file is written beside
-    and renamed in; into a fresh tree plainly, each folder made once."""
-
-    def __init__(self, dest: Path, atomic: bool) -> None:
-        self.dest, self.atomic, self.made = dest, atomic, set[Path]()
-
-    def write(self, name: str, body: bytes) -> None:
-        target = self.dest / name
-        if self.atomic:
-            _write(target, body)
-            return
-        if target.parent not in self.made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.made.add(target.parent)
-        target.write_bytes(body)
 
 
 def answer(app: Any, url: str, headers: dict[str, str], base_url: str) -> tuple[int, bytes, str]:
@@ -111,129 +77,11 @@ def write_served(app: Any, dest: Path, path: str, base_url: str, max_pages: int 
     return written
 
 
-def write_document(app: Any, files: Files, path: str, public: str) -> int:
-    """Every representation of the /doc/ document at `path` (e.g. 'doc/practice/k') and of each of its
-    later pages, from the functions `bdp serve`'s view calls (publisher.web.resources), without a request
-    per representation: each page's description read once, serialised four ways, and rendered for people
-    in one request context per language (with its own app context: `g` holds the language and Babel's
-    choice of it). Returns the files written."""
-    from publisher.read.resources import with_extra
-    from publisher.web import settings, site_store
-    from publisher.web.render import alternates
-    from publisher.web.resources import graph_body, html_body, page_extra, read_document
-
-    with app.app_context():
-        base = settings().base_uri
-        iri, url, doc_iri, name = base + "id/" + path[4:], public + path, base + path, unquote(path)
-        first = d = read_document(iri, 1)
-        if not first.found:
-            return 0
-        written, number = 0, 1
-        while d.page.exists:                      # the RDF: the links paged
-            for fmt in GRAPH_FORMATS:
-                files.write(file_name(name, fmt.suffix, number), graph_body(d, doc_iri, fmt))
-                written += 1
-            if d.page.next is None or number >= MAX_PAGE:
-                break
-            number += 1
-            d = read_document(iri, number)
-    asked, formats = page_extra(iri), alternates(lambda suffix: f"{url}.{suffix}")
-    number, more = 1, bool(HTML_LANGS)
-    while more:                                   # the pages for people (an organisation's: its practices)
-        more = False
-        for lang in HTML_LANGS:
-            with app.request_context(_environ(public, lang, path, number)):
-                app.preprocess_request()
-                if lang == HTML_LANGS[0]:
-                    d = first if number == 1 else read_document(iri, number)
-                    if asked is not None:
-                        d = with_extra(site_store(), d, asked, settings().row_cap)
-                body, where = html_body(d, url, formats, asked)
-            if body is None:
-                return written
-            files.write(file_name(name, f"html.{lang}", number), body.encode())
-            written, more = written + 1, where.next is not None and number < MAX_PAGE
-        number += 1
-    return written
-
-
-_ENVIRONS: dict[tuple[str, str], dict[str, Any]] = {}
-
-
-def _environ(public: str, lang: str, path: str, page: int) -> dict[str, Any]:
-    """The WSGI environ of a browser's GET of /{path}?page={page} in `lang` (what test_request_context
-    builds, made once and copied: building it was a tenth of a page's time)."""
-    made = _ENVIRONS.get((public, lang))
-    if made is None:
-        made = _ENVIRONS[(public, lang)] = EnvironBuilder(
-            path="/", base_url=public, headers=[("Accept", "text/html"), ("Accept-Language", lang)]).get_environ()
-    environ = dict(made)
-    query = f"page={page}" if page > 1 else ""
-    script = environ["SCRIPT_NAME"]
-    environ["PATH_INFO"] = unquote_to_bytes("/" + path).decode("latin-1")
-    environ["QUERY_STRING"] = query
-    environ["REQUEST_URI"] = environ["RAW_URI"] = f"{script}/{path}" + (f"?{query}" if query else "")
-    return environ
-
-
-_worker: dict[str, Any] = {}
-
-
-def _init(settings: Any, dest: str, base_url: str, atomic: bool) -> None:
-    _worker.update(app=_app(settings), files=Files(Path(dest), atomic), base_url=base_url)
-
-
-def _chunk(paths: list[str]) -> tuple[int, int]:
-    w = _worker
-    files = 0
-    for path in paths:
-        files += write_document(w["app"], w["files"], path, w["base_url"])
-    return len(paths), files
-
-
-def resources(store_dir: Path, base: str) -> Iterator[str]:
-    """The /doc/ path of every typed resource under {base}id/, in the store's order."""
-    store = ox.Store.read_only(str(store_dir))
-    prefix, seen = base + "id/", set()
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    for quad in store.quads_for_pattern(None, rdf_type, None, ox.DefaultGraph()):
-        iri = quad.subject.value if isinstance(quad.subject, ox.NamedNode) else ""
-        if iri.startswith(prefix) and iri not in seen:
-            seen.add(iri)
-            yield "doc/" + iri[len(prefix):]
-
-
-def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, workers: int | None,
-                    progress: Callable[[int, int], None] | None = None, atomic: bool = True) -> tuple[int, int]:
-    """The /doc/ documents at `paths`, in chunks over `workers` forked processes; `atomic`: DEST may be
-    served while it is written (Files). Returns (documents, files)."""
-    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
-    done = files = 0
-    if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
-        _init(settings, str(dest), base_url, atomic)
-        results: Iterable[tuple[int, int]] = map(_chunk, chunks)
-        pool = None
-    else:
-        pool = multiprocessing.get_context("fork").Pool(workers or os.cpu_count(), _init,
-                                                        (settings, str(dest), base_url, atomic))
-        results = pool.imap_unordered(_chunk, chunks)
-    try:
-        for n, f in results:
-            done, files = done + n, files + f
-            if progress:
-                progress(done, len(paths))
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
-    return done, files
-
-
 def write_site(settings: Any, dest: Path, base_url: str, workers: int | None = None) -> int:
     """Everything but the /doc/ documents: /def/, shapes, catalogue, VoID, dumps, sitemaps, robots.txt, the
     landing page, static assets, the change feed (`workers` processes convert its pages) and the error
     pages."""
-    app = _app(settings)
+    app = app_for(settings)
     client = app.test_client()
     files = 0
 

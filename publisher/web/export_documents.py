@@ -1,0 +1,179 @@
+"""The /doc/ documents of `bdp export` (publisher.web.export): each resource in every representation, from
+the functions `bdp serve`'s view calls (publisher.web.resources: read_document, graph_body, html_body), not
+through a request per representation: each page's description is read once from the store's indexes and
+written six ways, by forked worker processes over chunks of resources (each opens the store read-only).
+`{path}.{ttl,jsonld,rdf,nt}` and `{path}.html.{pl,en}`, later pages `{path}.p{N}.…` (the language last, as
+Apache's MultiViews wants it)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, unquote_to_bytes
+
+import pyoxigraph as ox
+from werkzeug.test import EnvironBuilder
+
+from publisher.formats import GRAPH_FORMATS
+from publisher.web.export_feed import write_atomic as _write
+
+HTML_LANGS = ("pl", "en")
+MAX_PAGE = 1_000_000
+CHUNK = 200
+
+
+def app_for(settings: Any) -> Any:
+    from publisher.web import create_app
+
+    return create_app(settings)
+
+
+def file_name(path: str, suffix: str, page: int = 1) -> str:
+    return f"{path}.{suffix}" if page == 1 else f"{path}.p{page}.{suffix}"
+
+
+class Files:
+    """Writes the files of an export. Over a site that may be live (`atomic`) each file is written beside
+    and renamed in; into a fresh tree plainly, each folder made once."""
+
+    def __init__(self, dest: Path, atomic: bool) -> None:
+        self.dest, self.atomic, self.made = dest, atomic, set[str]()
+        self.root = str(dest) + "/"
+
+    def write(self, name: str, body: bytes) -> None:
+        if self.atomic:
+            _write(self.dest / name, body)
+            return
+        target = self.root + name
+        folder = target.rpartition("/")[0]
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)
+            self.made.add(folder)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+
+
+def write_document(app: Any, files: Files, path: str, public: str) -> int:
+    """Every representation of the /doc/ document at `path` (e.g. 'doc/practice/k') and of each of its
+    later pages, from the functions `bdp serve`'s view calls (publisher.web.resources), without a request
+    per representation: each page's description read once, serialised four ways, and rendered for people
+    in one request context per language (with its own app context: `g` holds the language and Babel's
+    choice of it). Returns the files written."""
+    from publisher.read.resources import with_extra
+    from publisher.web import settings, site_store
+    from publisher.web.render import alternates
+    from publisher.web.resources import graph_body, html_body, page_extra, read_document
+
+    with app.app_context():
+        base = settings().base_uri
+        iri, url, doc_iri, name = base + "id/" + path[4:], public + path, base + path, unquote(path)
+        first = d = read_document(iri, 1)
+        if not first.found:
+            return 0
+        written, number = 0, 1
+        while d.page.exists:                      # the RDF: the links paged
+            for fmt in GRAPH_FORMATS:
+                files.write(file_name(name, fmt.suffix, number), graph_body(d, doc_iri, fmt))
+                written += 1
+            if d.page.next is None or number >= MAX_PAGE:
+                break
+            number += 1
+            d = read_document(iri, number)
+    asked, formats = page_extra(iri), alternates(lambda suffix: f"{url}.{suffix}")
+    number, more = 1, bool(HTML_LANGS)
+    while more:                                   # the pages for people (an organisation's: its practices)
+        more = False
+        for lang in HTML_LANGS:
+            with app.request_context(_environ(public, lang, path, number)):
+                app.preprocess_request()
+                if lang == HTML_LANGS[0]:
+                    d = first if number == 1 else read_document(iri, number)
+                    if asked is not None:
+                        d = with_extra(site_store(), d, asked, settings().row_cap)
+                body, where = html_body(d, url, formats, asked)
+            if body is None:
+                return written
+            files.write(file_name(name, f"html.{lang}", number), body.encode())
+            written, more = written + 1, where.next is not None and number < MAX_PAGE
+        number += 1
+    return written
+
+
+_ENVIRONS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _environ(public: str, lang: str, path: str, page: int) -> dict[str, Any]:
+    """The WSGI environ of a browser's GET of /{path}?page={page} in `lang` (what test_request_context
+    builds, made once and copied: building it was a tenth of a page's time)."""
+    made = _ENVIRONS.get((public, lang))
+    if made is None:
+        made = _ENVIRONS[(public, lang)] = EnvironBuilder(
+            path="/", base_url=public, headers=[("Accept", "text/html"), ("Accept-Language", lang)]).get_environ()
+    environ = dict(made)
+    query = f"page={page}" if page > 1 else ""
+    script = environ["SCRIPT_NAME"]
+    environ["PATH_INFO"] = unquote_to_bytes("/" + path).decode("latin-1")
+    environ["QUERY_STRING"] = query
+    environ["REQUEST_URI"] = environ["RAW_URI"] = f"{script}/{path}" + (f"?{query}" if query else "")
+    return environ
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init(settings: Any, dest: str, base_url: str, atomic: bool) -> None:
+    _worker.update(app=app_for(settings), files=Files(Path(dest), atomic), base_url=base_url)
+
+
+def _chunk(paths: list[str]) -> tuple[int, int]:
+    w = _worker
+    files = 0
+    for path in paths:
+        files += write_document(w["app"], w["files"], path, w["base_url"])
+    return len(paths), files
+
+
+def resources(store_dir: Path, base: str) -> Iterator[str]:
+    """The /doc/ path of every typed resource under {base}id/, in the store's order."""
+    store = ox.Store.read_only(str(store_dir))
+    prefix, seen = base + "id/", set()
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    for quad in store.quads_for_pattern(None, rdf_type, None, ox.DefaultGraph()):
+        iri = quad.subject.value if isinstance(quad.subject, ox.NamedNode) else ""
+        if iri.startswith(prefix) and iri not in seen:
+            seen.add(iri)
+            yield "doc/" + iri[len(prefix):]
+
+
+def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, workers: int | None,
+                    progress: Callable[[int, int], None] | None = None, atomic: bool = True) -> tuple[int, int]:
+    """The /doc/ documents at `paths`, in chunks over `workers` forked processes; `atomic`: DEST may be
+    served while it is written (Files). Returns (documents, files)."""
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    done = files = 0
+    if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
+        _init(settings, str(dest), base_url, atomic)
+        results: Iterable[tuple[int, int]] = map(_chunk, chunks)
+        pool = None
+    else:
+        pool = multiprocessing.get_context("fork").Pool(workers or os.cpu_count(), _init,
+                                                        (settings, str(dest), base_url, atomic))
+        results = pool.imap_unordered(_chunk, chunks)
+    try:
+        for n, f in results:
+            done, files = done + n, files + f
+            if progress:
+                progress(done, len(paths))
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return done, files
