@@ -1,5 +1,5 @@
 """The /doc/ documents of `bdp export` (publisher.web.export): each resource in every representation, from
-the functions `bdp serve`'s view calls (publisher.web.resources: read_document, graph_body, html_body), not
+the functions `bdp serve`'s view calls (publisher.web.documents: read_document, graph_body, html_body), not
 through a request per representation: each page's description is read once from the store's indexes and
 written six ways, by forked worker processes over chunks of resources (each opens the store read-only).
 `{path}.{ttl,jsonld,rdf,nt}` and `{path}.html.{pl,en}`, later pages `{path}.p{N}.…` (the language last, as
@@ -63,14 +63,14 @@ class Files:
 
 def write_document(app: Any, files: Files, path: str, public: str) -> int:
     """Every representation of the /doc/ document at `path` (e.g. 'doc/practice/k') and of each of its
-    later pages, from the functions `bdp serve`'s view calls (publisher.web.resources), without a request
+    later pages, from the functions `bdp serve`'s view calls (publisher.web.documents), without a request
     per representation: each page's description read once, serialised four ways, and rendered for people
     in one request context per language (with its own app context: `g` holds the language and Babel's
     choice of it). Returns the files written."""
     from publisher.read.resources import with_extra
     from publisher.web import settings, site_store
+    from publisher.web.documents import graph_body, html_body, page_extra, read_document
     from publisher.web.render import alternates
-    from publisher.web.resources import graph_body, html_body, page_extra, read_document
 
     with app.app_context():
         base = settings().base_uri

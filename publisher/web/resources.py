@@ -2,17 +2,16 @@
 Turtle, JSON-LD, RDF/XML, N-Triples or HTML (a suffix or `?format=` overrides Accept). The ontology and
 vocabularies are served under /def/, the SHACL shapes at /shapes, and lists for people under /browse.
 
-HTTP only: the documents come from publisher.read.resources, the lists from publisher.read.browse."""
+HTTP only: the documents' bodies come from publisher.web.documents (over publisher.read.resources), the lists
+from publisher.read.browse."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, cast
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from publisher.assets import ONTOLOGY, SHAPES, VOCABULARIES
 from publisher.collation import sort_key
@@ -20,32 +19,21 @@ from publisher.formats import Format
 from publisher.iris import TYPES, encode_key, mint
 from publisher.namespaces import BDP, BDPV, ONTOLOGY_IRI
 from publisher.read import browse as lists
-from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_rows
-from publisher.read.documents import documents_from_rows
-from publisher.read.links import also_in_from_rows
-from publisher.read.network import partner_network
-from publisher.read.practice_list import roles as practice_roles
-from publisher.read.resources import Description, Extra, Page, describe, exists, labels, term_labels
-from publisher.web import build_cache, charts, settings, site_store
+from publisher.read.resources import exists, labels
+from publisher.web import build_cache, settings, site_store
+from publisher.web.documents import graph_body, html_body, page_extra, pager, read_document
 from publisher.web.errors import abort_with
 from publisher.web.i18n import label, pick
 from publisher.web.listing import facets, practice_list
 from publisher.web.present import (
     Names,
-    Presenter,
     collection_page,
-    metric_rows,
-    ns,
-    paragraphs,
-    partner_rows,
-    schema_org,
 )
 from publisher.web.render import (
     DocHeaders,
     alternates,
     check_key,
     choose_format,
-    document_triples,
     etag,
     iri_map,
     jsonld_script,
@@ -58,12 +46,6 @@ from publisher.web.render import (
 )
 
 bp = Blueprint("resources", __name__)
-
-
-TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
-             (ns("skos", "Concept"), "concept.html"), (ns("skos", "ConceptScheme"), "concept.html"),
-             (ns("owl", "Class"), "term.html"), (ns("owl", "ObjectProperty"), "term.html"),
-             (ns("owl", "DatatypeProperty"), "term.html"), (ns("rdfs", "Datatype"), "term.html"))
 
 
 @bp.get("/id/<type_>/<key>")
@@ -162,7 +144,7 @@ def browse_list(facet: str, key: str) -> str:
     names = Names(listing.labels, iri_map(), g.get("lang", "pl"))
     items = [(names.href(i) or i, names.label(i)) for i in listing.items]
     return render_template("browse.html", listing=listing, facet=facet, key=key, names=names,
-                           pager=_pager(listing.page.next, listing.page.previous),
+                           pager=pager(listing.page.next, listing.page.previous),
                            jsonld=jsonld_script(collection_page(names.label(listing.concept), request.url, items,
                                                                 listing.page.total, listing.page.offset)))
 
@@ -178,36 +160,7 @@ def _practices_of(facet: str, key: str, page: int) -> str:
                                                                 found.page.total, found.page.offset)))
 
 
-def _network(organisation: str) -> dict[str, object]:
-    """The organisation's partners as a drawing and as a list (the same facts for screen readers)."""
-    net = partner_network(site_store(), organisation)
-    names = Names(net.labels, iri_map(), g.get("lang", "pl"), known_labels())
-    partners = [(names.label(p.iri), p.sector.rsplit("/", 1)[-1], p.shared, names.href(p.iri))
-                for p in net.partners]
-    drawing = charts.network(names.label(organisation), partners, gettext("Partners across sectors"))
-    return {"drawing": drawing, "partners": net.partners, "total": net.total, "names": names}
-
-
-def known_labels() -> dict[str, list[ox.Triple]]:
-    """Labels of the ontology's terms and the vocabularies' concepts, read once per build and process."""
-    cached = build_cache().get("term_labels")
-    if cached is None:
-        cached = build_cache()["term_labels"] = term_labels(site_store())
-    return cached
-
-
 # --- documents ------------------------------------------------------------------------------------------
-
-def _pager(next_page: int | None, previous: int | None) -> tuple[str | None, str | None]:
-    def url(number: int | None) -> str | None:
-        if number is None:
-            return None
-        args = {k: v for k, v in request.args.items() if k != "page"}
-        if number > 1:
-            args["page"] = str(number)
-        return request.base_url + ("?" + urlencode(args) if args else "")
-    return url(next_page), url(previous)
-
 
 def _suffixed(url: str) -> Callable[[str], str]:
     return lambda suffix: f"{url}.{suffix}"
@@ -229,73 +182,13 @@ def _serve(iri: str, url: str, suffix: Format | None, doc_iri: str) -> Response:
     if fmt.kind == "graph":
         if not d.page.exists:
             abort_with(404, f"there is no page {page} of the links to this resource; the last is {d.page.count}")
-        headers.next, headers.previous = _pager(d.page.next, d.page.previous)
+        headers.next, headers.previous = pager(d.page.next, d.page.previous)
         return respond(graph_body(d, doc_iri, fmt), fmt, headers, tag)
     body, where = html_body(d, url, headers.alternates, asked)
     if body is None:
         abort_with(404, f"there is no page {where.number}; the last is {where.count}")
-    headers.next, headers.previous = _pager(where.next, where.previous)
+    headers.next, headers.previous = pager(where.next, where.previous)
     return respond(body, fmt, headers, tag)
-
-
-# --- the bodies of a document: plain functions of its description, called by the view above and by
-# `bdp export` (publisher.web.export), so that a static file holds the bytes `bdp serve` answers ----------
-
-def page_extra(iri: str) -> Extra | None:
-    """What a page for people reads beyond the document (a practice's card, an organisation's links)."""
-    return PRACTICE_PAGE if "/id/practice/" in iri else ORGANISATION_PAGE if "/id/organisation/" in iri \
-        else None
-
-
-def read_document(iri: str, page: int, asked: Extra | None = None) -> Description:
-    """The description of `iri` (this page of its links), with the labels of what it links to kept in
-    the build's cache between requests (read.quads)."""
-    conf = settings()
-    cache = build_cache().setdefault("linked_labels", {})
-    return describe(site_store(), ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
-                    known=known_labels(), extra=asked, cache=cache)
-
-
-def graph_body(d: Description, doc_iri: str, fmt: Format) -> bytes:
-    """The RDF document: the description's triples, its labels, this page of links (render)."""
-    return rdf_bytes(document_triples(d, doc_iri), fmt)
-
-
-def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked: Extra | None
-              ) -> tuple[str | None, Page]:
-    """The page for people (None: past the last page) and where it sits in its list. An organisation
-    pages its practices; other resources their incoming links. What the description brought beyond the
-    document (`asked`) goes to the templates ready made. Needs a request context (language, links)."""
-    store = site_store()
-    types = d.types()
-    template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
-    extra: dict[str, object] = {}
-    rows = d.extra_rows or []
-    card = card_from_rows(rows) if asked is PRACTICE_PAGE else None
-    if asked is not None:
-        extra["also_in_found"] = also_in_from_rows(rows)
-    if asked is PRACTICE_PAGE:
-        documents = documents_from_rows(rows)
-        for doc in documents:
-            doc.url = iri_map().url(doc.url)
-        extra["documents_found"] = documents
-    where = d.page
-    if template == "organisation.html":
-        found = practice_list("organisation", d.iri.value, d.page.number, settings().page_size, known_labels())
-        found.roles = practice_roles(store, d.iri.value, [i.iri for i in found.items])
-        where = found.page
-        extra.update(practices=found, listed=where, network=_network(d.iri.value))
-    elif template == "concept.html":
-        scheme, _, key = d.iri.value[len(str(BDPV)):].rpartition("/")
-        facet = next((f for f, (s, _) in lists.FACETS.items() if s == scheme), None)
-        extra["browse_url"] = url_for("resources.browse_list", facet=facet, key=key) if facet else None
-    if not where.exists:
-        return None, where
-    v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
-    return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
-                           paragraphs=paragraphs, pager=_pager(where.next, where.previous),
-                           metric_rows=metric_rows, partner_rows=partner_rows,
-                           jsonld=jsonld_script(schema_org(v, url, card)), **extra), where
 
 
 # --- whole files: the ontology with the vocabularies, the shapes -----------------------------------------
