@@ -11,7 +11,7 @@ order they are linked; the links sorted by predicate, in the store's order withi
 from __future__ import annotations
 
 import itertools
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 
 import pyoxigraph as ox
 
@@ -38,6 +38,17 @@ def label_triples(store: ox.Store, term: Node, labels: MutableMapping[str, list[
         if isinstance(term, ox.NamedNode):     # blank nodes are named per store handle: not cached
             labels[key] = found
     return found
+
+
+def labels_of(store: ox.Store, terms: Iterable[object], cache: MutableMapping[str, list[ox.Triple]]
+              ) -> dict[str, list[ox.Triple]]:
+    """IRI (or blank node id) -> label triples, for each of `terms` that has labels."""
+    named: dict[str, list[ox.Triple]] = {}
+    for term in terms:
+        if isinstance(term, (ox.NamedNode, ox.BlankNode)) and term.value not in named \
+                and (labelled := label_triples(store, term, cache)):
+            named[term.value] = labelled
+    return named
 
 
 def own(store: ox.Store, iri: Node, limit: int) -> tuple[list[ox.Triple], bool]:

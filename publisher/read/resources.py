@@ -1,7 +1,8 @@
 """Describing one resource through the store: its own triples with blank nodes closed over (a concise
 bounded description), the labels of every resource it links to, and the links pointing at it, one page
 at a time with counts. Every query is bounded (a row cap, LIMIT/OFFSET pages), so a resource with
-thousands of links answers as fast as a small one."""
+thousands of links answers as fast as a small one. A store in this process is read through its indexes
+instead (read.quads, `describe_direct`); the SPARQL path serves a remote store."""
 
 from __future__ import annotations
 
@@ -285,11 +286,7 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
     else:
         links, counts, where.total = found
         links = links if where.exists else []
-    named: dict[str, list[ox.Triple]] = {}
-    for term in [t.object for t in triples] + [t.subject for t in links]:
-        if isinstance(term, (ox.NamedNode, ox.BlankNode)) and term.value not in named \
-                and (labelled := quads.label_triples(store.oxigraph, term, cache)):
-            named[term.value] = labelled
+    named = quads.labels_of(store.oxigraph, [t.object for t in triples] + [t.subject for t in links], cache)
     return _finish(iri, triples, named, links, counts, where, truncated, known)
 
 
