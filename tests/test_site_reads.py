@@ -16,6 +16,7 @@ import requests
 
 from publisher.config import load_settings
 from publisher.errors import SettingsError
+from publisher.namespaces import BDPV
 from publisher.read.resources import LABELS, describe
 from publisher.store.embedded import EmbeddedStore
 from publisher.web import create_app
@@ -176,5 +177,30 @@ def test_one_first_look_gives_what_the_separate_reads_give(built):
         documents = documents_from_rows(d.extra_rows)
         assert documents == practice_documents(site, PRACTICE.value) == practice_documents(store, PRACTICE.value)
         assert [doc.kind for doc in documents][:1] == ["attachment"] and all(doc.url for doc in documents)
+    finally:
+        store.close()
+
+
+def test_descriptions_read_from_the_indexes_hold_what_the_sparql_path_finds(built):
+    """Every resource under /id/ and the ontology's classes (linked from every practice), pages of 2 links:
+    the in-process store reads its indexes (read.quads), the query processes answer the SPARQL path."""
+    store = EmbeddedStore(built / "store")
+    try:
+        site = store.site()
+        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        iris = sorted({q.subject.value for q in site.oxigraph.quads_for_pattern(None, rdf_type, None)
+                       if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(BASE + "id/")})
+        iris += [BASE + "ontology#Practice", str(BDPV) + "theme/dialog-spoleczny"]
+        paged = 0
+        for iri in iris:
+            for page in (1, 2, 3):
+                a = describe(site, ox.NamedNode(iri), page=page, page_size=2, limit=10000)
+                b = describe(store, ox.NamedNode(iri), page=page, page_size=2, limit=10000)
+                assert a.found and b.found, iri
+                assert set(a.triples) == set(b.triples) and a.incoming_counts == b.incoming_counts, iri
+                assert a.page == b.page and set(a.incoming) == set(b.incoming), (iri, page)
+                assert set(a.label_triples()) == set(b.label_triples()) and a.linked == b.linked, (iri, page)
+                paged += page > 1 and bool(a.incoming)
+        assert len(iris) > 10 and paged > 0
     finally:
         store.close()
