@@ -111,8 +111,8 @@ _ENVIRONS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def _environ(public: str, lang: str, path: str, page: int) -> dict[str, Any]:
-    """The WSGI environ of a browser's GET of /{path}?page={page} in `lang` (what test_request_context
-    builds, made once and copied: building it was a tenth of a page's time)."""
+    """The WSGI environ of a browser's GET of /{path}?page={page} in `lang`: what test_request_context
+    builds, made once a language and copied rather than built again for every page."""
     made = _ENVIRONS.get((public, lang))
     if made is None:
         made = _ENVIRONS[(public, lang)] = EnvironBuilder(
