@@ -1,6 +1,7 @@
 """Cost of one HTML page of each kind, per language: ms per page through the app's own dispatch (view, read
 model, store, templates; what `bdp serve` and `bdp export` pay a page), on a sample of each kind's
-documents. With `--peer DIR` the same sample is timed with the code in DIR too (e.g. main's, from
+documents, in CPU time of the process (the machine is shared: wall time would count the waits for a core).
+With `--peer DIR` the same sample is timed with the code in DIR too (e.g. main's, from
 `git archive main | tar -x -C DIR`), in alternating rounds of the same run. Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_html.py --out /tmp/out100k [--per-kind 40] [--rounds 3] [--peer /tmp/main]
@@ -71,9 +72,9 @@ def time_pages(code: Path, out: Path, paths: list[str], rounds: int) -> dict[str
         spent: dict[str, list[float]] = {}
         for path in paths:
             for lang in LANGS:
-                started = time.perf_counter()
+                started = time.process_time()
                 ask(f"{path}?lang={lang}")
-                spent.setdefault(f"{path.split('/')[2]} {lang}", []).append(time.perf_counter() - started)
+                spent.setdefault(f"{path.split('/')[2]} {lang}", []).append(time.process_time() - started)
         for key, times in spent.items():
             ms = sum(times) / len(times) * 1000
             best[key] = min(best.get(key, ms), ms)
@@ -98,7 +99,7 @@ def profile(code: Path, out: Path, paths: list[str], which: str) -> None:
     prof.enable()
     run()
     prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(40)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             for key, ms in json.loads(child.stdout.splitlines()[-1]).items():
                 best[name][key] = min(best[name].get(key, ms), ms)
     counts = {k: sum(1 for p in paths if p.split("/")[2] == k) for k in {p.split("/")[2] for p in paths}}
-    print(f"{args.out}: ms a page (best of {args.rounds} rounds), {args.per_kind} documents a kind at most")
+    print(f"{args.out}: CPU ms a page (best of {args.rounds} rounds), {args.per_kind} documents a kind at most")
     print(f"  {'kind':<14}{'lang':<6}{'pages':>6}" + "".join(f"{n:>10}" for n in codes)
           + ("     ratio" if args.peer else ""))
     for key in sorted(best["this"]):
