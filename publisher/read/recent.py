@@ -1,0 +1,36 @@
+"""The last few answers of a read, kept beside the store they came from. A page asked in Polish and then in
+English (as `bdp export` writes them, and as people switch) needs the same language-free facts twice: an
+organisation's partners, its practices' details and roles. A new build opens a new store, so nothing
+outlives the data it was read from; a handful of entries a store, so memory stays flat."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+KEPT = 32            # answers a store: both languages of the pages being written or read right now
+
+_memos: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def remembered(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, or its value from a recent call with the same `store` and `key`. The value is shared:
+    callers only read it."""
+    try:
+        memo = _memos.get(store)
+        if memo is None:
+            with _lock:
+                memo = _memos.setdefault(store, {})
+    except TypeError:                      # a store that cannot be weakly referenced: nothing kept
+        return compute()
+    found = memo.get(key, _memos)
+    if found is _memos:
+        found = compute()
+        if len(memo) >= KEPT:
+            memo.clear()
+        memo[key] = found
+    return found  # type: ignore[no-any-return]
