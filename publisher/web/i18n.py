@@ -14,7 +14,7 @@ functions answer whenever the language is not chosen yet)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +26,8 @@ import phonenumbers
 from babel import Locale, dates, numbers, support
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_babel import Babel
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 LANGS = ("pl", "en")
@@ -67,10 +69,26 @@ NAMED: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Language:
-    """One language's catalogue and Babel locale, as Flask-Babel would load them for a request in it."""
+    """One language's catalogue and Babel locale, as Flask-Babel would load them for a request in it, and
+    the templates' _() and ngettext() bound to them (what Jinja's newstyle gettext does with Flask-Babel's
+    callables: the text marked safe when escaping is on, then %-formatted with escaped variables)."""
 
     locale: Locale
     translations: support.Translations
+    named: dict[str, str] = field(default_factory=dict)      # label(name), filled as asked
+    numbers: dict[int | str, str] = field(default_factory=dict)   # number(n) of ints and numeric texts
+
+    @pass_eval_context
+    def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+        found = self.translations.ugettext(string)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+    @pass_eval_context
+    def jinja_ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, count: int, /,
+                       **variables: Any) -> str:
+        variables.setdefault("num", count)
+        found = self.translations.ungettext(singular, plural, count)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
 
 
 def _language() -> Language | None:
@@ -115,7 +133,14 @@ def format_decimal(value: Any) -> str:
     language = _language()
     if language is None:
         return flask_babel.format_decimal(value)
-    return numbers.format_decimal(value, locale=language.locale)
+    if type(value) is not int and type(value) is not str:
+        return numbers.format_decimal(value, locale=language.locale)
+    found = language.numbers.get(value)
+    if found is None:
+        if len(language.numbers) >= 65536:     # counts and years repeat; a page's other numbers are few
+            language.numbers.clear()
+        found = language.numbers[value] = numbers.format_decimal(value, locale=language.locale)
+    return found
 
 
 def format_date(day: date, format: str) -> str:
@@ -139,6 +164,13 @@ def _template_ngettext(singular: str, plural: str, num: int) -> str:
 
 def label(name: str) -> str:
     """The translated text named `name` (NAMED); an unknown name is returned as it is."""
+    language = _language()
+    if language is not None:
+        found = language.named.get(name)
+        if found is None:
+            text = NAMED.get(name)
+            found = language.named[name] = language.translations.ugettext(text) if text is not None else name
+        return found
     text = NAMED.get(name)
     return gettext(text) if text is not None else name
 
@@ -276,4 +308,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
+        helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
+        language = _language()
+        if language is not None:     # a page's own _() calls skip the look-up (imported macros keep it)
+            helpers.update(_=language.jinja_gettext, gettext=language.jinja_gettext,
+                           ngettext=language.jinja_ngettext)
+        return helpers
