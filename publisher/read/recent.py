@@ -33,4 +33,4 @@ def remembered(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
         if len(memo) >= KEPT:
             memo.clear()
         memo[key] = found
-    return found  # type: ignore[no-any-return]
+    return found

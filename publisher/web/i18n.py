@@ -103,7 +103,7 @@ def _language() -> Language | None:
         translations = support.Translations()
         for directory in flask_babel.get_babel().translation_directories:   # as Domain.get_translations
             catalog = support.Translations.load(directory, [locale], "messages")
-            translations.merge(catalog)
+            translations.merge(catalog)  # type: ignore[arg-type]  # (as Flask-Babel does)
             if hasattr(catalog, "plural"):
                 translations.plural = catalog.plural
         found = languages[lang] = Language(locale, translations)
