@@ -77,6 +77,7 @@ class Language:
     translations: support.Translations
     named: dict[str, str] = field(default_factory=dict)      # label(name), filled as asked
     numbers: dict[int | str, str] = field(default_factory=dict)   # number(n) of ints and numeric texts
+    navs: dict[tuple, Markup] = field(default_factory=dict)         # nav_items(links), by the links
 
     @pass_eval_context
     def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
@@ -173,6 +174,18 @@ def label(name: str) -> str:
         return found
     text = NAMED.get(name)
     return gettext(text) if text is not None else name
+
+
+def nav_items(links: list[tuple[str, str]]) -> Markup:
+    """The header's `<li>` links (url, NAMED key) as the page's language writes them: the same on every
+    page of a language and site root, so made once."""
+    language = _language()
+    found = language.navs.get(key := tuple(links)) if language is not None else None
+    if found is None:
+        found = Markup("".join(f'<li><a href="{escape(url)}">{escape(label(name))}</a></li>' for url, name in links))
+        if language is not None:
+            language.navs[key] = found
+    return found
 
 
 def choose_lang() -> str:
@@ -304,7 +317,7 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(pick=pick, pick_html=pick_html, label=label, number=number, phone=phone,
-                                 in_lang=in_lang, language_name=language_name)
+                                 in_lang=in_lang, language_name=language_name, nav_items=nav_items)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
