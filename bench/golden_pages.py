@@ -4,11 +4,15 @@ pages, through the whole Flask app in process, and records the SHA-256 of each b
 before a change (`--record FILE`) and after (`--check FILE`): any page whose bytes differ is named, and
 with `--save DIR` its body is written there to diff. Asserts nothing else; prints a summary.
 
-    .venv/bin/python bench/golden_pages.py --out /tmp/g/bundled --out /tmp/g/out300 --record /tmp/g/main.json
-    .venv/bin/python bench/golden_pages.py --out /tmp/g/bundled --out /tmp/g/out300 --check /tmp/g/main.json
+    .venv/bin/python bench/golden_pages.py --prepare /tmp/g                 # the three builds, once
+    (cd /tmp/main && python bench/golden_pages.py --builds /tmp/g --record /tmp/g/main.json)   # old code
+    .venv/bin/python bench/golden_pages.py --builds /tmp/g --check /tmp/g/main.json
 
-The builds: `bdp build --data data --out A` and `bdp generate --practices 300 --out D && bdp build --data D
---out B`. The hashes depend on the build (its data and base IRI), not on the machine."""
+`--prepare DIR` builds DIR/bundled (data/), DIR/out300 (`bdp generate --practices 300`, seed 1) and
+DIR/tricky (data/ with the escaping test's practice, a `<script>` title, plus triples no record makes: a
+`javascript:` page, a URL with `&` and quotes, an English title with markup). Run the script from a copy
+of the old code (`git archive REV | tar -x -C /tmp/main`, this file copied in): it imports the package
+beside it. The hashes depend on the builds, not on the machine."""
 
 from __future__ import annotations
 
@@ -65,6 +69,48 @@ def list_paths() -> list[str]:
     return paths
 
 
+TRICKY = """key: skrypt-w-tytule
+title: {pl: "<script>alert(1)</script>"}
+summary: {pl: "Skrót z </script><b>pogrubieniem</b> & znakami"}
+entered: 2020-05-05
+unit_type: gmina-wiejska
+themes: [smup]
+place: {town: "Wieś <i>", voivodeship: "12", postal_code: 30-001}
+partners:
+  - {organisation: powiat-tczewski, role: lead}
+  - {organisation: fundacja-pokolenia, role: partner}
+"""
+
+
+def prepare(root: Path) -> None:
+    """The three builds the golden check renders (see the module's docstring)."""
+    import shutil
+    import subprocess
+
+    def bdp(*args: str) -> None:
+        subprocess.run([sys.executable, "-m", "publisher", *args], cwd=ROOT, check=True, capture_output=True)
+
+    root.mkdir(parents=True, exist_ok=True)
+    bdp("build", "--data", str(ROOT / "data"), "--out", str(root / "bundled"))
+    bdp("generate", "--practices", "300", "--seed", "1", "--out", str(root / "data300"))
+    bdp("build", "--data", str(root / "data300"), "--out", str(root / "out300"))
+    shutil.copytree(ROOT / "data", root / "tricky-data", ignore=shutil.ignore_patterns("links"))
+    (root / "tricky-data" / "practices" / "skrypt-w-tytule.yaml").write_text(TRICKY, encoding="utf-8")
+    bdp("build", "--data", str(root / "tricky-data"), "--out", str(root / "tricky"))
+    store = ox.Store(str(root / "tricky" / "store"))
+    base, node, page = "https://w3id.org/bdp/", ox.NamedNode, ox.NamedNode("http://xmlns.com/foaf/0.1/page")
+    tricky = node(base + "id/practice/skrypt-w-tytule")
+    for quad in (ox.Quad(tricky, page, node("javascript:alert(2)")),
+                 ox.Quad(tricky, page, node("https://example.org/a?b=c&d='e'")),
+                 ox.Quad(node(base + "id/organisation/powiat-tczewski"),
+                         node("http://www.w3.org/2002/07/owl#sameAs"), node("http://www.wikidata.org/entity/Q1815463")),
+                 ox.Quad(tricky, node("http://purl.org/dc/terms/title"), ox.Literal('Tytuł "en" <b>&amp;', language="en")),
+                 ox.Quad(tricky, node("http://purl.org/dc/terms/abstract"),
+                         ox.Literal('A "quoted" <i>abstract</i> & more', language="en"))):
+        store.add(quad)
+    store.flush()
+
+
 def render_all(out: Path, save: Path | None = None) -> tuple[dict[str, str], dict[str, float]]:
     """{label: sha256 of status + body} of every page of the build in `out`; seconds per kind."""
     app = create_app(out=out)
@@ -96,11 +142,20 @@ def render_all(out: Path, save: Path | None = None) -> tuple[dict[str, str], dic
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, action="append", required=True, help="a build (repeatable)")
+    parser.add_argument("--out", type=Path, action="append", default=[], help="a build (repeatable)")
+    parser.add_argument("--builds", type=Path, help="the three builds made by --prepare in this folder")
+    parser.add_argument("--prepare", type=Path, help="make the three builds in this folder, then stop")
     parser.add_argument("--record", type=Path, help="write the hashes to this JSON file")
     parser.add_argument("--check", type=Path, help="compare with the hashes in this JSON file")
     parser.add_argument("--save", type=Path, help="write every body here (to diff)")
     args = parser.parse_args(argv)
+    if args.prepare:
+        prepare(args.prepare)
+        return 0
+    if args.builds:
+        args.out += [args.builds / name for name in ("bundled", "out300", "tricky")]
+    if not args.out:
+        parser.error("give --out, --builds or --prepare")
     hashes: dict[str, str] = {}
     for out in args.out:
         found, seconds = render_all(out, args.save)
