@@ -5,7 +5,8 @@ With `--peer DIR` the same sample is timed with the code in DIR too (e.g. main's
 `git archive main | tar -x -C DIR`), in alternating rounds of the same run. Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_html.py --out /tmp/out100k [--per-kind 40] [--rounds 3] [--peer /tmp/main]
-    .venv/bin/python bench/bench_html.py --out /tmp/out100k --profile organisation:pl   # cProfile, top 40
+    .venv/bin/python bench/bench_html.py --out /tmp/out100k --peer /tmp/main --export-memo  # as bdp export
+    .venv/bin/python bench/bench_html.py --out /tmp/out100k --profile organisation:pl   # cProfile, top 45
 
 Each page is asked once before timing (templates compiled, per-build caches warm): the figures are the
 steady cost a page, as in the middle of an export."""
@@ -42,7 +43,7 @@ def sample(out: Path, per_kind: int) -> list[str]:
     return [p for paths in kinds.values() for p in paths]
 
 
-def _app(code: Path, out: Path):  # type: ignore[no-untyped-def]
+def _app(code: Path, out: Path, memo: bool = False):  # type: ignore[no-untyped-def]
     """The app made by the code in `code` (before the installed package on the path)."""
     sys.path.insert(0, str(code))
     import publisher
@@ -50,12 +51,15 @@ def _app(code: Path, out: Path):  # type: ignore[no-untyped-def]
 
     if not Path(publisher.__file__).resolve().is_relative_to(code.resolve()):
         raise SystemExit(f"publisher imported from {publisher.__file__}, not from {code}")
-    return create_app(out=out)
+    app = create_app(out=out)
+    if memo:                # as `bdp export` runs the app: one description for every representation
+        app.extensions["bdp_describe_memo"] = {}
+    return app
 
 
-def time_pages(code: Path, out: Path, paths: list[str], rounds: int) -> dict[str, float]:
+def time_pages(code: Path, out: Path, paths: list[str], rounds: int, memo: bool = False) -> dict[str, float]:
     """{"kind lang": ms a page} with the code in `code` (this process imports it)."""
-    app = _app(code, out)
+    app = _app(code, out, memo)
 
     def ask(url: str) -> None:
         with app.test_request_context(url, headers={"Accept": "text/html"}):
@@ -71,6 +75,8 @@ def time_pages(code: Path, out: Path, paths: list[str], rounds: int) -> dict[str
     for _ in range(rounds):
         spent: dict[str, list[float]] = {}
         for path in paths:
+            if memo:
+                app.extensions["bdp_describe_memo"].clear()
             for lang in LANGS:
                 started = time.process_time()
                 ask(f"{path}?lang={lang}")
@@ -99,7 +105,7 @@ def profile(code: Path, out: Path, paths: list[str], which: str) -> None:
     prof.enable()
     run()
     prof.disable()
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+    pstats.Stats(prof).sort_stats("tottime").print_stats(45)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peer", type=Path, help="a checkout of other code to time the same way")
     parser.add_argument("--code", type=Path, default=HERE.parents[1], help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--export-memo", action="store_true",
+                        help="keep a document's description for its other language, as `bdp export` does")
     parser.add_argument("--profile", metavar="KIND:LANG", help="cProfile the pages of one kind instead")
     args = parser.parse_args(argv)
     paths = sample(args.out, args.per_kind)
@@ -117,19 +125,21 @@ def main(argv: list[str] | None = None) -> None:
         profile(args.code, args.out, paths, args.profile)
         return
     if args.json:
-        print(json.dumps(time_pages(args.code, args.out, paths, 1)))
+        print(json.dumps(time_pages(args.code, args.out, paths, 1, args.export_memo)))
         return
     codes = {"this": args.code, **({"peer": args.peer} if args.peer else {})}
     best: dict[str, dict[str, float]] = {name: {} for name in codes}
     for _ in range(args.rounds):        # alternating: each in its own process, the load seen by both
         for name, code in codes.items():
             child = subprocess.run([sys.executable, str(HERE), "--out", str(args.out), "--per-kind",
-                                    str(args.per_kind), "--code", str(code), "--json"],
+                                    str(args.per_kind), "--code", str(code), "--json",
+                                    *(["--export-memo"] if args.export_memo else [])],
                                    capture_output=True, text=True, check=True)
             for key, ms in json.loads(child.stdout.splitlines()[-1]).items():
                 best[name][key] = min(best[name].get(key, ms), ms)
     counts = {k: sum(1 for p in paths if p.split("/")[2] == k) for k in {p.split("/")[2] for p in paths}}
-    print(f"{args.out}: CPU ms a page (best of {args.rounds} rounds), {args.per_kind} documents a kind at most")
+    print(f"{args.out}: CPU ms a page (best of {args.rounds} rounds), {args.per_kind} documents a kind at most"
+          + (", descriptions kept across the two languages (as bdp export)" if args.export_memo else ""))
     print(f"  {'kind':<14}{'lang':<6}{'pages':>6}" + "".join(f"{n:>10}" for n in codes)
           + ("     ratio" if args.peer else ""))
     for key in sorted(best["this"]):
