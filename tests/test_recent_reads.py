@@ -1,17 +1,19 @@
 """publisher/read/recent.py: an organisation's partners, its practices' details and roles are read once for
-both languages of its page, and never outlive the store (the build) they were read from."""
+both languages of its page, and never outlive the store (the build) they were read from; a store that is
+not the embedded snapshot (remote mode) is always asked."""
 
 from __future__ import annotations
 
 import gc
 import shutil
+import weakref
 
 import pyoxigraph as ox
 
 from publisher.read import recent
 from publisher.read.network import partner_network
 from publisher.read.practice_list import details
-from publisher.store.embedded import EmbeddedStore
+from publisher.store.embedded import DirectStore, EmbeddedStore, SiteStore
 
 BASE = "https://w3id.org/bdp/"
 ORG = BASE + "id/organisation/powiat-tczewski"
@@ -20,7 +22,7 @@ MEMBER = ox.NamedNode("http://www.w3.org/ns/org#member")
 
 
 def test_one_read_for_both_languages_a_new_one_for_another_key():
-    store, calls = object.__new__(EmbeddedStore), []
+    store, calls = object.__new__(SiteStore), []
 
     def compute() -> list[int]:
         calls.append(1)
@@ -29,18 +31,25 @@ def test_one_read_for_both_languages_a_new_one_for_another_key():
     first = recent.remembered(store, ("network", ORG), compute)
     assert recent.remembered(store, ("network", ORG), compute) is first and len(calls) == 1
     assert recent.remembered(store, ("network", SEED), compute) == [2]
-    assert recent.remembered(object.__new__(EmbeddedStore), ("network", ORG), compute) == [3]
+    assert recent.remembered(object.__new__(SiteStore), ("network", ORG), compute) == [3]
+
+
+def test_a_store_that_may_change_is_always_asked():
+    store, calls = DirectStore(ox.Store()), []
+    for _ in range(2):
+        recent.remembered(store, ("network", ORG), lambda: calls.append(1))
+    assert len(calls) == 2
 
 
 def test_the_memo_stays_small_and_goes_with_its_store():
-    store = object.__new__(EmbeddedStore)
+    store = object.__new__(SiteStore)
     for i in range(recent.KEPT * 3):
         recent.remembered(store, i, lambda i=i: i)
     assert 0 < len(recent._memos[store]) <= recent.KEPT
-    held = len(recent._memos)
+    gone = weakref.ref(store)
     del store
     gc.collect()
-    assert len(recent._memos) == held - 1
+    assert gone() is None               # the memo held its store weakly: both are gone
 
 
 def test_a_new_build_is_read_again(built, tmp_path):
