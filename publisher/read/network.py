@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from publisher.namespaces import sparql_prologue
+from publisher.read.recent import remembered
 from publisher.read.resources import labels
 from publisher.store import Store
 from publisher.store.bind import term_text
@@ -73,6 +74,12 @@ class Network:
 
 
 def partner_network(store: Store, organisation: str) -> Network:
+    """The partners of `organisation` with their labels (the same in every language: kept for the next
+    page of it, publisher/read/recent.py)."""
+    return remembered(store, ("network", organisation), lambda: _partner_network(store, organisation))
+
+
+def _partner_network(store: Store, organisation: str) -> Network:
     found = [Partner(iri, sector, shared) for iri, sector, shared in partners(store, organisation)]
     kept = found[:MAX_PARTNERS]
     wanted = [organisation, *(p.iri for p in kept), *{p.sector for p in kept if p.sector}]

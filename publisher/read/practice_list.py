@@ -19,6 +19,7 @@ from publisher.iris import mint
 from publisher.namespaces import BDPV, sparql_prologue
 from publisher.outputs.search_index import FILE
 from publisher.read.network import practices_of
+from publisher.read.recent import remembered
 from publisher.read.resources import labels
 from publisher.read.search_file import newest_rows
 from publisher.store import Store
@@ -171,7 +172,12 @@ class Item:
 
 
 def details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
-    """The items of `iris` (in that order) and the labels of their voivodeships and sectors."""
+    """The items of `iris` (in that order) and the labels of their voivodeships and sectors (the same in
+    every language: kept for the same list in the other one, publisher/read/recent.py)."""
+    return remembered(store, ("details", tuple(iris)), lambda: _details(store, iris))
+
+
+def _details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
     if not iris:
         return [], {}
     items = {i: Item(i) for i in iris}
@@ -208,6 +214,10 @@ SELECT ?x ?org ?role WHERE {{
 
 def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
     """The roles `organisation` had in each practice of `iris` (bdp:implementingUnit for the unit)."""
+    return remembered(store, ("roles", organisation, tuple(iris)), lambda: _roles(store, organisation, iris))
+
+
+def _roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
     out: dict[str, list[ox.NamedNode]] = {}
     if not iris:
         return out

@@ -5,18 +5,29 @@ the page's locale, phone numbers by `phonenumbers`. See docs/i18n.md for adding 
 
 The language is `?lang=` if given, else the `lang` cookie (set whenever `?lang=` chose it), else
 Accept-Language, else the `lang` setting. Links built with url_for carry `lang` while the page is not in
-the default language, so a shared link opens in the language it was copied in."""
+the default language, so a shared link opens in the language it was copied in.
+
+A page calls gettext and formats numbers hundreds of times: once the request's language is chosen, these
+go straight to that language's catalogue and Babel locale, loaded once per process (`_language`), instead
+of through Flask-Babel's per-call look-up of its request context; the texts are the same (Flask-Babel's own
+functions answer whenever the language is not chosen yet)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import flask_babel
 import phonenumbers
-from babel import Locale
-from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, format_decimal, gettext
+from babel import Locale, dates, numbers, support
+from flask import Flask, Response, current_app, g, has_app_context, request
+from flask_babel import Babel
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 LANGS = ("pl", "en")
@@ -56,10 +67,125 @@ NAMED: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Language:
+    """One language's catalogue and Babel locale, as Flask-Babel would load them for a request in it, and
+    the templates' _() and ngettext() bound to them (what Jinja's newstyle gettext does with Flask-Babel's
+    callables: the text marked safe when escaping is on, then %-formatted with escaped variables)."""
+
+    locale: Locale
+    translations: support.Translations
+    named: dict[str, str] = field(default_factory=dict)      # label(name), filled as asked
+    numbers: dict[int | str, str] = field(default_factory=dict)   # number(n) of ints and numeric texts
+    navs: dict[tuple, Markup] = field(default_factory=dict)         # nav_items(links), by the links
+
+    @pass_eval_context
+    def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+        found = self.translations.ugettext(string)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+    @pass_eval_context
+    def jinja_ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, count: int, /,
+                       **variables: Any) -> str:
+        variables.setdefault("num", count)
+        found = self.translations.ungettext(singular, plural, count)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+
+def _language() -> Language | None:
+    """The request's language (None before it is chosen, or outside a request: Flask-Babel decides)."""
+    lang = g.get("lang") if has_app_context() else None
+    if lang is None:
+        return None
+    languages = current_app.extensions.setdefault("bdp_languages", {})
+    found = languages.get(lang)
+    if found is None:
+        locale = Locale.parse(lang)
+        translations = support.Translations()
+        for directory in flask_babel.get_babel().translation_directories:   # as Domain.get_translations
+            catalog = support.Translations.load(directory, [locale], "messages")
+            translations.merge(catalog)  # type: ignore[arg-type]  # (as Flask-Babel does)
+            if hasattr(catalog, "plural"):
+                translations.plural = catalog.plural
+        found = languages[lang] = Language(locale, translations)
+    return found
+
+
+def gettext(text: str, **variables: Any) -> str:
+    """flask_babel.gettext in the request's language."""
+    language = _language()
+    if language is None:
+        return flask_babel.gettext(text, **variables)
+    found = language.translations.ugettext(text)
+    return found % variables if variables else found
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """flask_babel.ngettext in the request's language."""
+    language = _language()
+    if language is None:
+        return flask_babel.ngettext(singular, plural, num, **variables)
+    variables.setdefault("num", num)
+    return language.translations.ungettext(singular, plural, num) % variables
+
+
+def format_decimal(value: Any) -> str:
+    """flask_babel.format_decimal in the request's language."""
+    language = _language()
+    if language is None:
+        return flask_babel.format_decimal(value)
+    if type(value) is not int and type(value) is not str:
+        return numbers.format_decimal(value, locale=language.locale)
+    found = language.numbers.get(value)
+    if found is None:
+        if len(language.numbers) >= 65536:     # counts and years repeat; a page's other numbers are few
+            language.numbers.clear()
+        found = language.numbers[value] = numbers.format_decimal(value, locale=language.locale)
+    return found
+
+
+def format_date(day: date, format: str) -> str:
+    """flask_babel.format_date (no default formats are configured: Babel's named ones)."""
+    language = _language()
+    if language is None:
+        return flask_babel.format_date(day, format)
+    return dates.format_date(day, format, locale=language.locale)
+
+
+def _template_gettext(text: str) -> str:
+    language = _language()
+    return language.translations.ugettext(text) if language else flask_babel.get_translations().ugettext(text)
+
+
+def _template_ngettext(singular: str, plural: str, num: int) -> str:
+    language = _language()
+    translations = language.translations if language else flask_babel.get_translations()
+    return translations.ungettext(singular, plural, num)
+
+
 def label(name: str) -> str:
     """The translated text named `name` (NAMED); an unknown name is returned as it is."""
+    language = _language()
+    if language is not None:
+        found = language.named.get(name)
+        if found is None:
+            text = NAMED.get(name)
+            found = language.named[name] = language.translations.ugettext(text) if text is not None else name
+        return found
     text = NAMED.get(name)
     return gettext(text) if text is not None else name
+
+
+def nav_items(links: list[tuple[str, str]]) -> Markup:
+    """The header's `<li>` links (url, NAMED key) as the page's language writes them: the same on every
+    page of a language and site root, so made once."""
+    language = _language()
+    found = language.navs.get(key := tuple(links)) if language is not None else None
+    if found is None:
+        found = Markup("".join(f'<li><a href="{escape(url)}">{escape(label(name))}</a></li>' for url, name in links))
+        if language is not None:
+            language.navs[key] = found
+    return found
 
 
 def choose_lang() -> str:
@@ -114,7 +240,7 @@ def in_lang(text: str, text_lang: str | None, page_lang: str | None = None) -> M
     """`text` escaped, in a <span lang> when its language is known and differs from the page's."""
     page_lang = page_lang or g.get("lang", "pl")
     if text_lang and text_lang != page_lang:
-        return Markup('<span lang="{}">{}</span>').format(text_lang, text)
+        return Markup(f'<span lang="{escape(text_lang)}">{escape(text)}</span>')
     return Markup(escape(text))
 
 
@@ -132,6 +258,7 @@ def number(value: Any) -> str:
         return str(value)
 
 
+@lru_cache(maxsize=8192)
 def phone(text: str) -> str:
     """A phone number as people write it (+48832573466 -> '+48 83 257 34 66'); unparseable: as given."""
     try:
@@ -145,8 +272,13 @@ def phone(text: str) -> str:
 
 def language_name(code: str) -> str:
     """'en' -> 'angielski' on a Polish page (Babel's CLDR names)."""
+    return _language_name(code, g.get("lang", "pl"))
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code: str, lang: str) -> str:
     try:
-        return Locale.parse(code).get_display_name(g.get("lang", "pl")) or code
+        return Locale.parse(code).get_display_name(lang) or code
     except (ValueError, TypeError):
         return code
 
@@ -155,6 +287,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["BDP"].lang)
     Babel(app, locale_selector=lambda: g.get("lang") or app.config["BDP"].lang)
+    # the templates' _() and ngettext() as Flask-Babel installs them, minus its look-up on every call
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True,
+        pgettext=lambda c, s: flask_babel.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: flask_babel.get_translations().unpgettext(c, s, p, n))
 
     @app.before_request
     def _lang() -> None:
@@ -180,8 +317,13 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(pick=pick, pick_html=pick_html, label=label, number=number, phone=phone,
-                                 in_lang=in_lang, language_name=language_name)
+                                 in_lang=in_lang, language_name=language_name, nav_items=nav_items)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
+        helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
+        language = _language()
+        if language is not None:     # a page's own _() calls skip the look-up (imported macros keep it)
+            helpers.update(_=language.jinja_gettext, gettext=language.jinja_gettext,
+                           ngettext=language.jinja_ngettext)
+        return helpers

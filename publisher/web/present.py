@@ -11,13 +11,12 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 from flask import has_request_context
-from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
-from publisher.web.i18n import in_lang, link_lang, number, phone, pick, pick_lang
+from publisher.web.i18n import format_date, gettext, in_lang, link_lang, number, phone, pick, pick_lang
 
 XSD = PREFIXES["xsd"]
 NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -117,8 +116,9 @@ class Names:
             names = self.names(term.value) if isinstance(term, ox.NamedNode) else {}
             text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self.label(term))
         if isinstance(term, ox.Literal) and term.datatype.value in DATES:
-            text = Markup('<time datetime="{}">{}</time>').format(term.value, text)
-        return Markup('<a href="{}">{}</a>').format(url, text) if url else Markup(text)
+            text = Markup(f'<time datetime="{escape(term.value)}">{text}</time>')
+        # f-strings of escaped parts: what Markup.format makes, without string.Formatter (hot: every link)
+        return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
 
     def link_list(self, terms: Any, separator: str = ", ") -> Markup:
         return Markup(separator).join(self.link(t) for t in terms)
@@ -165,7 +165,7 @@ class Presenter(Names):
     def lang_attr(self, predicate: str, subject: Any = None) -> Markup:
         """` lang="xx"` for an element holding `text(predicate)` when that text is in another language."""
         _, text_lang = pick_lang(self.texts(predicate, subject), self.lang)
-        return Markup(' lang="{}"').format(text_lang) if text_lang and text_lang != self.lang else Markup("")
+        return Markup(f' lang="{escape(text_lang)}"') if text_lang and text_lang != self.lang else Markup("")
 
     # --- values of the described resource (predicates as IRIs or as CURIEs like 'dct:title') ----------
     def values(self, predicate: str, subject: Any = None) -> list[Any]:
