@@ -10,6 +10,7 @@ OUT/records.json keeps each member's compressed length (`members`)."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import hashlib
@@ -17,6 +18,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from publisher.outputs.dump_members import Copier
 from publisher.pipeline.changes import Entry
 
 SEGMENT = 32          # records per member on average
@@ -86,14 +88,29 @@ def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], en
     changed record, else its text in the old dump). Returns the new members' lengths, the old text of
     each record whose triples changed or which is gone (to remove from the store), and for each new
     member the index of the old member it was copied from (None: compressed anew), which the Turtle
-    dump follows (publisher/outputs/rdf_dumps.py)."""
+    dump follows (publisher/outputs/rdf_dumps.py).
+
+    When no record was added or removed (the same paths in the same order) the segments are the old ones,
+    and only the rows that are not the previous build's own objects are compared (`_same_paths`)."""
     old = list(members(previous, old_sizes))
-    same: dict[tuple[tuple[str, str], ...], tuple[int, int, int]] = {}
+    if _same_paths(previous, entries):
+        ranges = [records for records, _, _ in old if records is not None]
+        dirty = [i for i, (a, b) in enumerate(zip(previous, entries, strict=True))
+                 if a is not b and a.nt_sha1 != b.nt_sha1]
+        starts = [r.start for r in ranges]
+        stale_members = {bisect.bisect_right(starts, i) - 1 for i in dirty}
+        copied = [(j, None if j in stale_members else j) for j in range(len(ranges))]
+        gone = [previous[i] for i in dirty]
+    else:
+        ranges = segments(entries)
+        copied = _copied(previous, old, entries, ranges)
+        now = {e.path: e.nt_sha1 for e in entries}
+        gone = [e for e in previous if now.get(e.path) != e.nt_sha1]
     member_of: dict[str, int] = {}
-    for index, (records, offset, length) in enumerate(old):
-        if records is not None:
-            same[tuple((previous[i].path, previous[i].nt_sha1) for i in records)] = (index, offset, length)
-            member_of.update((previous[i].path, index) for i in records)
+    wanted = {e.path for e in gone} | {entries[i].path for j, origin in copied if origin is None
+                                         for i in ranges[j] if entries[i].path not in new_text}
+    for index, (records, _, _) in enumerate(old):
+        member_of.update((previous[i].path, index) for i in records or () if previous[i].path in wanted)
     opened: dict[int, dict[str, bytes]] = {}
 
     def old_text(path: str) -> bytes:
@@ -108,27 +125,38 @@ def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], en
 
     sizes: list[int] = []
     origins: list[int | None] = []
-    with open(old_gz, "rb") as src, open(target, "wb") as dst:
-        for records in segments(entries):
-            key = tuple((entries[i].path, entries[i].nt_sha1) for i in records)
-            if key in same:
-                index, offset, length = same[key]
-                src.seek(offset)
-                dst.write(src.read(length))
-                origins.append(index)
+    with open(old_gz, "rb") as src, open(target, "wb", buffering=0) as dst:
+        copier = Copier(src.fileno(), dst)
+        for j, origin in copied:
+            if origin is not None:
+                _, offset, length = old[origin]
+                copier.add(offset, length)
             else:
                 data = compress(b"".join(new_text[entries[i].path] if entries[i].path in new_text
-                                         else old_text(entries[i].path) for i in records))
-                dst.write(data)
+                                         else old_text(entries[i].path) for i in ranges[j]))
+                copier.write(data)
                 length = len(data)
-                origins.append(None)
             sizes.append(length)
+            origins.append(origin)
         for index, (records, offset, length) in enumerate(old):
             if records is None:
-                src.seek(offset)
-                dst.write(src.read(length))
+                copier.add(offset, length)
                 sizes.append(length)
                 origins.append(index)
-    now = {e.path: e.nt_sha1 for e in entries}
-    stale = {e.path: old_text(e.path) for e in previous if now.get(e.path) != e.nt_sha1}
-    return sizes, stale, origins
+        copier.flush()
+    return sizes, {e.path: old_text(e.path) for e in gone}, origins
+
+
+def _same_paths(previous: Sequence[Entry], entries: Sequence[Entry]) -> bool:
+    return len(previous) == len(entries) and all(a is b or a.path == b.path for a, b in zip(previous, entries, strict=True))
+
+
+def _copied(previous: Sequence[Entry], old: list[tuple[range | None, int, int]], entries: Sequence[Entry],
+            ranges: list[range]) -> list[tuple[int, int | None]]:
+    """For each new segment, the old member with the same records (paths and triples' hashes), or None."""
+    same: dict[tuple[tuple[str, str], ...], int] = {}
+    for index, (records, _, _) in enumerate(old):
+        if records is not None:
+            same[tuple((previous[i].path, previous[i].nt_sha1) for i in records)] = index
+    return [(j, same.get(tuple((entries[i].path, entries[i].nt_sha1) for i in records)))
+            for j, records in enumerate(ranges)]
