@@ -29,7 +29,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from publisher.assets import ontology_graph
 from publisher.clock import build_time
 from publisher.config import Settings
 from publisher.dataset.facts import DUMPS, public_prefix
@@ -39,7 +38,7 @@ from publisher.outputs.dump_members import FRAMES
 from publisher.outputs.dump_members import splice as splice_dump
 from publisher.outputs.feed import write_feed
 from publisher.outputs.rdf_dumps import SOURCE
-from publisher.pipeline import chunks
+from publisher.pipeline import chunks, warm
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
 from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
@@ -54,6 +53,7 @@ from publisher.records.documents import check_references as check_doc_references
 from publisher.records.documents import copy_documents
 from publisher.records.read import RecordRef, check_unique
 from publisher.records.vocab import Vocabularies
+from publisher.shacl.compile import CompiledShapes
 from publisher.shacl.run import run_shapes
 
 # Output steps of an incremental build run before the build's own (`steps`): each patches a file of the
@@ -75,7 +75,8 @@ def build_changed(settings: Settings, data_dir: Path, out: Path, *, full: bool =
     return build(settings, data_dir, out, lang=lang, workers=workers, progress=progress, steps=steps)
 
 
-def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[chunks.Chunk], list[Entry]]:
+def _read(settings: Any, data_dir: Path, found: Plan, lang: str, vocab: Vocabularies
+          ) -> tuple[list[chunks.Chunk], list[Entry]]:
     """The changed records read, checked and converted as the build's workers do it (chunks.py), here in
     this process; raises the first SourceError. Returns the chunks read and the new rows."""
     unchanged = {e.path: e for _, _, e in found.rows if e is not None}
@@ -83,7 +84,7 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str) -> tuple[list[c
     for kind, rel in found.to_read:
         paths[kind].append(str(data_dir / rel))
     base = {"base": settings.base_uri, "lang": lang, "data_dir": data_dir,
-            "max_bytes": settings.attachment_max_bytes, "vocab": Vocabularies(ontology_graph())}
+            "max_bytes": settings.attachment_max_bytes, "vocab": vocab}
     chunks.init_worker({**base, "organisations": None, "publications": None})
     done = [_chunk(kind, paths[kind]) for kind in ("organisation", "publication") if paths[kind]]
     taken: dict[str, set[str]] = {kind: set() for kind in ORDER}       # the unchanged records' keys
@@ -130,7 +131,7 @@ def _chunk(kind: str, paths: list[str]) -> chunks.Chunk:
     return result
 
 
-def _validate(settings: Any, done: list[chunks.Chunk], lang: str) -> list[Problem]:
+def _validate(settings: Any, done: list[chunks.Chunk], lang: str, shapes: CompiledShapes) -> list[Problem]:
     """The compiled shapes on the changed records, each named organisation at least a stub."""
     store = ox.Store()
     named = {r.split(":", 1)[1] for c in done for e in c.entries for r in e.refs
@@ -139,7 +140,7 @@ def _validate(settings: Any, done: list[chunks.Chunk], lang: str) -> list[Proble
                     "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/org#Organization> .\n"
                     for k in sorted(named))
     store.bulk_load(("".join(c.text for c in done) + stubs).encode(), format=ox.RdfFormat.N_TRIPLES)
-    results = run_shapes(store, per_target=sum(len(c.refs) for c in done) <= 20)
+    results = run_shapes(store, shapes, per_target=sum(len(c.refs) for c in done) <= 20)
     owner = {node: c.refs[i] for c in done for i, joined in enumerate(c.owned)
              for node in joined.split("\n") if node}
     found = problems_from_results(results, focus_names(results, store), owner.get, lang)
@@ -157,8 +158,9 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         report.stages[name] = time.perf_counter() - mark
         mark = time.perf_counter()
 
-    done, entries = _read(settings, data_dir, found, lang)
-    report.problems = _validate(settings, done, lang) if done else []
+    compiled, cached = warm.load(out, depends)
+    done, entries = _read(settings, data_dir, found, lang, compiled.vocab)
+    report.problems = _validate(settings, done, lang, compiled.shapes) if done else []
     if any(p.severity == "Violation" for p in report.problems):
         raise BuildFailed(report.problems)
     stage("records")
@@ -197,6 +199,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}
         write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous)
+        warm.save(tmp, compiled, out if cached else None)
         texts = {(e.kind, e.key): new_text[e.path] for c in done for e in c.entries}
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
                    settings.feed_builds, texts)
