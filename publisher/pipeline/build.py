@@ -276,7 +276,7 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         report.triples = converted.triples + onto_count + linksets.count
-        members = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
+        members, counts = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
         stage("dump")
         nt_path.unlink()
         context = BuildContext(settings, tmp, store, report, built)
@@ -286,7 +286,7 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}
-        write_manifests(tmp, out, manifest, converted.entries, members, full=True)
+        write_manifests(tmp, out, manifest, converted.entries, members, full=True, segments=counts)
         warm.save(tmp, compiled)
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
                    settings.feed_builds)

@@ -40,7 +40,7 @@ from publisher.outputs.feed import write_feed
 from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks, warm
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
-from publisher.pipeline.changes import Entry, write_manifests
+from publisher.pipeline.changes import Entry, differing, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.index_patch import patch_search_index
@@ -176,8 +176,8 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
             text, start = c.text.encode("utf-8"), 0
             for e in c.entries:
                 new_text[e.path], start = text[start:start + e.nt_length], start + e.nt_length
-        members, stale, origins = splice(out / DUMP, found.previous.entries, found.previous.members, entries,
-                                         new_text, tmp / DUMP)
+        members, stale, origins, counts = splice(out / DUMP, found.previous.entries, found.previous.members,
+                                                 entries, new_text, tmp / DUMP, found.previous.segments)
         ready = _splice_dumps(out, tmp, found.previous.members, members, origins)
         stage("dump")
         copy_store(out / "store", tmp / "store")
@@ -198,7 +198,8 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}
-        write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous)
+        write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous,
+                        segments=counts)
         warm.save(tmp, compiled, out if cached else None)
         texts = {(e.kind, e.key): new_text[e.path] for c in done for e in c.entries}
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
@@ -217,21 +218,24 @@ def delta(out: Path, previous: list[Entry], entries: list[Entry], stale: dict[st
           new_text: dict[str, bytes], old_sha1: dict[str, str], new_sha1: dict[str, str]) -> Delta:
     """The difference the output steps may patch with (context.Delta): records by whether their triples
     changed, and the practices whose table rows they reach through references."""
-    same = {id(e) for e in entries} & {id(e) for e in previous}     # rows carried over: no difference
-    before = {(e.kind, e.key) for e in previous if id(e) not in same}
-    after = {(e.kind, e.key) for e in entries if id(e) not in same}
+    old_rows, new_rows = differing(previous, entries)       # rows carried over: no difference
+    before = {(e.kind, e.key) for e in old_rows}
+    after = {(e.kind, e.key) for e in new_rows}
     changed_paths = {p for p in new_text if old_sha1.get(p) != new_sha1[p]}
-    updated = {(e.kind, e.key) for e in entries if e.path in changed_paths} & before
+    updated = {(e.kind, e.key) for e in new_rows if e.path in changed_paths} & before
     added, removed = after - before, before - after
     moved = updated | added | removed
-    named = {f"{kind}:{key}" for kind, key in moved}          # as rows name them in `refs`
+    # As rows name them in `refs`: practices name organisations and publications, so only when one of
+    # those moved are the unchanged practices' rows looked through.
+    named = {f"{kind}:{key}" for kind, key in moved if kind != "practice"}
     touched = {key for kind, key in moved if kind == "practice"}
-    for e in [*(e for e in previous if id(e) not in same), *entries]:
+    for e in [*old_rows, *(entries if named else new_rows)]:
         if e.kind == "practice" and not named.isdisjoint(e.refs):
             touched.add(e.key)
         elif e.kind == "publication" and (e.kind, e.key) in moved:
             touched |= {r.split(":", 1)[1] for r in e.refs if r.startswith("practice:")}
-    touched &= {e.key for e in entries if e.kind == "practice"}
+    if removed:
+        touched &= {e.key for e in entries if e.kind == "practice"}
     return Delta(out, frozenset(updated), frozenset(added), frozenset(removed), frozenset(touched),
                  b"".join(stale.values()), b"".join(new_text[p] for p in sorted(changed_paths)))
 

@@ -50,12 +50,13 @@ def compress(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=LEVEL, mtime=0)
 
 
-def write_dump(nt_path: Path, entries: Sequence[Entry], target: Path) -> list[int]:
+def write_dump(nt_path: Path, entries: Sequence[Entry], target: Path) -> tuple[list[int], list[int]]:
     """`nt_path` (the records' N-Triples in the order of `entries`, then the rest) as members into
-    `target`; returns each member's compressed length."""
+    `target`; returns each member's compressed length and the number of records in each."""
     sizes = []
+    ranges = segments(entries)
     with open(nt_path, "rb") as src, open(target, "wb") as dst:
-        for seg in segments(entries):
+        for seg in ranges:
             data = compress(src.read(sum(entries[i].nt_length for i in seg)))
             dst.write(data)
             sizes.append(len(data))
@@ -63,16 +64,26 @@ def write_dump(nt_path: Path, entries: Sequence[Entry], target: Path) -> list[in
             data = compress(tail)
             dst.write(data)
             sizes.append(len(data))
-    return sizes
+    return sizes, [len(r) for r in ranges]
 
 
-def members(entries: Sequence[Entry], sizes: Sequence[int]) -> Iterator[tuple[range | None, int, int]]:
-    """(records, offset, length) of each member of a dump; records None for the tail's."""
-    ranges = segments(entries)
+def members(entries: Sequence[Entry], sizes: Sequence[int], counts: Sequence[int] | None = None
+            ) -> Iterator[tuple[range | None, int, int]]:
+    """(records, offset, length) of each member of a dump; records None for the tail's. `counts`: the
+    records in each member, as the build that wrote the dump recorded them (else worked out)."""
+    ranges = segments(entries) if counts is None else _ranges(counts)
     offset = 0
     for i, size in enumerate(sizes):
         yield (ranges[i] if i < len(ranges) else None), offset, size
         offset += size
+
+
+def _ranges(counts: Sequence[int]) -> list[range]:
+    found, start = [], 0
+    for n in counts:
+        found.append(range(start, start + n))
+        start += n
+    return found
 
 
 def read_member(path: Path, offset: int, length: int) -> bytes:
@@ -82,17 +93,19 @@ def read_member(path: Path, offset: int, length: int) -> bytes:
 
 
 def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], entries: Sequence[Entry],
-           new_text: dict[str, bytes], target: Path) -> tuple[list[int], dict[str, bytes], list[int | None]]:
+           new_text: dict[str, bytes], target: Path, old_counts: Sequence[int] | None = None
+           ) -> tuple[list[int], dict[str, bytes], list[int | None], list[int]]:
     """The new dump at `target`: each member whose records (paths and triples' hashes) are those of a member
     of the old dump is copied from it; the others are compressed from the records' text (`new_text` for a
     changed record, else its text in the old dump). Returns the new members' lengths, the old text of
     each record whose triples changed or which is gone (to remove from the store), and for each new
     member the index of the old member it was copied from (None: compressed anew), which the Turtle
-    dump follows (publisher/outputs/rdf_dumps.py).
+    dump follows (publisher/outputs/rdf_dumps.py), and the number of records in each new member.
+    `old_counts`: the number of records in each old member, when the previous build recorded them.
 
     When no record was added or removed (the same paths in the same order) the segments are the old ones,
     and only the rows that are not the previous build's own objects are compared (`_same_paths`)."""
-    old = list(members(previous, old_sizes))
+    old = list(members(previous, old_sizes, old_counts))
     if _same_paths(previous, entries):
         ranges = [records for records, _, _ in old if records is not None]
         dirty = [i for i, (a, b) in enumerate(zip(previous, entries, strict=True))
@@ -144,7 +157,7 @@ def splice(old_gz: Path, previous: Sequence[Entry], old_sizes: Sequence[int], en
                 sizes.append(length)
                 origins.append(index)
         copier.flush()
-    return sizes, {e.path: old_text(e.path) for e in gone}, origins
+    return sizes, {e.path: old_text(e.path) for e in gone}, origins, [len(r) for r in ranges]
 
 
 def _same_paths(previous: Sequence[Entry], entries: Sequence[Entry]) -> bool:

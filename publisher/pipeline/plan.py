@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from publisher.records.read import KINDS
 ORDER = ("organisation", "practice", "publication")     # the dump's order of kinds (build.read_and_convert)
 FULL_FROM = 0.2                                          # share of changed records from which a full build runs
 DUMP = Path("dumps") / "bdp.nt.gz"
+SCAN_THREADS = 4                                         # threads that stat the record files
+SLICE = 8192                                             # files per thread's task
 
 
 @dataclass
@@ -40,21 +43,36 @@ class Plan:
 def _scan(data_dir: Path) -> list[tuple[str, str, int, int]]:
     """Every record file in the dump's order as (kind, path under `data_dir`, size, mtime in ns): one stat
     call per file, relative to the folder's descriptor (no path to resolve each time), and strings rather
-    than Path objects (140,000 of them at 100k practices)."""
-    found = []
+    than Path objects (140,000 of them at 100k practices). The stat calls run in threads (os.stat lets
+    other threads run while the kernel answers), one slice of the listing each."""
     folders = {kind: folder for folder, kind in KINDS.items()}
-    for kind in ORDER:
-        directory = data_dir / folders[kind]
-        if not directory.is_dir():
-            continue
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for name in sorted(n for n in os.listdir(fd) if n.endswith((".yaml", ".yml"))):
-                stat = os.stat(name, dir_fd=fd)
-                if S_ISREG(stat.st_mode):
-                    found.append((kind, f"{folders[kind]}/{name}", stat.st_size, stat.st_mtime_ns))
-        finally:
+    opened: list[int] = []
+    try:
+        slices = []
+        for kind in ORDER:
+            directory = data_dir / folders[kind]
+            if not directory.is_dir():
+                continue
+            fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            opened.append(fd)
+            names = sorted(n for n in os.listdir(fd) if n.endswith((".yaml", ".yml")))
+            slices += [(kind, folders[kind], fd, names[i:i + SLICE]) for i in range(0, len(names), SLICE)]
+        if len(slices) < 2:
+            return [row for part in map(_stat_slice, slices) for row in part]
+        with ThreadPoolExecutor(SCAN_THREADS) as pool:
+            return [row for part in pool.map(_stat_slice, slices) for row in part]
+    finally:
+        for fd in opened:
             os.close(fd)
+
+
+def _stat_slice(part: tuple[str, str, int, list[str]]) -> list[tuple[str, str, int, int]]:
+    kind, folder, fd, names = part
+    found = []
+    for name in names:
+        stat = os.stat(name, dir_fd=fd)
+        if S_ISREG(stat.st_mode):
+            found.append((kind, f"{folder}/{name}", stat.st_size, stat.st_mtime_ns))
     return found
 
 
