@@ -23,13 +23,15 @@ Every build (full or incremental) writes two files into OUT:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
+from publisher.errors import BdpError
 from publisher.iris import mint
 
 RECORDS, CHANGES = "records.json", "changes.json"
@@ -140,10 +142,30 @@ def write_changes(out: Path, found: dict[str, Any]) -> None:
 
 
 def write_manifests(new: Path, out: Path, manifest: dict[str, Any], entries: list[Entry], members: list[int],
-                    *, full: bool, previous: Previous | None = None, segments: list[int] | None = None) -> None:
-    """build.json (`manifest`, which has base_uri and built), records.json and changes.json into the build
-    being made at `new`, the changes against the build still in `out` (`previous`: its records, if read)."""
+                    *, full: bool, previous: Previous | None = None, segments: list[int] | None = None,
+                    records: bool = True) -> None:
+    """build.json (`manifest`, which has base_uri and built), records.json (unless `records` is False: the
+    caller writes it, `records_in_child`) and changes.json into the build being made at `new`, the changes
+    against the build still in `out` (`previous`: its records, if read)."""
     base, built = manifest["base_uri"], manifest["built"]
     (new / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    write_records(new, base, built, entries, members, segments)
+    if records:
+        write_records(new, base, built, entries, members, segments)
     write_changes(new, changes(previous or read_records(out), base, built, entries, full=full))
+
+
+def records_in_child(out: Path, base: str, built: str, entries: list[Entry], members: list[int],
+                     segments: list[int] | None) -> Callable[[], None]:
+    """records.json written by a forked child while this process goes on (serialising 140,000 rows holds
+    the interpreter for as long as the rest of a one-record build's bookkeeping); returns the wait for
+    it, which raises BdpError when the child failed. Fork before the store is opened: the child then
+    inherits no thread of it."""
+    child = multiprocessing.get_context("fork").Process(
+        target=write_records, args=(out, base, built, entries, members, segments), daemon=True)
+    child.start()
+
+    def wait() -> None:
+        child.join()
+        if child.exitcode != 0:
+            raise BdpError(f"{out / RECORDS}: not written (exit code {child.exitcode})")
+    return wait

@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from publisher.clock import build_time
 from publisher.config import Settings
 from publisher.dataset.facts import DUMPS, public_prefix
-from publisher.errors import SourceError
+from publisher.errors import BdpError, SourceError
 from publisher.iris import mint
 from publisher.outputs.dump_members import FRAMES
 from publisher.outputs.dump_members import splice as splice_dump
@@ -40,7 +40,7 @@ from publisher.outputs.feed import write_feed
 from publisher.outputs.rdf_dumps import SOURCE
 from publisher.pipeline import chunks, warm
 from publisher.pipeline.build import BuildFailed, _swap, build, default_steps
-from publisher.pipeline.changes import Entry, differing, write_manifests
+from publisher.pipeline.changes import Entry, differing, records_in_child, write_manifests
 from publisher.pipeline.context import BuildContext, BuildReport, Delta
 from publisher.pipeline.fingerprint import fingerprint
 from publisher.pipeline.index_patch import patch_search_index
@@ -167,6 +167,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     store = context = None
+    written: Callable[[], None] | None = None
     try:
         (tmp / "dumps").mkdir(parents=True)
         _carry_files(out, tmp, entries, done)
@@ -179,10 +180,11 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         members, stale, origins, counts = splice(out / DUMP, found.previous.entries, found.previous.members,
                                                  entries, new_text, tmp / DUMP, found.previous.segments)
         ready = _splice_dumps(out, tmp, found.previous.members, members, origins)
+        written = records_in_child(tmp, settings.base_uri, built, entries, members, counts)
         stage("dump")
         copy_store(out / "store", tmp / "store")
         store = ox.Store(str(tmp / "store"))
-        old = {e.path: e.nt_sha1 for e in found.previous.entries}
+        old = {e.path: e.nt_sha1 for e in differing(found.previous.entries, entries)[0]}
         patch_store(store, stale.values(), (t for p, t in new_text.items() if old.get(p) != sha1s[p]))
         stage("store")
         report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
@@ -198,12 +200,13 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}
-        write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous,
-                        segments=counts)
+        write_manifests(tmp, out, manifest, entries, members, full=False, previous=found.previous, records=False)
         warm.save(tmp, compiled, out if cached else None)
         texts = {(e.kind, e.key): new_text[e.path] for c in done for e in c.entries}
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
                    settings.feed_builds, texts)
+        wait, written = written, None
+        wait()
         stage("feed")
         store = context = None
         _swap(tmp, out)
@@ -211,6 +214,9 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         return report
     finally:
         store = context = None  # noqa: F841 (closes the store before the directory goes)
+        if written is not None:     # a failed build: the child's file goes with the directory
+            with suppress(BdpError):
+                written()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
