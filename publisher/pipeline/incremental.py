@@ -22,8 +22,11 @@ import multiprocessing
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext, suppress
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +82,8 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str, vocab: Vocabula
           ) -> tuple[list[chunks.Chunk], list[Entry]]:
     """The changed records read, checked and converted as the build's workers do it (chunks.py), here in
     this process; raises the first SourceError. Returns the chunks read and the new rows."""
-    unchanged = {e.path: e for _, _, e in found.rows if e is not None}
+    rows = found.rows
+    unchanged: list[Entry] = list(filter(None, map(itemgetter(2), rows)))     # None: to read (an Entry is truthy)
     paths: dict[str, list[str]] = {kind: [] for kind in ORDER}
     for kind, rel in found.to_read:
         paths[kind].append(str(data_dir / rel))
@@ -88,8 +92,8 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str, vocab: Vocabula
     chunks.init_worker({**base, "organisations": None, "publications": None})
     done = [_chunk(kind, paths[kind]) for kind in ("organisation", "publication") if paths[kind]]
     taken: dict[str, set[str]] = {kind: set() for kind in ORDER}       # the unchanged records' keys
-    for e in unchanged.values():
-        taken[e.kind].add(e.key)
+    for kind, group in groupby(unchanged, itemgetter(1)):              # rows come kind by kind
+        taken[kind].update(map(itemgetter(2), group))
     keys = {kind: set(taken[kind]) for kind in ORDER}                  # and the records read
     for c in done:
         keys[c.refs[0].kind] |= {r.key for r in c.refs}
@@ -99,15 +103,15 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str, vocab: Vocabula
         done.append(_chunk("practice", paths["practice"]))
         keys["practice"] |= {r.key for r in done[-1].refs}
     # Unchanged records naming a key that is gone are read again: they fail with a full build's message.
-    gone = {f"{e.kind}:{e.key}" for e in found.previous.entries if e.path not in unchanged and e.key not in keys[e.kind]}
-    dangling = [e for e in unchanged.values() if gone and not gone.isdisjoint(e.refs)]
+    gone = {f"{e.kind}:{e.key}" for e in [*found.removed, *found.replaced] if e.key not in keys[e.kind]}
+    dangling = [e for e in unchanged if not gone.isdisjoint(e.refs)] if gone else []
     for kind in ORDER:
         again = [str(data_dir / e.path) for e in dangling if e.kind == kind]
         done += [_chunk(kind, again)] if again else []
     read = [r for c in done for r in c.refs]
     if len({(r.kind, r.key) for r in read}) < len(read) or any(r.key in taken[r.kind] for r in read):
         # the message names both files
-        check_unique([RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged.values()
+        check_unique([RecordRef(e.kind, e.key, str(data_dir / e.path), (), ()) for e in unchanged
                       if e not in dangling] + read)
     for name in (chunks.REFERENCES, chunks.DOCUMENTS, chunks.ORGANISATIONS):
         for c in done:
@@ -120,7 +124,9 @@ def _read(settings: Any, data_dir: Path, found: Plan, lang: str, vocab: Vocabula
     if dangling:    # not reached: each fails one of the checks above
         raise SourceError(str(data_dir / dangling[0].path), "names a record that is no longer there")
     fresh = {e.path: e for c in done for e in c.entries}
-    entries = [e if e is not None else fresh[rel] for _, rel, e in found.rows]
+    entries: list[Entry] = list(map(itemgetter(2), rows))
+    for i in found.reread:
+        entries[i] = fresh[rows[i][1]]
     return done, entries
 
 
@@ -187,7 +193,8 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         old = {e.path: e.nt_sha1 for e in differing(found.previous.entries, entries)[0]}
         patch_store(store, stale.values(), (t for p, t in new_text.items() if old.get(p) != sha1s[p]))
         stage("store")
-        report.counts = {kind + "s": sum(e.kind == kind for e in entries) for kind in ("practice", "organisation")}
+        kinds = Counter(map(itemgetter(1), entries))
+        report.counts = {kind + "s": kinds[kind] for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
         context = BuildContext(settings, tmp, store, report, built, ready,
@@ -250,7 +257,7 @@ def _carry_files(out: Path, tmp: Path, entries: list[Entry], done: list[chunks.C
     """Attachments of unchanged records linked from the previous build, the changed records' copied from
     the data; the linksets' files linked (the fingerprint covers them)."""
     fresh = {rel: path for c in done for rel, path in c.files}
-    for rel in sorted({f for e in entries for f in e.files} - fresh.keys()):
+    for rel in sorted(set(chain.from_iterable(map(itemgetter(9), entries))) - fresh.keys()):   # their `files`
         (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
         os.link(out / rel, tmp / rel)
     copy_documents(sorted((path, rel) for rel, path in fresh.items()), tmp)

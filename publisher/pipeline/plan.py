@@ -35,10 +35,12 @@ class Plan:
     rows: list[tuple[str, str, Entry | None]] = field(default_factory=list)   # kind, path under data; None: to read
     removed: list[Entry] = field(default_factory=list)
     added: int = 0                                                            # files new since
+    reread: list[int] = field(default_factory=list)       # indexes of the rows to read (None in `rows`)
+    replaced: list[Entry] = field(default_factory=list)   # the previous rows of the files changed since
 
     @property
     def to_read(self) -> list[tuple[str, str]]:
-        return [(kind, rel) for kind, rel, e in self.rows if e is None]
+        return [self.rows[i][:2] for i in self.reread]
 
 
 class Scan(NamedTuple):
@@ -111,8 +113,11 @@ def _same_files(found: Plan, data_dir: Path, scan: Scan) -> None:
             differ.update(compress(range(len(now)), map(ne, before, now)))
     for i in sorted(differ):
         rel = scan.paths[i]
-        found.rows[i] = (scan.kinds[i], rel, _unchanged(entries[i], scan.kinds[i], data_dir, rel, scan.sizes[i],
-                                                        scan.mtimes[i]))
+        e = _unchanged(entries[i], scan.kinds[i], data_dir, rel, scan.sizes[i], scan.mtimes[i])
+        found.rows[i] = (scan.kinds[i], rel, e)
+        if e is None:
+            found.reread.append(i)
+            found.replaced.append(entries[i])
 
 
 def _other_files(found: Plan, data_dir: Path, scan: Scan) -> None:
@@ -121,8 +126,12 @@ def _other_files(found: Plan, data_dir: Path, scan: Scan) -> None:
     rows = found.rows
     for kind, rel, size, mtime_ns in zip(scan.kinds, scan.paths, scan.sizes, scan.mtimes, strict=True):
         e = old.get(rel)
-        rows.append((kind, rel, _unchanged(e, kind, data_dir, rel, size, mtime_ns) if e is not None else None))
-        found.added += e is None
+        now = _unchanged(e, kind, data_dir, rel, size, mtime_ns) if e is not None else None
+        if now is None:
+            found.reread.append(len(rows))
+            found.added += e is None
+            found.replaced += [e] if e is not None else []
+        rows.append((kind, rel, now))
     seen = set(scan.paths)
     found.removed = [e for e in found.previous.entries if e.path not in seen]
 
