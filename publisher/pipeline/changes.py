@@ -8,7 +8,8 @@ Every build (full or incremental) writes two files into OUT:
   N-Triples in the dump (the incremental build cuts the dump by these lengths), and the keys it references
   ("organisation:KEY", "publication:KEY", "practice:KEY"), so that a later build can check references to
   a removed record without reading the records that did not change, and the attachments it publishes;
-  and the compressed length of each gzip member of the N-Triples dump (members.py).
+  and the compressed length of each gzip member of the N-Triples dump and the number of records in each
+  (`members`, `segments`: members.py).
 - `changes.json`: the practices and organisations created, updated (their triples changed) and deleted by
   this build, against the previous build in OUT (none: everything is created):
 
