@@ -9,8 +9,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
+import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -78,17 +80,45 @@ def _scan(data_dir: Path) -> Scan:
     return found
 
 
+def _scan_in_child(data_dir: Path) -> Callable[[], Scan]:
+    """`_scan` in a forked child, returned through a pipe when asked for: listing and stat'ing the files
+    (mostly the kernel's work) and reading the previous rows (orjson's) then take the two cores. Made here
+    when the child fails."""
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_send_scan, args=(data_dir, send), daemon=True)
+    child.start()
+    send.close()
+
+    def result() -> Scan:
+        try:
+            found = Scan(*marshal.loads(receive.recv_bytes()))
+        except (EOFError, OSError, ValueError, TypeError):
+            found = None
+        finally:
+            receive.close()
+            child.join()
+        return found if found is not None and child.exitcode == 0 else _scan(data_dir)
+    return result
+
+
+def _send_scan(data_dir: Path, send: Any) -> None:
+    send.send_bytes(marshal.dumps(tuple(_scan(data_dir))))
+    send.close()
+
+
 def plan(settings: Any, data_dir: Path, out: Path, depends: str) -> Plan | None:
     """What to read again, or None when a full build is needed."""
     try:
         manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    previous = read_records(out)
-    if (previous is None or manifest.get("fingerprint") != depends or previous.base != settings.base_uri
-            or not (out / "store").is_dir() or not (out / DUMP).is_file()):
+    if (manifest.get("fingerprint") != depends or not (out / "store").is_dir() or not (out / DUMP).is_file()):
         return None
-    scan = _scan(data_dir)
+    scanned = _scan_in_child(data_dir)      # while the previous rows are read here
+    previous = read_records(out)
+    scan = scanned()
+    if previous is None or previous.base != settings.base_uri:
+        return None
     found = Plan(previous, manifest)
     if list(map(itemgetter(0), previous.entries)) == scan.paths:
         _same_files(found, data_dir, scan)
