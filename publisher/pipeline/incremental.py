@@ -24,6 +24,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext, suppress
 from itertools import chain, groupby
 from operator import itemgetter
@@ -37,6 +38,7 @@ from publisher.config import Settings
 from publisher.dataset.facts import DUMPS, public_prefix
 from publisher.errors import BdpError, SourceError
 from publisher.iris import mint
+from publisher.outputs.catalog import file_digest
 from publisher.outputs.dump_members import FRAMES
 from publisher.outputs.dump_members import splice as splice_dump
 from publisher.outputs.feed import write_feed
@@ -172,7 +174,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
     stage("records")
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    store = context = None
+    store = context = hashing = None
     written: Callable[[], None] | None = None
     try:
         (tmp / "dumps").mkdir(parents=True)
@@ -187,6 +189,10 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
                                                  entries, new_text, tmp / DUMP, found.previous.segments)
         ready = _splice_dumps(out, tmp, found.previous.members, members, origins)
         written = records_in_child(tmp, settings.base_uri, built, entries, members, counts)
+        # The dumps made already are hashed for the catalogue while the store and tables are patched
+        # (hashlib lets this thread run); started after the fork above, which then copied no thread.
+        hashing = ThreadPoolExecutor(2)
+        digests = {name: hashing.submit(file_digest, tmp / "dumps" / name) for name in [SOURCE, *sorted(ready)]}
         stage("dump")
         copy_store(out / "store", tmp / "store")
         store = ox.Store(str(tmp / "store"))
@@ -197,7 +203,7 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         report.counts = {kind + "s": kinds[kind] for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
-        context = BuildContext(settings, tmp, store, report, built, ready,
+        context = BuildContext(settings, tmp, store, report, built, ready, digests,
                                delta(out, found.previous.entries, entries, stale, new_text, old, sha1s))
         with cycle_collection():           # the output steps run as in a full build
             for patch in PATCHES:
@@ -221,6 +227,8 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         return report
     finally:
         store = context = None  # noqa: F841 (closes the store before the directory goes)
+        if hashing is not None:
+            hashing.shutdown(cancel_futures=True)
         if written is not None:     # a failed build: the child's file goes with the directory
             with suppress(BdpError):
                 written()
