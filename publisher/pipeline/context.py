@@ -59,8 +59,8 @@ class BuildContext:
     report: BuildReport
     built: str = field(default_factory=build_time)   # the build's clock (publisher.clock)
     ready: frozenset[str] = frozenset()              # dumps made already (an incremental build's splice)
-    hashing: Mapping[str, Future[tuple[int, str]]] = field(default_factory=dict)   # dumps being hashed
     delta: Delta | None = None                       # an incremental build's difference (None: full build)
+    hashing: Mapping[str, Future[tuple[int, str]]] = field(default_factory=dict)   # dumps being hashed
     patched: set[str] = field(default_factory=set)   # table parts (csv, index, sitemaps) written by a patch
     _touched: PracticeTable | None = field(default=None, init=False, repr=False)
 

@@ -203,8 +203,9 @@ def _incremental(settings: Settings, data_dir: Path, out: Path, found: Plan, dep
         report.counts = {kind + "s": kinds[kind] for kind in ("practice", "organisation")}
         report.triples = (found.manifest["triples"] - sum(t.count(b"\n") for t in stale.values())
                           + sum(t.count(b"\n") for p, t in new_text.items() if old.get(p) != sha1s[p]))
-        context = BuildContext(settings, tmp, store, report, built, ready, digests,
-                               delta(out, found.previous.entries, entries, stale, new_text, old, sha1s))
+        context = BuildContext(settings, tmp, store, report, built, ready,
+                               delta(out, found.previous.entries, entries, stale, new_text, old, sha1s),
+                               hashing=digests)
         with cycle_collection():           # the output steps run as in a full build
             for patch in PATCHES:
                 patch(context)
