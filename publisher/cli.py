@@ -17,7 +17,30 @@ from publisher.commands.support import fail, handle_errors, settings_from
 from publisher.config import SETTINGS, settings_markdown
 
 
-@click.group(epilog="Settings come from BDP_* environment variables and flags: `bdp settings` lists them.")
+class _Commands(click.Group):
+    """The commands of this module, and those of publisher/commands/ (each module's `command`) imported
+    only when asked for: `bdp build` then starts without importing the server (Flask) and the rest.
+    A module named like its command is imported alone; any other name imports them all."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None:
+            module = cmd_name.replace("-", "_")
+            if module in _command_modules():
+                _load_command(module)
+            found = super().get_command(ctx, cmd_name)
+        if found is None:
+            _load_commands()
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _load_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands,
+             epilog="Settings come from BDP_* environment variables and flags: `bdp settings` lists them.")
 @click.version_option(package_name="bdp-publisher")
 def main() -> None:
     """bdp: the good-practice bank (Bank Dobrych Praktyk) as linked open data."""
@@ -136,14 +159,19 @@ def settings_command(markdown: bool) -> None:
         click.echo(f"BDP_{s.name.upper():<22} {str(s.default)!r:<50} {s.help}")
 
 
+def _command_modules() -> list[str]:
+    return [info.name for info in pkgutil.iter_modules(publisher.commands.__path__)]
+
+
+def _load_command(name: str) -> None:
+    module = importlib.import_module(f"publisher.commands.{name}")
+    if hasattr(module, "command") and module.command.name not in main.commands:
+        main.add_command(module.command)    # commands/support.py is what they share, not a command
+
+
 def _load_commands() -> None:
-    for info in pkgutil.iter_modules(publisher.commands.__path__):
-        module = importlib.import_module(f"publisher.commands.{info.name}")
-        if hasattr(module, "command"):      # commands/support.py is what they share, not a command
-            main.add_command(module.command)
-
-
-_load_commands()
+    for name in _command_modules():
+        _load_command(name)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

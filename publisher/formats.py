@@ -8,10 +8,12 @@ results). `application/json` where RDF is offered asks for JSON-LD."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MIMEAccept
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ def _ranges(accept: str | MIMEAccept | None) -> list[tuple[str, float]]:
     """[(media range without parameters, q)], parsed by Werkzeug (request.accept_mimetypes or the header);
     a missing or empty header accepts anything."""
     if accept is None or isinstance(accept, str):
+        # Imported here: `bdp build` reads the table above and needs no Werkzeug (imported in ~50 ms).
+        from werkzeug.datastructures import MIMEAccept
+        from werkzeug.http import parse_accept_header
+
         accept = parse_accept_header(accept, MIMEAccept)
     ranges = [(value.split(";")[0].strip().lower(), q) for value, q in accept]
     return ranges or [("*/*", 1.0)]

@@ -68,6 +68,48 @@ def member_text(nt: bytes, fmt: str, through: Through | None = None) -> bytes:
     return b"," + inner if inner.strip() else b""
 
 
+def copy_range(src: int, dst: int, offset: int, length: int) -> None:
+    """`length` bytes of the file `src` from `offset` appended at the position of the file `dst` (both
+    descriptors; `dst` unbuffered): copied by the kernel (copy_file_range) where it can, without passing
+    through this process (an incremental build copies ~all of each dump: ~145 MB of N-Triples at 100k)."""
+    while length > 0:
+        try:
+            done = os.copy_file_range(src, dst, length, offset)
+        except OSError:            # not on this file system or kernel: read and written
+            done = 0
+        if done <= 0:
+            os.lseek(src, offset, os.SEEK_SET)
+            data = os.read(src, min(length, 1 << 24))
+            if not data:
+                raise EOFError("a dump is shorter than its members say")
+            done = os.write(dst, data)
+        offset += done
+        length -= done
+
+
+class Copier:
+    """Appends to `dst` (unbuffered) runs of old members, each run copied as one range (`copy_range`)."""
+
+    def __init__(self, src: int, dst: Any) -> None:
+        self._src, self._dst = src, dst
+        self._start = self._end = 0
+
+    def add(self, offset: int, length: int) -> None:
+        if offset != self._end:
+            self.flush()
+            self._start = offset
+        self._end = offset + length
+
+    def write(self, data: bytes) -> None:
+        self.flush()
+        self._dst.write(data)
+
+    def flush(self) -> None:
+        if self._end > self._start:
+            copy_range(self._src, self._dst.fileno(), self._start, self._end - self._start)
+        self._start = self._end = 0
+
+
 def _compress(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=LEVEL, mtime=0)
 
@@ -120,17 +162,18 @@ def splice(old: Path, old_nt_members: int, new_nt: Path, nt_sizes: list[int], or
         at.append(at[-1] + size)
     head, tail = FRAMES[fmt]
     sizes = []
-    with open(old, "rb") as src, open(new_nt, "rb") as nt, open(target, "wb") as dst:
+    with open(old, "rb") as src, open(new_nt, "rb") as nt, open(target, "wb", buffering=0) as dst:
+        copier = Copier(src.fileno(), dst)
 
         def put(member: bytes) -> None:
-            dst.write(member)
+            copier.write(member)
             sizes.append(len(member))
 
         put(_compress(head))
         for nt_size, origin in zip(nt_sizes, origins, strict=True):
             if origin is not None:
-                src.seek(at[origin + 1])
-                put(src.read(old_sizes[origin + 1]))
+                copier.add(at[origin + 1], old_sizes[origin + 1])
+                sizes.append(old_sizes[origin + 1])
                 nt.seek(nt_size, os.SEEK_CUR)
             else:
                 put(_compress(member_text(zlib.decompress(nt.read(nt_size), wbits=31), fmt)))

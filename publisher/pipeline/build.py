@@ -11,10 +11,12 @@ linksets join the store and the dump."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +34,7 @@ from publisher.dataset.facts import public_prefix
 from publisher.errors import BdpError, SourceError
 from publisher.link.linksets import read_linksets
 from publisher.outputs.feed import write_feed
+from publisher.pipeline import warm
 from publisher.pipeline.bulk import load_store
 from publisher.pipeline.changes import Entry, write_manifests
 from publisher.pipeline.chunks import DOCUMENTS, ORGANISATIONS, REFERENCES, Chunk, init_worker, records_chunk
@@ -140,7 +143,7 @@ def _run(pool: Any, tasks: list[tuple[str, list[str]]], label: str, done: int, t
 
 
 def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers: int | None,
-                     progress: Any = None) -> tuple[Conversion, Any]:
+                     progress: Any = None, vocab: Vocabularies | None = None) -> tuple[Conversion, Any]:
     """Every record read, checked and converted by the workers, its N-Triples written to `nt` in the
     dump's order (organisations, practices, publications). The organisations and publications go first
     (a practice's references are checked against their keys), then the practices in a new pool that
@@ -149,7 +152,7 @@ def read_and_convert(data_dir: Path, settings: dict[str, Any], nt: Any, workers:
     # The vocabularies are made here, not in each worker's initializer: an unreadable ontology then fails
     # the build with its message instead of a pool that respawns failing workers forever; the forked
     # workers of both pools inherit them without pickling.
-    settings = {**settings, "vocab": Vocabularies(ontology_graph())}
+    settings = {**settings, "vocab": vocab or Vocabularies(ontology_graph())}
     files = list(record_files(data_dir))
     total = len(files)
     orgs, pubs = Conversion(), Conversion()
@@ -244,7 +247,8 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
                            "max_bytes": settings.attachment_max_bytes}
         with open(nt_path, "wb") as raw:
             nt = _ChunkFile(raw)
-            converted, pool = read_and_convert(data_dir, worker_settings, nt, workers, progress)
+            compiled = warm.make(depends)
+            converted, pool = read_and_convert(data_dir, worker_settings, nt, workers, progress, compiled.vocab)
         with pool:
             linksets = read_linksets(data_dir, settings.base_uri, converted.refs)   # data/links/*.ttl
             if ORGANISATIONS in converted.errors:
@@ -272,7 +276,7 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         store.load(rest.encode(), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         report.triples = converted.triples + onto_count + linksets.count
-        members = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
+        members, counts = write_dump(nt_path, converted.entries, tmp / "dumps" / "bdp.nt.gz")
         stage("dump")
         nt_path.unlink()
         context = BuildContext(settings, tmp, store, report, built)
@@ -282,7 +286,8 @@ def build(settings: Settings, data_dir: Path, out: Path, *, lang: str = "en", wo
         stage("outputs")
         manifest = {"base_uri": settings.base_uri, "triples": report.triples, "counts": report.counts,
                     "built": built, "fingerprint": depends}
-        write_manifests(tmp, out, manifest, converted.entries, members, full=True)
+        write_manifests(tmp, out, manifest, converted.entries, members, full=True, segments=counts)
+        warm.save(tmp, compiled)
         write_feed(tmp, out, public_prefix(settings.public_url or settings.base_uri), settings.base_uri,
                    settings.feed_builds)
         stage("feed")
@@ -299,12 +304,28 @@ def default_steps() -> list[Callable[[BuildContext], None]]:
 
 
 def _swap(new: Path, out: Path) -> None:
-    """Replace `out` by `new` with two renames; the old build is removed only after the new is in place."""
-    old = out.parent / f".{out.name}.previous-{os.getpid()}"
+    """Replace `out` by `new` with two renames; the old build is removed only after the new is in place,
+    by a detached `rm` that the command does not wait for (at 100k practices its 150,000 files take a
+    fifth of a second to unlink, as long as the rest of a one-record build)."""
+    old = out.parent / f".{out.name}.previous-{os.getpid()}-{next(_SWAPS)}"
     if out.exists():
         os.replace(out, old)
     os.replace(new, out)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        remove_detached(old)
+
+
+_SWAPS = itertools.count()
+
+
+def remove_detached(path: Path) -> None:
+    """`path` removed by an `rm -rf` left running in the background, in a session of its own (the shell
+    that starts it exits at once, so nothing is left to reap); removed here when no shell can be run."""
+    try:
+        subprocess.run(["sh", "-c", 'rm -rf -- "$1" &', "sh", str(path)], check=True, start_new_session=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def peak_memory_mib() -> float:

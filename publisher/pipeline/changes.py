@@ -8,7 +8,8 @@ Every build (full or incremental) writes two files into OUT:
   N-Triples in the dump (the incremental build cuts the dump by these lengths), and the keys it references
   ("organisation:KEY", "publication:KEY", "practice:KEY"), so that a later build can check references to
   a removed record without reading the records that did not change, and the attachments it publishes;
-  and the compressed length of each gzip member of the N-Triples dump (members.py).
+  and the compressed length of each gzip member of the N-Triples dump and the number of records in each
+  (`members`, `segments`: members.py).
 - `changes.json`: the practices and organisations created, updated (their triples changed) and deleted by
   this build, against the previous build in OUT (none: everything is created):
 
@@ -23,11 +24,15 @@ Every build (full or incremental) writes two files into OUT:
 from __future__ import annotations
 
 import json
+import multiprocessing
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
+from publisher.errors import BdpError
 from publisher.iris import mint
 
 RECORDS, CHANGES = "records.json", "changes.json"
@@ -44,8 +49,8 @@ class Entry(NamedTuple):
     sha256: str          # of the file
     nt_sha1: str         # of its N-Triples in the dump
     nt_length: int       # bytes of its N-Triples in the dump
-    refs: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()   # the attachments it publishes (paths in OUT)
+    refs: Sequence[str] = ()      # a tuple when made, a list when read back from records.json
+    files: Sequence[str] = ()     # the attachments it publishes (paths in OUT)
 
 
 def references(kind: str, data: dict[str, Any]) -> tuple[str, ...]:
@@ -61,10 +66,13 @@ def references(kind: str, data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(k) for k in found))
 
 
-def write_records(out: Path, base: str, built: str, entries: list[Entry], members: list[int]) -> None:
+def write_records(out: Path, base: str, built: str, entries: list[Entry], members: list[int],
+                  segments: list[int] | None = None) -> None:
     """One line of compact JSON, written and read with orjson (the stdlib's json is several times slower on
-    the 140,000 rows of a large data set, read and written by every incremental build)."""
+    the 140,000 rows of a large data set, read and written by every incremental build). `segments`: the
+    number of records in each member of the dump (members.py), which the next build need not work out."""
     doc = {"version": _VERSION, "base_uri": base, "built": built, "members": members,
+           **({"segments": segments} if segments is not None else {}),
            "columns": list(Entry._fields), "records": list(map(tuple, entries))}    # orjson skips NamedTuples
     (out / RECORDS).write_bytes(orjson.dumps(doc) + b"\n")
 
@@ -74,6 +82,7 @@ class Previous(NamedTuple):
     built: str
     entries: list[Entry]
     members: list[int]       # compressed length of each gzip member of dumps/bdp.nt.gz (members.py)
+    segments: list[int] | None = None    # records in each of those members (None: to work out)
 
 
 def read_records(out: Path) -> Previous | None:
@@ -84,12 +93,27 @@ def read_records(out: Path) -> Previous | None:
         return None
     if not isinstance(doc, dict) or doc.get("version") != _VERSION or not isinstance(doc.get("members"), list):
         return None
-    return Previous(doc["base_uri"], doc["built"], [_entry(*row) for row in doc["records"]], doc["members"])
+    rows = doc["records"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows) or \
+            not set(map(len, rows)) <= {len(Entry._fields)}:
+        return None
+    # Each row becomes an Entry as it is (refs and files stay lists), without a call per row in Python.
+    segments = doc.get("segments")
+    if not (isinstance(segments, list) and sum(segments) == len(rows) and len(segments) <= len(doc["members"])):
+        segments = None
+    return Previous(doc["base_uri"], doc["built"], list(map(partial(tuple.__new__, Entry), rows)), doc["members"],
+                    segments)
 
 
-def _entry(path: str, kind: str, key: str, size: int, mtime_ns: int, sha256: str, nt_sha1: str, nt_length: int,
-           refs: list[str], files: list[str]) -> Entry:
-    return Entry(path, kind, key, size, mtime_ns, sha256, nt_sha1, nt_length, tuple(refs), tuple(files))
+def differing(previous: list[Entry], entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """The rows of `previous` and of `entries` less those both lists share as the same object (an
+    incremental build carries the rows of unchanged records over: they differ in nothing). Rows found in
+    both lists at the same place are left out; a list of another length is compared by identity."""
+    if len(previous) == len(entries):
+        pairs = [(a, b) for a, b in zip(previous, entries, strict=True) if a is not b]
+        return [a for a, _ in pairs], [b for _, b in pairs]
+    same = {id(e) for e in entries} & {id(e) for e in previous}
+    return [e for e in previous if id(e) not in same], [e for e in entries if id(e) not in same]
 
 
 def changes(previous: Previous | None, base: str, built: str, entries: list[Entry], *, full: bool
@@ -99,10 +123,10 @@ def changes(previous: Previous | None, base: str, built: str, entries: list[Entr
     (minting every resource's IRI twice was most of an incremental build's bookkeeping)."""
     # A row object found in both lists (an incremental build carries the unchanged ones over) differs in
     # nothing: only the others are compared.
-    same = {id(e) for e in entries} & {id(e) for e in previous.entries} if previous and previous.base == base else set()
-    old = {(previous.base, e.kind, e.key): e.nt_sha1 for e in previous.entries
-           if e.kind in FEED_KINDS and id(e) not in same} if previous else {}
-    new = {(base, e.kind, e.key): e.nt_sha1 for e in entries if e.kind in FEED_KINDS and id(e) not in same}
+    before, after = (differing(previous.entries, entries) if previous and previous.base == base
+                     else (previous.entries if previous else [], entries))
+    old = {(previous.base, e.kind, e.key): e.nt_sha1 for e in before if e.kind in FEED_KINDS} if previous else {}
+    new = {(base, e.kind, e.key): e.nt_sha1 for e in after if e.kind in FEED_KINDS}
 
     def listed(keys: set[tuple[str, str, str]]) -> list[dict[str, str]]:
         rows = [{"kind": kind, "key": key, "iri": mint(base_uri, kind, key)} for base_uri, kind, key in keys]
@@ -119,10 +143,30 @@ def write_changes(out: Path, found: dict[str, Any]) -> None:
 
 
 def write_manifests(new: Path, out: Path, manifest: dict[str, Any], entries: list[Entry], members: list[int],
-                    *, full: bool, previous: Previous | None = None) -> None:
-    """build.json (`manifest`, which has base_uri and built), records.json and changes.json into the build
-    being made at `new`, the changes against the build still in `out` (`previous`: its records, if read)."""
+                    *, full: bool, previous: Previous | None = None, segments: list[int] | None = None,
+                    records: bool = True) -> None:
+    """build.json (`manifest`, which has base_uri and built), records.json (unless `records` is False: the
+    caller writes it, `records_in_child`) and changes.json into the build being made at `new`, the changes
+    against the build still in `out` (`previous`: its records, if read)."""
     base, built = manifest["base_uri"], manifest["built"]
     (new / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    write_records(new, base, built, entries, members)
+    if records:
+        write_records(new, base, built, entries, members, segments)
     write_changes(new, changes(previous or read_records(out), base, built, entries, full=full))
+
+
+def records_in_child(out: Path, base: str, built: str, entries: list[Entry], members: list[int],
+                     segments: list[int] | None) -> Callable[[], None]:
+    """records.json written by a forked child while this process goes on (serialising 140,000 rows holds
+    the interpreter for as long as the rest of a one-record build's bookkeeping); returns the wait for
+    it, which raises BdpError when the child failed. Fork before the store is opened: the child then
+    inherits no thread of it."""
+    child = multiprocessing.get_context("fork").Process(
+        target=write_records, args=(out, base, built, entries, members, segments), daemon=True)
+    child.start()
+
+    def wait() -> None:
+        child.join()
+        if child.exitcode != 0:
+            raise BdpError(f"{out / RECORDS}: not written (exit code {child.exitcode})")
+    return wait

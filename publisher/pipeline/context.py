@@ -3,6 +3,8 @@ step gets."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +60,7 @@ class BuildContext:
     built: str = field(default_factory=build_time)   # the build's clock (publisher.clock)
     ready: frozenset[str] = frozenset()              # dumps made already (an incremental build's splice)
     delta: Delta | None = None                       # an incremental build's difference (None: full build)
+    hashing: Mapping[str, Future[tuple[int, str]]] = field(default_factory=dict)   # dumps being hashed
     patched: set[str] = field(default_factory=set)   # table parts (csv, index, sitemaps) written by a patch
     _touched: PracticeTable | None = field(default=None, init=False, repr=False)
 

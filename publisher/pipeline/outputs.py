@@ -78,7 +78,7 @@ def write_outputs(context: BuildContext, *, sitemap_limit: int = SITEMAP_LIMIT,
     with Jobs(jobs(context, public, sitemap_limit), parallel=parallel) as running, \
             ThreadPoolExecutor(2) as hashing:
         # The files no job writes are hashed meanwhile (hashlib lets other threads run), the others after.
-        hashed = {name: hashing.submit(file_digest, dumps / name) for name in final}
+        hashed = {name: context.hashing.get(name) or hashing.submit(file_digest, dumps / name) for name in final}
         started = time.perf_counter()
         counts = _counts(context, store)
         stages["outputs:counts"] = time.perf_counter() - started
