@@ -21,7 +21,7 @@ from publisher.errors import SourceError
 from publisher.namespaces import VOID
 from publisher.pipeline.build import build
 from publisher.web import create_app
-from tests.conftest import DATA, FIXTURES, OxigraphServer, free_port, invoke_bdp, tree_digest
+from tests.conftest import DATA, FIXTURES, POLL_INTERVAL, OxigraphServer, free_port, invoke_bdp, tree_digest
 
 BASE = "https://w3id.org/bdp/"
 WD = Namespace("http://www.wikidata.org/entity/")
@@ -156,7 +156,7 @@ def test_fails_cleanly_when_the_endpoint_answers_garbage(units_out, tmp_path, st
                                                          attempts):
     handler = type("Handler", (_Garbage,), {"status": status, "kind": kind, "body": body, "agents": []})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
     thread.start()
     try:
         target, before = _untouched(tmp_path)

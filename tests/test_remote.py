@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,8 +112,10 @@ def shared(built, tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def stores(built, shared):
+    """The embedded and the remote store over the same data, for the tests that only query them: one pair
+    for the module (an embedded store starts its query worker processes on its first query)."""
     embedded = EmbeddedStore(built / "store")
     remote = RemoteStore(remote_settings(built, shared))
     yield embedded, remote
@@ -386,8 +389,9 @@ def test_web_app_remote_equals_embedded(built, shared, live_server):
     remote = live_server(remote_app)
     paths = _paths(remote_app, built)
     assert len(paths) > 1
-    for path, accept in paths:
-        a, b = _get(embedded.url, path, accept), _get(remote.url, path, accept)
+    with ThreadPoolExecutor(2) as pool:     # two requests in flight, as many as the embedded store's workers
+        answers = list(pool.map(lambda job: (_get(embedded.url, *job), _get(remote.url, *job)), paths))
+    for (path, accept), (a, b) in zip(paths, answers, strict=True):
         assert (a.status_code, a.headers.get("Content-Type"), a.headers.get("Location")) == \
             (b.status_code, b.headers.get("Content-Type"), b.headers.get("Location")), (path, accept)
         assert _body(a) == _body(b), (path, accept)
@@ -420,10 +424,14 @@ def test_two_server_processes_on_one_store(built, shared):
         for port in ports:
             wait_for_port(port)
         app = create_app(remote_settings(built, shared))
-        for path, accept in _paths(app, built):
-            answers = [_get(f"http://127.0.0.1:{port}", path, accept) for port in ports]
-            assert answers[0].status_code == answers[1].status_code, (path, accept)
-            assert _body(answers[0]) == _body(answers[1]), (path, accept)
+        paths = _paths(app, built)
+        # Both servers asked at once, a few requests in flight (each runs two gunicorn workers): the
+        # test's time is the servers' answers, not one request after another.
+        with ThreadPoolExecutor(4) as pool:
+            answers = pool.map(lambda job: [_get(f"http://127.0.0.1:{port}", *job) for port in ports], paths)
+            for (path, accept), (first, second) in zip(paths, answers, strict=True):
+                assert first.status_code == second.status_code, (path, accept)
+                assert _body(first) == _body(second), (path, accept)
     finally:
         for process in processes:
             process.terminate()
