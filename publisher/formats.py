@@ -69,7 +69,7 @@ def _ranges(accept: str | MIMEAccept | None) -> list[tuple[str, float]]:
     """[(media range without parameters, q)], parsed by Werkzeug (request.accept_mimetypes or the header);
     a missing or empty header accepts anything."""
     if accept is None or isinstance(accept, str):
-        # Imported here: `bdp build` reads the table above and needs no Werkzeug (imported in ~50 ms).
+        # Imported here: `bdp build` reads the table above and needs no Werkzeug (slow to import).
         from werkzeug.datastructures import MIMEAccept
         from werkzeug.http import parse_accept_header
 

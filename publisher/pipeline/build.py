@@ -305,8 +305,8 @@ def default_steps() -> list[Callable[[BuildContext], None]]:
 
 def _swap(new: Path, out: Path) -> None:
     """Replace `out` by `new` with two renames; the old build is removed only after the new is in place,
-    by a detached `rm` that the command does not wait for (at 100k practices its 150,000 files take a
-    fifth of a second to unlink, as long as the rest of a one-record build)."""
+    by a detached `rm` that the command does not wait for (unlinking a large build's files is a share of a
+    one-record build's time: bench/README.md)."""
     old = out.parent / f".{out.name}.previous-{os.getpid()}-{next(_SWAPS)}"
     if out.exists():
         os.replace(out, old)
