@@ -3,6 +3,8 @@ the queries. Vocabulary and ontology IRIs are fixed; instance IRIs depend on the
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
@@ -46,20 +48,23 @@ PREFIXES: dict[str, str] = {
 }
 
 
+_BY_LENGTH = tuple(sorted(((ns, prefix) for prefix, ns in PREFIXES.items()), key=lambda p: -len(p[0])))
+
+
 def sparql_prologue(names: tuple[str, ...] | None = None) -> str:
     """PREFIX lines for a query (all prefixes, or those named)."""
     chosen = names or tuple(PREFIXES)
     return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in chosen)
 
 
+@lru_cache(maxsize=16384)
 def curie(iri: str) -> str:
-    """dct:title for http://purl.org/dc/terms/title; the IRI itself when no prefix fits."""
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            best, name = ns, prefix
-    if best:
-        local = iri[len(best):]
-        if local and all(c.isalnum() or c in "-_" for c in local):
-            return f"{name}:{local}"
+    """dct:title for http://purl.org/dc/terms/title; the IRI itself when no prefix fits. Remembered (pages
+    ask for the same predicates and classes all the time)."""
+    for ns, name in _BY_LENGTH:              # the longest namespace that fits; of equal ones the first
+        if iri.startswith(ns):
+            local = iri[len(ns):]
+            if local and all(c.isalnum() or c in "-_" for c in local):
+                return f"{name}:{local}"
+            return iri
     return iri
