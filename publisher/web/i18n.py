@@ -241,7 +241,7 @@ def in_lang(text: str, text_lang: str | None, page_lang: str | None = None) -> M
     page_lang = page_lang or g.get("lang", "pl")
     if text_lang and text_lang != page_lang:
         return Markup(f'<span lang="{escape(text_lang)}">{escape(text)}</span>')
-    return Markup(escape(text))
+    return escape(text)
 
 
 def pick_html(values: dict[str, str] | None) -> Markup:

@@ -160,7 +160,7 @@ class Presenter(Names):
     def title_html(self) -> Markup:
         """The title, marked with its language where it is not the page's."""
         names = self.names(self.d.iri.value)
-        return in_lang(*pick_lang(names, self.lang), self.lang) if names else Markup(escape(self.title))
+        return in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self.title)
 
     def lang_attr(self, predicate: str, subject: Any = None) -> Markup:
         """` lang="xx"` for an element holding `text(predicate)` when that text is in another language."""
