@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,14 +57,31 @@ def settings():
     return load_settings({}, environ={})
 
 
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder made once per test run, not once per pytest-xdist worker: the first process to get here
+    calls make(folder) under a lock on a file beside it, the other waits and uses what it made. For inputs
+    the tests only read (a test that changes one works on a copy, as with one worker)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent          # --basetemp (or pytest's own), shared by the workers of this run
+    folder, done = root / f"once-{name}", root / f"once-{name}.done"
+    with open(root / f"once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, settings) -> Path:
-    """The bundled data/ built once into a temporary OUT."""
+    """The bundled data/ built once per run into a temporary OUT (made_once: shared by the workers)."""
     from publisher.pipeline.build import build
 
-    out = tmp_path_factory.mktemp("bundled") / "out"
-    build(settings, DATA, out, workers=2)
-    return out
+    return made_once(tmp_path_factory, "bundled",
+                     lambda folder: build(settings, DATA, folder / "out", workers=2)) / "out"
 
 
 @pytest.fixture

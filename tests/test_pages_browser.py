@@ -4,7 +4,8 @@ served by a real HTTP server on 127.0.0.1 (requests anywhere else are refused an
 page: no horizontal overflow, no console error, and axe-core (tests/fixtures/axe/, vendored from npm)
 reports no violation (once per template and viewport: a page that only changes the language or the order of
 a list another visit checks keeps the other assertions). The page visits are two classes, one per viewport,
-so that pytest-xdist's loadscope gives them to both workers; the site is built once per worker."""
+so that pytest-xdist's loadscope gives them to both workers; the site is built
+once per run (conftest.made_once)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from publisher.pipeline.build import build
 from publisher.synthetic.generate import generate
 from publisher.web import create_app
-from tests.conftest import DATA, loopback_only, screenshot
+from tests.conftest import DATA, loopback_only, made_once, screenshot
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
@@ -50,13 +51,16 @@ AXE_COVERED_BY = {"home-en": "home", "practice-en": "practice", "search-title": 
 def site(tmp_path_factory):
     from publisher.config import load_settings
 
-    root = tmp_path_factory.mktemp("people")
-    data = root / "data"
-    generate(120, data, seed=14)
-    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("links"), dirs_exist_ok=True)
     settings = load_settings({}, environ={})
-    build(settings, data, root / "out", workers=2)
-    return create_app(settings.with_(out=root / "out", tile_url=""))
+
+    def make(root: Path) -> None:
+        data = root / "data"
+        generate(120, data, seed=14)
+        shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("links"), dirs_exist_ok=True)
+        build(settings, data, root / "out", workers=2)
+
+    out = made_once(tmp_path_factory, "people", make) / "out"     # one build for both workers' classes
+    return create_app(settings.with_(out=out, tile_url=""))
 
 
 @pytest.fixture(scope="session")

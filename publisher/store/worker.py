@@ -207,11 +207,6 @@ class Worker:
         return {"kind": "graph", "format": name, "truncated": truncated}, cast(bytes, body)
 
 
-def _preload() -> None:
-    """Import the guard's parser now, not on the first query that names SERVICE or FROM."""
-    from rdflib.plugins.sparql import algebra, parser  # noqa: F401
-
-
 def _watch_parent(parent: int) -> None:
     """Exit when the parent is gone, even while a query runs (Oxigraph releases the GIL meanwhile)."""
     while True:
@@ -240,13 +235,12 @@ def main(argv: list[str]) -> int:
         return 1
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     write_frame(wfd, {"ready": True, "pid": os.getpid(), "isolated": isolated})
-    preload = threading.Thread(target=_preload, daemon=True)
-    preload.start()
+    # rdflib (the guard's parser) is imported by the first query that names SERVICE or is not valid
+    # SPARQL, never at start: most workers answer none, and it is most of a worker's start-up CPU.
     while True:
         frame = read_frame(rfd)
         if frame is None:
             return 0
-        preload.join()   # rdflib imported from two threads at once fails (a circular import half done)
         started = time.perf_counter()
         meta, body = worker.handle(frame[0])
         write_frame(wfd, meta, body)
