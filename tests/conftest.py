@@ -112,11 +112,26 @@ def free_port() -> int:
 POLL_INTERVAL = 0.05
 
 
+def closing_body(app):
+    """`app` with each response body closed when the server lets go of it. Werkzeug's development server
+    skips the body's close() when the client drops the connection while it is being sent (a browser
+    leaving a page during its favicon): a static file's handle is then left to the garbage collector, a
+    ResourceWarning that the suite turns into an error. gunicorn, which serves the site, closes it."""
+    def served(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return served
+
+
 class LiveServer:
     """A WSGI app served by a real HTTP server on a free loopback port, in a thread."""
 
     def __init__(self, app) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
 
