@@ -1,0 +1,70 @@
+"""CPU a document of `bdp export`'s document writer, kind by kind (practice, organisation, membership, ...),
+in one process, and the whole export's CPU estimated from the number of resources of each kind:
+
+    python bench/export_kinds.py OUT [PER_KIND] [--profile KIND]
+
+Takes PER_KIND resources of each kind spread evenly over the store's order, writes them into a folder on
+/dev/shm (removed after), prints per kind: documents, files, user and system CPU a document, and the
+kind's share of the estimate. --profile KIND prints cProfile's top entries for that kind."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import cProfile
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    from publisher.config import load_settings
+    from publisher.web.export import resources, write_documents
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("per_kind", type=int, nargs="?", default=400)
+    parser.add_argument("--profile", default="")
+    args = parser.parse_args()
+    public = "http://127.0.0.1:8080/"
+    settings = load_settings({"out": str(args.out), "public_url": public}, environ={})
+    by_kind: dict[str, list[str]] = collections.defaultdict(list)
+    for path in resources(args.out / "store", settings.base_uri):
+        by_kind[path.split("/")[1]].append(path)
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    total_user = total_sys = 0.0
+    rows = []
+    for kind, paths in sorted(by_kind.items()):
+        sample = paths[::max(1, len(paths) // args.per_kind)][:args.per_kind]
+        site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir=base))
+        try:
+            write_documents(settings, site / "warm", sample[:5], public, 1, atomic=False)
+            profile = cProfile.Profile() if kind == args.profile else None
+            before = os.times()
+            if profile:
+                profile.enable()
+            docs, files = write_documents(settings, site / "site", sample, public, 1, atomic=False)
+            if profile:
+                profile.disable()
+            after = os.times()
+        finally:
+            shutil.rmtree(site, ignore_errors=True)
+        user, system = (after.user - before.user) / docs, (after.system - before.system) / docs
+        total_user, total_sys = total_user + user * len(paths), total_sys + system * len(paths)
+        rows.append((kind, docs, files, user, system, len(paths)))
+        if profile:
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+    for kind, docs, files, user, system, count in rows:
+        print(f"{kind:13s} {docs:5d} docs {files:6d} files  user {1000 * user:6.2f} ms  sys {1000 * system:5.2f} ms"
+              f" a doc  x {count:7d} = {user * count:7.0f} s user")
+    print(f"all {sum(r[5] for r in rows)} resources: ~{total_user:.0f} s user + {total_sys:.0f} s sys CPU "
+          f"(~{(total_user + total_sys) / 2:.0f} s on two cores)")
+
+
+if __name__ == "__main__":
+    main()
