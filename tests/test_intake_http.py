@@ -93,15 +93,17 @@ def test_three_megabytes_is_413(site):
 
 
 def test_rate_limit_per_address(site, settings):
-    """500 proposals from one address within a minute: the first ones pass, every one after the limit
-    (10 a minute by default) gets 429 with Retry-After."""
+    """Five times the limit (10 a minute by default) of proposals from one address within a minute: the
+    first ones pass, every one after the limit gets 429 with Retry-After (40 refused in a row show the
+    limit holds as well as 490 did, in a tenth of the requests)."""
     url, queue = site
     limit = int(settings.intake_rate_limit.split()[0])
+    sent = 5 * limit
     client = FormClient(url)
     client.open()
-    statuses = [client.send({**VALID, "title_pl": f"Praktyka {n}"}).status_code for n in range(500)]
+    statuses = [client.send({**VALID, "title_pl": f"Praktyka {n}"}).status_code for n in range(sent)]
     assert statuses[:limit] == [303] * limit
-    assert statuses[limit:] == [429] * (500 - limit)
+    assert statuses[limit:] == [429] * (sent - limit)
     assert len(queued(queue)) == limit
     assert client.send(VALID).headers.get("Retry-After")
     assert client.open().status_code == 200             # reading the form is not limited
