@@ -6,7 +6,6 @@ redirect and Vary from both servers; after a rebuild, an export rewrites only wh
 from __future__ import annotations
 
 import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from publisher.pipeline.build import build
 from publisher.pipeline.incremental import build_changed
 from publisher.web import create_app
 from publisher.web.servers import nginx_conf
-from tests.conftest import LiveServer, invoke_bdp
+from tests.conftest import LiveServer, invoke_bdp, made_once
 from tests.nginx import nginx_server
 from tests.test_feed import pad
 
@@ -59,12 +58,20 @@ ACCEPTS = (None, "*/*", "text/turtle", "application/ld+json", "application/rdf+x
            "TEXT/TURTLE", "application/json, text/plain, */*", "text/html;q=0.1, application/xml;q=0.05")
 
 
+def _export_through_the_command(built: Path, folder: Path) -> None:
+    done = invoke_bdp("export", str(folder / "site"), "--out", str(built), "--workers", "1", "--public-url", PUBLIC)
+    (folder / "command.json").write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout,
+                                                     "stderr": done.stderr}), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def exported(built, tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp("export") / "site"
-    settings = load_settings({"out": str(built), "public_url": PUBLIC}, environ={})
-    export(settings, dest, PUBLIC, workers=1)
-    return dest
+    """The bundled build exported by `bdp export` once per run (made_once: this module and
+    test_export_apache only read it; the command's exit and output are kept beside it for its own test)."""
+    folder = made_once(tmp_path_factory, "export-bundled", lambda folder: _export_through_the_command(built, folder))
+    done = json.loads((folder / "command.json").read_text(encoding="utf-8"))
+    assert done["returncode"] == 0, done["stderr"]
+    return folder / "site"
 
 
 @pytest.fixture(scope="module")
@@ -185,17 +192,16 @@ def test_export_after_a_rebuild_rewrites_only_what_the_changes_touch(data_copy, 
         assert (canonical(a, fmt) == canonical(b, fmt)) if fmt else a == b, name   # blank nodes: as graphs
 
 
-def test_the_command_writes_the_configs_and_refuses_a_missing_build(built, tmp_path):
-    done = invoke_bdp("export", str(tmp_path / "site"), "--out", str(built), "--workers", "1",
-                      "--public-url", PUBLIC)
-    assert done.returncode == 0, done.stderr
-    assert "nginx.conf" in done.stdout or (tmp_path / "site" / "_static" / "nginx.conf").is_file()
-    assert "Listen 8080" in (tmp_path / "site" / "_static" / "apache.conf").read_text()
-    state = json.loads((tmp_path / "site" / "_static" / "export.json").read_text())
+def test_the_command_writes_the_configs_and_refuses_a_missing_build(exported, tmp_path):
+    """The module's site is the command's output (the `exported` fixture ran `bdp export`)."""
+    done = json.loads((exported.parent / "command.json").read_text(encoding="utf-8"))
+    assert done["returncode"] == 0, done["stderr"]
+    assert "nginx.conf" in done["stdout"] or (exported / "_static" / "nginx.conf").is_file()
+    assert "Listen 8080" in (exported / "_static" / "apache.conf").read_text()
+    state = json.loads((exported / "_static" / "export.json").read_text())
     assert state["public"] == PUBLIC
     missing = invoke_bdp("export", str(tmp_path / "other"), "--out", str(tmp_path / "nothing"))
     assert missing.returncode != 0 and "build.json" in missing.stderr and "Traceback" not in missing.stderr
-    shutil.rmtree(tmp_path / "site")
 
 
 @pytest.fixture(scope="module")
