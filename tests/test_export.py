@@ -157,7 +157,7 @@ def test_export_after_a_rebuild_rewrites_only_what_the_changes_touch(data_copy, 
     bank = (orgs / "bank-spoldzielczy-w-tczewie.yaml").read_text(encoding="utf-8")
     (orgs / "stary-bank.yaml").write_text(bank.replace("key: bank-spoldzielczy-w-tczewie", "key: stary-bank"),
                                           encoding="utf-8")
-    pad(data_copy)
+    pad(data_copy, 10)          # 2 changes of 16 organisations and practices: under plan.FULL_FROM (20 %)
     build(settings, data_copy, out, workers=1)
     first = export(settings, dest, PUBLIC, workers=1)
     assert first["mode"] == "full"
