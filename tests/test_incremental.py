@@ -18,7 +18,7 @@ from publisher.errors import SourceError
 from publisher.pipeline.build import BuildFailed, build
 from publisher.pipeline.incremental import build_changed
 from publisher.synthetic.generate import generate
-from tests.conftest import DATA, run_bdp, tree_digest
+from tests.conftest import DATA, invoke_bdp, tree_digest
 from tests.test_build import VIOLATIONS
 from tests.test_build import _edit as _edit_record
 
@@ -161,7 +161,7 @@ def test_nothing_changed_then_full_forced(data, out, tmp_path, settings):
     assert build_changed(settings, data, out).full is False
     assert json.loads((out / "changes.json").read_text())["created"] == []
     assert json.loads((out / "records.json").read_text())["records"] == before
-    done = run_bdp("build", "--data", str(data), "--out", str(out), "--full")
+    done = invoke_bdp("build", "--data", str(data), "--out", str(out), "--full")   # a child: test_build
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("MiB), full")
 

@@ -149,10 +149,10 @@ def test_source_date_epoch_is_the_clock_of_a_build(tmp_path):
     """Reproducible builds: SOURCE_DATE_EPOCH, not the wall clock, stamps build.json and the catalogue."""
     import json
 
-    from tests.conftest import run_bdp
+    from tests.conftest import invoke_bdp
 
     out = tmp_path / "out"
-    done = run_bdp("build", "--data", str(DATA), "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
+    done = invoke_bdp("build", "--data", str(DATA), "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert done.returncode == 0, done.stderr
     assert json.loads((out / "build.json").read_text())["built"] == "2026-01-01T00:00:00Z"
     catalog = ox.Dataset(ox.parse(path=str(out / "catalog.ttl"), format=ox.RdfFormat.TURTLE))
@@ -167,6 +167,8 @@ def test_a_malformed_source_date_epoch_is_refused_by_name(tmp_path):
 
 
 def run_bdp_build(tmp_path: Path, env: dict[str, str]):
-    from tests.conftest import run_bdp
+    """The command in this process (the environment set around it): its exit code and message are what a
+    child prints, tests/test_catalog.py runs `bdp build` as a child for a refused setting."""
+    from tests.conftest import invoke_bdp
 
-    return run_bdp("build", "--data", str(DATA), "--out", str(tmp_path / "out"), env=env)
+    return invoke_bdp("build", "--data", str(DATA), "--out", str(tmp_path / "out"), env=env)
