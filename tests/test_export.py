@@ -100,7 +100,7 @@ def sample_paths(exported: Path) -> list[str]:
                     "def/theme/uslugi-spoleczne", "def/ontology/Practice", "shapes", "ontology", "catalog"]
 
 
-def normalised(response: requests.Response, *bases: str) -> tuple:
+def normalised(response: requests.Response, *bases: str, graphs: bool = True) -> tuple:
     body = response.content
     location = response.headers.get("Location", "")
     for base in bases:
@@ -108,7 +108,7 @@ def normalised(response: requests.Response, *bases: str) -> tuple:
         location = location.replace(base, "http://base.test/")
     vary = {v.strip().lower() for v in response.headers.get("Vary", "").split(",") if v.strip()}
     media = response.headers.get("Content-Type", "").split(";")[0]
-    if response.status_code == 200 and media in RDF:
+    if graphs and response.status_code == 200 and media in RDF:
         body = canonical(body, RDF[media])        # the catalogue's subjects sort by URL: compare graphs
     return response.status_code, media, location, vary if response.status_code == 200 else None, \
         body if response.status_code == 200 else None
@@ -131,7 +131,9 @@ def test_nginx_answers_as_bdp_serve_on_a_sample_of_urls_and_accept_headers(expor
     with ThreadPoolExecutor(2) as pool:      # two requests in flight: nginx answers while bdp serve works
         answers = list(pool.map(both, jobs))
     for (path, accept), (a, b) in zip(jobs, answers, strict=True):
-        assert normalised(b, server.url, PUBLIC) == normalised(a, dynamic.url), (path, accept)
+        # The same bytes are the same graph: RDF is parsed and canonicalised only where the bytes differ.
+        if normalised(b, server.url, PUBLIC, graphs=False) != normalised(a, dynamic.url, graphs=False):
+            assert normalised(b, server.url, PUBLIC) == normalised(a, dynamic.url), (path, accept)
         assert b.headers.get("Access-Control-Allow-Origin") == "*"
         if b.status_code == 200:
             assert b.headers["ETag"] and b.headers["Last-Modified"]
