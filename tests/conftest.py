@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import shutil
@@ -50,6 +51,14 @@ def tree_digest(path: Path) -> dict[str, str]:
     """Every file below `path` with the SHA-256 of its bytes: to show an output was not touched."""
     return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What the imports and the collection made lives to the end of the run: frozen (gc.freeze), the
+    cyclic collector stops walking it again at each full collection of a test process (~100k objects; a
+    fork's copy, a build worker's, is then left unwritten by the collector too)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")
