@@ -6,9 +6,9 @@ xdist's own reorder (by number of tests) would send a module of a few slow tests
 or test_wheel, last, and the run would end with one worker busy and the other idle. Sorting the
 scopes by their time, the longest first, leaves the short ones to even out the end.
 
-SECONDS is each scope's test time (setup included), the mean of two runs on the shared machine (a
-timeline of each test's start and end per worker), at c9e9100 (load 5-10) and db6387e (load 9-12, scaled
-to the first run's total): larger than on an idle machine, only their order matters;
+SECONDS is each scope's test time (setup included, pytest's --durations summed by scope) of one
+`make test` on the shared machine at f9ba869 (s7-suite; load 8-11, about twice an idle machine's figures,
+the builds' modules more than the browser's): only their order matters;
 a scope missing from it counts as short and keeps its place among the others. Only the order depends
 on it: a wrong or stale figure costs time, never a test.
 """
@@ -18,17 +18,18 @@ from __future__ import annotations
 import pytest
 
 SECONDS = {
-    "tests/test_pages_browser.py::TestDesktop": 50, "tests/test_pages_browser.py::TestPhone": 44,
-    "tests/test_export.py": 40, "tests/test_remote.py": 40, "tests/test_intake_browser.py": 32,
-    "tests/test_index_patch.py": 30, "tests/test_incremental_tables.py": 30, "tests/test_build.py": 20,
-    "tests/test_incremental.py": 18, "tests/test_resources.py": 17, "tests/test_wheel.py": 16,
-    "tests/test_sparql_safety.py": 16, "tests/test_queries.py": 15, "tests/test_intake_http.py": 13,
-    "tests/test_browser.py": 13, "tests/test_browser_search.py": 11, "tests/test_virtuoso.py": 10,
-    "tests/test_outputs.py": 9, "tests/test_site_reads.py": 9, "tests/test_shacl_reference.py": 8,
-    "tests/test_pages_browser.py": 8, "tests/test_intake_review.py": 8, "tests/test_shacl_sparql.py": 7,
-    "tests/test_harvest.py": 7, "tests/test_incremental_rows.py": 6, "tests/test_build_chunks.py": 6,
-    "tests/test_feed.py": 6, "tests/test_attachments.py": 6, "tests/test_linking.py": 5,
-    "tests/test_catalog.py": 5, "tests/test_export_apache.py": 3, "tests/test_bulk.py": 2,
+    "tests/test_pages_browser.py::TestPhone": 64, "tests/test_pages_browser.py::TestDesktop": 60,
+    "tests/test_export.py": 50, "tests/test_incremental.py": 38, "tests/test_index_patch.py": 37,
+    "tests/test_incremental_tables.py": 37, "tests/test_build.py": 33, "tests/test_intake_browser.py": 28,
+    "tests/test_remote.py": 24, "tests/test_sparql_safety.py": 19, "tests/test_shacl_reference.py": 19,
+    "tests/test_wheel.py": 18, "tests/test_virtuoso.py": 17, "tests/test_browser.py": 14,
+    "tests/test_resources.py": 13, "tests/test_shacl_sparql.py": 11, "tests/test_browser_search.py": 11,
+    "tests/test_queries.py": 10, "tests/test_pages_browser.py": 9, "tests/test_intake_review.py": 9,
+    "tests/test_attachments.py": 9, "tests/test_harvest.py": 8, "tests/test_build_chunks.py": 7,
+    "tests/test_outputs.py": 6, "tests/test_incremental_rows.py": 6, "tests/test_feed.py": 6,
+    "tests/test_site_reads.py": 5, "tests/test_linking.py": 5, "tests/test_intake_http.py": 5,
+    "tests/test_catalog.py": 3, "tests/test_incremental_reuse.py": 2, "tests/test_generate.py": 2,
+    "tests/test_changes.py": 2, "tests/test_serve.py": 2, "tests/test_export_apache.py": 2,
 }
 
 
