@@ -26,8 +26,8 @@ from tests.test_build import _edit as _edit_record
 SAME_BYTES = ["dumps/bdp.nt.gz", "dumps/bdp.ttl.gz", "dumps/bdp.jsonld.gz", "bdp.ttl.gz.members.json",
               "bdp.jsonld.gz.members.json", "sitemap.xml", "dumps/practices.csv", "practices.csv.rows.json",
               "counts.json"]
-GRAPHS = {"dumps/bdp.ttl.gz": ox.RdfFormat.TURTLE, "dumps/bdp.jsonld.gz": ox.RdfFormat.JSON_LD,
-          "catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
+# (The Turtle and JSON-LD dumps are compared byte for byte above: the same bytes are the same graph.)
+GRAPHS = {"catalog.ttl": ox.RdfFormat.TURTLE, "catalog.jsonld": ox.RdfFormat.JSON_LD, "void.ttl": ox.RdfFormat.TURTLE}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ BUILD_TIME = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\^\^<http://www.w3.or
 def _canonical(quads) -> list[str]:
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(str(q) for q in dataset if not BUILD_TIME.search(str(q)))
+    return sorted(text for text in map(str, dataset) if not BUILD_TIME.search(text))
 
 
 def _graph(path: Path, fmt: ox.RdfFormat) -> list[str]:
