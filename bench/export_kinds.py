@@ -1,7 +1,7 @@
 """CPU a document of `bdp export`'s document writer, kind by kind (practice, organisation, membership, ...),
 in one process, and the whole export's CPU estimated from the number of resources of each kind:
 
-    python bench/export_kinds.py OUT [PER_KIND] [--profile KIND]
+    python bench/export_kinds.py OUT [PER_KIND] [--profile KIND] [--kinds KIND,KIND]
 
 Takes PER_KIND resources of each kind spread evenly over the store's order, writes them into a folder on
 /dev/shm (removed after), prints per kind: documents, files, user and system CPU a document, and the
@@ -30,6 +30,8 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("per_kind", type=int, nargs="?", default=400)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative, tottime, ...")
+    parser.add_argument("--kinds", default="", help="comma-separated kinds to measure (default: all)")
     args = parser.parse_args()
     public = "http://127.0.0.1:8080/"
     settings = load_settings({"out": str(args.out), "public_url": public}, environ={})
@@ -39,7 +41,10 @@ def main() -> None:
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     total_user = total_sys = 0.0
     rows = []
+    wanted = set(filter(None, args.kinds.split(",")))
     for kind, paths in sorted(by_kind.items()):
+        if wanted and kind not in wanted:
+            continue
         sample = paths[::max(1, len(paths) // args.per_kind)][:args.per_kind]
         site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir=base))
         try:
@@ -58,7 +63,7 @@ def main() -> None:
         total_user, total_sys = total_user + user * len(paths), total_sys + system * len(paths)
         rows.append((kind, docs, files, user, system, len(paths)))
         if profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
     for kind, docs, files, user, system, count in rows:
         print(f"{kind:13s} {docs:5d} docs {files:6d} files  user {1000 * user:6.2f} ms  sys {1000 * system:5.2f} ms"
               f" a doc  x {count:7d} = {user * count:7.0f} s user")

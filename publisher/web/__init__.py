@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.config import Settings, load_settings
@@ -71,7 +71,7 @@ def build_key(out: Path) -> tuple[int, int, int] | None:
 def current_store() -> Store:
     """The app's store, opened on first use in this process and again when a new build is swapped in (the
     old one closes when the last request using it lets it go)."""
-    if has_request_context() and "bdp_store" in g:      # looked at once a request
+    if has_app_context() and "bdp_store" in g:     # looked at once an app context (a request has its own)
         return g.bdp_store
     app = current_app
     ext = app.extensions
@@ -82,7 +82,7 @@ def current_store() -> Store:
             if store is None or (key is not None and key != ext.get("bdp_build_key")):
                 store = open_store(app.config["BDP"])
                 ext["bdp_store"], ext["bdp_build_key"], ext["bdp_build_cache"] = store, key, {}
-    if has_request_context():
+    if has_app_context():
         g.bdp_store, g.bdp_build_cache = store, ext["bdp_build_cache"]
     return store
 
@@ -97,4 +97,4 @@ def build_cache() -> dict[str, Any]:
     """Values computed from the build served (labels of terms, list counts, the manifest): emptied when a
     new build is swapped in."""
     current_store()
-    return g.bdp_build_cache if has_request_context() else current_app.extensions["bdp_build_cache"]
+    return g.bdp_build_cache if has_app_context() else current_app.extensions["bdp_build_cache"]

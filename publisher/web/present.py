@@ -194,8 +194,34 @@ class Presenter(Names):
         return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != ns("rdf", "type"),
                                                                              self.label(p)))]
 
+    def table(self, subject: Any = None) -> list[tuple[Markup, list[tuple[Markup | None, Any]]]]:
+        """`rows(subject)` as the property table shows them: (the predicate's link, [(the value's link, None)
+        or (None, a blank node, whose own table goes in the cell)]), each term's link made once."""
+        made: dict[Any, Markup] = {}
+
+        def link(term: Any) -> Markup:
+            found = made.get(term)
+            if found is None:
+                found = made[term] = self.link(term)
+            return found
+        return [(link(row.predicate), [(None, x) if isinstance(x, ox.BlankNode) else (link(x), None)
+                                       for x in row.values]) for row in self.rows(subject)]
+
     def incoming(self) -> list[tuple[Any, ox.NamedNode]]:
         return [(t.subject, t.predicate) for t in self.d.incoming]
+
+    def incoming_links(self) -> tuple[list[tuple[Markup, int]], list[tuple[Markup, Markup]]]:
+        """The links to the resource as its section shows them: (predicate's link, count) of every
+        predicate, and (subject's link, predicate's link) of this page's links."""
+        made: dict[Any, Markup] = {}
+
+        def link(term: Any) -> Markup:
+            found = made.get(term)
+            if found is None:
+                found = made[term] = self.link(term)
+            return found
+        return ([(link(p), n) for p, n in self.d.incoming_counts.items()],
+                [(link(t.subject), link(t.predicate)) for t in self.d.incoming])
 
     def same_as(self) -> list[ox.NamedNode]:
         return [v for v in self.values(ns("owl", "sameAs")) if isinstance(v, ox.NamedNode)]
