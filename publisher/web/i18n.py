@@ -27,8 +27,8 @@ from babel import Locale, dates, numbers, support
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_babel import Babel
 from jinja2 import pass_context, pass_eval_context
-from jinja2.runtime import Context
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -82,6 +82,7 @@ class Language:
     numbers: dict[int | str, str] = field(default_factory=dict)   # number(n) of ints and numeric texts
     navs: dict[tuple, Markup] = field(default_factory=dict)         # nav_items(links), by the links
     texts: dict[tuple[str, bool], str] = field(default_factory=dict)   # _(text) without variables
+    helpers: dict[str, Any] = field(default_factory=dict)       # what _helpers gives templates, made once
 
     @pass_eval_context
     def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
@@ -212,10 +213,12 @@ def nav_items(links: list[tuple[str, str]]) -> Markup:
 
 
 def choose_lang() -> str:
-    asked = request.args.get("lang")
+    # `in` first: werkzeug's MultiDict.get of a missing key builds (and catches) an HTTP exception
+    args, cookies = request.args, request.cookies
+    asked = args.get("lang") if "lang" in args else None
     if asked in LANGS:
         return asked
-    kept = request.cookies.get(COOKIE)
+    kept = cookies.get(COOKIE) if COOKIE in cookies else None
     if kept in LANGS:
         return kept
     header = request.headers.get("Accept-Language")
@@ -353,9 +356,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
         language = _language()
-        if language is not None:     # a page's own _() calls skip the look-up (imported macros keep it)
+        if language is not None and language.helpers:     # the same for every page of the language
+            return language.helpers
+        helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
+        if language is not None:     # a page's own _() calls skip the look-up (macros: _macro_gettext)
             helpers.update(_=language.jinja_gettext, gettext=language.jinja_gettext,
                            ngettext=language.jinja_ngettext)
+            language.helpers.update(helpers)
         return helpers
