@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -109,6 +110,8 @@ class Names:
         language than the page's says which."""
         if term is None:
             return Markup("")
+        if isinstance(term, ox.NamedNode) and not self.names(term.value):
+            return _unnamed_link(self.links, self.lang_query, term.value)
         url = self.href(term)
         if isinstance(term, ox.Literal):
             text = in_lang(self.label(term), term.language, self.lang)
@@ -130,6 +133,16 @@ class Names:
     @staticmethod
     def is_literal(term: Any) -> bool:
         return isinstance(term, ox.Literal)
+
+
+@lru_cache(maxsize=4096)
+def _unnamed_link(links: IriMap, lang_query: str, iri: str) -> Markup:
+    """Names.link of an IRI no table names (a predicate or class of another vocabulary: rdf:type,
+    org:member, ...): the same on every page of a language, so made once."""
+    names = Names({}, links, "")
+    names.lang_query = lang_query
+    url, text = names.href(iri), escape(names.label(iri))
+    return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
 
 
 def texts_of(triples: list[ox.Triple]) -> dict[str, str]:
