@@ -162,6 +162,7 @@ class Presenter(Names):
                  *more: dict[str, list[ox.Triple]]) -> None:
         super().__init__(description.labels, links, lang, *more)
         self.d = description
+        self._links: dict[Any, Markup] = {}
         own = [t for t in description.triples if t.subject == description.iri and t.predicate.value in _RANK]
         self._names[description.iri.value] = texts_of(sorted(own, key=lambda t: _RANK[t.predicate.value]))
 
@@ -207,16 +208,17 @@ class Presenter(Names):
         return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != ns("rdf", "type"),
                                                                              self.label(p)))]
 
+    def _link_once(self, term: Any) -> Markup:
+        """link(term), made once a page (a partnership is linked from the table and the links to it)."""
+        found = self._links.get(term)
+        if found is None:
+            found = self._links[term] = self.link(term)
+        return found
+
     def table(self, subject: Any = None) -> list[tuple[Markup, list[tuple[Markup | None, Any]]]]:
         """`rows(subject)` as the property table shows them: (the predicate's link, [(the value's link, None)
-        or (None, a blank node, whose own table goes in the cell)]), each term's link made once."""
-        made: dict[Any, Markup] = {}
-
-        def link(term: Any) -> Markup:
-            found = made.get(term)
-            if found is None:
-                found = made[term] = self.link(term)
-            return found
+        or (None, a blank node, whose own table goes in the cell)])."""
+        link = self._link_once
         return [(link(row.predicate), [(None, x) if isinstance(x, ox.BlankNode) else (link(x), None)
                                        for x in row.values]) for row in self.rows(subject)]
 
@@ -226,13 +228,7 @@ class Presenter(Names):
     def incoming_links(self) -> tuple[list[tuple[Markup, int]], list[tuple[Markup, Markup]]]:
         """The links to the resource as its section shows them: (predicate's link, count) of every
         predicate, and (subject's link, predicate's link) of this page's links."""
-        made: dict[Any, Markup] = {}
-
-        def link(term: Any) -> Markup:
-            found = made.get(term)
-            if found is None:
-                found = made[term] = self.link(term)
-            return found
+        link = self._link_once
         return ([(link(p), n) for p, n in self.d.incoming_counts.items()],
                 [(link(t.subject), link(t.predicate)) for t in self.d.incoming])
 
