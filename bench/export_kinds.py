@@ -1,11 +1,12 @@
 """CPU a document of `bdp export`'s document writer, kind by kind (practice, organisation, membership, ...),
 in one process, and the whole export's CPU estimated from the number of resources of each kind:
 
-    python bench/export_kinds.py OUT [PER_KIND] [--profile KIND]
+    python bench/export_kinds.py OUT [PER_KIND] [--profile KIND] [--kinds KIND,KIND]
 
 Takes PER_KIND resources of each kind spread evenly over the store's order, writes them into a folder on
-/dev/shm (removed after), prints per kind: documents, files, user and system CPU a document, and the
-kind's share of the estimate. --profile KIND prints cProfile's top entries for that kind."""
+/dev/shm (removed after) with one app warmed on five of them (as a worker of `bdp export` has: its
+templates compiled before the run), prints per kind: documents, files, user and system CPU a document, and
+the kind's share of the estimate. --profile KIND prints cProfile's top entries for that kind."""
 
 from __future__ import annotations
 
@@ -24,12 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> None:
     from publisher.config import load_settings
-    from publisher.web.export import resources, write_documents
+    from publisher.web import export_documents
+    from publisher.web.export import resources
 
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("per_kind", type=int, nargs="?", default=400)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative, tottime, ...")
+    parser.add_argument("--kinds", default="", help="comma-separated kinds to measure (default: all)")
     args = parser.parse_args()
     public = "http://127.0.0.1:8080/"
     settings = load_settings({"out": str(args.out), "public_url": public}, environ={})
@@ -39,16 +43,22 @@ def main() -> None:
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     total_user = total_sys = 0.0
     rows = []
+    wanted = set(filter(None, args.kinds.split(",")))
     for kind, paths in sorted(by_kind.items()):
+        if wanted and kind not in wanted:
+            continue
         sample = paths[::max(1, len(paths) // args.per_kind)][:args.per_kind]
         site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir=base))
         try:
-            write_documents(settings, site / "warm", sample[:5], public, 1, atomic=False)
+            # one app for the warm-up and the run, as a worker of `bdp export` has (a second
+            # write_documents would make a new app and compile every template inside the measured run)
+            export_documents._init(settings, str(site / "site"), public, False)
+            export_documents._chunk(sample[:5])
             profile = cProfile.Profile() if kind == args.profile else None
             before = os.times()
             if profile:
                 profile.enable()
-            docs, files = write_documents(settings, site / "site", sample, public, 1, atomic=False)
+            docs, files = export_documents._chunk(sample)
             if profile:
                 profile.disable()
             after = os.times()
@@ -58,7 +68,7 @@ def main() -> None:
         total_user, total_sys = total_user + user * len(paths), total_sys + system * len(paths)
         rows.append((kind, docs, files, user, system, len(paths)))
         if profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
     for kind, docs, files, user, system, count in rows:
         print(f"{kind:13s} {docs:5d} docs {files:6d} files  user {1000 * user:6.2f} ms  sys {1000 * system:5.2f} ms"
               f" a doc  x {count:7d} = {user * count:7.0f} s user")

@@ -11,18 +11,37 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.config import Settings, load_settings
 from publisher.read.built import settle_base_uri
 from publisher.store import Store, open_store
+from publisher.web import templating
 
 # One module per HTTP concern, each exposing `bp`; registered in this order.
 BLUEPRINTS = ("home", "resources", "sparql", "queries", "catalog", "feed", "linking", "pages", "submit")
+
+
+class App(Flask):
+    """Flask, with `ensure_sync`'s answer kept per function: Flask asks it of every context processor and
+    hook on every request and render, and a function does not turn into a coroutine function later."""
+
+    _sync: dict[Callable[..., Any], Callable[..., Any]]
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        cache = self.__dict__.setdefault("_sync", {})
+        found = cache.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if isinstance(func, FunctionType) and len(cache) < 1024:   # not bound methods, made per access
+                cache[func] = found
+        return found
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -30,7 +49,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if overrides and settings is not None:
         settings = settings.with_(**overrides)
     settings = settle_base_uri(settings)     # the base IRI the build was made with (SettingsError: disagree)
-    app = Flask(__name__)
+    app = App(__name__)
+    app.jinja_environment = templating.Environment    # each template's globals a dict (templating.py)
     app.config["BDP"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -71,7 +91,7 @@ def build_key(out: Path) -> tuple[int, int, int] | None:
 def current_store() -> Store:
     """The app's store, opened on first use in this process and again when a new build is swapped in (the
     old one closes when the last request using it lets it go)."""
-    if has_request_context() and "bdp_store" in g:      # looked at once a request
+    if has_app_context() and "bdp_store" in g:     # looked at once an app context (a request has its own)
         return g.bdp_store
     app = current_app
     ext = app.extensions
@@ -82,7 +102,7 @@ def current_store() -> Store:
             if store is None or (key is not None and key != ext.get("bdp_build_key")):
                 store = open_store(app.config["BDP"])
                 ext["bdp_store"], ext["bdp_build_key"], ext["bdp_build_cache"] = store, key, {}
-    if has_request_context():
+    if has_app_context():
         g.bdp_store, g.bdp_build_cache = store, ext["bdp_build_cache"]
     return store
 
@@ -97,4 +117,4 @@ def build_cache() -> dict[str, Any]:
     """Values computed from the build served (labels of terms, list counts, the manifest): emptied when a
     new build is swapped in."""
     current_store()
-    return g.bdp_build_cache if has_request_context() else current_app.extensions["bdp_build_cache"]
+    return g.bdp_build_cache if has_app_context() else current_app.extensions["bdp_build_cache"]

@@ -4,6 +4,7 @@ and the HTML page in the request's language. `bdp serve`'s view (publisher.web.r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -78,6 +79,12 @@ def read_document(iri: str, page: int, asked: Extra | None = None) -> Descriptio
 def graph_body(d: Description, doc_iri: str, fmt: Format) -> bytes:
     """The RDF document: the description's triples, its labels, this page of links (render)."""
     return rdf_bytes(document_triples(d, doc_iri), fmt)
+
+
+def graph_bodies(d: Description, doc_iri: str, formats: Iterable[Format]) -> list[bytes]:
+    """graph_body in each of `formats`, the document's triples gathered once (`bdp export`)."""
+    triples = document_triples(d, doc_iri)
+    return [rdf_bytes(triples, fmt) for fmt in formats]
 
 
 def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked: Extra | None

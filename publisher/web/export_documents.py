@@ -69,7 +69,7 @@ def write_document(app: Any, files: Files, path: str, public: str) -> int:
     choice of it). Returns the files written."""
     from publisher.read.resources import with_extra
     from publisher.web import settings, site_store
-    from publisher.web.documents import graph_body, html_body, page_extra, read_document
+    from publisher.web.documents import graph_bodies, html_body, page_extra, read_document
     from publisher.web.render import alternates
 
     with app.app_context():
@@ -80,8 +80,8 @@ def write_document(app: Any, files: Files, path: str, public: str) -> int:
             return 0
         written, number = 0, 1
         while d.page.exists:                      # the RDF: the links paged
-            for fmt in GRAPH_FORMATS:
-                files.write(file_name(name, fmt.suffix, number), graph_body(d, doc_iri, fmt))
+            for fmt, graph in zip(GRAPH_FORMATS, graph_bodies(d, doc_iri, GRAPH_FORMATS), strict=True):
+                files.write(file_name(name, fmt.suffix, number), graph)
                 written += 1
             if d.page.next is None or number >= MAX_PAGE:
                 break

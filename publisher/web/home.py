@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,21 @@ def _nav() -> dict[str, Any]:
         if not current_app.config["BDP"].intake:     # the form is off: no link to it (docs/intake.md)
             endpoints.discard("submit.form")
         nav = [(e, k) for e, k in NAV if e in endpoints]
-        links = cache[root] = {"nav_links": nav, "site_links": {
-            "css": url_for("home.static", filename="bdp.css"), "home": url_for("home.index"),
-            "icon": url_for("home.static", filename="favicon.svg"),
-            "nav": [(url_for(e), k) for e, k in nav]}}
+        links = cache[root] = {"nav_links": nav, "site_links": SiteLinks(
+            css=url_for("home.static", filename="bdp.css"), home=url_for("home.index"),
+            icon=url_for("home.static", filename="favicon.svg"), nav=[(url_for(e), k) for e, k in nav])}
     return links
+
+
+@dataclass(frozen=True)
+class SiteLinks:
+    """The header's URLs; attributes, since `site_links.css` in a template looks for one first (on a dict
+    it raises and catches AttributeError before trying the key)."""
+
+    css: str
+    home: str
+    icon: str
+    nav: list[tuple[str, str]]
 
 
 NEWEST = 6

@@ -26,9 +26,12 @@ import phonenumbers
 from babel import Locale, dates, numbers, support
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_babel import Babel
-from jinja2 import pass_eval_context
+from jinja2 import pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGS = ("pl", "en")
 COOKIE = "lang"
@@ -78,11 +81,21 @@ class Language:
     named: dict[str, str] = field(default_factory=dict)      # label(name), filled as asked
     numbers: dict[int | str, str] = field(default_factory=dict)   # number(n) of ints and numeric texts
     navs: dict[tuple, Markup] = field(default_factory=dict)         # nav_items(links), by the links
+    texts: dict[tuple[str, bool], str] = field(default_factory=dict)   # _(text) without variables
+    helpers: dict[str, Any] = field(default_factory=dict)       # what _helpers gives templates, made once
 
     @pass_eval_context
     def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
-        found = self.translations.ugettext(string)
-        return (Markup(found) if eval_ctx.autoescape else found) % variables
+        if variables:
+            found = self.translations.ugettext(string)
+            return (Markup(found) if eval_ctx.autoescape else found) % variables
+        # a page says the same few texts in every render: each made once (% with no variables included)
+        key = (string, eval_ctx.autoescape)
+        made = self.texts.get(key)
+        if made is None:
+            found = self.translations.ugettext(string)
+            made = self.texts[key] = (Markup(found) if eval_ctx.autoescape else found) % variables
+        return made
 
     @pass_eval_context
     def jinja_ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, count: int, /,
@@ -157,6 +170,17 @@ def _template_gettext(text: str) -> str:
     return language.translations.ugettext(text) if language else flask_babel.get_translations().ugettext(text)
 
 
+@pass_context
+def _macro_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    """The templates' _() where the context processor's is not seen (macros of an imported template): what
+    Jinja's newstyle gettext makes of _template_gettext, through the language's texts once it is chosen."""
+    language = _language()
+    if language is not None:
+        return language.jinja_gettext(context.eval_ctx, string, **variables)
+    found = _template_gettext(string)
+    return (Markup(found) if context.eval_ctx.autoescape else found) % variables
+
+
 def _template_ngettext(singular: str, plural: str, num: int) -> str:
     language = _language()
     translations = language.translations if language else flask_babel.get_translations()
@@ -189,17 +213,27 @@ def nav_items(links: list[tuple[str, str]]) -> Markup:
 
 
 def choose_lang() -> str:
-    asked = request.args.get("lang")
+    # `in` first: werkzeug's MultiDict.get of a missing key builds (and catches) an HTTP exception
+    args, cookies = request.args, request.cookies
+    asked = args.get("lang") if "lang" in args else None
     if asked in LANGS:
         return asked
-    kept = request.cookies.get(COOKIE)
+    kept = cookies.get(COOKIE) if COOKIE in cookies else None
     if kept in LANGS:
         return kept
-    if request.headers.get("Accept-Language"):
-        best = request.accept_languages.best_match(LANGS)
+    header = request.headers.get("Accept-Language")
+    if header:
+        best = _best_language(header)
         if best:
             return best
     return current_app.config["BDP"].lang
+
+
+@lru_cache(maxsize=1024)
+def _best_language(header: str) -> str | None:
+    """request.accept_languages.best_match(LANGS) of an Accept-Language header: browsers send a few
+    distinct ones, so each is parsed once."""
+    return parse_accept_header(header, LanguageAccept).best_match(LANGS)
 
 
 def link_lang() -> str | None:
@@ -292,6 +326,7 @@ def init_app(app: Flask) -> None:
         gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True,
         pgettext=lambda c, s: flask_babel.get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: flask_babel.get_translations().unpgettext(c, s, p, n))
+    app.jinja_env.globals.update(_=_macro_gettext, gettext=_macro_gettext)
 
     @app.before_request
     def _lang() -> None:
@@ -321,9 +356,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
         language = _language()
-        if language is not None:     # a page's own _() calls skip the look-up (imported macros keep it)
+        if language is not None and language.helpers:     # the same for every page of the language
+            return language.helpers
+        helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
+        if language is not None:     # a page's own _() calls skip the look-up (macros: _macro_gettext)
             helpers.update(_=language.jinja_gettext, gettext=language.jinja_gettext,
                            ngettext=language.jinja_ngettext)
+            language.helpers.update(helpers)
         return helpers

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -109,6 +110,8 @@ class Names:
         language than the page's says which."""
         if term is None:
             return Markup("")
+        if isinstance(term, ox.NamedNode) and not self.names(term.value):
+            return _unnamed_link(self.links, self.lang_query, term.value)
         url = self.href(term)
         if isinstance(term, ox.Literal):
             text = in_lang(self.label(term), term.language, self.lang)
@@ -132,6 +135,16 @@ class Names:
         return isinstance(term, ox.Literal)
 
 
+@lru_cache(maxsize=4096)
+def _unnamed_link(links: IriMap, lang_query: str, iri: str) -> Markup:
+    """Names.link of an IRI no table names (a predicate or class of another vocabulary: rdf:type,
+    org:member, ...): the same on every page of a language, so made once."""
+    names = Names({}, links, "")
+    names.lang_query = lang_query
+    url, text = names.href(iri), escape(names.label(iri))
+    return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
+
+
 def texts_of(triples: list[ox.Triple]) -> dict[str, str]:
     """{language: text} of literal objects, the first of each language kept."""
     out: dict[str, str] = {}
@@ -149,6 +162,7 @@ class Presenter(Names):
                  *more: dict[str, list[ox.Triple]]) -> None:
         super().__init__(description.labels, links, lang, *more)
         self.d = description
+        self._links: dict[Any, Markup] = {}
         own = [t for t in description.triples if t.subject == description.iri and t.predicate.value in _RANK]
         self._names[description.iri.value] = texts_of(sorted(own, key=lambda t: _RANK[t.predicate.value]))
 
@@ -194,8 +208,29 @@ class Presenter(Names):
         return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != ns("rdf", "type"),
                                                                              self.label(p)))]
 
+    def _link_once(self, term: Any) -> Markup:
+        """link(term), made once a page (a partnership is linked from the table and the links to it)."""
+        found = self._links.get(term)
+        if found is None:
+            found = self._links[term] = self.link(term)
+        return found
+
+    def table(self, subject: Any = None) -> list[tuple[Markup, list[tuple[Markup | None, Any]]]]:
+        """`rows(subject)` as the property table shows them: (the predicate's link, [(the value's link, None)
+        or (None, a blank node, whose own table goes in the cell)])."""
+        link = self._link_once
+        return [(link(row.predicate), [(None, x) if isinstance(x, ox.BlankNode) else (link(x), None)
+                                       for x in row.values]) for row in self.rows(subject)]
+
     def incoming(self) -> list[tuple[Any, ox.NamedNode]]:
         return [(t.subject, t.predicate) for t in self.d.incoming]
+
+    def incoming_links(self) -> tuple[list[tuple[Markup, int]], list[tuple[Markup, Markup]]]:
+        """The links to the resource as its section shows them: (predicate's link, count) of every
+        predicate, and (subject's link, predicate's link) of this page's links."""
+        link = self._link_once
+        return ([(link(p), n) for p, n in self.d.incoming_counts.items()],
+                [(link(t.subject), link(t.predicate)) for t in self.d.incoming])
 
     def same_as(self) -> list[ox.NamedNode]:
         return [v for v in self.values(ns("owl", "sameAs")) if isinstance(v, ox.NamedNode)]
