@@ -269,13 +269,16 @@ def oxigraph_server(tmp_path):
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = FIXTURES / "axe" / "axe.min.js"           # axe-core, vendored from npm (MPL-2.0)
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright, launched once per test process (an xdist worker) and shared
-    by the browser modules: each test opens its own context or page, so nothing but the process is shared.
-    Playwright's sync API allows one instance per thread, so tests take this fixture, never start their own."""
+    by the browser modules: each module opens its own contexts (`tabs`), so nothing but the process is
+    shared between modules. Playwright's sync API allows one instance per thread, so tests take this
+    fixture, never start their own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -300,6 +303,95 @@ def loopback_only(context) -> list[str]:
 
     context.route("**/*", guard)
     return outside
+
+
+# A script that runs on a page (not a JSON-LD block): without one, nothing can start a request after `load`.
+SCRIPTED = "() => document.querySelector('script:not([type=\"application/ld+json\"])') !== null"
+
+
+class Tab:
+    """One browser context and its page, kept from test to test of a module and reset before each: a new
+    context is a new renderer process, ~0.3 s of Chromium's CPU a visit, and the page's checks do not
+    need one. What a visit could leave to the next is cleared or cannot exist: the cookies (the site's
+    only state in a browser: the `lang` one, and the form's session) are dropped, the viewport is put
+    back; no script of the site uses localStorage, sessionStorage, IndexedDB or a service worker
+    (publisher/web/static/); and while a route is set (loopback_only) Playwright turns the HTTP cache off,
+    so every resource is fetched again, through the guard. axe-core is added to every document as it
+    starts (an init script: its 650 kB are sent to Chromium once, and the renderer, kept from visit to
+    visit, finds them compiled) instead of being sent and parsed after each load; it is only run where a
+    test asks (axe_violations). The console errors, page errors and refused requests since the last
+    reset are in `errors` and `outside`."""
+
+    def __init__(self, browser, viewport: str | dict, **options) -> None:
+        self.viewport = VIEWPORTS[viewport] if isinstance(viewport, str) else viewport
+        self.context = browser.new_context(locale="pl-PL", viewport=self.viewport, **options)
+        self.context.add_init_script(path=str(AXE))
+        self.outside = loopback_only(self.context)
+        self.errors: list[str] = []
+        self.pending: set = set()
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.pending.add(r))
+        self.page.on("requestfinished", lambda r: self.pending.discard(r))
+        self.page.on("requestfailed", lambda r: self.pending.discard(r))
+
+    def reset(self):
+        """The page as a fresh context's: no cookies, the viewport it was opened with, nothing recorded. The
+        page the last test left stays until the next navigation: an error or request of it that comes
+        late lands in this test's lists and fails it (never the other way: nothing is missed)."""
+        self.context.clear_cookies()
+        if self.page.viewport_size != self.viewport:
+            self.page.set_viewport_size(self.viewport)
+        self.errors.clear()
+        self.outside.clear()
+        self.pending.clear()
+        return self.page
+
+    def open(self, url: str):
+        """reset(), then load `url` and settle(); returns the page."""
+        self.reset().goto(url, wait_until="load")
+        self.settle()
+        return self.page
+
+    def settle(self) -> None:
+        """Wait until every request the page started (the map's fetches after `load`) has finished and none
+        started for 100 ms: what the checks need, without Playwright's `networkidle` fixed 500 ms. A page
+        without a script can start none after `load`: nothing to wait for then."""
+        if not self.pending and not self.page.evaluate(SCRIPTED):
+            return
+        quiet, rounds = 0, 0
+        while quiet < 2:
+            self.page.wait_for_timeout(50)
+            quiet, rounds = (0 if self.pending else quiet + 1), rounds + 1
+            assert rounds < 600, f"requests still open after 30 s: {[r.url for r in self.pending]}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is (the whole page, axe's default rules and options): the
+    rule, its help and the elements, for the failure message. The page is a Tab's (axe is loaded)."""
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
+
+
+@pytest.fixture(scope="module")
+def tabs(chromium):
+    """tabs(viewport, **context options) -> the module's Tab for them, made on first use, reset by the
+    caller (Tab.open or Tab.reset), closed at the end of the module."""
+    made: dict[tuple, Tab] = {}
+
+    def tab(viewport: str | dict = "desktop", **options) -> Tab:
+        key = (repr(viewport), tuple(sorted(options.items())))
+        if key not in made or made[key].page.is_closed():
+            made[key] = Tab(chromium, viewport, **options)
+        return made[key]
+
+    yield tab
+    for made_tab in made.values():
+        made_tab.close()
 
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -2,22 +2,21 @@
 browser download; .ci/install-browser installs the package). The site is the bundled data plus one more
 practice (in Łódź, another voivodeship and theme), built by the real pipeline and served by a real HTTP
 server on 127.0.0.1. Requests anywhere else are refused and fail the test. A screenshot of each page is
-saved under test-artifacts/ when TEST_SCREENSHOTS=1."""
+saved under test-artifacts/ when TEST_SCREENSHOTS=1. The tests share one server and one browser context
+(one with JavaScript, one without), reset before each (conftest.Tab says why that is safe)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from publisher.pipeline.build import build
 from publisher.web import create_app
-from tests.conftest import DATA, loopback_only, screenshot
+from tests.conftest import CHROMIUM, DATA, LiveServer, screenshot
 
-CHROMIUM = Path("/usr/bin/chromium")
 SEED_KEY = "trzy-filary-bank-partnerow-lokalnych"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser "
@@ -55,32 +54,30 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):
-    """The worker's one Chromium (conftest.py), under this module's old name."""
-    return chromium
+def server(site):
+    with LiveServer(site) as running:
+        yield running
 
 
 @pytest.fixture
-def open_page(browser, site, live_server):
+def open_page(tabs, server):
     """open_page(path, javascript=True) -> (page, server url); requests off 127.0.0.1 are refused and
     reported at the end of the test."""
-    server = live_server(site)
-    contexts: list = []
-    refused: list[list[str]] = []
+    opened: list = []
+    refused: list[str] = []
 
     def start(path: str, javascript: bool = True):
-        context = browser.new_context(java_script_enabled=javascript, locale="pl-PL",
-                                      viewport={"width": 1200, "height": 900})
-        refused.append(loopback_only(context))
-        contexts.append(context)
-        page = context.new_page()
+        tab = tabs({"width": 1200, "height": 900}, java_script_enabled=javascript)
+        if tab in opened:
+            refused.extend(tab.outside)       # reset() clears them
+        else:
+            opened.append(tab)
+        page = tab.reset()
         page.goto(server.url + path.lstrip("/"))
         return page, server.url
 
     yield start
-    for context in contexts:
-        context.close()
-    outside = [url for urls in refused for url in urls]
+    outside = refused + [url for tab in opened for url in tab.outside]
     assert outside == [], f"the pages asked for something off 127.0.0.1: {outside}"
 
 

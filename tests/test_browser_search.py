@@ -2,24 +2,21 @@
 desktop (1280x900) and a phone (390x844), on the bundled build served by a real HTTP server on 127.0.0.1.
 A word form that is not in the practice's text finds it; the forms found are highlighted; a misspelt word
 gets a suggestion that leads to the practice; the page does not overflow sideways, logs no console error,
-and axe-core (vendored under tests/fixtures/axe/, MPL-2.0) reports no violation."""
+and axe-core (vendored under tests/fixtures/axe/, MPL-2.0) reports no violation. The tests of a viewport
+share one browser context, reset before each (conftest.Tab says why that is safe)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from publisher.polish import fold_text
 from publisher.web import create_app
-from tests.conftest import FIXTURES, LiveServer, loopback_only
+from tests.conftest import CHROMIUM, VIEWPORTS, LiveServer, axe_violations
 from tests.conftest import screenshot as shared_screenshot
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = FIXTURES / "axe" / "axe.min.js"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser "
                                                               "(apt-get install chromium)")
@@ -31,27 +28,16 @@ def server(built):
         yield running.url
 
 
-@pytest.fixture(scope="module")
-def browser(chromium):
-    """The worker's one Chromium (conftest.py), under this module's old name."""
-    return chromium
-
-
 @pytest.fixture(params=sorted(VIEWPORTS))
-def page(request, browser, server):
+def page(request, tabs, server):
     """A page at one viewport; requests off 127.0.0.1 are refused, and they and console errors fail the test."""
-    context = browser.new_context(locale="pl-PL", viewport=VIEWPORTS[request.param])
-    errors: list[str] = []
-    outside = loopback_only(context)
-    tab = context.new_page()
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.viewport_name = request.param
-    tab.base = server
-    yield tab
-    context.close()
-    assert outside == [], f"the page asked for something off 127.0.0.1: {outside}"
-    assert errors == [], f"console errors: {errors}"
+    tab = tabs(request.param)
+    page = tab.reset()
+    page.viewport_name = request.param
+    page.base = server
+    yield page
+    assert tab.outside == [], f"the page asked for something off 127.0.0.1: {tab.outside}"
+    assert tab.errors == [], f"console errors: {tab.errors}"
 
 
 def fits(page) -> None:
@@ -60,13 +46,6 @@ def fits(page) -> None:
     wide = page.evaluate("""w => [...document.querySelectorAll('main *')]
         .filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.tagName + '.' + e.className)""", width)
     assert wide == []
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))""")
-    return found
 
 
 def screenshot(page, name: str) -> None:

@@ -2,71 +2,57 @@
 English, against a real server on 127.0.0.1 (requests anywhere else fail the test). A valid proposal
 lands in the queue; each broken field shows the shapes' own sh:message (read from shapes/bdp-shapes.ttl
 here) at that field; the page is axe-clean on a desktop and on a phone. Screenshots go to
-test-artifacts/ when TEST_SCREENSHOTS=1."""
+test-artifacts/ when TEST_SCREENSHOTS=1. The tests of a viewport share one browser context, reset before
+each (conftest.Tab says why that is safe: the form's session cookie goes with the others)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from functools import cache
 
 import pytest
 import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from tests.conftest import ROOT, loopback_only, screenshot
+from tests.conftest import CHROMIUM, ROOT, VIEWPORTS, axe_violations, screenshot
 from tests.intake_support import PDF, intake_app, queued
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "fixtures" / "axe" / "axe.min.js"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SEND = {"pl": "Wyślij zgłoszenie", "en": "Send the proposal"}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser")
 
 
-@pytest.fixture(scope="module")
-def browser(chromium):
-    """The worker's one Chromium (conftest.py), under this module's old name."""
-    return chromium
-
-
 @pytest.fixture
-def form(browser, built, settings, tmp_path, live_server):
+def form(tabs, built, settings, tmp_path, live_server):
     """form(lang, viewport='desktop') -> page at /submit; the queue is `form.queue`."""
     queue = tmp_path / "queue"
     server = live_server(intake_app(settings, built, queue))
-    contexts: list = []
-    refused: list[list[str]] = []
+    opened: list = []
 
     def open_form(lang: str, viewport: str = "desktop"):
-        context = browser.new_context(locale="pl-PL", viewport=VIEWPORTS[viewport])
-        refused.append(loopback_only(context))
-        contexts.append(context)
-        page = context.new_page()
+        tab = tabs(viewport)
+        assert tab not in opened, "one form a viewport a test: reset() would forget the first one's requests"
+        opened.append(tab)
+        page = tab.reset()
         page.goto(f"{server.url}submit?lang={lang}")
         return page
 
     open_form.queue = queue
     yield open_form
-    for context in contexts:
-        context.close()
-    outside = [url for urls in refused for url in urls]
+    outside = [url for tab in opened for url in tab.outside]
     assert outside == [], f"the form asked for something off 127.0.0.1: {outside}"
 
 
-def axe_violations(page) -> list[tuple[str, list]]:
-    """axe-core's violations on the page as it is: (rule, the first few elements)."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+@cache
+def shapes() -> Graph:
+    return Graph().parse(ROOT / "shapes" / "bdp-shapes.ttl")
 
 
 def shape_messages(path: str, lang: str) -> set[str]:
     """Every sh:message in `lang` of the property shapes on `path` (a full IRI)."""
-    shapes = Graph().parse(ROOT / "shapes" / "bdp-shapes.ttl")
-    return {str(m) for shape in shapes.subjects(SH.path, URIRef(path))
-            for m in shapes.objects(shape, SH.message) if getattr(m, "language", None) == lang}
+    return {str(m) for shape in shapes().subjects(SH.path, URIRef(path))
+            for m in shapes().objects(shape, SH.message) if getattr(m, "language", None) == lang}
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])

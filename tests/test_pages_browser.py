@@ -5,7 +5,8 @@ page: no horizontal overflow, no console error, and axe-core (tests/fixtures/axe
 reports no violation (once per template and viewport: a page that only changes the language or the order of
 a list another visit checks keeps the other assertions). The page visits are two classes, one per viewport,
 so that pytest-xdist's loadscope gives them to both workers; the site is built
-once per run (conftest.made_once)."""
+once per run (conftest.made_once). The visits of a viewport share one browser context, reset before each
+(conftest.Tab says why that is safe)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,9 @@ import pytest
 from publisher.pipeline.build import build
 from publisher.synthetic.generate import generate
 from publisher.web import create_app
-from tests.conftest import DATA, loopback_only, made_once, screenshot
+from tests.conftest import CHROMIUM, DATA, VIEWPORTS, axe_violations, made_once, screenshot
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parent / "fixtures" / "axe" / "axe.min.js"
 SEED = "trzy-filary-bank-partnerow-lokalnych"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run .ci/install-browser")
 
@@ -71,12 +69,6 @@ def server(site):
         yield live
 
 
-@pytest.fixture(scope="session")
-def browser(chromium):
-    """The worker's one Chromium (conftest.py), under this module's old name."""
-    return chromium
-
-
 def partnership_key(server) -> str:
     import requests
 
@@ -86,74 +78,40 @@ def partnership_key(server) -> str:
     return text[start:text.index('"', start)].split("?")[0]
 
 
-def visit(browser, server, path: str, viewport: str):
-    """(page, console errors, requests off 127.0.0.1) after loading `path` in a fresh context."""
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="pl-PL")
-    errors: list[str] = []
-    outside = loopback_only(context)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    pending: set = set()
-    page.on("request", lambda r: pending.add(r))
-    page.on("requestfinished", lambda r: pending.discard(r))
-    page.on("requestfailed", lambda r: pending.discard(r))
-    page.goto(server.url + path.lstrip("/"), wait_until="load")
-    settle(page, pending)
-    return context, page, errors, outside
+# The page's width against the window's, and the first elements that run past its right edge (for the message).
+OVERFLOW = """() => { const w = window.innerWidth; return [document.documentElement.scrollWidth, w,
+    [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed'
+                 && !e.closest('.table-wrap, .leaflet-container, pre'))
+    .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]; }"""
 
 
-def settle(page, pending: set) -> None:
-    """Wait until every request the page started (the map's fetches after `load`) has finished and none
-    started for 100 ms: what the checks need, without Playwright's `networkidle` fixed 500 ms."""
-    quiet, rounds = 0, 0
-    while quiet < 2:
-        page.wait_for_timeout(50)
-        quiet, rounds = (0 if pending else quiet + 1), rounds + 1
-        assert rounds < 600, f"requests still open after 30 s: {[r.url for r in pending]}"
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-    }""")
-    return found
-
-
-def check_page(browser, server, name: str, viewport: str) -> None:
+def check_page(tabs, server, name: str, viewport: str) -> None:
     path = PAGES[name]
     if "{partnership}" in path:
         path = path.format(partnership=partnership_key(server))
-    context, page, errors, outside = visit(browser, server, path, viewport)
-    try:
-        screenshot(page, f"people-{name}-{viewport}")
-        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        wide = page.evaluate("""() => { const w = window.innerWidth; return [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed'
-                         && !e.closest('.table-wrap, .leaflet-container, pre'))
-            .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)); }""")
-        assert overflow[0] <= overflow[1], f"{name} at {viewport}: {overflow[0]} px wide in {overflow[1]}: {wide}"
-        assert not [e for e in errors if "404" not in e or name != "not-found"], errors
-        if name not in AXE_COVERED_BY:
-            violations = axe_violations(page)
-            assert violations == [], "\n".join(violations)
-        assert outside == []
-    finally:
-        context.close()
+    tab = tabs(viewport)
+    page = tab.open(server.url + path.lstrip("/"))
+    screenshot(page, f"people-{name}-{viewport}")
+    width, window, wide = page.evaluate(OVERFLOW)
+    assert width <= window, f"{name} at {viewport}: {width} px wide in {window}: {wide}"
+    assert not [e for e in tab.errors if "404" not in e or name != "not-found"], tab.errors
+    if name not in AXE_COVERED_BY:
+        violations = axe_violations(page)
+        assert violations == [], violations
+    assert tab.outside == []
 
 
 class TestDesktop:
     @pytest.mark.parametrize("name", list(PAGES))
-    def test_page_fits_is_quiet_and_axe_clean(self, browser, server, name):
-        check_page(browser, server, name, "desktop")
+    def test_page_fits_is_quiet_and_axe_clean(self, tabs, server, name):
+        check_page(tabs, server, name, "desktop")
 
 
 class TestPhone:
     @pytest.mark.parametrize("name", list(PAGES))
-    def test_page_fits_is_quiet_and_axe_clean(self, browser, server, name):
-        check_page(browser, server, name, "phone")
+    def test_page_fits_is_quiet_and_axe_clean(self, tabs, server, name):
+        check_page(tabs, server, name, "phone")
 
 
 # --- what the pages say -------------------------------------------------------------------------------
@@ -258,23 +216,21 @@ def test_the_favicon_is_served(server):
     assert r.content[:4] == b"\x00\x00\x01\x00" and b"PNG" in r.content[:40]
 
 
-def test_the_map_draws_poland_without_tiles_and_says_what_it_cannot_show(browser, server):
+def test_the_map_draws_poland_without_tiles_and_says_what_it_cannot_show(tabs, server):
     import re
 
-    context, page, errors, outside = visit(browser, server, "/map", "desktop")
-    try:
-        page.wait_for_selector(".leaflet-overlay-pane path", timeout=15000)
-        assert page.locator(".leaflet-overlay-pane path").count() >= 1      # the outline, tiles off
-        assert page.locator(".leaflet-tile").count() == 0
-        coverage = page.locator("p.coverage").inner_text()
-        shown, total = (int(n.replace("\u00a0", "")) for n in re.findall(r"[\d\u00a0]+(?= )", coverage)[:2])
-        assert 0 < shown < total
-        page.locator("p.coverage a").click()
-        page.wait_for_url(re.compile(r"/map/without-coordinates"))
-        assert page.locator("ol.practice-list > li").count() == min(total - shown, 50)
-        assert errors == [] and outside == []
-    finally:
-        context.close()
+    tab = tabs("desktop")
+    page = tab.open(server.url + "map")
+    page.wait_for_selector(".leaflet-overlay-pane path", timeout=15000)
+    assert page.locator(".leaflet-overlay-pane path").count() >= 1      # the outline, tiles off
+    assert page.locator(".leaflet-tile").count() == 0
+    coverage = page.locator("p.coverage").inner_text()
+    shown, total = (int(n.replace("\u00a0", "")) for n in re.findall(r"[\d\u00a0]+(?= )", coverage)[:2])
+    assert 0 < shown < total
+    page.locator("p.coverage a").click()
+    page.wait_for_url(re.compile(r"/map/without-coordinates"))
+    assert page.locator("ol.practice-list > li").count() == min(total - shown, 50)
+    assert tab.errors == [] and tab.outside == []
 
 
 def test_lists_hold_every_member_past_the_row_cap(site, server):
@@ -312,37 +268,35 @@ def test_a_long_answer_is_paged_for_people_and_whole_in_the_downloads(server):
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_search_results_sort_and_show_partner_sectors(browser, server, viewport):
+def test_search_results_sort_and_show_partner_sectors(tabs, server, viewport):
     """The search page's list is the lists' component: the order links work (relevance, newest, title in
     Polish collation) and each item shows place · voivodeship · year · the sectors of its partners."""
     import re
 
     from publisher.collation import sort_key
 
-    context, page, errors, outside = visit(browser, server, "/search?q=gmina", viewport)
-    try:
-        sorts = page.locator("nav.sorts a")
-        assert sorts.all_inner_texts() == ["według trafności", "najnowsze", "według tytułu"]
-        assert page.locator("nav.sorts a[aria-current]").inner_text() == "według trafności"
-        total = page.locator("#total").inner_text()
-        relevant = page.locator("ol.hits h3").all_inner_texts()
-        page.get_by_role("link", name="według tytułu").click()
-        page.wait_for_url(re.compile(r"sort=title"))
-        assert page.locator("#total").inner_text() == total          # the same hits, another order
-        titles = page.locator("ol.hits h3").all_inner_texts()
-        assert len(titles) > 10 and titles == sorted(titles, key=sort_key) and titles != relevant
-        metas = page.locator("ol.hits .meta").all_inner_texts()
-        sectors = {"publiczny", "pozarządowy", "biznesowy"}
-        assert sum(any(s in m for s in sectors) for m in metas) > len(metas) // 2, metas
-        assert all(re.search(r" · \d{4}", m) for m in metas), metas
-        page.get_by_role("link", name="najnowsze").click()
-        page.wait_for_url(re.compile(r"sort=newest"))
-        years = [int(re.search(r" · (\d{4})", m).group(1)) for m in page.locator("ol.hits .meta").all_inner_texts()]
-        assert len(years) > 10 and years == sorted(years, reverse=True) and years[0] > years[-1]
-        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert overflow[0] <= overflow[1]
-        assert axe_violations(page) == []
-        screenshot(page, f"people-search-sorted-{viewport}")
-        assert errors == [] and outside == []
-    finally:
-        context.close()
+    tab = tabs(viewport)
+    page = tab.open(server.url + "search?q=gmina")
+    sorts = page.locator("nav.sorts a")
+    assert sorts.all_inner_texts() == ["według trafności", "najnowsze", "według tytułu"]
+    assert page.locator("nav.sorts a[aria-current]").inner_text() == "według trafności"
+    total = page.locator("#total").inner_text()
+    relevant = page.locator("ol.hits h3").all_inner_texts()
+    page.get_by_role("link", name="według tytułu").click()
+    page.wait_for_url(re.compile(r"sort=title"))
+    assert page.locator("#total").inner_text() == total          # the same hits, another order
+    titles = page.locator("ol.hits h3").all_inner_texts()
+    assert len(titles) > 10 and titles == sorted(titles, key=sort_key) and titles != relevant
+    metas = page.locator("ol.hits .meta").all_inner_texts()
+    sectors = {"publiczny", "pozarządowy", "biznesowy"}
+    assert sum(any(s in m for s in sectors) for m in metas) > len(metas) // 2, metas
+    assert all(re.search(r" · \d{4}", m) for m in metas), metas
+    page.get_by_role("link", name="najnowsze").click()
+    page.wait_for_url(re.compile(r"sort=newest"))
+    years = [int(re.search(r" · (\d{4})", m).group(1)) for m in page.locator("ol.hits .meta").all_inner_texts()]
+    assert len(years) > 10 and years == sorted(years, reverse=True) and years[0] > years[-1]
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert overflow[0] <= overflow[1]
+    assert axe_violations(page) == []
+    screenshot(page, f"people-search-sorted-{viewport}")
+    assert tab.errors == [] and tab.outside == []
