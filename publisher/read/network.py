@@ -4,6 +4,7 @@ page's network drawing (publisher/web/charts.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -34,7 +35,12 @@ BATCH = 500
 
 
 def practices_of(store: Store, organisation: str) -> list[str]:
-    """The practices `organisation` took part in (as a partner or the implementing unit), each once."""
+    """The practices `organisation` took part in (as a partner or the implementing unit), each once (kept
+    for the next read of them: its page's list and its network both need them, publisher/read/recent.py)."""
+    return remembered(store, ("practices_of", organisation), lambda: _practices_of(store, organisation))
+
+
+def _practices_of(store: Store, organisation: str) -> list[str]:
     rows = store.select(PRACTICES, bindings={"org": ox.NamedNode(organisation)}, limit=10_000_000).rows
     return list(dict.fromkeys(r["x"].value for r in rows))
 
@@ -73,14 +79,16 @@ class Network:
     labels: dict[str, list[ox.Triple]]
 
 
-def partner_network(store: Store, organisation: str) -> Network:
+def partner_network(store: Store, organisation: str, known: Collection[str] = ()) -> Network:
     """The partners of `organisation` with their labels (the same in every language: kept for the next
-    page of it, publisher/read/recent.py)."""
-    return remembered(store, ("network", organisation), lambda: _partner_network(store, organisation))
+    page of it, publisher/read/recent.py); the labels of `known` IRIs (the sectors' concepts, which the
+    caller has at hand) are not asked for."""
+    return remembered(store, ("network", organisation, bool(known)),
+                      lambda: _partner_network(store, organisation, known))
 
 
-def _partner_network(store: Store, organisation: str) -> Network:
+def _partner_network(store: Store, organisation: str, known: Collection[str]) -> Network:
     found = [Partner(iri, sector, shared) for iri, sector, shared in partners(store, organisation)]
     kept = found[:MAX_PARTNERS]
     wanted = [organisation, *(p.iri for p in kept), *{p.sector for p in kept if p.sector}]
-    return Network(organisation, kept, len(found), labels(store, wanted))
+    return Network(organisation, kept, len(found), labels(store, [i for i in wanted if i not in known]))

@@ -8,7 +8,7 @@ titles, publisher/collation.py); the web layer keeps it for the life of the buil
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,13 +171,16 @@ class Item:
         return self.issued[:4]
 
 
-def details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
+def details(store: Store, iris: list[str], known: Collection[str] = ()
+            ) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
     """The items of `iris` (in that order) and the labels of their voivodeships and sectors (the same in
-    every language: kept for the same list in the other one, publisher/read/recent.py)."""
-    return remembered(store, ("details", tuple(iris)), lambda: _details(store, iris))
+    every language: kept for the same list in the other one, publisher/read/recent.py); those of `known`
+    concepts (the caller has them at hand) are not asked for."""
+    return remembered(store, ("details", tuple(iris), bool(known)), lambda: _details(store, iris, known))
 
 
-def _details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
+def _details(store: Store, iris: list[str], known: Collection[str] = ()
+             ) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
     if not iris:
         return [], {}
     items = {i: Item(i) for i in iris}
@@ -196,8 +199,8 @@ def _details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[
             item.sectors.append(r["sector"].value)
     for item in items.values():
         item.sectors.sort()
-    concepts = {c for i in items.values() for c in (i.voivodeship, *i.sectors) if c}
-    return [items[i] for i in iris], labels(store, concepts)
+    concepts = {c for i in items.values() for c in (i.voivodeship, *i.sectors) if c and c not in known}
+    return [items[i] for i in iris], labels(store, concepts) if concepts else {}
 
 
 def concept(scheme: str, key: str) -> str:

@@ -44,7 +44,7 @@ def pager(next_page: int | None, previous: int | None) -> tuple[str | None, str 
 
 def _network(organisation: str) -> dict[str, object]:
     """The organisation's partners as a drawing and as a list (the same facts for screen readers)."""
-    net = partner_network(site_store(), organisation)
+    net = partner_network(site_store(), organisation, known_labels())
     names = Names(net.labels, iri_map(), g.get("lang", "pl"), known_labels())
     partners = [(names.label(p.iri), p.sector.rsplit("/", 1)[-1], p.shared, names.href(p.iri))
                 for p in net.partners]
