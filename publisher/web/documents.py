@@ -17,7 +17,7 @@ from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_row
 from publisher.read.documents import documents_from_rows
 from publisher.read.links import also_in_from_rows
 from publisher.read.network import partner_network
-from publisher.read.practice_list import roles as practice_roles
+from publisher.read.network import roles as practice_roles
 from publisher.read.resources import Description, Extra, Page, describe, term_labels
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.listing import practice_list

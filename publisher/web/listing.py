@@ -103,7 +103,8 @@ def practice_list(kind: str, concept: str | None, page_number: int, page_size: i
     if not page.exists:
         abort_with(404, f"there is no page {page.number}; the last is {page.count}")
     chosen = iris[page.offset:page.offset + page_size]
-    items, concept_labels = pl.details(site_store(), chosen, known or ())
+    items, concept_labels = pl.details(site_store(), chosen, known or (),
+                                       concept if kind == "organisation" else None)
     names = Names(concept_labels, iri_map(), lang, *((known,) if known else ()))
     return PracticeList(
         items, names, page, sort,
