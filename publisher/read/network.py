@@ -68,12 +68,16 @@ def _people(store: Store, organisation: str) -> list[dict]:
 def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
     """The roles `organisation` had in each practice of `iris` (bdp:implementingUnit for the unit): the
     unit first, then its memberships' roles in the store's order (the order its pages have shown)."""
-    wanted = set(iris)
+    every = remembered(store, ("roles", organisation), lambda: _roles(store, organisation))
+    return {x: every[x] for x in iris if x in every}
+
+
+def _roles(store: Store, organisation: str) -> dict[str, list[ox.NamedNode]]:
     out: dict[str, list[ox.NamedNode]] = {}
     for via in ("u", "m"):
         for r in people(store, organisation):
             x = r["x"].value
-            if r["via"].value != via or x not in wanted or r["partner"].value != organisation:
+            if r["via"].value != via or r["partner"].value != organisation:
                 continue
             role = r.get("role") if via == "m" else IMPLEMENTING_UNIT
             if role is None:
