@@ -52,6 +52,19 @@ def test_the_memo_stays_small_and_goes_with_its_store():
     assert gone() is None               # the memo held its store weakly: both are gone
 
 
+def test_a_full_memo_drops_its_oldest_answers_first():
+    """A page's own answers (an organisation's: its practices, their members, its roles, its network, a
+    page of details) were asked last: they stay while older ones make room."""
+    store, calls = object.__new__(SiteStore), []
+    for i in range(recent.KEPT + 3):
+        recent.remembered(store, i, lambda i=i: calls.append(i) or i)
+    assert len(recent._memos[store]) == recent.KEPT
+    for i in range(3, recent.KEPT + 3):               # the newest KEPT: none asked again
+        assert recent.remembered(store, i, lambda i=i: calls.append(i) or i) == i
+    assert calls == list(range(recent.KEPT + 3))
+    assert recent.remembered(store, 0, lambda: calls.append(0) or 0) == 0 and calls[-1] == 0   # dropped
+
+
 def test_a_new_build_is_read_again(built, tmp_path):
     """The same reads on a copy of the build whose store lost the organisation's memberships: the copy's
     store is another store, so nothing read from the first one is reused."""

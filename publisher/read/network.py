@@ -4,11 +4,12 @@ page's network drawing (publisher/web/charts.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from publisher.namespaces import sparql_prologue
+from publisher.namespaces import PREFIXES, sparql_prologue
 from publisher.read.recent import remembered
 from publisher.read.resources import labels
 from publisher.store import Store
@@ -23,37 +24,107 @@ PRACTICES = sparql_prologue(("bdp", "org")) + """
 SELECT DISTINCT ?org ?x WHERE {
   { ?m org:member ?org . ?ps org:hasMembership ?m . ?x bdp:partnership ?ps } UNION { ?x bdp:implementingUnit ?org }
 }"""
+# Everyone in those practices: how (?via "m" a membership, with its role; "u" the implementing unit). The
+# organisation's page takes from these rows its network, its roles in each practice and, with SECTORS,
+# the sectors of each practice's members: one walk over the memberships instead of three. (The sectors
+# asked apart, once per partner: as an OPTIONAL here they doubled the walk's time.)
 PEOPLE = sparql_prologue(("bdp", "org")) + """
-SELECT ?x ?partner ?sector WHERE {{
+SELECT ?x ?via ?partner ?role WHERE {{
   VALUES ?x {{ {values} }}
-  {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?partner }}
-  UNION {{ ?x bdp:implementingUnit ?partner }}
-  OPTIONAL {{ ?partner bdp:sector ?sector }}
+  {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?partner OPTIONAL {{ ?m org:role ?role }}
+     BIND("m" AS ?via) }}
+  UNION {{ ?x bdp:implementingUnit ?partner BIND("u" AS ?via) }}
 }}"""
+SECTORS = sparql_prologue(("bdp",)) + """
+SELECT ?partner ?sector WHERE {{ VALUES ?partner {{ {values} }} ?partner bdp:sector ?sector }}"""
 BATCH = 500
+IMPLEMENTING_UNIT = ox.NamedNode(PREFIXES["bdp"] + "implementingUnit")
 
 
 def practices_of(store: Store, organisation: str) -> list[str]:
-    """The practices `organisation` took part in (as a partner or the implementing unit), each once."""
+    """The practices `organisation` took part in (as a partner or the implementing unit), each once (kept
+    for the next read of them: its page's list and its network both need them, publisher/read/recent.py)."""
+    return remembered(store, ("practices_of", organisation), lambda: _practices_of(store, organisation))
+
+
+def _practices_of(store: Store, organisation: str) -> list[str]:
     rows = store.select(PRACTICES, bindings={"org": ox.NamedNode(organisation)}, limit=10_000_000).rows
     return list(dict.fromkeys(r["x"].value for r in rows))
 
 
-def partners(store: Store, organisation: str) -> list[tuple[str, str, int]]:
-    """(partner, sector IRI or '', practices shared) of every partner, the most shared first, then by IRI."""
+def people(store: Store, organisation: str) -> list[dict]:
+    """The PEOPLE rows of every practice of `organisation`, in the store's order (kept for the other
+    language and the next page, publisher/read/recent.py)."""
+    return remembered(store, ("people", organisation), lambda: _people(store, organisation))
+
+
+def _people(store: Store, organisation: str) -> list[dict]:
+    """The rows, each partner's sectors beside (its row repeated for each, as an OPTIONAL would)."""
     practices = practices_of(store, organisation)
-    shared: dict[str, set[str]] = {}
-    sectors: dict[str, set[str]] = {}
+    rows: list[dict] = []
     for start in range(0, len(practices), BATCH):
         values = " ".join(term_text(ox.NamedNode(i)) for i in practices[start:start + BATCH])
-        for r in store.select(PEOPLE.format(values=values), limit=10_000_000).rows:
-            partner = r["partner"].value
-            if partner == organisation:
+        rows += store.select(PEOPLE.format(values=values), limit=10_000_000).rows
+    partners = list(dict.fromkeys(r["partner"].value for r in rows))
+    sectors: dict[str, list[ox.NamedNode]] = {}
+    for start in range(0, len(partners), BATCH):
+        values = " ".join(term_text(ox.NamedNode(i)) for i in partners[start:start + BATCH])
+        for r in store.select(SECTORS.format(values=values), limit=10_000_000).rows:
+            sectors.setdefault(r["partner"].value, []).append(r["sector"])
+    out: list[dict] = []
+    for r in rows:
+        of = sectors.get(r["partner"].value)
+        out += [{**r, "sector": sector} for sector in of] if of else [r]
+    return out
+
+
+def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
+    """The roles `organisation` had in each practice of `iris` (bdp:implementingUnit for the unit): the
+    unit first, then its memberships' roles in the store's order (the order its pages have shown)."""
+    every = remembered(store, ("roles", organisation), lambda: _roles(store, organisation))
+    return {x: every[x] for x in iris if x in every}
+
+
+def _roles(store: Store, organisation: str) -> dict[str, list[ox.NamedNode]]:
+    out: dict[str, list[ox.NamedNode]] = {}
+    for via in ("u", "m"):
+        for r in people(store, organisation):
+            x = r["x"].value
+            if r["via"].value != via or r["partner"].value != organisation:
                 continue
-            shared.setdefault(partner, set()).add(r["x"].value)
-            sectors.setdefault(partner, set())
-            if "sector" in r:
-                sectors[partner].add(r["sector"].value)
+            role = r.get("role") if via == "m" else IMPLEMENTING_UNIT
+            if role is None:
+                continue
+            found = out.setdefault(x, [])
+            if role not in found:
+                found.append(role)
+    return out
+
+
+def member_sectors(store: Store, organisation: str) -> dict[str, list[str]]:
+    """Practice -> the sectors of its members (by membership; the implementing unit not counted), sorted,
+    for every practice of `organisation`."""
+    def compute() -> dict[str, list[str]]:
+        found: dict[str, set[str]] = {x: set() for x in practices_of(store, organisation)}
+        for r in people(store, organisation):
+            if r["via"].value == "m" and "sector" in r:
+                found[r["x"].value].add(r["sector"].value)
+        return {x: sorted(sectors) for x, sectors in found.items()}
+    return remembered(store, ("member_sectors", organisation), compute)
+
+
+def partners(store: Store, organisation: str) -> list[tuple[str, str, int]]:
+    """(partner, sector IRI or '', practices shared) of every partner, the most shared first, then by IRI."""
+    shared: dict[str, set[str]] = {}
+    sectors: dict[str, set[str]] = {}
+    for r in people(store, organisation):
+        partner = r["partner"].value
+        if partner == organisation:
+            continue
+        shared.setdefault(partner, set()).add(r["x"].value)
+        sectors.setdefault(partner, set())
+        if "sector" in r:
+            sectors[partner].add(r["sector"].value)
     return [(p, min(sectors[p], default=""), len(xs))
             for p, xs in sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))]
 
@@ -73,14 +144,16 @@ class Network:
     labels: dict[str, list[ox.Triple]]
 
 
-def partner_network(store: Store, organisation: str) -> Network:
+def partner_network(store: Store, organisation: str, known: Collection[str] = ()) -> Network:
     """The partners of `organisation` with their labels (the same in every language: kept for the next
-    page of it, publisher/read/recent.py)."""
-    return remembered(store, ("network", organisation), lambda: _partner_network(store, organisation))
+    page of it, publisher/read/recent.py); the labels of `known` IRIs (the sectors' concepts, which the
+    caller has at hand) are not asked for."""
+    return remembered(store, ("network", organisation, bool(known)),
+                      lambda: _partner_network(store, organisation, known))
 
 
-def _partner_network(store: Store, organisation: str) -> Network:
+def _partner_network(store: Store, organisation: str, known: Collection[str]) -> Network:
     found = [Partner(iri, sector, shared) for iri, sector, shared in partners(store, organisation)]
     kept = found[:MAX_PARTNERS]
     wanted = [organisation, *(p.iri for p in kept), *{p.sector for p in kept if p.sector}]
-    return Network(organisation, kept, len(found), labels(store, wanted))
+    return Network(organisation, kept, len(found), labels(store, [i for i in wanted if i not in known]))

@@ -8,7 +8,7 @@ titles, publisher/collation.py); the web layer keeps it for the life of the buil
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from publisher.collation import sort_key
 from publisher.iris import mint
 from publisher.namespaces import BDPV, sparql_prologue
 from publisher.outputs.search_index import FILE
-from publisher.read.network import practices_of
+from publisher.read.network import member_sectors, practices_of
 from publisher.read.recent import remembered
 from publisher.read.resources import labels
 from publisher.read.search_file import newest_rows
@@ -52,14 +52,20 @@ SELECT ?x ?title ?issued ?modified WHERE {{
   VALUES ?x {{ {values} }}
   {{ ?x dct:title ?title }} UNION {{ ?x dct:issued ?issued }} UNION {{ ?x dct:modified ?modified }}
 }}"""
-DETAILS = _P + """
-SELECT ?x ?title ?issued ?town ?voivodeship ?sector WHERE {{
-  VALUES ?x {{ {values} }}
+_PLAIN = """
   {{ ?x dct:title ?title }}
   UNION {{ ?x dct:issued ?issued }}
   UNION {{ ?x dct:spatial ?place . ?place rdfs:label ?town }}
-  UNION {{ ?x dct:spatial ?place . ?place bdp:voivodeship ?voivodeship }}
+  UNION {{ ?x dct:spatial ?place . ?place bdp:voivodeship ?voivodeship }}"""
+DETAILS = _P + """
+SELECT ?x ?title ?issued ?town ?voivodeship ?sector WHERE {{
+  VALUES ?x {{ {values} }}""" + _PLAIN + """
   UNION {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?o . ?o bdp:sector ?sector }}
+}}"""
+# The same without the members' sectors, for an organisation's practices (read.network has them).
+DETAILS_PLAIN = _P + """
+SELECT ?x ?title ?issued ?town ?voivodeship WHERE {{
+  VALUES ?x {{ {values} }}""" + _PLAIN + """
 }}"""
 
 
@@ -171,18 +177,28 @@ class Item:
         return self.issued[:4]
 
 
-def details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
+def details(store: Store, iris: list[str], known: Collection[str] = (), organisation: str | None = None
+            ) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
     """The items of `iris` (in that order) and the labels of their voivodeships and sectors (the same in
-    every language: kept for the same list in the other one, publisher/read/recent.py)."""
-    return remembered(store, ("details", tuple(iris)), lambda: _details(store, iris))
+    every language: kept for the same list in the other one, publisher/read/recent.py); those of `known`
+    concepts (the caller has them at hand) are not asked for. `iris` all practices of `organisation`:
+    their members' sectors come from its network's rows (read.network), not asked again."""
+    return remembered(store, ("details", tuple(iris), bool(known), organisation),
+                      lambda: _details(store, iris, known, organisation))
 
 
-def _details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
+def _details(store: Store, iris: list[str], known: Collection[str] = (), organisation: str | None = None
+             ) -> tuple[list[Item], dict[str, list[ox.Triple]]]:
     if not iris:
         return [], {}
     items = {i: Item(i) for i in iris}
     values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
-    for r in store.select(DETAILS.format(values=values), limit=MAX_ROWS).rows:
+    if organisation is not None:
+        sectors = member_sectors(store, organisation)
+        for item in items.values():
+            item.sectors = list(sectors.get(item.iri, ()))
+    query = DETAILS if organisation is None else DETAILS_PLAIN
+    for r in store.select(query.format(values=values), limit=MAX_ROWS).rows:
         item = items[r["x"].value]
         if "title" in r:
             item.titles.setdefault(r["title"].language or "", r["title"].value)
@@ -196,35 +212,9 @@ def _details(store: Store, iris: list[str]) -> tuple[list[Item], dict[str, list[
             item.sectors.append(r["sector"].value)
     for item in items.values():
         item.sectors.sort()
-    concepts = {c for i in items.values() for c in (i.voivodeship, *i.sectors) if c}
-    return [items[i] for i in iris], labels(store, concepts)
+    concepts = {c for i in items.values() for c in (i.voivodeship, *i.sectors) if c and c not in known}
+    return [items[i] for i in iris], labels(store, concepts) if concepts else {}
 
 
 def concept(scheme: str, key: str) -> str:
     return f"{BDPV}{scheme}/{key}"
-
-
-ROLES = _P + """
-SELECT ?x ?org ?role WHERE {{
-  VALUES ?x {{ {values} }}
-  {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?org ; org:role ?role }}
-  UNION {{ ?x bdp:implementingUnit ?org BIND(bdp:implementingUnit AS ?role) }}
-}}"""
-
-
-def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
-    """The roles `organisation` had in each practice of `iris` (bdp:implementingUnit for the unit)."""
-    return remembered(store, ("roles", organisation, tuple(iris)), lambda: _roles(store, organisation, iris))
-
-
-def _roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox.NamedNode]]:
-    out: dict[str, list[ox.NamedNode]] = {}
-    if not iris:
-        return out
-    values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
-    for r in store.select(ROLES.format(values=values), bindings={"org": ox.NamedNode(organisation)},
-                          limit=MAX_ROWS).rows:
-        found = out.setdefault(r["x"].value, [])
-        if r["role"] not in found:
-            found.append(r["role"])
-    return out

@@ -3,8 +3,9 @@ English (as `bdp export` writes them, and as people switch) needs the same langu
 organisation's partners, its practices' details and roles. Only the embedded store's site handle is
 remembered: a read-only snapshot of one finished build, never changed under it (a new build opens a new
 store, so nothing outlives the data it was read from). A remote store may change or go down between two
-requests, and its pages must say so: its reads are always made. A handful of entries a store, so memory
-stays flat."""
+requests, and its pages must say so: its reads are always made. A handful of entries a store, the oldest
+dropped first (an organisation's page keeps five or more, all asked again on its other language and
+later pages), so memory stays flat."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def remembered(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
     found = memo.get(key, _memos)
     if found is _memos:
         found = compute()
-        if len(memo) >= KEPT:
-            memo.clear()
-        memo[key] = found
+        with _lock:                     # the oldest answers go first: a page's own stay while it is made
+            while len(memo) >= KEPT:
+                memo.pop(next(iter(memo)), None)
+            memo[key] = found
     return found

@@ -18,9 +18,10 @@ from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_row
 from publisher.read.documents import documents_from_rows
 from publisher.read.links import also_in_from_rows
 from publisher.read.network import partner_network
-from publisher.read.practice_list import roles as practice_roles
+from publisher.read.network import roles as practice_roles
 from publisher.read.resources import Description, Extra, Page, describe, term_labels
 from publisher.web import build_cache, charts, settings, site_store
+from publisher.web.i18n import ngettext, number
 from publisher.web.listing import practice_list
 from publisher.web.present import Names, Presenter, metric_rows, ns, paragraphs, partner_rows, schema_org
 from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes
@@ -45,12 +46,17 @@ def pager(next_page: int | None, previous: int | None) -> tuple[str | None, str 
 
 def _network(organisation: str) -> dict[str, object]:
     """The organisation's partners as a drawing and as a list (the same facts for screen readers)."""
-    net = partner_network(site_store(), organisation)
+    net = partner_network(site_store(), organisation, known_labels())
     names = Names(net.labels, iri_map(), g.get("lang", "pl"), known_labels())
     partners = [(names.label(p.iri), p.sector.rsplit("/", 1)[-1], p.shared, names.href(p.iri))
                 for p in net.partners]
     drawing = charts.network(names.label(organisation), partners, gettext("Partners across sectors"))
-    return {"drawing": drawing, "partners": net.partners, "total": net.total, "names": names}
+    # each partner's line, made here in one call (not five calls from the template a partner): sector
+    # key, link, sector's name ('' when unknown), whether it has one, practices shared in words
+    rows = [(p.sector.rsplit("/", 1)[-1], names.link(p.iri), names.label(p.sector) if p.sector else "",
+             bool(p.sector), ngettext("%(num)s practice", "%(num)s practices", p.shared, num=number(p.shared)))
+            for p in net.partners]
+    return {"drawing": drawing, "partners": net.partners, "rows": rows, "total": net.total, "names": names}
 
 
 def known_labels() -> dict[str, list[ox.Triple]]:

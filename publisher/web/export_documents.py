@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
@@ -67,7 +68,8 @@ def write_document(app: Any, files: Files, path: str, public: str) -> int:
     per representation: each page's description read once, serialised four ways, and rendered for people
     in one request context per language (with its own app context: `g` holds the language and Babel's
     choice of it). Returns the files written."""
-    from publisher.read.resources import with_extra
+    from publisher.read.cards import ORGANISATION_PAGE
+    from publisher.read.resources import Page, with_extra
     from publisher.web import settings, site_store
     from publisher.web.documents import graph_bodies, html_body, page_extra, read_document
     from publisher.web.render import alternates
@@ -87,6 +89,9 @@ def write_document(app: Any, files: Files, path: str, public: str) -> int:
                 break
             number += 1
             d = read_document(iri, number)
+    # An organisation's later pages list more of its practices (html_body pages them by `d.page.number`),
+    # and show nothing of the links that the description pages: the first page's description (and its
+    # extra), its page number changed, serves them all.
     asked, formats = page_extra(iri), alternates(lambda suffix: f"{url}.{suffix}")
     number, more = 1, bool(HTML_LANGS)
     while more:                                   # the pages for people (an organisation's: its practices)
@@ -94,7 +99,9 @@ def write_document(app: Any, files: Files, path: str, public: str) -> int:
         for lang in HTML_LANGS:
             with app.request_context(_environ(public, lang, path, number)):
                 app.preprocess_request()
-                if lang == HTML_LANGS[0]:
+                if lang == HTML_LANGS[0] and number > 1 and asked is ORGANISATION_PAGE:
+                    d = replace(d, page=Page(number, d.page.size, d.page.total))
+                elif lang == HTML_LANGS[0]:
                     d = first if number == 1 else read_document(iri, number)
                     if asked is not None:
                         d = with_extra(site_store(), d, asked, settings().row_cap)

@@ -133,13 +133,13 @@ def gettext(text: str, **variables: Any) -> str:
     return found % variables if variables else found
 
 
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    """flask_babel.ngettext in the request's language."""
-    language = _language()
-    if language is None:
-        return flask_babel.ngettext(singular, plural, num, **variables)
+def ngettext(singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    """flask_babel.ngettext in the request's language; `num=` may be given apart from the count (the count
+    as people read it, number(n)), as the templates' ngettext allows."""
     variables.setdefault("num", num)
-    return language.translations.ungettext(singular, plural, num) % variables
+    language = _language()
+    translations = language.translations if language else flask_babel.get_translations()
+    return translations.ungettext(singular, plural, num) % variables
 
 
 def format_decimal(value: Any) -> str:

@@ -10,13 +10,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, request
+from markupsafe import Markup
 
 from publisher.read import browse as lists
 from publisher.read import practice_list as pl
 from publisher.read.resources import Page
 from publisher.web import build_cache, site_store
 from publisher.web.errors import abort_with
-from publisher.web.i18n import N_, link_lang
+from publisher.web.i18n import N_, link_lang, pick_html
 from publisher.web.present import Names
 from publisher.web.render import iri_map
 
@@ -33,6 +34,12 @@ class PracticeList:
     sorts: list[tuple[str, str, bool]] = field(default_factory=list)   # (label msgid, url, chosen)
     roles: dict[str, list[Any]] = field(default_factory=dict)
     pager: tuple[str | None, str | None] = (None, None)
+
+    def rows(self) -> list[tuple[str | None, Markup, str]]:
+        """(link, title as HTML, meta line) of each item: what the template writes for it, made here in one
+        call rather than three calls from the template an item (a page lists up to page_size of them)."""
+        href = self.names.href
+        return [(href(item.iri), pick_html(item.titles), self.meta(item)) for item in self.items]
 
     def meta(self, item: pl.Item) -> str:
         """place · voivodeship · year · partner sectors (· this organisation's roles)"""
@@ -103,7 +110,8 @@ def practice_list(kind: str, concept: str | None, page_number: int, page_size: i
     if not page.exists:
         abort_with(404, f"there is no page {page.number}; the last is {page.count}")
     chosen = iris[page.offset:page.offset + page_size]
-    items, concept_labels = pl.details(site_store(), chosen)
+    items, concept_labels = pl.details(site_store(), chosen, known or (),
+                                       concept if kind == "organisation" else None)
     names = Names(concept_labels, iri_map(), lang, *((known,) if known else ()))
     return PracticeList(
         items, names, page, sort,
