@@ -24,19 +24,17 @@ PRACTICES = sparql_prologue(("bdp", "org")) + """
 SELECT DISTINCT ?org ?x WHERE {
   { ?m org:member ?org . ?ps org:hasMembership ?m . ?x bdp:partnership ?ps } UNION { ?x bdp:implementingUnit ?org }
 }"""
-# Everyone in those practices: how (?via "m" a membership, with its role; "u" the implementing unit). The
-# organisation's page takes from these rows its network, its roles in each practice and, with SECTORS,
-# the sectors of each practice's members: one walk over the memberships instead of three. (The sectors
-# asked apart, once per partner: as an OPTIONAL here they doubled the walk's time.)
+# Everyone in those practices: how (?via "m" a membership, with its role; "u" the implementing unit) and
+# with the sector. The organisation's page takes from these rows its network, its roles in each practice
+# and the sectors of each practice's members: one walk over the memberships instead of three.
 PEOPLE = sparql_prologue(("bdp", "org")) + """
-SELECT ?x ?via ?partner ?role WHERE {{
+SELECT ?x ?via ?partner ?role ?sector WHERE {{
   VALUES ?x {{ {values} }}
   {{ ?x bdp:partnership ?ps . ?ps org:hasMembership ?m . ?m org:member ?partner OPTIONAL {{ ?m org:role ?role }}
      BIND("m" AS ?via) }}
   UNION {{ ?x bdp:implementingUnit ?partner BIND("u" AS ?via) }}
+  OPTIONAL {{ ?partner bdp:sector ?sector }}
 }}"""
-SECTORS = sparql_prologue(("bdp",)) + """
-SELECT ?partner ?sector WHERE {{ VALUES ?partner {{ {values} }} ?partner bdp:sector ?sector }}"""
 BATCH = 500
 IMPLEMENTING_UNIT = ox.NamedNode(PREFIXES["bdp"] + "implementingUnit")
 
@@ -59,22 +57,11 @@ def people(store: Store, organisation: str) -> list[dict]:
 
 
 def _people(store: Store, organisation: str) -> list[dict]:
-    """The rows, each partner's sectors beside (its row repeated for each, as an OPTIONAL would)."""
     practices = practices_of(store, organisation)
-    rows: list[dict] = []
+    out: list[dict] = []
     for start in range(0, len(practices), BATCH):
         values = " ".join(term_text(ox.NamedNode(i)) for i in practices[start:start + BATCH])
-        rows += store.select(PEOPLE.format(values=values), limit=10_000_000).rows
-    partners = list(dict.fromkeys(r["partner"].value for r in rows))
-    sectors: dict[str, list[ox.NamedNode]] = {}
-    for start in range(0, len(partners), BATCH):
-        values = " ".join(term_text(ox.NamedNode(i)) for i in partners[start:start + BATCH])
-        for r in store.select(SECTORS.format(values=values), limit=10_000_000).rows:
-            sectors.setdefault(r["partner"].value, []).append(r["sector"])
-    out: list[dict] = []
-    for r in rows:
-        of = sectors.get(r["partner"].value)
-        out += [{**r, "sector": sector} for sector in of] if of else [r]
+        out += store.select(PEOPLE.format(values=values), limit=10_000_000).rows
     return out
 
 
