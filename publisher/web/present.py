@@ -120,8 +120,7 @@ class Names:
             text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self.label(term))
         if isinstance(term, ox.Literal) and term.datatype.value in DATES:
             text = Markup(f'<time datetime="{escape(term.value)}">{text}</time>')
-        # f-strings of escaped parts: what Markup.format makes, without string.Formatter (hot: every link)
-        return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
+        return _anchor(url, text)
 
     def link_list(self, terms: Any, separator: str = ", ") -> Markup:
         return Markup(separator).join(self.link(t) for t in terms)
@@ -141,7 +140,12 @@ def _unnamed_link(links: IriMap, lang_query: str, iri: str) -> Markup:
     org:member, ...): the same on every page of a language, so made once."""
     names = Names({}, links, "")
     names.lang_query = lang_query
-    url, text = names.href(iri), escape(names.label(iri))
+    return _anchor(names.href(iri), escape(names.label(iri)))
+
+
+def _anchor(url: str | None, text: Markup) -> Markup:
+    """A link to `url` (none: the text alone) around `text`, already escaped. An f-string of escaped parts:
+    what Markup.format makes, without string.Formatter (every link of every page passes here)."""
     return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
 
 
