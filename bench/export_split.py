@@ -1,0 +1,79 @@
+"""Where a document's CPU goes in `bdp export`, phase by phase, kind by kind, in one process:
+
+    python bench/export_split.py OUT [KINDS] [PER_KIND]
+
+For PER_KIND resources of each kind (spread over the store's order; KINDS comma-separated, default all)
+it runs the steps write_document takes for a first page, each timed apart with process_time: `read`
+(read_document), `rdf4` (the four RDF bodies), `ctx` (a request context per language pushed, the request
+preprocessed, popped), `extra` (what a practice's or an organisation's page reads beyond the document),
+`html_pl`, `html_en` (html_body). Nothing is written to disk. Two rounds; the second (warm) is printed."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    from publisher.config import load_settings
+    from publisher.formats import GRAPH_FORMATS
+    from publisher.read.resources import with_extra
+    from publisher.web import export_documents as ed
+    from publisher.web import settings as site_settings
+    from publisher.web import site_store
+    from publisher.web.documents import graph_bodies, html_body, page_extra, read_document
+    from publisher.web.export import resources
+    from publisher.web.render import alternates
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("kinds", nargs="?", default="")
+    parser.add_argument("per_kind", type=int, nargs="?", default=300)
+    args = parser.parse_args()
+    public = "http://127.0.0.1:8080/"
+    settings = load_settings({"out": str(args.out), "public_url": public}, environ={})
+    by_kind: dict[str, list[str]] = collections.defaultdict(list)
+    for path in resources(args.out / "store", settings.base_uri):
+        by_kind[path.split("/")[1]].append(path)
+    app = ed.app_for(settings)
+    spent: collections.Counter[str] = collections.Counter()
+
+    def timed(step, call, *call_args):
+        start = time.process_time()
+        result = call(*call_args)
+        spent[step] += time.process_time() - start
+        return result
+
+    for kind in sorted(by_kind) if not args.kinds else args.kinds.split(","):
+        paths = by_kind[kind][::max(1, len(by_kind[kind]) // args.per_kind)][:args.per_kind]
+        for _ in range(2):
+            spent.clear()
+            for path in paths:
+                with app.app_context():
+                    iri, url = site_settings().base_uri + "id/" + path[4:], public + path
+                    d = timed("read", read_document, iri, 1)
+                    timed("rdf4", graph_bodies, d, site_settings().base_uri + path, GRAPH_FORMATS)
+                asked, formats = page_extra(iri), alternates(lambda suffix, url=url: f"{url}.{suffix}")
+                for lang in ed.HTML_LANGS:
+                    start = time.process_time()
+                    context = app.request_context(ed._environ(public, lang, path, 1))
+                    context.push()
+                    app.preprocess_request()
+                    spent["ctx"] += time.process_time() - start
+                    if asked is not None and lang == ed.HTML_LANGS[0]:
+                        d = timed("extra", with_extra, site_store(), d, asked, site_settings().row_cap)
+                    timed("html_" + lang, html_body, d, url, formats, asked)
+                    start = time.process_time()
+                    context.pop()
+                    spent["ctx"] += time.process_time() - start
+        steps = " ".join(f"{step} {1000 * seconds / len(paths):.3f}" for step, seconds in spent.items())
+        print(f"{kind:13s} {len(paths):4d} docs  ms a doc: {steps}  all {1000 * sum(spent.values()) / len(paths):.3f}")
+
+
+if __name__ == "__main__":
+    main()
