@@ -274,7 +274,7 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
                     known: dict[str, list[ox.Triple]], cache: MutableMapping[str, list[ox.Triple]]
                     ) -> Description:
     """`describe` from the store's indexes (read.quads): no query to plan, the labels from `cache`."""
-    triples, truncated = quads.own(store.oxigraph, iri, limit)
+    triples, truncated, read = quads.own(store.oxigraph, iri, limit)
     if not triples:
         return Description(iri, page=Page(page, page_size, 0))
     where = Page(page, page_size, 0)
@@ -286,7 +286,8 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
     else:
         links, counts, where.total = found
         links = links if where.exists else []
-    named = quads.labels_of(store.oxigraph, [t.object for t in triples] + [t.subject for t in links], cache)
+    named = quads.labels_of(store.oxigraph, [t.object for t in triples] + [t.subject for t in links], cache,
+                            read)
     return _finish(iri, triples, named, links, counts, where, truncated, known)
 
 

@@ -142,6 +142,7 @@ class Contexts:
     def __init__(self, app: Any, public: str) -> None:
         self.app, self.public = app, public
         self.kept: dict[str, tuple[contextvars.Context, Any]] = {}
+        self.asked: dict[str, tuple[str, int]] = {}     # each language's request now: (path, page)
 
     @classmethod
     def of(cls, app: Any, public: str) -> Contexts:
@@ -154,13 +155,15 @@ class Contexts:
 
     def enter(self, lang: str, path: str, page: int) -> contextvars.Context:
         """The context of `lang`, its request now a browser's GET of /{path}?page={page}: to run in."""
-        environ = _environ(self.public, lang, path, page)
         found = self.kept.get(lang)
+        if found is not None and self.asked.get(lang) == (path, page):
+            return found[0]                          # (the RDF, then the same page for people)
+        environ = _environ(self.public, lang, path, page)
         if found is None:
             found = self.kept[lang] = self._open(environ)
         request = self.app.request_class(environ)
         request.json_module = self.app.json           # as RequestContext makes its request
-        found[1].request = request
+        found[1].request, self.asked[lang] = request, (path, page)
         return found[0]
 
     def run(self, lang: str, path: str, page: int, call: Callable[..., Any], *args: Any) -> Any:
