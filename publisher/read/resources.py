@@ -153,7 +153,8 @@ class Description:
 
     def label_triples(self) -> list[ox.Triple]:
         """The labels of the linked resources (those of predicates serve pages only)."""
-        return [t for iri in sorted(self.linked) for t in self.labels.get(iri, ())]
+        labels = self.labels
+        return [t for iri in sorted(self.linked) if iri in labels for t in labels[iri]]
 
 
 def _node(row: dict, name: str, default: Node) -> Node:
