@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
 import pyoxigraph as ox
+from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
 
 from publisher.formats import GRAPH_FORMATS
@@ -135,14 +136,16 @@ class Contexts:
     """A request context per language, pushed once (with an app context of its own, the request
     preprocessed: `g` holds the language and Babel's choice of it) in a contextvars.Context kept for the
     whole export, and entered for each page. Pages differ only in their path and `page` parameter: each
-    gets a Request of its own (what request.path, base_url and args say), the rest is made once — pushing,
-    preprocessing and popping a context for every page and language cost more than reading the page's
-    resource did. A page's query string never holds `lang`, so the language chosen first holds."""
+    gets a Request of its own (what request.path, base_url and args say) with its route matched; the rest
+    is made once — pushing, preprocessing and popping a context for every page and language cost more
+    than reading the page's resource did. A page's query string never holds `lang`, so the language
+    chosen first holds."""
 
     def __init__(self, app: Any, public: str) -> None:
         self.app, self.public = app, public
         self.kept: dict[str, tuple[contextvars.Context, Any]] = {}
         self.asked: dict[str, tuple[str, int]] = {}     # each language's request now: (path, page)
+        self.matched: tuple[str, Any] = ("", None)       # the last path's (rule, its arguments)
 
     @classmethod
     def of(cls, app: Any, public: str) -> Contexts:
@@ -163,6 +166,15 @@ class Contexts:
             found = self.kept[lang] = self._open(environ)
         request = self.app.request_class(environ)
         request.json_module = self.app.json           # as RequestContext makes its request
+        if self.matched[0] != path:                   # the route, as RequestContext.match_request finds it
+            try:
+                self.matched = (path, found[1].url_adapter.match(request.path, method="GET", return_rule=True))
+            except HTTPException as e:
+                self.matched = (path, e)
+        if isinstance(self.matched[1], HTTPException):
+            request.routing_exception = self.matched[1]
+        else:
+            request.url_rule, request.view_args = self.matched[1]
         found[1].request, self.asked[lang] = request, (path, page)
         return found[0]
 
