@@ -1,14 +1,15 @@
 """Instructions (valgrind's callgrind, Ir) a document of `bdp export`'s read + RDF steps take, kind by kind:
 a count that, unlike CPU seconds, does not move with the load of a shared machine.
 
-    python bench/read_instructions.py OUT [KINDS] [DOCS]
+    python bench/read_instructions.py OUT [KINDS] [DOCS] [--empty]
 
 For DOCS resources of each kind (default 50; spread over the store's order) it runs, in the first language's
 kept request context (export_documents.Contexts), what write_document does for the RDF of a first page:
 read_document, then the four RDF bodies (graph_bodies); older code, without Contexts, in an app context a
 document, as its write_document did. Each kind runs in a child under
 `valgrind --tool=callgrind --instr-atstart=no`: warmed on the same documents, then counted from
-`callgrind_control -i on` to the end. Needs valgrind; nothing is written but callgrind's file (removed)."""
+`callgrind_control -i on` to the end. `--empty` counts entering the context alone (nothing run in it: the
+`ctx` part of the figure, to subtract). Needs valgrind; nothing is written but callgrind's file (removed)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def child(out: Path, paths: list[str], signal: Path) -> None:
+def child(out: Path, paths: list[str], signal: Path, empty: bool) -> None:
     from publisher.config import load_settings
     from publisher.formats import GRAPH_FORMATS
     from publisher.web import export_documents as ed
@@ -34,6 +35,8 @@ def child(out: Path, paths: list[str], signal: Path) -> None:
     contexts = ed.Contexts.of(app, public) if hasattr(ed, "Contexts") else None
 
     def one(path: str) -> None:
+        if empty:
+            return
         graph_bodies(read_document(base + "id/" + path[4:], 1), base + path, GRAPH_FORMATS)
 
     def run() -> None:
@@ -52,8 +55,10 @@ def child(out: Path, paths: list[str], signal: Path) -> None:
 
 
 def main() -> None:
+    empty = "--empty" in sys.argv
+    sys.argv = [a for a in sys.argv if a != "--empty"]
     if sys.argv[1] == "--child":
-        child(Path(sys.argv[2]), Path(sys.argv[3]).read_text().split("\n"), Path(sys.argv[4]))
+        child(Path(sys.argv[2]), Path(sys.argv[3]).read_text().split("\n"), Path(sys.argv[4]), empty)
         return
     from publisher.config import load_settings
     from publisher.web.export import resources
@@ -72,7 +77,7 @@ def main() -> None:
             result = signal / "callgrind.out"
             proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
                                      f"--callgrind-out-file={result}", sys.executable, __file__, "--child",
-                                     str(out), str(signal / "paths"), str(signal)],
+                                     str(out), str(signal / "paths"), str(signal), *(["--empty"] if empty else [])],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             while not (signal / "ready").exists():
                 if proc.poll() is not None:
@@ -83,7 +88,8 @@ def main() -> None:
             proc.wait()
             total = next(int(line.split()[1]) for line in result.read_text().splitlines()
                          if line.startswith("summary:"))
-        print(f"{kind:13s} {docs:4d} docs  read + rdf4: {total / docs / 1000:,.0f} k instructions a doc")
+        step = "entering the context" if empty else "read + rdf4"
+        print(f"{kind:13s} {docs:4d} docs  {step}: {total / docs / 1000:,.0f} k instructions a doc")
 
 
 if __name__ == "__main__":
