@@ -4,8 +4,9 @@
 
 For PER_KIND resources of each kind (spread over the store's order; KINDS comma-separated, default all)
 it runs the steps write_document takes for a first page, each timed apart with process_time: `read`
-(read_document), `rdf4` (the four RDF bodies), `ctx` (a request context per language pushed, the request
-preprocessed, popped), `extra` (what a practice's or an organisation's page reads beyond the document),
+(read_document), `rdf4` (the four RDF bodies), `ctx` (entering the kept request context of a language,
+export_documents.Contexts: for the RDF and for each language), `extra` (what a practice's or an
+organisation's page reads beyond the document),
 `html_pl`, `html_en` (html_body). Nothing is written to disk. Two rounds; the second (warm) is printed."""
 
 from __future__ import annotations
@@ -49,28 +50,31 @@ def main() -> None:
         spent[step] += time.process_time() - start
         return result
 
+    contexts = ed.Contexts.of(app, public)
+    base = settings.base_uri
+
+    def enter(lang, path):
+        start = time.process_time()
+        context = contexts.enter(lang, path, 1)
+        spent["ctx"] += time.process_time() - start
+        return context
+
     for kind in sorted(by_kind) if not args.kinds else args.kinds.split(","):
         paths = by_kind[kind][::max(1, len(by_kind[kind]) // args.per_kind)][:args.per_kind]
         for _ in range(2):
             spent.clear()
             for path in paths:
-                with app.app_context():
-                    iri, url = site_settings().base_uri + "id/" + path[4:], public + path
-                    d = timed("read", read_document, iri, 1)
-                    timed("rdf4", graph_bodies, d, site_settings().base_uri + path, GRAPH_FORMATS)
+                iri, url = base + "id/" + path[4:], public + path
+                context = enter(ed.HTML_LANGS[0], path)
+                d = context.run(timed, "read", read_document, iri, 1)
+                context.run(timed, "rdf4", graph_bodies, d, base + path, GRAPH_FORMATS)
                 asked, formats = page_extra(iri), alternates(lambda suffix, url=url: f"{url}.{suffix}")
                 for lang in ed.HTML_LANGS:
-                    start = time.process_time()
-                    context = app.request_context(ed._environ(public, lang, path, 1))
-                    context.push()
-                    app.preprocess_request()
-                    spent["ctx"] += time.process_time() - start
+                    context = enter(lang, path)
                     if asked is not None and lang == ed.HTML_LANGS[0]:
-                        d = timed("extra", with_extra, site_store(), d, asked, site_settings().row_cap)
-                    timed("html_" + lang, html_body, d, url, formats, asked)
-                    start = time.process_time()
-                    context.pop()
-                    spent["ctx"] += time.process_time() - start
+                        d = context.run(lambda d=d, asked=asked: timed("extra", with_extra, site_store(), d, asked,
+                                                          site_settings().row_cap))
+                    context.run(timed, "html_" + lang, html_body, d, url, formats, asked)
         steps = " ".join(f"{step} {1000 * seconds / len(paths):.3f}" for step, seconds in spent.items())
         print(f"{kind:13s} {len(paths):4d} docs  ms a doc: {steps}  all {1000 * sum(spent.values()) / len(paths):.3f}")
 

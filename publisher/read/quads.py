@@ -40,31 +40,54 @@ def label_triples(store: ox.Store, term: Node, labels: MutableMapping[str, list[
     return found
 
 
-def labels_of(store: ox.Store, terms: Iterable[object], cache: MutableMapping[str, list[ox.Triple]]
-              ) -> dict[str, list[ox.Triple]]:
-    """IRI (or blank node id) -> label triples, for each of `terms` that has labels."""
+def labels_of(store: ox.Store, terms: Iterable[object], cache: MutableMapping[str, list[ox.Triple]],
+              read: dict[str, list[ox.Triple]] | None = None) -> dict[str, list[ox.Triple]]:
+    """IRI (or blank node id) -> label triples, for each of `terms` that has labels; `read`: the triples
+    of blank nodes already read (`own`), whose labels are taken from them rather than read again."""
     named: dict[str, list[ox.Triple]] = {}
+    read = read or {}
     for term in terms:
-        if isinstance(term, (ox.NamedNode, ox.BlankNode)) and term.value not in named \
-                and (labelled := label_triples(store, term, cache)):
-            named[term.value] = labelled
+        if isinstance(term, ox.NamedNode):
+            key = term.value
+            if key in named:
+                continue
+            found = cache.get(key)
+            if found is None:
+                found = label_triples(store, term, cache)
+        elif isinstance(term, ox.BlankNode):
+            key = term.value
+            if key in named:
+                continue
+            below = read.get(key)
+            found = label_triples(store, term, cache) if below is None else \
+                [t for t in below if t.predicate.value in LABEL_PREDICATES]
+        else:
+            continue
+        if found:
+            named[key] = found
     return named
 
 
-def own(store: ox.Store, iri: Node, limit: int) -> tuple[list[ox.Triple], bool]:
+def own(store: ox.Store, iri: Node, limit: int) -> tuple[list[ox.Triple], bool, dict[str, list[ox.Triple]]]:
     """The triples about `iri` and the blank nodes it owns, two levels down (the data never nests deeper);
-    at most `limit`, and whether some were left out."""
+    at most `limit`, whether some were left out, and each blank node's own triples as read (by id)."""
     out = _triples(store, iri)
-    seen = set(out)
-    for t in list(out):
-        if isinstance(t.object, ox.BlankNode):
-            below = _triples(store, t.object)
-            deeper = [d for b in below if isinstance(b.object, ox.BlankNode) for d in _triples(store, b.object)]
+    read: dict[str, list[ox.Triple]] = {}
+    blank = [t.object for t in out if type(t.object) is ox.BlankNode]
+    if blank:                                   # (most resources have none: no set to build)
+        seen = set(out)
+        for node in blank:
+            below = read[node.value] = _triples(store, node)
+            deeper: list[ox.Triple] = []
+            for b in below:
+                if type(b.object) is ox.BlankNode:
+                    found = read[b.object.value] = _triples(store, b.object)
+                    deeper += found
             for triple in below + deeper:
                 if triple not in seen:
                     seen.add(triple)
                     out.append(triple)
-    return (out[:limit], True) if len(out) > limit else (out, False)
+    return (out[:limit], True, read) if len(out) > limit else (out, False, read)
 
 
 def incoming(store: ox.Store, iri: ox.NamedNode, offset: int, size: int, most: int

@@ -153,7 +153,8 @@ class Description:
 
     def label_triples(self) -> list[ox.Triple]:
         """The labels of the linked resources (those of predicates serve pages only)."""
-        return [t for iri in sorted(self.linked) for t in self.labels.get(iri, ())]
+        labels = self.labels
+        return [t for iri in sorted(self.linked) if iri in labels for t in labels[iri]]
 
 
 def _node(row: dict, name: str, default: Node) -> Node:
@@ -274,7 +275,7 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
                     known: dict[str, list[ox.Triple]], cache: MutableMapping[str, list[ox.Triple]]
                     ) -> Description:
     """`describe` from the store's indexes (read.quads): no query to plan, the labels from `cache`."""
-    triples, truncated = quads.own(store.oxigraph, iri, limit)
+    triples, truncated, read = quads.own(store.oxigraph, iri, limit)
     if not triples:
         return Description(iri, page=Page(page, page_size, 0))
     where = Page(page, page_size, 0)
@@ -286,7 +287,8 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
     else:
         links, counts, where.total = found
         links = links if where.exists else []
-    named = quads.labels_of(store.oxigraph, [t.object for t in triples] + [t.subject for t in links], cache)
+    named = quads.labels_of(store.oxigraph, [t.object for t in triples] + [t.subject for t in links], cache,
+                            read)
     return _finish(iri, triples, named, links, counts, where, truncated, known)
 
 

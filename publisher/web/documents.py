@@ -76,10 +76,11 @@ def page_extra(iri: str) -> Extra | None:
 def read_document(iri: str, page: int, asked: Extra | None = None) -> Description:
     """The description of `iri` (this page of its links), with the labels of what it links to kept in
     the build's cache between requests (read.quads)."""
-    conf = settings()
-    cache = build_cache().setdefault("linked_labels", {})
+    conf, cache = settings(), build_cache()
+    known = cache.get("term_labels")
     return describe(site_store(), ox.NamedNode(iri), page=page, page_size=conf.page_size, limit=conf.row_cap,
-                    known=known_labels(), extra=asked, cache=cache)
+                    known=known if known is not None else known_labels(), extra=asked,
+                    cache=cache.setdefault("linked_labels", {}))
 
 
 def graph_body(d: Description, doc_iri: str, fmt: Format) -> bytes:

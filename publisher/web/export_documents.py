@@ -7,6 +7,7 @@ Apache's MultiViews wants it)."""
 
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
 import pyoxigraph as ox
+from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
 
 from publisher.formats import GRAPH_FORMATS
@@ -66,52 +68,128 @@ def write_document(app: Any, files: Files, path: str, public: str) -> int:
     """Every representation of the /doc/ document at `path` (e.g. 'doc/practice/k') and of each of its
     later pages, from the functions `bdp serve`'s view calls (publisher.web.documents), without a request
     per representation: each page's description read once, serialised four ways, and rendered for people
-    in one request context per language (with its own app context: `g` holds the language and Babel's
-    choice of it). Returns the files written."""
+    in the kept request context of each language (Contexts). Returns the files written."""
     from publisher.read.cards import ORGANISATION_PAGE
     from publisher.read.resources import Page, with_extra
     from publisher.web import settings, site_store
-    from publisher.web.documents import graph_bodies, html_body, page_extra, read_document
+    from publisher.web.documents import html_body, page_extra, read_document
     from publisher.web.render import alternates
 
-    with app.app_context():
-        base = settings().base_uri
-        iri, url, doc_iri, name = base + "id/" + path[4:], public + path, base + path, unquote(path)
-        first = d = read_document(iri, 1)
-        if not first.found:
-            return 0
-        written, number = 0, 1
-        while d.page.exists:                      # the RDF: the links paged
-            for fmt, graph in zip(GRAPH_FORMATS, graph_bodies(d, doc_iri, GRAPH_FORMATS), strict=True):
-                files.write(file_name(name, fmt.suffix, number), graph)
-                written += 1
-            if d.page.next is None or number >= MAX_PAGE:
-                break
-            number += 1
-            d = read_document(iri, number)
+    contexts = Contexts.of(app, public)
+    first, written = contexts.run(HTML_LANGS[0], path, 1, _write_graphs, files, path)
+    if first is None:
+        return 0
+    iri, url = app.config["BDP"].base_uri + "id/" + path[4:], public + path
     # An organisation's later pages list more of its practices (html_body pages them by `d.page.number`),
     # and show nothing of the links that the description pages: the first page's description (and its
     # extra), its page number changed, serves them all.
     asked, formats = page_extra(iri), alternates(lambda suffix: f"{url}.{suffix}")
-    number, more = 1, bool(HTML_LANGS)
+    d = first
+
+    def page(lang: str, number: int) -> tuple[str | None, Any]:
+        nonlocal d
+        if lang == HTML_LANGS[0] and number > 1 and asked is ORGANISATION_PAGE:
+            d = replace(d, page=Page(number, d.page.size, d.page.total))
+        elif lang == HTML_LANGS[0]:
+            d = first if number == 1 else read_document(iri, number)
+            if asked is not None:
+                d = with_extra(site_store(), d, asked, settings().row_cap)
+        return html_body(d, url, formats, asked)
+
+    name, number, more = unquote(path), 1, bool(HTML_LANGS)
     while more:                                   # the pages for people (an organisation's: its practices)
         more = False
         for lang in HTML_LANGS:
-            with app.request_context(_environ(public, lang, path, number)):
-                app.preprocess_request()
-                if lang == HTML_LANGS[0] and number > 1 and asked is ORGANISATION_PAGE:
-                    d = replace(d, page=Page(number, d.page.size, d.page.total))
-                elif lang == HTML_LANGS[0]:
-                    d = first if number == 1 else read_document(iri, number)
-                    if asked is not None:
-                        d = with_extra(site_store(), d, asked, settings().row_cap)
-                body, where = html_body(d, url, formats, asked)
+            body, where = contexts.run(lang, path, number, page, lang, number)
             if body is None:
                 return written
             files.write(file_name(name, f"html.{lang}", number), body.encode())
             written, more = written + 1, where.next is not None and number < MAX_PAGE
         number += 1
     return written
+
+
+def _write_graphs(files: Files, path: str) -> tuple[Any, int]:
+    """The RDF files of the document at `path`, every page of its links; (its first page's description,
+    None when there is no such resource; the files written)."""
+    from publisher.web import settings
+    from publisher.web.documents import graph_bodies, read_document
+
+    base = settings().base_uri
+    iri, doc_iri, name = base + "id/" + path[4:], base + path, unquote(path)
+    first = d = read_document(iri, 1)
+    if not first.found:
+        return None, 0
+    written, number = 0, 1
+    while d.page.exists:                          # the RDF: the links paged
+        for fmt, graph in zip(GRAPH_FORMATS, graph_bodies(d, doc_iri, GRAPH_FORMATS), strict=True):
+            files.write(file_name(name, fmt.suffix, number), graph)
+            written += 1
+        if d.page.next is None or number >= MAX_PAGE:
+            break
+        number += 1
+        d = read_document(iri, number)
+    return first, written
+
+
+class Contexts:
+    """A request context per language, pushed once (with an app context of its own, the request
+    preprocessed: `g` holds the language and Babel's choice of it) in a contextvars.Context kept for the
+    whole export, and entered for each page. Pages differ only in their path and `page` parameter: each
+    gets a Request of its own (what request.path, base_url and args say) with its route matched; the rest
+    is made once — pushing, preprocessing and popping a context for every page and language cost more
+    than reading the page's resource did. A page's query string never holds `lang`, so the language
+    chosen first holds."""
+
+    def __init__(self, app: Any, public: str) -> None:
+        self.app, self.public = app, public
+        self.kept: dict[str, tuple[contextvars.Context, Any]] = {}
+        self.asked: dict[str, tuple[str, int]] = {}     # each language's request now: (path, page)
+        self.matched: tuple[str, Any] = ("", None)       # the last path's (rule, its arguments)
+
+    @classmethod
+    def of(cls, app: Any, public: str) -> Contexts:
+        """The app's contexts for the public base `public`, made on first use."""
+        kept = app.extensions.setdefault("bdp_export_contexts", {})
+        found = kept.get(public)
+        if found is None:
+            found = kept[public] = cls(app, public)
+        return found
+
+    def enter(self, lang: str, path: str, page: int) -> contextvars.Context:
+        """The context of `lang`, its request now a browser's GET of /{path}?page={page}: to run in."""
+        found = self.kept.get(lang)
+        if found is not None and self.asked.get(lang) == (path, page):
+            return found[0]                          # (the RDF, then the same page for people)
+        environ = _environ(self.public, lang, path, page)
+        if found is None:
+            found = self.kept[lang] = self._open(environ)
+        request = self.app.request_class(environ)
+        request.json_module = self.app.json           # as RequestContext makes its request
+        if self.matched[0] != path:                   # the route, as RequestContext.match_request finds it
+            try:
+                self.matched = (path, found[1].url_adapter.match(request.path, method="GET", return_rule=True))
+            except HTTPException as e:
+                self.matched = (path, e)
+        if isinstance(self.matched[1], HTTPException):
+            request.routing_exception = self.matched[1]
+        else:
+            request.url_rule, request.view_args = self.matched[1]
+        found[1].request, self.asked[lang] = request, (path, page)
+        return found[0]
+
+    def run(self, lang: str, path: str, page: int, call: Callable[..., Any], *args: Any) -> Any:
+        return self.enter(lang, path, page).run(call, *args)
+
+    def _open(self, environ: dict[str, Any]) -> tuple[contextvars.Context, Any]:
+        context, request_context = contextvars.copy_context(), self.app.request_context(environ)
+
+        def push() -> None:
+            self.app.app_context().push()     # its own `g`, whatever context the caller is in
+            request_context.push()
+            self.app.preprocess_request()
+        context.run(push)
+        return context, request_context
 
 
 _ENVIRONS: dict[tuple[str, str], dict[str, Any]] = {}

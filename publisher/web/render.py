@@ -147,7 +147,7 @@ def document_triples(d: Description, doc_iri: str) -> list[ox.Triple]:
 
 
 def rdf_bytes(triples: Iterable[ox.Triple], fmt: Format) -> bytes:
-    return serialize(GraphResult(list(triples)), fmt)
+    return serialize(GraphResult(triples if isinstance(triples, list) else list(triples)), fmt)
 
 
 def alternates(url_for_suffix: Callable[[str], str], formats: tuple[Format, ...] = DOCUMENT_FORMATS
