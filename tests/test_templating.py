@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import render_template_string
 from markupsafe import Markup, escape
 
@@ -28,3 +29,34 @@ def test_a_template_sees_globals_changed_after_it_was_loaded(app):
         assert template.render() == "&lt;hi&gt;"      # a template made before keeps what it was made with
         del app.jinja_env.globals["greeting"]
         assert "greeting" not in app.jinja_env.get_template("resource_macros.html").globals
+
+
+def test_the_frame_is_made_once_a_language_and_is_what_frame_html_says(app):
+    languages = app.extensions.setdefault("bdp_languages", {})
+    for lang in ("pl", "en"):
+        if lang in languages:
+            languages[lang].frames.clear()
+    for lang, path in (("pl", "/doc/organisation/powiat-tczewski"), ("en", "/doc/organisation/powiat-tczewski"),
+                       ("pl", "/def/")):
+        with app.test_request_context(path, headers={"Accept-Language": lang}):
+            app.preprocess_request()
+            page = render_template_string('{% extends "base.html" %}{% block main %}<p>M</p>{% endblock %}')
+        other = "en" if lang == "pl" else "pl"
+        assert page.startswith(f'<!doctype html>\n<html lang="{lang}">\n<head>\n')
+        assert f'<li><a href="{path}?lang={other}" hreflang="{other}" lang="{other}">' in page
+        assert '\n<main id="main">\n<p>M</p>\n</main>\n' in page and page.endswith("</body>\n</html>")
+        assert ("Strona główna" in page) == (lang == "pl") and ("Home</a>" in page) == (lang == "en")
+    # one frame a language for the two Polish pages (the same site root), made from frame.html
+    assert [len(languages[lang].frames) for lang in ("pl", "en")] == [1, 1]
+    (_, frame), = languages["pl"].frames.values()
+    assert frame.other == "en" and frame.before_main.endswith('<main id="main">\n')
+
+
+def test_a_frame_without_its_slots_in_order_is_refused_with_a_clear_message():
+    from jinja2 import DictLoader, Environment
+
+    from publisher.web.i18n import make_frame
+
+    env = Environment(loader=DictLoader({"frame.html": "{{ slot.head }}{{ slot.title }}"}), autoescape=True)
+    with pytest.raises(RuntimeError, match="frame.html must hold each of the slots title, head"):
+        make_frame(env, "pl", None)

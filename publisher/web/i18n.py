@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import flask_babel
@@ -26,7 +26,7 @@ import phonenumbers
 from babel import Locale, dates, numbers, support
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_babel import Babel
-from jinja2 import pass_context, pass_eval_context
+from jinja2 import Environment, pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -70,6 +70,42 @@ NAMED: dict[str, str] = {
 }
 
 
+# Where a page puts its own parts into frame.html, in order: the blocks of base.html and the switch's URL.
+SLOTS = ("title", "head", "switch", "main", "footer", "scripts")
+FRAMES = 256      # frames kept per language (one per site root, as home.py's header links)
+
+
+class Frame(NamedTuple):
+    """frame.html cut at its slots: the fixed markup base.html writes around a page's own parts."""
+
+    before_title: Markup
+    before_head: Markup
+    before_switch: Markup
+    before_main: Markup
+    before_footer: Markup
+    before_scripts: Markup
+    end: Markup
+    other: str         # the language the switch links to
+
+
+def make_frame(environment: Environment, lang: str, site_links: Any) -> Frame:
+    """frame.html in `lang`, rendered with a marker at each slot and cut there."""
+    other = "en" if lang == "pl" else "pl"
+    marks = {name: Markup(f"\x00{name}\x00") for name in SLOTS}
+    text = environment.get_template("frame.html").render(lang=lang, site_links=site_links, other=other,
+                                                          slot=marks)
+    parts = text.split("\x00")
+    if parts[1::2] != list(SLOTS):
+        raise RuntimeError(f"frame.html must hold each of the slots {', '.join(SLOTS)} once, in that order")
+    return Frame._make([*(Markup(part) for part in parts[0::2]), other])
+
+
+@pass_context
+def page_frame(context: Context) -> Frame:
+    """The frame of a page whose language is not chosen yet (an early error): made for this page alone."""
+    return make_frame(context.environment, context.get("lang", "pl"), context.get("site_links"))
+
+
 @dataclass(frozen=True)
 class Language:
     """One language's catalogue and Babel locale, as Flask-Babel would load them for a request in it, and
@@ -83,6 +119,7 @@ class Language:
     navs: dict[tuple, Markup] = field(default_factory=dict)         # nav_items(links), by the links
     texts: dict[tuple[str, bool], str] = field(default_factory=dict)   # _(text) without variables
     helpers: dict[str, Any] = field(default_factory=dict)       # what _helpers gives templates, made once
+    frames: dict[tuple[str, int], tuple[Any, Frame]] = field(default_factory=dict)  # by lang, site links
 
     @pass_eval_context
     def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
@@ -96,6 +133,20 @@ class Language:
             found = self.translations.ugettext(string)
             made = self.texts[key] = (Markup(found) if eval_ctx.autoescape else found) % variables
         return made
+
+    @pass_context
+    def page_frame(self, context: Context) -> Frame:
+        """base.html's frame for the page's `lang` and `site_links` (home.py keeps one object per site
+        root, so its identity is the key), made once; made again for every page while templates reload."""
+        lang, links = context.get("lang", "pl"), context.get("site_links")
+        if context.environment.auto_reload:
+            return make_frame(context.environment, lang, links)
+        found = self.frames.get(key := (lang, id(links)))
+        if found is None or found[0] is not links:
+            if len(self.frames) >= FRAMES:
+                self.frames.clear()
+            found = self.frames[key] = (links, make_frame(context.environment, lang, links))
+        return found[1]
 
     @pass_eval_context
     def jinja_ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, count: int, /,
@@ -352,7 +403,8 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(pick=pick, pick_html=pick_html, label=label, number=number, phone=phone,
-                                 in_lang=in_lang, language_name=language_name, nav_items=nav_items)
+                                 in_lang=in_lang, language_name=language_name, nav_items=nav_items,
+                                 page_frame=page_frame)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
@@ -362,6 +414,6 @@ def init_app(app: Flask) -> None:
         helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
         if language is not None:     # a page's own _() calls skip the look-up (macros: _macro_gettext)
             helpers.update(_=language.jinja_gettext, gettext=language.jinja_gettext,
-                           ngettext=language.jinja_ngettext)
+                           ngettext=language.jinja_ngettext, page_frame=language.page_frame)
             language.helpers.update(helpers)
         return helpers
