@@ -60,3 +60,18 @@ def test_a_frame_without_its_slots_in_order_is_refused_with_a_clear_message():
     env = Environment(loader=DictLoader({"frame.html": "{{ slot.head }}{{ slot.title }}"}), autoescape=True)
     with pytest.raises(RuntimeError, match="frame.html must hold each of the slots title, head"):
         make_frame(env, "pl", None)
+
+
+@pytest.mark.parametrize("url", ["/doc/place/x", "/doc/place/x.html", "/doc/place/%C5%81%C3%B3d%C5%BA?page=2",
+                                 "/search?q=a+b&lang=en&page=3", "/browse?lang=pl", "/def/?x=%26"])
+def test_the_switch_links_to_the_page_in_the_other_language(app, url):
+    from urllib.parse import urlencode
+
+    from flask import request
+
+    from publisher.web.i18n import switch_url
+
+    with app.test_request_context(url):
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", "en")]
+        path = request.path.removesuffix(".html") if request.path.startswith("/doc/") else request.path
+        assert switch_url("en") == path + "?" + urlencode(kept)

@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import flask_babel
 import phonenumbers
@@ -297,11 +297,14 @@ def switch_url(lang: str) -> str:
     """This page in `lang`: the same path and query string, `lang` replaced. A document's `.html` URL
     switches to the document's own URL (HTML for a browser), so that a static copy, which has one page a
     document and language, links the same way."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
-    path = request.path
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy looked up once
+    path = req.path
     if path.startswith("/doc/") and path.endswith(".html"):
         path = path.removesuffix(".html")
-    return request.script_root + path + "?" + urlencode(args)
+    if not req.query_string:      # most pages: what urlencode makes of `lang` alone
+        return f"{req.script_root}{path}?lang={quote_plus(lang)}"
+    args = [(k, v) for k, v in req.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return req.script_root + path + "?" + urlencode(args)
 
 
 def pick(values: dict[str, str] | None, lang: str | None = None) -> str:

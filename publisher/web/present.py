@@ -53,6 +53,8 @@ class Names:
         self.lang_query = f"lang={lang}" if has_request_context() and link_lang() == lang else ""
         self._tables = (labels, *more)
         self._names: dict[str, dict[str, str]] = {}
+        self._shared = _shared_names(links, lang, self.lang_query)
+        self._own = ""          # the page's own IRI (Presenter): named from its triples, not a table
 
     def names(self, iri: str) -> dict[str, str]:
         """{language: label} of `iri` from the first table that has it (computed once)."""
@@ -62,7 +64,30 @@ class Names:
             found = self._names[iri] = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9)))
         return found
 
+    def _named(self, iri: str) -> tuple[list[ox.Triple] | None, str, Markup]:
+        """(label triples, label, link) of an IRI other than the page's own: what every page of this
+        language and base shows for it, made once and kept while the page finds the same list of label
+        triples (lists are never changed once made; read.quads keeps one for each IRI)."""
+        triples = None
+        for table in self._tables:
+            if iri in table:
+                triples = table[iri]
+                break
+        shared = self._shared
+        found = shared.get(iri)
+        if found is None or found[0] is not triples:
+            if len(shared) >= SHARED:
+                shared.clear()
+            term = ox.NamedNode(iri)
+            found = shared[iri] = (triples, self._label(term), self._link(term))
+        return found
+
     def label(self, term: Any) -> str:
+        if term.__class__ is ox.NamedNode and term.value != self._own:
+            return self._named(term.value)[1]
+        return self._label(term)
+
+    def _label(self, term: Any) -> str:
         if isinstance(term, ox.Literal):
             return self.literal(term)
         if isinstance(term, ox.BlankNode):
@@ -108,6 +133,11 @@ class Names:
     def link(self, term: Any) -> Markup:
         """The term as HTML: a link with its name (escaped), or the escaped text; a literal in another
         language than the page's says which."""
+        if term.__class__ is ox.NamedNode and term.value != self._own:
+            return self._named(term.value)[2]
+        return self._link(term)
+
+    def _link(self, term: Any) -> Markup:
         if term is None:
             return Markup("")
         if isinstance(term, ox.NamedNode) and not self.names(term.value):
@@ -132,6 +162,21 @@ class Names:
     @staticmethod
     def is_literal(term: Any) -> bool:
         return isinstance(term, ox.Literal)
+
+
+# Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED each.
+SHARED = 50_000
+_SHARED: dict[tuple[IriMap, str, str], dict[str, tuple[list[ox.Triple] | None, str, Markup]]] = {}
+
+
+def _shared_names(links: IriMap, lang: str, lang_query: str
+                  ) -> dict[str, tuple[list[ox.Triple] | None, str, Markup]]:
+    found = _SHARED.get(key := (links, lang, lang_query))
+    if found is None:
+        if len(_SHARED) >= 64:          # a few bases (site roots) and languages in one process
+            _SHARED.clear()
+        found = _SHARED[key] = {}
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -168,6 +213,7 @@ class Presenter(Names):
         self.d = description
         self._links: dict[Any, Markup] = {}
         own = [t for t in description.triples if t.subject == description.iri and t.predicate.value in _RANK]
+        self._own = description.iri.value
         self._names[description.iri.value] = texts_of(sorted(own, key=lambda t: _RANK[t.predicate.value]))
 
     @property
