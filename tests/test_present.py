@@ -94,3 +94,14 @@ def test_the_generic_page_writes_what_the_shared_macros_write(built, settings):
     # the bundled build has no person and no owl:sameAs on these kinds (the golden pages check covers those)
     assert kinds == {"membership", "place", "partnership"} and compared >= 12
     assert seen == {'rel="next"', 'rel="prev"', '<td><table class="properties">'}
+
+
+def test_an_iri_given_as_text_is_linked_by_its_name_without_marking_its_language():
+    """(the links' counts of a page name predicates given as text: their name unmarked, as before)"""
+    english_only = labels(("Foundation <X>", "en"))
+    for _ in range(2):           # made, then shared
+        names = Names({ORG: english_only}, LINKS, "pl")
+        assert names.link(ORG) == '<a href="http://127.0.0.1:5000/doc/organisation/x">Foundation &lt;X&gt;</a>'
+        assert names.link(ox.NamedNode(ORG)) == ('<a href="http://127.0.0.1:5000/doc/organisation/x">'
+                                                 '<span lang="en">Foundation &lt;X&gt;</span></a>')
+        assert names.label(ORG) == names.label(ox.NamedNode(ORG)) == "Foundation <X>"

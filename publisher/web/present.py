@@ -64,27 +64,31 @@ class Names:
             found = self._names[iri] = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9)))
         return found
 
-    def _named(self, iri: str) -> tuple[list[ox.Triple] | None, str, Markup]:
-        """(label triples, label, link) of an IRI other than the page's own: what every page of this
-        language and base shows for it, made once and kept while the page finds the same list of label
-        triples (lists are never changed once made; read.quads keeps one for each IRI)."""
+    def _named(self, iri: str, plain: bool = False) -> tuple[list[ox.Triple] | None, str, Markup]:
+        """(label triples, label, link) of an IRI other than the page's own, given as a NamedNode (or as
+        a plain string: `plain`, whose link names it without marking a name in another language): what
+        every page of this language and base shows for it, made once and kept while the page finds the
+        same list of label triples (lists are never changed once made; read.quads keeps one an IRI)."""
         triples = None
         for table in self._tables:
             if iri in table:
                 triples = table[iri]
                 break
-        shared = self._shared
+        shared = self._shared[plain]
         found = shared.get(iri)
         if found is None or found[0] is not triples:
             if len(shared) >= SHARED:
                 shared.clear()
-            term = ox.NamedNode(iri)
+            term = iri if plain else ox.NamedNode(iri)
             found = shared[iri] = (triples, self._label(term), self._link(term))
         return found
 
     def label(self, term: Any) -> str:
-        if term.__class__ is ox.NamedNode and term.value != self._own:
+        kind = term.__class__
+        if kind is ox.NamedNode and term.value != self._own:
             return self._named(term.value)[1]
+        if kind is str and term != self._own:
+            return self._named(term, True)[1]
         return self._label(term)
 
     def _label(self, term: Any) -> str:
@@ -133,8 +137,11 @@ class Names:
     def link(self, term: Any) -> Markup:
         """The term as HTML: a link with its name (escaped), or the escaped text; a literal in another
         language than the page's says which."""
-        if term.__class__ is ox.NamedNode and term.value != self._own:
+        kind = term.__class__
+        if kind is ox.NamedNode and term.value != self._own:
             return self._named(term.value)[2]
+        if kind is str and term != self._own:
+            return self._named(term, True)[2]
         return self._link(term)
 
     def _link(self, term: Any) -> Markup:
@@ -144,10 +151,10 @@ class Names:
             return _unnamed_link(self.links, self.lang_query, term.value)
         url = self.href(term)
         if isinstance(term, ox.Literal):
-            text = in_lang(self.label(term), term.language, self.lang)
+            text = in_lang(self._label(term), term.language, self.lang)
         else:
             names = self.names(term.value) if isinstance(term, ox.NamedNode) else {}
-            text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self.label(term))
+            text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self._label(term))
         if isinstance(term, ox.Literal) and term.datatype.value in DATES:
             text = Markup(f'<time datetime="{escape(term.value)}">{text}</time>')
         return _anchor(url, text)
@@ -166,16 +173,17 @@ class Names:
 
 # Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED each.
 SHARED = 50_000
-_SHARED: dict[tuple[IriMap, str, str], dict[str, tuple[list[ox.Triple] | None, str, Markup]]] = {}
+Shared = dict[str, tuple[list[ox.Triple] | None, str, Markup]]
+_SHARED: dict[tuple[IriMap, str, str], tuple[Shared, Shared]] = {}
 
 
-def _shared_names(links: IriMap, lang: str, lang_query: str
-                  ) -> dict[str, tuple[list[ox.Triple] | None, str, Markup]]:
+def _shared_names(links: IriMap, lang: str, lang_query: str) -> tuple[Shared, Shared]:
+    """The names and links shared by pages of this base and language: of IRIs as NamedNodes, as strings."""
     found = _SHARED.get(key := (links, lang, lang_query))
     if found is None:
         if len(_SHARED) >= 64:          # a few bases (site roots) and languages in one process
             _SHARED.clear()
-        found = _SHARED[key] = {}
+        found = _SHARED[key] = ({}, {})
     return found
 
 
@@ -185,7 +193,7 @@ def _unnamed_link(links: IriMap, lang_query: str, iri: str) -> Markup:
     org:member, ...): the same on every page of a language, so made once."""
     names = Names({}, links, "")
     names.lang_query = lang_query
-    return _anchor(names.href(iri), escape(names.label(iri)))
+    return _anchor(names.href(iri), escape(names._label(iri)))
 
 
 def _anchor(url: str | None, text: Markup) -> Markup:
@@ -337,12 +345,18 @@ def _thing(v: Presenter, term: Any, type_: str) -> dict[str, Any]:
     return _compact({"@type": type_, "@id": term.value, "name": v.label(term)})
 
 
+PRACTICE, ORGANIZATION, CONCEPT, SCHEME, INDIVIDUAL = (
+    ns(*name) for name in (("bdp", "Practice"), ("org", "Organization"), ("skos", "Concept"),
+                           ("skos", "ConceptScheme"), ("vcard", "Individual")))
+
+
 def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
     """The schema.org description of the page's resource (CreativeWork for a practice)."""
     iri = v.d.iri.value
     same = [s.value for s in v.same_as()]
     base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
-    if v.is_a("bdp", "Practice"):
+    types = v.d.types()
+    if PRACTICE in types:
         place = (card.place if card else {}) or {}
         address = _compact({"@type": "PostalAddress", "streetAddress": _val(place.get("street")),
                             "postalCode": _val(place.get("postal")), "addressLocality": _val(place.get("town")),
@@ -362,17 +376,17 @@ def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
                                                       "address": address, "geo": geo}),
                          "funding": [_compact({"@type": "Grant", "name": v.label(f)})
                                      for f in v.values(ns("bdp", "funding"))]})
-    if v.is_a("org", "Organization"):
+    if ORGANIZATION in types:
         return _compact({**base, "@type": "Organization",
                          "url": _val(v.value(ns("foaf", "homepage"))) or url, "mainEntityOfPage": url})
-    if v.is_a("skos", "Concept"):
+    if CONCEPT in types:
         scheme = v.value(ns("skos", "inScheme"))
         return _compact({**base, "@type": "DefinedTerm", "termCode": _val(v.value(ns("skos", "notation"))),
                          "description": v.text(ns("skos", "definition")),
                          "inDefinedTermSet": scheme.value if scheme is not None else None})
-    if v.is_a("skos", "ConceptScheme"):
+    if SCHEME in types:
         return _compact({**base, "@type": "DefinedTermSet", "description": v.text(ns("dct", "description"))})
-    if v.is_a("vcard", "Individual"):
+    if INDIVIDUAL in types:
         return _compact({**base, "@type": "Person", "name": _val(v.value(ns("vcard", "fn"))) or v.title})
     return _compact({**base, "@type": "Thing"})
 
