@@ -75,3 +75,31 @@ def test_the_switch_links_to_the_page_in_the_other_language(app, url):
         kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", "en")]
         path = request.path.removesuffix(".html") if request.path.startswith("/doc/") else request.path
         assert switch_url("en") == path + "?" + urlencode(kept)
+
+
+def test_calls_in_templates_reach_functions_with_or_without_the_context(app):
+    from jinja2 import pass_context, pass_eval_context
+
+    class Counter:
+        def plain(self, a, b=1):
+            return f"plain {a} {b}"
+
+        @pass_context
+        def asks(self, context, a):
+            return f"asks {context['who']} {a}"
+
+    class WithCall:
+        @pass_context
+        def __call__(self, context):
+            return f"called in {context['who']}"
+
+    def stops():
+        raise StopIteration
+
+    names = {"who": "<me>", "c": Counter(), "w": WithCall(), "stops": stops, "length": len,
+             "ev": pass_eval_context(lambda ctx, x: f"{ctx.autoescape} {x}"), "f": lambda x: x * 2}
+    with app.test_request_context("/"):
+        page = render_template_string(
+            "{{ c.plain(1) }}|{{ c.plain(2, b=3) }}|{{ c.asks(4) }}|{{ w() }}|{{ length('abc') }}|{{ ev(5) }}|"
+            "{{ f(6) }}|{% for i in [1] %}{% set who = 'loop' %}{{ c.asks(i) }}{% endfor %}|{{ stops() }}|", **names)
+    assert page == ("plain 1 1|plain 2 3|asks &lt;me&gt; 4|called in &lt;me&gt;|3|True 5|12|asks loop 1||")

@@ -7,17 +7,23 @@
   empties the template cache, so templates are loaded again with the new ones.
 - `{{ value }}` escapes through `escape_output`: markupsafe.escape, except that text already escaped
   (Markup: links, translated texts, a macro's output) is written as it is instead of copied into a new
-  Markup. A page writes ~90 values, most of them Markup."""
+  Markup. A page writes ~90 values, most of them Markup.
+- A call in a template (`v.table()`, `_("...")`) of a plain function or method that asks for no context
+  goes straight to it (Context.call): Jinja looks for `jinja_pass_arg` on the callable and on its
+  `__call__`, which for a function that has none costs more than the call."""
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from flask.templating import Environment as FlaskEnvironment
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator as JinjaCodeGenerator
 from jinja2.compiler import Frame
+from jinja2.runtime import Context as JinjaContext
+from jinja2.utils import internalcode
 from markupsafe import Markup, escape
 
 
@@ -32,6 +38,28 @@ class CodeGenerator(JinjaCodeGenerator):
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         super().visit_Template(node, frame)
         self.writeline("from publisher.web.templating import escape_output as escape")
+
+
+class Context(JinjaContext):
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805  (Jinja's signature)
+        """Jinja's Context.call; a function, method or builtin without `jinja_pass_arg` called directly."""
+        kind = __obj.__class__
+        target = __obj.__func__ if kind is MethodType else __obj if kind is FunctionType else None
+        if target is not None:
+            plain = target.__class__ is FunctionType and "jinja_pass_arg" not in target.__dict__
+        else:
+            plain = kind is BuiltinFunctionType
+        if not plain:
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a "
+                                                "StopIteration exception")
 
 
 class Globals(dict[str, Any]):
@@ -86,6 +114,7 @@ class Globals(dict[str, Any]):
 
 class Environment(FlaskEnvironment):
     code_generator_class = CodeGenerator
+    context_class = Context
 
     def __init__(self, app: Any, **options: Any) -> None:
         super().__init__(app, **options)
