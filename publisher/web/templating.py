@@ -25,9 +25,8 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator as JinjaCodeGenerator
 from jinja2.compiler import Frame
 from jinja2.runtime import Context as JinjaContext
-from jinja2.utils import internalcode
+from jinja2.utils import _PassArg, internalcode
 from markupsafe import Markup, escape
-
 
 # The names people read for the formats of a document (others by their suffix).
 FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "rdf": "RDF/XML", "nt": "N-Triples", "html": "HTML"}
@@ -54,15 +53,19 @@ class CodeGenerator(JinjaCodeGenerator):
 class Context(JinjaContext):
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805  (Jinja's signature)
-        """Jinja's Context.call; a function, method or builtin without `jinja_pass_arg` called directly."""
+        """Jinja's Context.call; a function, method or builtin called directly unless it asks for the
+        context or the environment (`jinja_pass_arg`); one asking for the eval context gets it first."""
         kind = __obj.__class__
         target = __obj.__func__ if kind is MethodType else __obj if kind is FunctionType else None
-        if target is not None:
-            plain = target.__class__ is FunctionType and "jinja_pass_arg" not in target.__dict__
-        else:
-            plain = kind is BuiltinFunctionType
-        if not plain:
+        if target is None:
+            if kind is not BuiltinFunctionType:
+                return super().call(__obj, *args, **kwargs)
+        elif target.__class__ is not FunctionType:
             return super().call(__obj, *args, **kwargs)
+        elif (asks := target.__dict__.get("jinja_pass_arg")) is not None:
+            if asks is not _PassArg.eval_context:        # the context or the environment: Jinja's way
+                return super().call(__obj, *args, **kwargs)
+            args = (__self.eval_ctx, *args)              # _() and ngettext() of a language
         if kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
