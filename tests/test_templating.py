@@ -129,3 +129,40 @@ def test_whole_numbers_are_written_as_babel_writes_them(app):
                     assert format_decimal(value) == expected, (lang, value)
     # both languages write whole numbers without Babel (a separator of thousands was found for each)
     assert {lang: app.extensions["bdp_languages"][lang].group for lang in ("pl", "en")} == {"pl": "\xa0", "en": ","}
+
+
+TEMPLATES = {
+    "base.html": "<h>{% block title %}T{% endblock %}</h>{% block main %}{% block inner %}i{% endblock %}"
+                 "{% endblock %}|{% block empty %}{% endblock %}|{% block tail scoped %}{% endblock %}",
+    "part.html": "[{{ who }}{{ x|default('-') }}]",
+    "page.html": """{% extends "base.html" %}{% from "macros.html" import box %}
+{% block title %}{{ title }} {{ super() }}{% endblock %}
+{% block main %}{% for i in items %}<{{ i }}>{% if i is odd %}{{ box(i) }}{% else %}{% include "part.html" %}{% endif %}
+{% endfor %}{% set x %}set <{{ who }}>{% endset %}{{ x }}{% filter upper %}f{{ who }}{% endfilter %}
+{% call box(9) %}called {{ who }}{% endcall %}{% include "part.html" without context %}{{ super() }}
+{% block inner %}I{{ self.title() }}{% endblock %}{% endblock %}
+{% block tail %}{% for i in items %}{% include "part.html" %}{% endfor %}{% endblock %}""",
+    "macros.html": "{% macro box(n) %}({{ n }}{% if caller %} {{ caller() }}{% endif %}){% endmacro %}",
+    "plain.html": "{% for i in items %}{{ i }}{% endfor %}{% block b %}{{ who }}{% endblock %}",
+}
+
+
+def test_blocks_written_in_one_step_give_what_jinja_gives():
+    from jinja2 import DictLoader, Environment
+
+    from publisher.web.templating import CodeGenerator, Context
+
+    class Ours(Environment):
+        code_generator_class = CodeGenerator
+        context_class = Context
+
+    plain, ours = (cls(loader=DictLoader(TEMPLATES), autoescape=True) for cls in (Environment, Ours))
+    for name in ("plain.html", "page.html"):
+        made = [env.get_template(name).render(title="<t>", items=[1, 2, 3], who="<w>") for env in (plain, ours)]
+        assert made[0] == made[1]
+        streamed = [list(env.get_template(name).generate(title="t", items=[1], who="w")) for env in (plain, ours)]
+        assert "".join(streamed[0]) == "".join(streamed[1])
+    assert "(9 called &lt;w&gt;)" in made[0] and "[&lt;w&gt;-]" in made[0]
+    source = ours.compile(ours.loader.get_source(ours, "page.html")[0], raw=True)
+    assert "yield from template._get_default_module()._body_stream" in source    # that block as Jinja has it
+    assert source.count("yield concat(t_") == 3                   # the blocks title, inner and tail: one step
