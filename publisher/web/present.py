@@ -171,8 +171,10 @@ class Names:
         return isinstance(term, ox.Literal)
 
 
-# Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED each.
-SHARED = 50_000
+# Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED in
+# each table (emptied when full): the predicates, classes and concepts every page names, and the
+# organisations named most; a few hundred bytes an entry.
+SHARED = 20_000
 Shared = dict[str, tuple[list[ox.Triple] | None, str, Markup]]
 _SHARED: dict[tuple[IriMap, str, str], tuple[Shared, Shared]] = {}
 
