@@ -105,3 +105,23 @@ def test_an_iri_given_as_text_is_linked_by_its_name_without_marking_its_language
         assert names.link(ox.NamedNode(ORG)) == ('<a href="http://127.0.0.1:5000/doc/organisation/x">'
                                                  '<span lang="en">Foundation &lt;X&gt;</span></a>')
         assert names.label(ORG) == names.label(ox.NamedNode(ORG)) == "Foundation <X>"
+
+
+def test_a_literal_is_shown_as_the_general_path_shows_it(app):
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    literals = [ox.Literal("<b>Wieś</b> & co", language="pl"), ox.Literal("Village", language="en"),
+                ox.Literal("plain <i>"), ox.Literal("5438", datatype=ox.NamedNode(xsd + "integer")),
+                ox.Literal("12.50", datatype=ox.NamedNode(xsd + "decimal")),
+                ox.Literal("x1", datatype=ox.NamedNode(xsd + "integer")),
+                ox.Literal("2020-05-05", datatype=ox.NamedNode(xsd + "date")),
+                ox.Literal("2020-05-05T10:00:00", datatype=ox.NamedNode(xsd + "dateTime")),
+                ox.Literal("not a date<", datatype=ox.NamedNode(xsd + "date"))]
+    for lang in ("pl", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            names = Names({}, LINKS, lang)
+            shown = [names.link(term) for term in literals]
+            assert shown == [names._link(term) for term in literals]
+    assert shown[0] == '<span lang="pl">&lt;b&gt;Wieś&lt;/b&gt; &amp; co</span>' and shown[3] == "5,438"
+    assert shown[6] == '<time datetime="2020-05-05">May 5, 2020</time>' and shown[8].startswith(
+        '<time datetime="not a date&lt;">not a date&lt;</time>')

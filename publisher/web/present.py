@@ -142,7 +142,23 @@ class Names:
             return self._named(term.value)[2]
         if kind is str and term != self._own:
             return self._named(term, True)[2]
+        if kind is ox.Literal:
+            return self._literal_link(term)
         return self._link(term)
+
+    def _literal_link(self, term: ox.Literal) -> Markup:
+        """_link of a literal (what `literal` shows, marked with its language where it is not the page's;
+        a date in <time>), its datatype read once."""
+        datatype, value = term.datatype.value, term.value
+        if datatype in NUMBERS:
+            return in_lang(number(value), term.language, self.lang)
+        if datatype in DATES:
+            try:
+                shown = format_date(date.fromisoformat(value[:10]), "long")
+            except ValueError:
+                shown = value
+            return Markup(f'<time datetime="{escape(value)}">{in_lang(shown, term.language, self.lang)}</time>')
+        return in_lang(value, term.language, self.lang)
 
     def _link(self, term: Any) -> Markup:
         if term is None:
