@@ -238,9 +238,15 @@ class Presenter(Names):
         super().__init__(description.labels, links, lang, *more)
         self.d = description
         self._links: dict[Any, Markup] = {}
-        own = [t for t in description.triples if t.subject == description.iri and t.predicate.value in _RANK]
         self._own = description.iri.value
-        self._names[description.iri.value] = texts_of(sorted(own, key=lambda t: _RANK[t.predicate.value]))
+        # its own labels, the preferred predicate first (texts_of of its label triples so ordered), from
+        # the description's index, which both languages' pages and schema_org read
+        own: dict[str, str] = {}
+        for predicate in LABELS:
+            for value in description.objects(predicate.value):
+                if isinstance(value, ox.Literal):
+                    own.setdefault(value.language or "", value.value)
+        self._names[self._own] = own
 
     @property
     def title(self) -> str:
