@@ -24,6 +24,7 @@ NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "
 DATES = {XSD + "date", XSD + "dateTime"}
 
 LINKABLE = ("http://", "https://", "mailto:", "tel:")
+RDF_TYPE, SAME_AS = PREFIXES["rdf"] + "type", PREFIXES["owl"] + "sameAs"
 _RANK = {p.value: i for i, p in enumerate(LABELS)}
 
 
@@ -287,8 +288,7 @@ class Presenter(Names):
         for values in grouped.values():
             values.sort(key=lambda v: (not isinstance(v, ox.Literal) or (v.language or "") != self.lang,
                                        str(v)))
-        return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != ns("rdf", "type"),
-                                                                             self.label(p)))]
+        return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != RDF_TYPE, self.label(p)))]
 
     def _link_once(self, term: Any) -> Markup:
         """link(term), made once a page (a partnership is linked from the table and the links to it)."""
@@ -315,7 +315,7 @@ class Presenter(Names):
                 [(link(t.subject), link(t.predicate)) for t in self.d.incoming])
 
     def same_as(self) -> list[ox.NamedNode]:
-        return [v for v in self.values(ns("owl", "sameAs")) if isinstance(v, ox.NamedNode)]
+        return [v for v in self.d.objects(SAME_AS) if isinstance(v, ox.NamedNode)]
 
     def is_a(self, prefix: str, name: str) -> bool:
         return ns(prefix, name) in self.d.types()
