@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import render_template_string
 from markupsafe import Markup, escape
 
@@ -28,3 +29,140 @@ def test_a_template_sees_globals_changed_after_it_was_loaded(app):
         assert template.render() == "&lt;hi&gt;"      # a template made before keeps what it was made with
         del app.jinja_env.globals["greeting"]
         assert "greeting" not in app.jinja_env.get_template("resource_macros.html").globals
+
+
+def test_the_frame_is_made_once_a_language_and_is_what_frame_html_says(app):
+    languages = app.extensions.setdefault("bdp_languages", {})
+    for lang in ("pl", "en"):
+        if lang in languages:
+            languages[lang].frames.clear()
+    for lang, path in (("pl", "/doc/organisation/powiat-tczewski"), ("en", "/doc/organisation/powiat-tczewski"),
+                       ("pl", "/def/")):
+        with app.test_request_context(path, headers={"Accept-Language": lang}):
+            app.preprocess_request()
+            page = render_template_string('{% extends "base.html" %}{% block main %}<p>M</p>{% endblock %}')
+        other = "en" if lang == "pl" else "pl"
+        assert page.startswith(f'<!doctype html>\n<html lang="{lang}">\n<head>\n')
+        assert f'<li><a href="{path}?lang={other}" hreflang="{other}" lang="{other}">' in page
+        assert '\n<main id="main">\n<p>M</p>\n</main>\n' in page and page.endswith("</body>\n</html>")
+        assert ("Strona główna" in page) == (lang == "pl") and ("Home</a>" in page) == (lang == "en")
+    # one frame a language for the two Polish pages (the same site root), made from frame.html
+    assert [len(languages[lang].frames) for lang in ("pl", "en")] == [1, 1]
+    (_, frame), = languages["pl"].frames.values()
+    assert frame.other == "en" and frame.before_main.endswith('<main id="main">\n')
+
+
+def test_a_frame_without_its_slots_in_order_is_refused_with_a_clear_message():
+    from jinja2 import DictLoader, Environment
+
+    from publisher.web.i18n import make_frame
+
+    env = Environment(loader=DictLoader({"frame.html": "{{ slot.head }}{{ slot.title }}"}), autoescape=True)
+    with pytest.raises(RuntimeError, match="frame.html must hold each of the slots title, head"):
+        make_frame(env, "pl", None)
+
+
+@pytest.mark.parametrize("url", ["/doc/place/x", "/doc/place/x.html", "/doc/place/%C5%81%C3%B3d%C5%BA?page=2",
+                                 "/search?q=a+b&lang=en&page=3", "/browse?lang=pl", "/def/?x=%26"])
+def test_the_switch_links_to_the_page_in_the_other_language(app, url):
+    from urllib.parse import urlencode
+
+    from flask import request
+
+    from publisher.web.i18n import switch_url
+
+    with app.test_request_context(url):
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", "en")]
+        path = request.path.removesuffix(".html") if request.path.startswith("/doc/") else request.path
+        assert switch_url("en") == path + "?" + urlencode(kept)
+
+
+def test_calls_in_templates_reach_functions_with_or_without_the_context(app):
+    from jinja2 import pass_context, pass_eval_context
+
+    class Counter:
+        def plain(self, a, b=1):
+            return f"plain {a} {b}"
+
+        @pass_context
+        def asks(self, context, a):
+            return f"asks {context['who']} {a}"
+
+    class WithCall:
+        @pass_context
+        def __call__(self, context):
+            return f"called in {context['who']}"
+
+    def stops():
+        raise StopIteration
+
+    names = {"who": "<me>", "c": Counter(), "w": WithCall(), "stops": stops, "length": len,
+             "ev": pass_eval_context(lambda ctx, x: f"{ctx.autoescape} {x}"), "f": lambda x: x * 2}
+    with app.test_request_context("/"):
+        page = render_template_string(
+            "{{ c.plain(1) }}|{{ c.plain(2, b=3) }}|{{ c.asks(4) }}|{{ w() }}|{{ length('abc') }}|{{ ev(5) }}|"
+            "{{ f(6) }}|{% for i in [1] %}{% set who = 'loop' %}{{ c.asks(i) }}{% endfor %}|{{ stops() }}|", **names)
+    assert page == ("plain 1 1|plain 2 3|asks &lt;me&gt; 4|called in &lt;me&gt;|3|True 5|12|asks loop 1||")
+
+
+def test_whole_numbers_are_written_as_babel_writes_them(app):
+    import random
+
+    from babel import numbers
+
+    from publisher.web.i18n import format_decimal, number
+
+    rng = random.Random(17)
+    values = [0, 7, 1000, 5438, 99999, 10**15 - 1, 10**15, -1200, True] + \
+        [rng.randrange(10 ** rng.randrange(1, 16)) for _ in range(300)]
+    texts = [str(v) for v in values] + ["007", "0001000", "12.5", "1e3", "-5", "+5", " 5", "٣٤٥", "5 000"]
+    for lang in ("pl", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            for value in values + texts:
+                for _ in range(2):          # made, then from the language's cache
+                    try:
+                        expected = numbers.format_decimal(value, locale=lang)
+                    except (ValueError, ArithmeticError, TypeError):
+                        assert number(value) == str(value)
+                        continue
+                    assert format_decimal(value) == expected, (lang, value)
+    # both languages write whole numbers without Babel (a separator of thousands was found for each)
+    assert {lang: app.extensions["bdp_languages"][lang].group for lang in ("pl", "en")} == {"pl": "\xa0", "en": ","}
+
+
+TEMPLATES = {
+    "base.html": "<h>{% block title %}T{% endblock %}</h>{% block main %}{% block inner %}i{% endblock %}"
+                 "{% endblock %}|{% block empty %}{% endblock %}|{% block tail scoped %}{% endblock %}",
+    "part.html": "[{{ who }}{{ x|default('-') }}]",
+    "page.html": """{% extends "base.html" %}{% from "macros.html" import box %}
+{% block title %}{{ title }} {{ super() }}{% endblock %}
+{% block main %}{% for i in items %}<{{ i }}>{% if i is odd %}{{ box(i) }}{% else %}{% include "part.html" %}{% endif %}
+{% endfor %}{% set x %}set <{{ who }}>{% endset %}{{ x }}{% filter upper %}f{{ who }}{% endfilter %}
+{% call box(9) %}called {{ who }}{% endcall %}{% include "part.html" without context %}{{ super() }}
+{% block inner %}I{{ self.title() }}{% endblock %}{% endblock %}
+{% block tail %}{% for i in items %}{% include "part.html" %}{% endfor %}{% endblock %}""",
+    "macros.html": "{% macro box(n) %}({{ n }}{% if caller %} {{ caller() }}{% endif %}){% endmacro %}",
+    "plain.html": "{% for i in items %}{{ i }}{% endfor %}{% block b %}{{ who }}{% endblock %}",
+}
+
+
+def test_blocks_written_in_one_step_give_what_jinja_gives():
+    from jinja2 import DictLoader, Environment
+
+    from publisher.web.templating import CodeGenerator, Context
+
+    class Ours(Environment):
+        code_generator_class = CodeGenerator
+        context_class = Context
+
+    plain, ours = (cls(loader=DictLoader(TEMPLATES), autoescape=True) for cls in (Environment, Ours))
+    for name in ("plain.html", "page.html"):
+        made = [env.get_template(name).render(title="<t>", items=[1, 2, 3], who="<w>") for env in (plain, ours)]
+        assert made[0] == made[1]
+        streamed = [list(env.get_template(name).generate(title="t", items=[1], who="w")) for env in (plain, ours)]
+        assert "".join(streamed[0]) == "".join(streamed[1])
+    assert "(9 called &lt;w&gt;)" in made[0] and "[&lt;w&gt;-]" in made[0]
+    source = ours.compile(ours.loader.get_source(ours, "page.html")[0], raw=True)
+    assert "yield from template._get_default_module()._body_stream" in source    # that block as Jinja has it
+    assert source.count("yield concat(t_") == 3                   # the blocks title, inner and tail: one step

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, NamedTuple
+from urllib.parse import quote_plus, urlencode
 
 import flask_babel
 import phonenumbers
 from babel import Locale, dates, numbers, support
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_babel import Babel
-from jinja2 import pass_context, pass_eval_context
+from jinja2 import Environment, pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -70,6 +70,42 @@ NAMED: dict[str, str] = {
 }
 
 
+# Where a page puts its own parts into frame.html, in order: the blocks of base.html and the switch's URL.
+SLOTS = ("title", "head", "switch", "main", "footer", "scripts")
+FRAMES = 256      # frames kept per language (one per site root, as home.py's header links)
+
+
+class Frame(NamedTuple):
+    """frame.html cut at its slots: the fixed markup base.html writes around a page's own parts."""
+
+    before_title: Markup
+    before_head: Markup
+    before_switch: Markup
+    before_main: Markup
+    before_footer: Markup
+    before_scripts: Markup
+    end: Markup
+    other: str         # the language the switch links to
+
+
+def make_frame(environment: Environment, lang: str, site_links: Any) -> Frame:
+    """frame.html in `lang`, rendered with a marker at each slot and cut there."""
+    other = "en" if lang == "pl" else "pl"
+    marks = {name: Markup(f"\x00{name}\x00") for name in SLOTS}
+    text = environment.get_template("frame.html").render(lang=lang, site_links=site_links, other=other,
+                                                          slot=marks)
+    parts = text.split("\x00")
+    if parts[1::2] != list(SLOTS):
+        raise RuntimeError(f"frame.html must hold each of the slots {', '.join(SLOTS)} once, in that order")
+    return Frame._make([*(Markup(part) for part in parts[0::2]), other])
+
+
+@pass_context
+def page_frame(context: Context) -> Frame:
+    """The frame of a page whose language is not chosen yet (an early error): made for this page alone."""
+    return make_frame(context.environment, context.get("lang", "pl"), context.get("site_links"))
+
+
 @dataclass(frozen=True)
 class Language:
     """One language's catalogue and Babel locale, as Flask-Babel would load them for a request in it, and
@@ -83,6 +119,8 @@ class Language:
     navs: dict[tuple, Markup] = field(default_factory=dict)         # nav_items(links), by the links
     texts: dict[tuple[str, bool], str] = field(default_factory=dict)   # _(text) without variables
     helpers: dict[str, Any] = field(default_factory=dict)       # what _helpers gives templates, made once
+    frames: dict[tuple[str, int], tuple[Any, Frame]] = field(default_factory=dict)  # by lang, site links
+    group: str | None = None      # the separator of thousands, when Babel groups whole numbers by three
 
     @pass_eval_context
     def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
@@ -96,6 +134,20 @@ class Language:
             found = self.translations.ugettext(string)
             made = self.texts[key] = (Markup(found) if eval_ctx.autoescape else found) % variables
         return made
+
+    @pass_context
+    def page_frame(self, context: Context) -> Frame:
+        """base.html's frame for the page's `lang` and `site_links` (home.py keeps one object per site
+        root, so its identity is the key), made once; made again for every page while templates reload."""
+        lang, links = context.get("lang", "pl"), context.get("site_links")
+        if context.environment.auto_reload:
+            return make_frame(context.environment, lang, links)
+        found = self.frames.get(key := (lang, id(links)))
+        if found is None or found[0] is not links:
+            if len(self.frames) >= FRAMES:
+                self.frames.clear()
+            found = self.frames[key] = (links, make_frame(context.environment, lang, links))
+        return found[1]
 
     @pass_eval_context
     def jinja_ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, count: int, /,
@@ -134,7 +186,7 @@ def _loaded(lang: str) -> Language:
             translations.merge(catalog)  # type: ignore[arg-type]  # (as Flask-Babel does)
             if hasattr(catalog, "plural"):
                 translations.plural = catalog.plural
-        found = languages[lang] = Language(locale, translations)
+        found = languages[lang] = Language(locale, translations, group=_thousands(locale))
     return found
 
 
@@ -167,8 +219,29 @@ def format_decimal(value: Any) -> str:
     if found is None:
         if len(language.numbers) >= 65536:     # counts and years repeat; a page's other numbers are few
             language.numbers.clear()
-        found = language.numbers[value] = numbers.format_decimal(value, locale=language.locale)
+        group = language.group
+        whole = _whole(value) if group is not None else None
+        found = language.numbers[value] = numbers.format_decimal(value, locale=language.locale) \
+            if whole is None or group is None else format(whole, ",").replace(",", group)
     return found
+
+
+def _whole(value: int | str) -> int | None:
+    """`value` as a whole number from 0 to 10**15 when it is one (an int, or ASCII digits alone)."""
+    if isinstance(value, str):
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
+    return value if type(value) is int and 0 <= value < 10**15 else None
+
+
+def _thousands(locale: Locale) -> str | None:
+    """The locale's separator of thousands if Babel writes whole numbers grouped by three with it, as
+    format(n, ",") does with commas: whole numbers (the populations, counts of a page) are then written
+    without Babel (~6 us each). Checked on sample numbers against Babel itself; None if any differs."""
+    group = numbers.get_group_symbol(locale)
+    samples = (0, 7, 12, 999, 1000, 5438, 10000, 123456, 1000000, 123456789012345)
+    if all(numbers.format_decimal(n, locale=locale) == format(n, ",").replace(",", group) for n in samples):
+        return group
+    return None
 
 
 def format_date(day: date, format: str) -> str:
@@ -260,11 +333,14 @@ def switch_url(lang: str) -> str:
     """This page in `lang`: the same path and query string, `lang` replaced. A document's `.html` URL
     switches to the document's own URL (HTML for a browser), so that a static copy, which has one page a
     document and language, links the same way."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
-    path = request.path
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy looked up once
+    path = req.path
     if path.startswith("/doc/") and path.endswith(".html"):
         path = path.removesuffix(".html")
-    return request.script_root + path + "?" + urlencode(args)
+    if not req.query_string:      # most pages: what urlencode makes of `lang` alone
+        return f"{req.script_root}{path}?lang={quote_plus(lang)}"
+    args = [(k, v) for k, v in req.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return req.script_root + path + "?" + urlencode(args)
 
 
 def pick(values: dict[str, str] | None, lang: str | None = None) -> str:
@@ -366,7 +442,8 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(pick=pick, pick_html=pick_html, label=label, number=number, phone=phone,
-                                 in_lang=in_lang, language_name=language_name, nav_items=nav_items)
+                                 in_lang=in_lang, language_name=language_name, nav_items=nav_items,
+                                 page_frame=page_frame)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
@@ -376,6 +453,6 @@ def init_app(app: Flask) -> None:
         helpers = {"lang": g.get("lang", "pl"), "switch_url": switch_url, "link_lang": link_lang()}
         if language is not None:     # a page's own _() calls skip the look-up (macros: _macro_gettext)
             helpers.update(_=language.jinja_gettext, gettext=language.jinja_gettext,
-                           ngettext=language.jinja_ngettext)
+                           ngettext=language.jinja_ngettext, page_frame=language.page_frame)
             language.helpers.update(helpers)
         return helpers

@@ -24,6 +24,7 @@ NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "
 DATES = {XSD + "date", XSD + "dateTime"}
 
 LINKABLE = ("http://", "https://", "mailto:", "tel:")
+RDF_TYPE, SAME_AS = PREFIXES["rdf"] + "type", PREFIXES["owl"] + "sameAs"
 _RANK = {p.value: i for i, p in enumerate(LABELS)}
 
 
@@ -53,6 +54,8 @@ class Names:
         self.lang_query = f"lang={lang}" if has_request_context() and link_lang() == lang else ""
         self._tables = (labels, *more)
         self._names: dict[str, dict[str, str]] = {}
+        self._shared = _shared_names(links, lang, self.lang_query)
+        self._own = ""          # the page's own IRI (Presenter): named from its triples, not a table
 
     def names(self, iri: str) -> dict[str, str]:
         """{language: label} of `iri` from the first table that has it (computed once)."""
@@ -62,7 +65,34 @@ class Names:
             found = self._names[iri] = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9)))
         return found
 
+    def _named(self, iri: str, plain: bool = False) -> tuple[list[ox.Triple] | None, str, Markup]:
+        """(label triples, label, link) of an IRI other than the page's own, given as a NamedNode (or as
+        a plain string: `plain`, whose link names it without marking a name in another language): what
+        every page of this language and base shows for it, made once and kept while the page finds the
+        same list of label triples (lists are never changed once made; read.quads keeps one an IRI)."""
+        triples = None
+        for table in self._tables:
+            if iri in table:
+                triples = table[iri]
+                break
+        shared = self._shared[plain]
+        found = shared.get(iri)
+        if found is None or found[0] is not triples:
+            if len(shared) >= SHARED:
+                shared.clear()
+            term = iri if plain else ox.NamedNode(iri)
+            found = shared[iri] = (triples, self._label(term), self._link(term))
+        return found
+
     def label(self, term: Any) -> str:
+        kind = term.__class__
+        if kind is ox.NamedNode and term.value != self._own:
+            return self._named(term.value)[1]
+        if kind is str and term != self._own:
+            return self._named(term, True)[1]
+        return self._label(term)
+
+    def _label(self, term: Any) -> str:
         if isinstance(term, ox.Literal):
             return self.literal(term)
         if isinstance(term, ox.BlankNode):
@@ -108,16 +138,40 @@ class Names:
     def link(self, term: Any) -> Markup:
         """The term as HTML: a link with its name (escaped), or the escaped text; a literal in another
         language than the page's says which."""
+        kind = term.__class__
+        if kind is ox.NamedNode and term.value != self._own:
+            return self._named(term.value)[2]
+        if kind is str and term != self._own:
+            return self._named(term, True)[2]
+        if kind is ox.Literal:
+            return self._literal_link(term)
+        return self._link(term)
+
+    def _literal_link(self, term: ox.Literal) -> Markup:
+        """_link of a literal (what `literal` shows, marked with its language where it is not the page's;
+        a date in <time>), its datatype read once."""
+        datatype, value = term.datatype.value, term.value
+        if datatype in NUMBERS:
+            return in_lang(number(value), term.language, self.lang)
+        if datatype in DATES:
+            try:
+                shown = format_date(date.fromisoformat(value[:10]), "long")
+            except ValueError:
+                shown = value
+            return Markup(f'<time datetime="{escape(value)}">{in_lang(shown, term.language, self.lang)}</time>')
+        return in_lang(value, term.language, self.lang)
+
+    def _link(self, term: Any) -> Markup:
         if term is None:
             return Markup("")
         if isinstance(term, ox.NamedNode) and not self.names(term.value):
             return _unnamed_link(self.links, self.lang_query, term.value)
         url = self.href(term)
         if isinstance(term, ox.Literal):
-            text = in_lang(self.label(term), term.language, self.lang)
+            text = in_lang(self._label(term), term.language, self.lang)
         else:
             names = self.names(term.value) if isinstance(term, ox.NamedNode) else {}
-            text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self.label(term))
+            text = in_lang(*pick_lang(names, self.lang), self.lang) if names else escape(self._label(term))
         if isinstance(term, ox.Literal) and term.datatype.value in DATES:
             text = Markup(f'<time datetime="{escape(term.value)}">{text}</time>')
         return _anchor(url, text)
@@ -134,13 +188,31 @@ class Names:
         return isinstance(term, ox.Literal)
 
 
+# Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED in
+# each table (emptied when full): the predicates, classes and concepts every page names, and the
+# organisations named most; a few hundred bytes an entry.
+SHARED = 20_000
+Shared = dict[str, tuple[list[ox.Triple] | None, str, Markup]]
+_SHARED: dict[tuple[IriMap, str, str], tuple[Shared, Shared]] = {}
+
+
+def _shared_names(links: IriMap, lang: str, lang_query: str) -> tuple[Shared, Shared]:
+    """The names and links shared by pages of this base and language: of IRIs as NamedNodes, as strings."""
+    found = _SHARED.get(key := (links, lang, lang_query))
+    if found is None:
+        if len(_SHARED) >= 64:          # a few bases (site roots) and languages in one process
+            _SHARED.clear()
+        found = _SHARED[key] = ({}, {})
+    return found
+
+
 @lru_cache(maxsize=4096)
 def _unnamed_link(links: IriMap, lang_query: str, iri: str) -> Markup:
     """Names.link of an IRI no table names (a predicate or class of another vocabulary: rdf:type,
     org:member, ...): the same on every page of a language, so made once."""
     names = Names({}, links, "")
     names.lang_query = lang_query
-    return _anchor(names.href(iri), escape(names.label(iri)))
+    return _anchor(names.href(iri), escape(names._label(iri)))
 
 
 def _anchor(url: str | None, text: Markup) -> Markup:
@@ -167,8 +239,15 @@ class Presenter(Names):
         super().__init__(description.labels, links, lang, *more)
         self.d = description
         self._links: dict[Any, Markup] = {}
-        own = [t for t in description.triples if t.subject == description.iri and t.predicate.value in _RANK]
-        self._names[description.iri.value] = texts_of(sorted(own, key=lambda t: _RANK[t.predicate.value]))
+        self._own = description.iri.value
+        # its own labels, the preferred predicate first (texts_of of its label triples so ordered), from
+        # the description's index, which both languages' pages and schema_org read
+        own: dict[str, str] = {}
+        for predicate in LABELS:
+            for value in description.objects(predicate.value):
+                if isinstance(value, ox.Literal):
+                    own.setdefault(value.language or "", value.value)
+        self._names[self._own] = own
 
     @property
     def title(self) -> str:
@@ -209,8 +288,7 @@ class Presenter(Names):
         for values in grouped.values():
             values.sort(key=lambda v: (not isinstance(v, ox.Literal) or (v.language or "") != self.lang,
                                        str(v)))
-        return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != ns("rdf", "type"),
-                                                                             self.label(p)))]
+        return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != RDF_TYPE, self.label(p)))]
 
     def _link_once(self, term: Any) -> Markup:
         """link(term), made once a page (a partnership is linked from the table and the links to it)."""
@@ -237,7 +315,7 @@ class Presenter(Names):
                 [(link(t.subject), link(t.predicate)) for t in self.d.incoming])
 
     def same_as(self) -> list[ox.NamedNode]:
-        return [v for v in self.values(ns("owl", "sameAs")) if isinstance(v, ox.NamedNode)]
+        return [v for v in self.d.objects(SAME_AS) if isinstance(v, ox.NamedNode)]
 
     def is_a(self, prefix: str, name: str) -> bool:
         return ns(prefix, name) in self.d.types()
@@ -291,12 +369,18 @@ def _thing(v: Presenter, term: Any, type_: str) -> dict[str, Any]:
     return _compact({"@type": type_, "@id": term.value, "name": v.label(term)})
 
 
+PRACTICE, ORGANIZATION, CONCEPT, SCHEME, INDIVIDUAL = (
+    ns(*name) for name in (("bdp", "Practice"), ("org", "Organization"), ("skos", "Concept"),
+                           ("skos", "ConceptScheme"), ("vcard", "Individual")))
+
+
 def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
     """The schema.org description of the page's resource (CreativeWork for a practice)."""
     iri = v.d.iri.value
     same = [s.value for s in v.same_as()]
     base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
-    if v.is_a("bdp", "Practice"):
+    types = v.d.types()
+    if PRACTICE in types:
         place = (card.place if card else {}) or {}
         address = _compact({"@type": "PostalAddress", "streetAddress": _val(place.get("street")),
                             "postalCode": _val(place.get("postal")), "addressLocality": _val(place.get("town")),
@@ -316,17 +400,17 @@ def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
                                                       "address": address, "geo": geo}),
                          "funding": [_compact({"@type": "Grant", "name": v.label(f)})
                                      for f in v.values(ns("bdp", "funding"))]})
-    if v.is_a("org", "Organization"):
+    if ORGANIZATION in types:
         return _compact({**base, "@type": "Organization",
                          "url": _val(v.value(ns("foaf", "homepage"))) or url, "mainEntityOfPage": url})
-    if v.is_a("skos", "Concept"):
+    if CONCEPT in types:
         scheme = v.value(ns("skos", "inScheme"))
         return _compact({**base, "@type": "DefinedTerm", "termCode": _val(v.value(ns("skos", "notation"))),
                          "description": v.text(ns("skos", "definition")),
                          "inDefinedTermSet": scheme.value if scheme is not None else None})
-    if v.is_a("skos", "ConceptScheme"):
+    if SCHEME in types:
         return _compact({**base, "@type": "DefinedTermSet", "description": v.text(ns("dct", "description"))})
-    if v.is_a("vcard", "Individual"):
+    if INDIVIDUAL in types:
         return _compact({**base, "@type": "Person", "name": _val(v.value(ns("vcard", "fn"))) or v.title})
     return _compact({**base, "@type": "Thing"})
 
