@@ -13,6 +13,9 @@ from publisher.config import load_settings
 from publisher.pipeline.build import build
 from publisher.read import network as net
 from publisher.read import practice_list as pl
+from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE
+from publisher.read.links import ALSO_IN, also_in_from_rows
+from publisher.read.resources import describe, with_extra
 from publisher.store.embedded import DirectStore, EmbeddedStore
 
 ORGS = "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?o WHERE { ?o a org:Organization }"
@@ -67,5 +70,30 @@ def test_an_unknown_organisation_reads_nothing_from_the_indexes(built):
         assert net.practices_of(site, nobody) == [] and net.people(site, nobody) == []
         assert pl.details(site, [], (), nobody) == ([], {})
         assert net.partner_network(site, nobody).partners == []
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("which", ["bundled", "generated"])
+def test_an_organisations_also_in_from_its_description_is_the_querys(which, built, generated):
+    """An organisation's "also in" (identifiers, same-as links) made from its description, with no query,
+    is what the ALSO_IN query answers; a practice (its place's links) still asks the query."""
+    out = built if which == "bundled" else generated
+    store = EmbeddedStore(out / "store")
+    try:
+        site = store.site()
+        assert ORGANISATION_PAGE.from_description is not None and PRACTICE_PAGE.from_description is None
+        with_ids = 0
+        for org in [r["o"] for r in site.select(ORGS).rows]:
+            d = describe(site, org)
+            made = ALSO_IN.from_description(d)
+            asked = site.select(ALSO_IN.query(), bindings={"s": org}).rows
+            assert made is not None
+            keys = ("g", "x", "p", "o")
+            assert [{k: r[k] for k in keys if k in r} for r in made] == \
+                   [{k: r[k] for k in keys if k in r} for r in asked], org
+            assert with_extra(site, d, ORGANISATION_PAGE, 1000).extra_rows == made
+            with_ids += bool(also_in_from_rows(made))
+        assert which == "generated" or with_ids > 0
     finally:
         store.close()
