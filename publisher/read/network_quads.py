@@ -14,6 +14,7 @@ and names are kept per store (a read-only snapshot of one build) up to FACTS ent
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
@@ -33,9 +34,10 @@ LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 VIA_MEMBERSHIP, VIA_UNIT = ox.Literal("m"), ox.Literal("u")
 LABELS = tuple(ox.NamedNode(i) for i in ("http://www.w3.org/2004/02/skos/core#prefLabel", PREFIXES["rdfs"] + "label",
                                          _DCT + "title"))
-FACTS = 400_000             # facts kept a store (a practice's: four; an organisation's: two)
+FACTS = 400_000             # facts kept a store (a practice's: three; an organisation's: two)
 T = TypeVar("T")
 _facts: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()         # `bdp serve` answers in threads: one table a store
 
 
 def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T:
@@ -45,7 +47,8 @@ def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T
         return read(site.oxigraph, term)
     facts = _facts.get(site)
     if facts is None:
-        facts = _facts.setdefault(site, {})
+        with _lock:
+            facts = _facts.setdefault(site, {})
     key = (read.__name__, term.value if isinstance(term, ox.NamedNode) else term)
     found = facts.get(key, _facts)
     if found is _facts:
