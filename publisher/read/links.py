@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from publisher.identifiers import SCHEMES
 from publisher.namespaces import PREFIXES, sparql_prologue
-from publisher.read.resources import Extra
+from publisher.read.resources import Description, Extra
 from publisher.store import Store
 
 _P = sparql_prologue()
@@ -26,13 +26,38 @@ SITES = {"http://www.wikidata.org/entity/": "Wikidata", "https://www.wikidata.or
 # page would cost time in proportion to the whole data set.)
 # And `?s ?sp ?o FILTER(?sp IN (...))`, not the path `owl:sameAs|skos:exactMatch`: Virtuoso 7's compiler fails
 # on the path beside the blank-node groups (SP031).
+_SAME = frozenset(PREFIXES[p] + n for p, n in (("owl", "sameAs"), ("skos", "exactMatch")))
+_SPATIAL, _IDENTIFIER = PREFIXES["dct"] + "spatial", PREFIXES["adms"] + "identifier"
+_TAGS = {"same": ox.Literal("same"), "id": ox.Literal("id")}
+
+
+def _own_rows(d: Description) -> list[dict] | None:
+    """The ALSO_IN rows of a resource without a place (an organisation) from its description, which holds
+    its triples and its blank nodes': no query. None when it cannot tell (a place, an identifier that is
+    not a blank node, a description cut short)."""
+    if d.truncated or d.objects(_SPATIAL):
+        return None
+    rows: list[dict] = []
+    for t in d.triples:
+        if t.subject != d.iri:
+            continue
+        if t.predicate.value in _SAME and isinstance(t.object, ox.NamedNode):
+            rows.append({"g": _TAGS["same"], "o": t.object})
+        elif t.predicate.value == _IDENTIFIER:
+            if not isinstance(t.object, ox.BlankNode):
+                return None
+            rows += [{"g": _TAGS["id"], "x": t.object, "p": b.predicate, "o": b.object}
+                     for b in d.triples if b.subject == t.object]
+    return rows
+
+
 ALSO_IN = Extra(groups=(
     '{ ?s ?sp ?o FILTER(?sp IN (owl:sameAs, skos:exactMatch) && isIRI(?o)) BIND("same" AS ?g) }',
     '{ ?s dct:spatial ?t . ?t ?sp ?o FILTER(?sp IN (owl:sameAs, skos:exactMatch) && isIRI(?o)) '
     'BIND("same" AS ?g) }',
     '{ ?s adms:identifier ?x . ?x ?p ?o BIND("id" AS ?g) }',
     '{ ?s dct:spatial ?t . ?t adms:identifier ?x . ?x ?p ?o BIND("id" AS ?g) }'),
-    prefixes=("dct", "owl", "skos", "adms"))
+    prefixes=("dct", "owl", "skos", "adms"), from_description=_own_rows)
 NOTATION, ID_TYPE = PREFIXES["skos"] + "notation", PREFIXES["dct"] + "type"
 
 BY_CODE = _P + """SELECT DISTINCT ?s ?class ?code WHERE {

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES, sparql_prologue
+from publisher.read import network_quads
 from publisher.read.recent import remembered
 from publisher.read.resources import labels
 from publisher.store import Store
 from publisher.store.bind import term_text
+from publisher.store.embedded import DirectStore
 
 MAX_PARTNERS = 24
 
@@ -46,6 +48,8 @@ def practices_of(store: Store, organisation: str) -> list[str]:
 
 
 def _practices_of(store: Store, organisation: str) -> list[str]:
+    if isinstance(store, DirectStore):          # the same list from the indexes (read.network_quads)
+        return network_quads.practices_of(store, organisation)
     rows = store.select(PRACTICES, bindings={"org": ox.NamedNode(organisation)}, limit=10_000_000).rows
     return list(dict.fromkeys(r["x"].value for r in rows))
 
@@ -58,6 +62,8 @@ def people(store: Store, organisation: str) -> list[dict]:
 
 def _people(store: Store, organisation: str) -> list[dict]:
     practices = practices_of(store, organisation)
+    if isinstance(store, DirectStore):
+        return network_quads.people(store, practices)
     out: list[dict] = []
     for start in range(0, len(practices), BATCH):
         values = " ".join(term_text(ox.NamedNode(i)) for i in practices[start:start + BATCH])
@@ -142,5 +148,10 @@ def partner_network(store: Store, organisation: str, known: Collection[str] = ()
 def _partner_network(store: Store, organisation: str, known: Collection[str]) -> Network:
     found = [Partner(iri, sector, shared) for iri, sector, shared in partners(store, organisation)]
     kept = found[:MAX_PARTNERS]
-    wanted = [organisation, *(p.iri for p in kept), *{p.sector for p in kept if p.sector}]
-    return Network(organisation, kept, len(found), labels(store, [i for i in wanted if i not in known]))
+    wanted = [i for i in (organisation, *(p.iri for p in kept), *{p.sector for p in kept if p.sector})
+              if i not in known]
+    if isinstance(store, DirectStore):
+        found_labels = network_quads.labels(store, wanted)
+    else:
+        found_labels = labels(store, wanted)
+    return Network(organisation, kept, len(found), found_labels)

@@ -18,12 +18,14 @@ from publisher.collation import sort_key
 from publisher.iris import mint
 from publisher.namespaces import BDPV, sparql_prologue
 from publisher.outputs.search_index import FILE
+from publisher.read import network_quads
 from publisher.read.network import member_sectors, practices_of
 from publisher.read.recent import remembered
 from publisher.read.resources import labels
 from publisher.read.search_file import newest_rows
 from publisher.store import Store
 from publisher.store.bind import term_text
+from publisher.store.embedded import DirectStore
 
 _P = sparql_prologue(("bdp", "dct", "geo", "org", "rdfs", "skos"))
 SORTS = ("newest", "title", "updated")
@@ -137,9 +139,12 @@ def members(store: Store, kind: str, concept: str | None = None) -> Ordered:
     rows: dict[str, tuple[dict[str, str], str, str]] = {}
     if kind == "organisation" and concept:
         found = practices_of(store, concept)
-        results = [store.select(ROWS_OF.format(values=" ".join(term_text(ox.NamedNode(i))
-                                                                for i in found[start:start + 500])),
-                                limit=MAX_ROWS).rows for start in range(0, len(found), 500)]
+        if isinstance(store, DirectStore):          # from the indexes (read.network_quads)
+            results = [network_quads.titles_and_dates(store, found)]
+        else:
+            results = [store.select(ROWS_OF.format(values=" ".join(term_text(ox.NamedNode(i))
+                                                                    for i in found[start:start + 500])),
+                                    limit=MAX_ROWS).rows for start in range(0, len(found), 500)]
         rows = {i: ({}, "", "") for i in found}
     else:
         query = ORDER_ROWS.format(members=MEMBERS[kind])
@@ -192,13 +197,17 @@ def _details(store: Store, iris: list[str], known: Collection[str] = (), organis
     if not iris:
         return [], {}
     items = {i: Item(i) for i in iris}
-    values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
     if organisation is not None:
         sectors = member_sectors(store, organisation)
         for item in items.values():
             item.sectors = list(sectors.get(item.iri, ()))
-    query = DETAILS if organisation is None else DETAILS_PLAIN
-    for r in store.select(query.format(values=values), limit=MAX_ROWS).rows:
+    if organisation is not None and isinstance(store, DirectStore):    # from the indexes (read.network_quads)
+        rows = network_quads.details_plain(store, iris)
+    else:
+        query = DETAILS if organisation is None else DETAILS_PLAIN
+        values = " ".join(term_text(ox.NamedNode(i)) for i in iris)
+        rows = store.select(query.format(values=values), limit=MAX_ROWS).rows
+    for r in rows:
         item = items[r["x"].value]
         if "title" in r:
             item.titles.setdefault(r["title"].language or "", r["title"].value)

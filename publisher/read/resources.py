@@ -6,7 +6,7 @@ instead (read.quads, `describe_direct`); the SPARQL path serves a remote store."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -51,6 +51,9 @@ class Extra:
 
     groups: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
+    # The same rows made from the description itself when it holds them (None: it cannot tell), for a
+    # store in this process: a query less a page. Not carried into a sum of extras.
+    from_description: Callable[[Description], list[dict] | None] | None = field(default=None, compare=False)
 
     def __add__(self, other: Extra) -> Extra:
         return Extra(self.groups + other.groups, tuple(dict.fromkeys(self.prefixes + other.prefixes)))
@@ -294,7 +297,9 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
 
 def with_extra(store: Store, d: Description, extra: Extra, limit: int) -> Description:
     """`d` with the rows of `extra`'s groups (a copy: `d` may serve other representations)."""
-    rows = store.select(extra.query(), bindings={"s": d.iri}, limit=limit).rows
+    rows = extra.from_description(d) if extra.from_description and isinstance(store, DirectStore) else None
+    if rows is None:
+        rows = store.select(extra.query(), bindings={"s": d.iri}, limit=limit).rows
     return replace(d, extra_rows=rows, _index=None)
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import g, render_template, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
 from publisher.formats import Format
 from publisher.namespaces import BDPV
@@ -26,6 +27,7 @@ from publisher.web.listing import practice_list
 from publisher.web.present import Names, Presenter, metric_rows, ns, paragraphs, partner_rows, schema_org
 from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes
 
+MAX_PARTS = 200_000      # partners' names and links kept a build (both languages of 40,000 organisations)
 TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
              (ns("skos", "Concept"), "concept.html"), (ns("skos", "ConceptScheme"), "concept.html"),
              (ns("owl", "Class"), "term.html"), (ns("owl", "ObjectProperty"), "term.html"),
@@ -45,17 +47,37 @@ def pager(next_page: int | None, previous: int | None) -> tuple[str | None, str 
 
 
 def _network(organisation: str) -> dict[str, object]:
-    """The organisation's partners as a drawing and as a list (the same facts for screen readers)."""
+    """The organisation's partners as a drawing and as a list (the same facts for screen readers). A
+    partner's name and link and the words "n practices" are the same on every page of a language: kept
+    for the build (a partner is drawn on the page of each organisation it worked with)."""
     net = partner_network(site_store(), organisation, known_labels())
-    names = Names(net.labels, iri_map(), g.get("lang", "pl"), known_labels())
-    partners = [(names.label(p.iri), p.sector.rsplit("/", 1)[-1], p.shared, names.href(p.iri))
-                for p in net.partners]
+    lang = g.get("lang", "pl")
+    names = Names(net.labels, iri_map(), lang, known_labels())
+    cache = build_cache().setdefault("partner_parts", {})
+    if len(cache) > MAX_PARTS:
+        cache.clear()
+
+    def parts(iri: str) -> tuple[str, Markup, str | None]:
+        key = (lang, names.lang_query, iri)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = (names.label(iri), names.link(iri), names.href(iri))
+        return found
+
+    def shared(n: int) -> str:
+        key = (lang, "shared", n)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = ngettext("%(num)s practice", "%(num)s practices", n, num=number(n))
+        return found
+
+    found = [(p, parts(p.iri), parts(p.sector)[0] if p.sector else "") for p in net.partners]
+    partners = [(label, p.sector.rsplit("/", 1)[-1], p.shared, href) for p, (label, _, href), _ in found]
     drawing = charts.network(names.label(organisation), partners, gettext("Partners across sectors"))
     # each partner's line, made here in one call (not five calls from the template a partner): sector
     # key, link, sector's name ('' when unknown), whether it has one, practices shared in words
-    rows = [(p.sector.rsplit("/", 1)[-1], names.link(p.iri), names.label(p.sector) if p.sector else "",
-             bool(p.sector), ngettext("%(num)s practice", "%(num)s practices", p.shared, num=number(p.shared)))
-            for p in net.partners]
+    rows = [(p.sector.rsplit("/", 1)[-1], link, sector, bool(p.sector), shared(p.shared))
+            for p, (_, link, _), sector in found]
     return {"drawing": drawing, "partners": net.partners, "rows": rows, "total": net.total, "names": names}
 
 

@@ -1,0 +1,166 @@
+"""An organisation's practices and everyone in them, read straight from the indexes of a store in this
+process (as read.quads reads a description): the same rows, in the same order, as the SPARQL queries of
+read.network and read.practice_list give, with no query to parse and plan. An organisation's page asked
+four of them (its practices, their members, their titles and dates, their places); these are index
+lookups of a few keys each.
+
+The order is the one Oxigraph's evaluation of those queries gives, pattern after pattern in the order
+written, each pattern's matches in its index's order (tests/test_network_quads.py compares the two).
+
+An index lookup costs about as much as reading ten triples, and one practice is on the pages of each of its
+members: what a practice holds (its members and roles, titles, dates, place) and an organisation's sector
+and names are kept per store (a read-only snapshot of one build) up to FACTS entries, then started again, so
+`bdp export` reads each practice about once per worker instead of once per member."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from publisher.namespaces import PREFIXES
+from publisher.store.embedded import DirectStore, SiteStore
+
+DEFAULT = ox.DefaultGraph()
+_BDP, _ORG, _DCT = PREFIXES["bdp"], PREFIXES["org"], PREFIXES["dct"]
+MEMBER, HAS_MEMBERSHIP, ROLE = (ox.NamedNode(_ORG + n) for n in ("member", "hasMembership", "role"))
+PARTNERSHIP, IMPLEMENTING_UNIT, SECTOR, VOIVODESHIP = (
+    ox.NamedNode(_BDP + n) for n in ("partnership", "implementingUnit", "sector", "voivodeship"))
+TITLE, ISSUED, MODIFIED, SPATIAL = (ox.NamedNode(_DCT + n) for n in ("title", "issued", "modified", "spatial"))
+LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
+VIA_MEMBERSHIP, VIA_UNIT = ox.Literal("m"), ox.Literal("u")
+LABELS = tuple(ox.NamedNode(i) for i in ("http://www.w3.org/2004/02/skos/core#prefLabel", PREFIXES["rdfs"] + "label",
+                                         _DCT + "title"))
+FACTS = 400_000             # facts kept a store (a practice's: three; an organisation's: two)
+T = TypeVar("T")
+_facts: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()         # `bdp serve` answers in threads: one table a store
+
+
+def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T:
+    """`read(store, term)`, kept for `site` (the store handle the facts were read from: they live as long
+    as it). Only a site handle's: a read-only snapshot of one finished build (a build's own store changes)."""
+    if not isinstance(site, SiteStore):
+        return read(site.oxigraph, term)
+    facts = _facts.get(site)
+    if facts is None:
+        with _lock:
+            facts = _facts.setdefault(site, {})
+    key = (read.__name__, term.value if isinstance(term, ox.NamedNode) else term)
+    found = facts.get(key, _facts)
+    if found is _facts:
+        if len(facts) >= FACTS:
+            facts.clear()
+        found = facts[key] = read(site.oxigraph, term)
+    return found
+
+
+def _subjects(store: ox.Store, predicate: ox.NamedNode, obj: ox.NamedNode) -> Iterator[ox.NamedNode]:
+    return (q.subject for q in store.quads_for_pattern(None, predicate, obj, DEFAULT))  # type: ignore[misc]
+
+
+def _objects(store: ox.Store, subject: Any, predicate: ox.NamedNode) -> list:
+    return [q.object for q in store.quads_for_pattern(subject, predicate, None, DEFAULT)]
+
+
+def practices_of(site: DirectStore, organisation: str) -> list[str]:
+    """read.network.PRACTICES: the practices of `organisation`'s memberships, then those it was the
+    implementing unit of, each once."""
+    store = site.oxigraph
+    org = ox.NamedNode(organisation)
+    found: dict[str, None] = {}
+    for m in _subjects(store, MEMBER, org):
+        for ps in _subjects(store, HAS_MEMBERSHIP, m):
+            for x in _subjects(store, PARTNERSHIP, ps):
+                found[x.value] = None
+    for x in _subjects(store, IMPLEMENTING_UNIT, org):
+        found[x.value] = None
+    return list(found)
+
+
+def _members(store: ox.Store, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], list[Any]]:
+    """A practice's (member, role or None) of each membership, and its implementing units."""
+    rows: list[tuple[Any, Any]] = []
+    for ps in _objects(store, x, PARTNERSHIP):
+        for m in _objects(store, ps, HAS_MEMBERSHIP):
+            roles = _objects(store, m, ROLE) or [None]
+            rows += [(partner, role) for partner in _objects(store, m, MEMBER) for role in roles]
+    return rows, _objects(store, x, IMPLEMENTING_UNIT)
+
+
+def people(site: DirectStore, practices: list[str]) -> list[dict]:
+    """read.network.PEOPLE's rows for `practices`: each practice's members (with their role) and its
+    implementing unit, each with its sector."""
+    out: list[dict] = []
+
+    def add(row: dict, partner: ox.NamedNode) -> None:
+        found = _kept(site, _sectors, partner)
+        out.extend([{**row, "sector": s} for s in found] if found else [row])
+
+    for iri in practices:
+        x = ox.NamedNode(iri)
+        members, units = _kept(site, _members, x)
+        for partner, role in members:
+            add({"x": x, "via": VIA_MEMBERSHIP, "partner": partner, **({"role": role} if role else {})}, partner)
+        for partner in units:
+            add({"x": x, "via": VIA_UNIT, "partner": partner}, partner)
+    return out
+
+
+def _sectors(store: ox.Store, organisation: ox.NamedNode) -> list:
+    return _objects(store, organisation, SECTOR)
+
+
+def _dated(store: ox.Store, x: ox.NamedNode) -> tuple[list, list, list]:
+    return _objects(store, x, TITLE), _objects(store, x, ISSUED), _objects(store, x, MODIFIED)
+
+
+def titles_and_dates(site: DirectStore, practices: list[str]) -> list[dict]:
+    """read.practice_list.ROWS_OF's rows: each practice's titles, dates of entry and of change."""
+    out: list[dict] = []
+    for iri in practices:
+        x = ox.NamedNode(iri)
+        titles, issued, modified = _kept(site, _dated, x)
+        out += [{"x": x, "title": o} for o in titles]
+        out += [{"x": x, "issued": o} for o in issued]
+        out += [{"x": x, "modified": o} for o in modified]
+    return out
+
+
+def _placed(store: ox.Store, x: ox.NamedNode) -> tuple[list, list]:
+    places = _objects(store, x, SPATIAL)
+    return ([o for p in places for o in _objects(store, p, LABEL)],
+            [o for p in places for o in _objects(store, p, VOIVODESHIP)])
+
+
+def details_plain(site: DirectStore, practices: list[str]) -> list[dict]:
+    """read.practice_list.DETAILS_PLAIN's rows: titles, date of entry, the place's names and voivodeship."""
+    out: list[dict] = []
+    for iri in practices:
+        x = ox.NamedNode(iri)
+        titles, issued, _ = _kept(site, _dated, x)
+        towns, voivodeships = _kept(site, _placed, x)
+        out += [{"x": x, "title": o} for o in titles]
+        out += [{"x": x, "issued": o} for o in issued]
+        out += [{"x": x, "town": o} for o in towns]
+        out += [{"x": x, "voivodeship": o} for o in voivodeships]
+    return out
+
+
+def labels(site: DirectStore, iris: list[str]) -> dict[str, list[ox.Triple]]:
+    """read.resources.labels: the label triples of each of `iris` that has any, in the store's order."""
+    out: dict[str, list[ox.Triple]] = {}
+    for iri in iris:
+        found = _kept(site, _label_triples, iri)
+        if found:
+            out[iri] = found
+    return out
+
+
+def _label_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
+    wanted = frozenset(LABELS)
+    return [q.triple for q in store.quads_for_pattern(ox.NamedNode(iri), None, None, DEFAULT)
+            if q.predicate in wanted]

@@ -1,0 +1,99 @@
+"""An organisation's reads from the store's indexes (publisher/read/network_quads.py, taken whenever the store
+is in this process) answer what the SPARQL queries they replace answer (taken for a remote store): the same
+rows in the same order, so its pages keep every byte. Compared for every organisation of the bundled build
+and of a generated one where organisations share many practices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher.config import load_settings
+from publisher.pipeline.build import build
+from publisher.read import network as net
+from publisher.read import practice_list as pl
+from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE
+from publisher.read.links import ALSO_IN, also_in_from_rows
+from publisher.read.resources import describe, with_extra
+from publisher.store.embedded import DirectStore, EmbeddedStore
+
+ORGS = "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?o WHERE { ?o a org:Organization }"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """60 generated practices: organisations with several practices, partners in many of them."""
+    from publisher.synthetic.generate import generate
+
+    root = tmp_path_factory.mktemp("network-quads")
+    generate(60, root / "data", seed=5)
+    settings = load_settings({"out": str(root / "out")}, environ={})
+    build(settings, root / "data", root / "out", workers=1)
+    return root / "out"
+
+
+def _reads(store, org: str) -> dict[str, object]:
+    practices = net.practices_of(store, org)
+    return {"practices": practices, "people": net.people(store, org),
+            "roles": net.roles(store, org, practices), "sectors": net.member_sectors(store, org),
+            "network": net.partner_network(store, org),
+            "rows": list(pl.members(store, "organisation", org).rows.items()),
+            "details": pl.details(store, practices, (), org)}
+
+
+@pytest.mark.parametrize("which", ["bundled", "generated"])
+def test_an_organisations_reads_from_the_indexes_are_the_queries_answers(which, built, generated):
+    out = built if which == "bundled" else generated
+    queried = EmbeddedStore(out / "store")          # not a DirectStore: its reads are the SPARQL queries
+    try:
+        site = queried.site()
+        assert isinstance(site, DirectStore) and not isinstance(queried, DirectStore)
+        orgs = [r["o"].value for r in site.select(ORGS).rows]
+        several = 0
+        for org in orgs:
+            direct, sparql = _reads(site, org), _reads(queried, org)
+            for name, value in direct.items():
+                assert value == sparql[name], (org, name)
+            several += len(direct["practices"]) > 1              # type: ignore[arg-type]
+            assert direct["people"] or not direct["practices"]
+        assert len(orgs) > 3 and (which == "bundled" or several > 5)
+    finally:
+        queried.close()
+
+
+def test_an_unknown_organisation_reads_nothing_from_the_indexes(built):
+    store = EmbeddedStore(built / "store")
+    try:
+        site = store.site()
+        nobody = "https://w3id.org/bdp/id/organisation/nobody-at-all"
+        assert net.practices_of(site, nobody) == [] and net.people(site, nobody) == []
+        assert pl.details(site, [], (), nobody) == ([], {})
+        assert net.partner_network(site, nobody).partners == []
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("which", ["bundled", "generated"])
+def test_an_organisations_also_in_from_its_description_is_the_querys(which, built, generated):
+    """An organisation's "also in" (identifiers, same-as links) made from its description, with no query,
+    is what the ALSO_IN query answers; a practice (its place's links) still asks the query."""
+    out = built if which == "bundled" else generated
+    store = EmbeddedStore(out / "store")
+    try:
+        site = store.site()
+        assert ORGANISATION_PAGE.from_description is not None and PRACTICE_PAGE.from_description is None
+        with_ids = 0
+        for org in [r["o"] for r in site.select(ORGS).rows]:
+            d = describe(site, org)
+            made = ALSO_IN.from_description(d)
+            asked = site.select(ALSO_IN.query(), bindings={"s": org}).rows
+            assert made is not None
+            keys = ("g", "x", "p", "o")
+            assert [{k: r[k] for k in keys if k in r} for r in made] == \
+                   [{k: r[k] for k in keys if k in r} for r in asked], org
+            assert with_extra(site, d, ORGANISATION_PAGE, 1000).extra_rows == made
+            with_ids += bool(also_in_from_rows(made))
+        assert which == "generated" or with_ids > 0
+    finally:
+        store.close()
