@@ -105,32 +105,6 @@ def test_calls_in_templates_reach_functions_with_or_without_the_context(app):
     assert page == ("plain 1 1|plain 2 3|asks &lt;me&gt; 4|called in &lt;me&gt;|3|True 5|12|asks loop 1||")
 
 
-def test_whole_numbers_are_written_as_babel_writes_them(app):
-    import random
-
-    from babel import numbers
-
-    from publisher.web.i18n import format_decimal, number
-
-    rng = random.Random(17)
-    values = [0, 7, 1000, 5438, 99999, 10**15 - 1, 10**15, -1200, True] + \
-        [rng.randrange(10 ** rng.randrange(1, 16)) for _ in range(300)]
-    texts = [str(v) for v in values] + ["007", "0001000", "12.5", "1e3", "-5", "+5", " 5", "٣٤٥", "5 000"]
-    for lang in ("pl", "en"):
-        with app.test_request_context(f"/?lang={lang}"):
-            app.preprocess_request()
-            for value in values + texts:
-                for _ in range(2):          # made, then from the language's cache
-                    try:
-                        expected = numbers.format_decimal(value, locale=lang)
-                    except (ValueError, ArithmeticError, TypeError):
-                        assert number(value) == str(value)
-                        continue
-                    assert format_decimal(value) == expected, (lang, value)
-    # both languages write whole numbers without Babel (a separator of thousands was found for each)
-    assert {lang: app.extensions["bdp_languages"][lang].group for lang in ("pl", "en")} == {"pl": "\xa0", "en": ","}
-
-
 TEMPLATES = {
     "base.html": "<h>{% block title %}T{% endblock %}</h>{% block main %}{% block inner %}i{% endblock %}"
                  "{% endblock %}|{% block empty %}{% endblock %}|{% block tail scoped %}{% endblock %}",

@@ -120,7 +120,6 @@ class Language:
     texts: dict[tuple[str, bool], str] = field(default_factory=dict)   # _(text) without variables
     helpers: dict[str, Any] = field(default_factory=dict)       # what _helpers gives templates, made once
     frames: dict[tuple[str, int], tuple[Any, Frame]] = field(default_factory=dict)  # by lang, site links
-    group: str | None = None      # the separator of thousands, when Babel groups whole numbers by three
 
     @pass_eval_context
     def jinja_gettext(self, eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
@@ -186,7 +185,7 @@ def _loaded(lang: str) -> Language:
             translations.merge(catalog)  # type: ignore[arg-type]  # (as Flask-Babel does)
             if hasattr(catalog, "plural"):
                 translations.plural = catalog.plural
-        found = languages[lang] = Language(locale, translations, group=_thousands(locale))
+        found = languages[lang] = Language(locale, translations)
     return found
 
 
@@ -219,29 +218,8 @@ def format_decimal(value: Any) -> str:
     if found is None:
         if len(language.numbers) >= 65536:     # counts and years repeat; a page's other numbers are few
             language.numbers.clear()
-        group = language.group
-        whole = _whole(value) if group is not None else None
-        found = language.numbers[value] = numbers.format_decimal(value, locale=language.locale) \
-            if whole is None or group is None else format(whole, ",").replace(",", group)
+        found = language.numbers[value] = numbers.format_decimal(value, locale=language.locale)
     return found
-
-
-def _whole(value: int | str) -> int | None:
-    """`value` as a whole number from 0 to 10**15 when it is one (an int, or ASCII digits alone)."""
-    if isinstance(value, str):
-        return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
-    return value if type(value) is int and 0 <= value < 10**15 else None
-
-
-def _thousands(locale: Locale) -> str | None:
-    """The locale's separator of thousands if Babel writes whole numbers grouped by three with it, as
-    format(n, ",") does with commas: whole numbers (the populations, counts of a page) are then written
-    without Babel (~6 us each). Checked on sample numbers against Babel itself; None if any differs."""
-    group = numbers.get_group_symbol(locale)
-    samples = (0, 7, 12, 999, 1000, 5438, 10000, 123456, 1000000, 123456789012345)
-    if all(numbers.format_decimal(n, locale=locale) == format(n, ",").replace(",", group) for n in samples):
-        return group
-    return None
 
 
 def format_date(day: date, format: str) -> str:
