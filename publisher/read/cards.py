@@ -84,7 +84,7 @@ def practice_page_rows(store: ox.Store, iri: ox.NamedNode) -> list[dict]:
             for member in _of(membership, n["member"]):
                 about = _about(store, member)
                 sectors = _of(about, n["sector"]) or [None]
-                labels = [(p, o) for p, o in about if p.value in _LABELS] or [(None, None)]
+                labels: list[tuple[Any, Any]] = [(p, o) for p, o in about if p.value in _LABELS] or [(None, None)]
                 rows += [{k: v for k, v in (("g", tags["partner"]), ("x", member), ("p", role), ("o", sector),
                                             ("lp", lp), ("l", label)) if v is not None}
                          for role in roles for sector in sectors for lp, label in labels]
