@@ -5,6 +5,7 @@ and the HTML page in the request's language. `bdp serve`'s view (publisher.web.r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -23,7 +24,16 @@ from publisher.read.resources import Description, Extra, Page, describe, term_la
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.i18n import ngettext, number
 from publisher.web.listing import practice_list
-from publisher.web.present import Names, Presenter, metric_rows, ns, paragraphs, partner_rows, schema_org
+from publisher.web.present import (
+    Names,
+    Presenter,
+    SharedLinks,
+    metric_rows,
+    ns,
+    paragraphs,
+    partner_rows,
+    schema_org,
+)
 from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes
 
 TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
@@ -65,6 +75,14 @@ def known_labels() -> dict[str, list[ox.Triple]]:
     if cached is None:
         cached = build_cache()["term_labels"] = term_labels(site_store())
     return cached
+
+
+def shared_links() -> SharedLinks:
+    """Links that read the same on every page of a language (concepts, dates), kept for the build."""
+    found = build_cache().get("shared_links")
+    if found is None:
+        found = build_cache()["shared_links"] = SharedLinks(known_labels())
+    return found
 
 
 def page_extra(iri: str) -> Extra | None:
@@ -126,5 +144,6 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
     return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
                            paragraphs=paragraphs, pager=pager(where.next, where.previous),
-                           metric_rows=metric_rows, partner_rows=partner_rows,
+                           metric_rows=partial(metric_rows, shared=shared_links()),
+                           partner_rows=partial(partner_rows, shared=shared_links()),
                            jsonld=jsonld_script(schema_org(v, url, card)), **extra), where

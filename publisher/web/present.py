@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
-from publisher.web.i18n import format_date, gettext, in_lang, link_lang, number, phone, pick, pick_lang
+from publisher.web.i18n import format_date, gettext, in_lang, label, link_lang, number, phone, pick, pick_lang
 
 XSD = PREFIXES["xsd"]
 NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -243,10 +243,35 @@ class Presenter(Names):
         return ns(prefix, name) in self.d.types()
 
 
-def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
-    """The practice's "Metryka" table as (name of its label in i18n.NAMED, cell HTML), in the old bank's
-    order."""
+class SharedLinks:
+    """Names.link of what reads the same on every page of a language: the vocabularies' concepts and the
+    ontology's terms (named by the build's term labels, `known`) and dates. Made once per build, language
+    and public address, instead of on each of the build's pages (a practice names ~10 concepts)."""
+
+    MOST = 50_000       # links kept before starting again (one build has a few thousand)
+
+    def __init__(self, known: dict[str, list[ox.Triple]]) -> None:
+        self.known = known
+        self.made: dict[tuple[Any, ...], Markup] = {}
+
+    def link(self, v: Names, term: Any) -> Markup:
+        if isinstance(term, ox.NamedNode) and term.value in self.known \
+                or isinstance(term, ox.Literal) and term.datatype.value in DATES:
+            key = (v.links, v.lang, v.lang_query, term)
+            found = self.made.get(key)
+            if found is None:
+                if len(self.made) >= self.MOST:
+                    self.made.clear()
+                found = self.made[key] = v.link(term)
+            return found
+        return v.link(term)
+
+
+def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[str, Markup]]:
+    """The practice's "Metryka" table as (its label's text, from i18n.NAMED; cell HTML), in the old bank's
+    order. `shared`: links made once per build (a concept, a date)."""
     place = card.place if card else {}
+    link = v.link if shared is None else lambda term: shared.link(v, term)
     contacts = []
     for c in card.contacts if card else ():
         text = v.link(c.get("name"))
@@ -257,9 +282,9 @@ def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
                 text += Markup("<br>") + escape(gettext("Phone") if key == "tel" else gettext("E-mail")) + Markup(": ") + \
                     v.link(c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
-    rows = [("entered", v.link(v.value("dct:issued"))), ("modified", v.link(v.value("dct:modified"))),
-            ("unit_type", v.link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
-            ("voivodeship", v.link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
+    rows = [("entered", link(v.value("dct:issued"))), ("modified", link(v.value("dct:modified"))),
+            ("unit_type", link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
+            ("voivodeship", link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
             ("implementing_unit", v.link(v.value("bdp:implementingUnit"))),
             ("street", v.link(place.get("street"))),
             ("websites", v.link_list(v.values("foaf:page"), "<br>")),
@@ -268,13 +293,16 @@ def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
              if "lat" in place and "long" in place else Markup("")),
             ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(gettext("none published"))
              + Markup("</span>")),
-            ("themes", v.link_list(v.values("dct:subject"))), ("funding", v.link_list(v.values("bdp:funding")))]
+            ("themes", Markup(", ").join(map(link, v.values("dct:subject")))),
+            ("funding", Markup(", ").join(map(link, v.values("bdp:funding"))))]
     optional = {"modified", "teryt", "coordinates"}
-    return [(key, value) for key, value in rows if value or key not in optional]
+    return [(label(key), value) for key, value in rows if value or key not in optional]
 
 
-def partner_rows(v: Presenter, card: Any) -> list[tuple[Markup, Markup, Markup]]:
-    return [(v.link(p.get("org")), v.link(p.get("sector")), v.link(p.get("role"))) for p in card.partners]
+def partner_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[Markup, Markup, Markup]]:
+    """The partners' table: (name, sector, role) of each, as links."""
+    link = v.link if shared is None else lambda term: shared.link(v, term)
+    return [(v.link(p.get("org")), link(p.get("sector")), link(p.get("role"))) for p in card.partners]
 
 
 def paragraphs(text: str) -> list[str]:
