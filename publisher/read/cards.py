@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from publisher.namespaces import PREFIXES
 from publisher.read.documents import DOCUMENTS
 from publisher.read.links import ALSO_IN
-from publisher.read.resources import Extra
+from publisher.read.resources import Description, Extra
 
 # Groups for the first look of a practice page (read.resources.Extra): the triples of its place and of the
 # place's address, its TERYT code, its partners (?x) with role (?p), sector (?o) and name, the triples of
@@ -59,13 +59,15 @@ def _of(pairs: list[tuple[ox.NamedNode, Any]], predicate: ox.NamedNode) -> list[
     return [o for p, o in pairs if p == predicate]
 
 
-def practice_page_rows(store: ox.Store, iri: ox.NamedNode) -> list[dict]:
-    """The rows PRACTICE_PAGE's groups give for `iri`, read from the indexes of a store in this process
+def practice_page_rows(store: ox.Store, d: Description) -> list[dict]:
+    """The rows PRACTICE_PAGE's groups give for the practice `d` describes, read from the indexes of a store in this process
     (no query to plan and run): group by group, in the store's order, the same columns, so that
     card_from_rows, also_in_from_rows and documents_from_rows read them alike. Each node's triples are
     read once and sorted out here (an index lookup costs more than a node's few triples)."""
     n, tags = _N, _TAGS
-    own = _about(store, iri)
+    iri = d.iri
+    # its own triples, in the store's order, are the description's first (read.quads.own)
+    own = _about(store, iri) if d.truncated else [(t.predicate, t.object) for t in d.triples if t.subject == iri]
     places = [(place, _about(store, place)) for place in _of(own, n["spatial"])]
     codes = {place: [(code, _about(store, code)) for code in _of(about, n["identifier"])]
              for place, about in [(iri, own), *places]}

@@ -48,11 +48,12 @@ COLUMNS = "?s ?g ?x ?p ?o ?lp ?l"
 class Extra:
     """More group patterns for the first look. Each binds ?g to its own tag and answers in the columns
     ?x ?p ?o ?lp ?l (any of them may stay unbound); its rows come back in `Description.extra_rows`.
-    `direct`, when given, reads the same rows from the indexes of a store in this process (no query)."""
+    `direct`, when given, reads the same rows from the indexes of a store in this process (no query),
+    given the description read before."""
 
     groups: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
-    direct: Callable[[ox.Store, ox.NamedNode], list[dict]] | None = field(default=None, compare=False)
+    direct: Callable[[ox.Store, Description], list[dict]] | None = field(default=None, compare=False)
 
     def __add__(self, other: Extra) -> Extra:
         return Extra(self.groups + other.groups, tuple(dict.fromkeys(self.prefixes + other.prefixes)))
@@ -295,7 +296,7 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
 def with_extra(store: Store, d: Description, extra: Extra, limit: int) -> Description:
     """`d` with the rows of `extra`'s groups (a copy: `d` may serve other representations)."""
     if extra.direct is not None and isinstance(store, DirectStore):
-        rows = extra.direct(store.oxigraph, d.iri)[:limit]
+        rows = extra.direct(store.oxigraph, d)[:limit]
     else:
         rows = store.select(extra.query(), bindings={"s": d.iri}, limit=limit).rows
     return replace(d, extra_rows=rows, _index=None)

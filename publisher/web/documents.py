@@ -116,7 +116,6 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     """The page for people (None: past the last page) and where it sits in its list. An organisation
     pages its practices; other resources their incoming links. What the description brought beyond the
     document (`asked`) goes to the templates ready made. Needs a request context (language, links)."""
-    store = site_store()
     types = d.types()
     template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
     extra: dict[str, object] = {}
@@ -132,7 +131,7 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     where = d.page
     if template == "organisation.html":
         found = practice_list("organisation", d.iri.value, d.page.number, settings().page_size, known_labels())
-        found.roles = practice_roles(store, d.iri.value, [i.iri for i in found.items])
+        found.roles = practice_roles(site_store(), d.iri.value, [i.iri for i in found.items])
         where = found.page
         extra.update(practices=found, listed=where, network=_network(d.iri.value))
     elif template == "concept.html":
