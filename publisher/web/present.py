@@ -246,13 +246,22 @@ class Presenter(Names):
 class SharedLinks:
     """Names.link of what reads the same on every page of a language: the vocabularies' concepts and the
     ontology's terms (named by the build's term labels, `known`) and dates. Made once per build, language
-    and public address, instead of on each of the build's pages (a practice names ~10 concepts)."""
+    and public address, instead of on each of the build's pages (a practice names ~10 concepts). And the
+    texts of a page's table heads in each language (`texts`), each a look-up of the request's language."""
 
     MOST = 50_000       # links kept before starting again (one build has a few thousand)
 
     def __init__(self, known: dict[str, list[ox.Triple]]) -> None:
         self.known = known
         self.made: dict[tuple[Any, ...], Markup] = {}
+        self._texts: dict[str, dict[str, str]] = {}
+
+    def texts(self, lang: str) -> dict[str, str]:
+        """The metric table's heads (i18n.NAMED) and its other texts, in `lang` (the request's)."""
+        found = self._texts.get(lang)
+        if found is None:
+            found = self._texts[lang] = _metric_texts()
+        return found
 
     def link(self, v: Names, term: Any) -> Markup:
         if isinstance(term, ox.NamedNode) and term.value in self.known \
@@ -272,6 +281,7 @@ def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> l
     order. `shared`: links made once per build (a concept, a date)."""
     place = card.place if card else {}
     link = v.link if shared is None else lambda term: shared.link(v, term)
+    texts = _metric_texts() if shared is None else shared.texts(v.lang)
     contacts = []
     for c in card.contacts if card else ():
         text = v.link(c.get("name"))
@@ -279,8 +289,7 @@ def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> l
             text += Markup(", ") + v.link(c["job"])
         for key in ("tel", "email"):
             if c.get(key):
-                text += Markup("<br>") + escape(gettext("Phone") if key == "tel" else gettext("E-mail")) + Markup(": ") + \
-                    v.link(c[key])
+                text += Markup("<br>") + escape(texts[key]) + Markup(": ") + v.link(c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
     rows = [("entered", link(v.value("dct:issued"))), ("modified", link(v.value("dct:modified"))),
             ("unit_type", link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
@@ -291,12 +300,21 @@ def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> l
             ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
             ("coordinates", Markup(f"{escape(place['lat'].value)}, {escape(place['long'].value)}")
              if "lat" in place and "long" in place else Markup("")),
-            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(gettext("none published"))
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(texts["none"])
              + Markup("</span>")),
             ("themes", Markup(", ").join(map(link, v.values("dct:subject")))),
             ("funding", Markup(", ").join(map(link, v.values("bdp:funding"))))]
     optional = {"modified", "teryt", "coordinates"}
-    return [(label(key), value) for key, value in rows if value or key not in optional]
+    return [(texts[key], value) for key, value in rows if value or key not in optional]
+
+
+_METRIC_KEYS = ("entered", "modified", "unit_type", "town", "voivodeship", "postal_code", "implementing_unit",
+                "street", "websites", "population", "teryt", "coordinates", "contacts", "themes", "funding")
+
+
+def _metric_texts() -> dict[str, str]:
+    return {**{key: label(key) for key in _METRIC_KEYS}, "tel": gettext("Phone"), "email": gettext("E-mail"),
+            "none": gettext("none published")}
 
 
 def partner_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[Markup, Markup, Markup]]:
