@@ -145,4 +145,4 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
                            paragraphs=paragraphs, pager=pager(where.next, where.previous),
                            metric_rows=partial(metric_rows, shared=shared_links()),
                            partner_rows=partial(partner_rows, shared=shared_links()),
-                           jsonld=jsonld_script(schema_org(v, url, card)), **extra), where
+                           jsonld=jsonld_script(schema_org(v, url, card, shared_links())), **extra), where

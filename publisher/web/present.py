@@ -4,9 +4,10 @@ Only http(s), mailto: and tel: IRIs become links: a `javascript:` IRI in the dat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -255,6 +256,7 @@ class SharedLinks:
         self.known = known
         self.made: dict[tuple[Any, ...], Markup] = {}
         self._texts: dict[str, dict[str, str]] = {}
+        self.named: dict[tuple[str, ox.NamedNode], str] = {}
 
     def texts(self, lang: str) -> dict[str, str]:
         """The metric table's heads (i18n.NAMED) and its other texts, in `lang` (the request's)."""
@@ -274,6 +276,16 @@ class SharedLinks:
                 found = self.made[key] = v.link(term)
             return found
         return v.link(term)
+
+    def label(self, v: Names, term: Any) -> str:
+        """v.label(term), kept for a known term (a concept's name in the page's language)."""
+        if isinstance(term, ox.NamedNode) and term.value in self.known:
+            key = (v.lang, term)
+            found = self.named.get(key)
+            if found is None:
+                found = self.named[key] = v.label(term)
+            return found
+        return v.label(term)
 
 
 def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[str, Markup]]:
@@ -333,20 +345,22 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
 
-def _thing(v: Presenter, term: Any, type_: str) -> dict[str, Any]:
-    return _compact({"@type": type_, "@id": term.value, "name": v.label(term)})
+def _thing(name: Callable[[Any], str], term: Any, type_: str) -> dict[str, Any]:
+    return _compact({"@type": type_, "@id": term.value, "name": name(term)})
 
 
-def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
-    """The schema.org description of the page's resource (CreativeWork for a practice)."""
+def schema_org(v: Presenter, url: str, card: Any = None, shared: SharedLinks | None = None) -> dict[str, Any]:
+    """The schema.org description of the page's resource (CreativeWork for a practice). `shared`: the
+    names of concepts, once per build."""
     iri = v.d.iri.value
     same = [s.value for s in v.same_as()]
     base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
     if v.is_a("bdp", "Practice"):
+        name = v.label if shared is None else partial(shared.label, v)
         place = (card.place if card else {}) or {}
         address = _compact({"@type": "PostalAddress", "streetAddress": _val(place.get("street")),
                             "postalCode": _val(place.get("postal")), "addressLocality": _val(place.get("town")),
-                            "addressRegion": v.label(place["voivodeship"]) if "voivodeship" in place else None,
+                            "addressRegion": name(place["voivodeship"]) if "voivodeship" in place else None,
                             "addressCountry": "PL"})
         geo = ({"@type": "GeoCoordinates", "latitude": place["lat"].value, "longitude": place["long"].value}
                if "lat" in place and "long" in place else None)
@@ -354,13 +368,13 @@ def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
                          "description": v.text(ns("dct", "description")),
                          "dateCreated": _val(v.value(ns("dct", "issued"))),
                          "dateModified": _val(v.value(ns("dct", "modified"))),
-                         "about": [_thing(v, t, "DefinedTerm") for t in v.values(ns("dct", "subject"))],
-                         "keywords": [v.label(t) for t in v.values(ns("dct", "subject"))],
-                         "contributor": [_thing(v, p["org"], "Organization") for p in (card.partners if card
-                                                                                       else [])],
+                         "about": [_thing(name, t, "DefinedTerm") for t in v.values(ns("dct", "subject"))],
+                         "keywords": [name(t) for t in v.values(ns("dct", "subject"))],
+                         "contributor": [_thing(v.label, p["org"], "Organization") for p in (card.partners
+                                                                                             if card else [])],
                          "spatialCoverage": _compact({"@type": "Place", "name": _val(place.get("town")),
                                                       "address": address, "geo": geo}),
-                         "funding": [_compact({"@type": "Grant", "name": v.label(f)})
+                         "funding": [_compact({"@type": "Grant", "name": name(f)})
                                      for f in v.values(ns("bdp", "funding"))]})
     if v.is_a("org", "Organization"):
         return _compact({**base, "@type": "Organization",
