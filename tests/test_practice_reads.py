@@ -70,3 +70,34 @@ def test_the_card_read_from_the_indexes_holds_the_rows_the_query_gives(out, requ
             assert {"id", "teryt", "attachment"} <= set(tags), tags
     finally:
         store.close()
+
+
+def test_links_kept_for_the_build_follow_each_requests_host_and_language(built, settings):
+    """The practice page's concept and date links are made once per build (present.SharedLinks): asked
+    through two hosts in two languages by one app, each page is what an app asked only that gives."""
+    from publisher.web import create_app
+    from tests.conftest import close_store
+
+    path = "/doc/practice/trzy-filary-bank-partnerow-lokalnych"
+    asks = [(host, lang) for host in ("http://a.example", "http://b.example") for lang in ("pl", "en")]
+
+    def page(app, host: str, lang: str) -> str:
+        answer = app.test_client().get(path, headers={"Accept": "text/html", "Accept-Language": lang},
+                                       base_url=host)
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    shared = create_app(settings.with_(out=str(built)))
+    try:
+        pages = {ask: page(shared, *ask) for ask in asks}
+    finally:
+        close_store(shared)
+    assert 'href="http://b.example/def/' in pages["http://b.example", "en"]
+    assert "http://a.example/" not in pages["http://b.example", "en"]
+    assert pages["http://a.example", "pl"] != pages["http://a.example", "en"]
+    for ask in asks:
+        alone = create_app(settings.with_(out=str(built)))
+        try:
+            assert page(alone, *ask) == pages[ask], ask
+        finally:
+            close_store(alone)
