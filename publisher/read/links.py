@@ -31,7 +31,7 @@ _SPATIAL, _IDENTIFIER = PREFIXES["dct"] + "spatial", PREFIXES["adms"] + "identif
 _TAGS = {"same": ox.Literal("same"), "id": ox.Literal("id")}
 
 
-def _own_rows(d: Description) -> list[dict] | None:
+def _own_rows(_store: ox.Store, d: Description) -> list[dict] | None:
     """The ALSO_IN rows of a resource without a place (an organisation) from its description, which holds
     its triples and its blank nodes': no query. None when it cannot tell (a place, an identifier that is
     not a blank node, a description cut short)."""
@@ -57,7 +57,7 @@ ALSO_IN = Extra(groups=(
     'BIND("same" AS ?g) }',
     '{ ?s adms:identifier ?x . ?x ?p ?o BIND("id" AS ?g) }',
     '{ ?s dct:spatial ?t . ?t adms:identifier ?x . ?x ?p ?o BIND("id" AS ?g) }'),
-    prefixes=("dct", "owl", "skos", "adms"), from_description=_own_rows)
+    prefixes=("dct", "owl", "skos", "adms"), direct=_own_rows)
 NOTATION, ID_TYPE = PREFIXES["skos"] + "notation", PREFIXES["dct"] + "type"
 
 BY_CODE = _P + """SELECT DISTINCT ?s ?class ?code WHERE {

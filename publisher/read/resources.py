@@ -47,13 +47,14 @@ COLUMNS = "?s ?g ?x ?p ?o ?lp ?l"
 @dataclass(frozen=True)
 class Extra:
     """More group patterns for the first look. Each binds ?g to its own tag and answers in the columns
-    ?x ?p ?o ?lp ?l (any of them may stay unbound); its rows come back in `Description.extra_rows`."""
+    ?x ?p ?o ?lp ?l (any of them may stay unbound); its rows come back in `Description.extra_rows`.
+    `direct`, when given, reads the same rows in this process (from the store's indexes or from the
+    description read before: no query to plan and run), or None when it cannot tell."""
 
     groups: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
-    # The same rows made from the description itself when it holds them (None: it cannot tell), for a
-    # store in this process: a query less a page. Not carried into a sum of extras.
-    from_description: Callable[[Description], list[dict] | None] | None = field(default=None, compare=False)
+    # not carried into a sum of extras
+    direct: Callable[[ox.Store, Description], list[dict] | None] | None = field(default=None, compare=False)
 
     def __add__(self, other: Extra) -> Extra:
         return Extra(self.groups + other.groups, tuple(dict.fromkeys(self.prefixes + other.prefixes)))
@@ -297,10 +298,11 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
 
 def with_extra(store: Store, d: Description, extra: Extra, limit: int) -> Description:
     """`d` with the rows of `extra`'s groups (a copy: `d` may serve other representations)."""
-    rows = extra.from_description(d) if extra.from_description and isinstance(store, DirectStore) else None
+    rows = extra.direct(store.oxigraph, d) if extra.direct is not None and isinstance(store, DirectStore) \
+        else None
     if rows is None:
         rows = store.select(extra.query(), bindings={"s": d.iri}, limit=limit).rows
-    return replace(d, extra_rows=rows, _index=None)
+    return replace(d, extra_rows=rows[:limit], _index=None)
 
 
 def _describe_in_parts(store: Store, iri: ox.NamedNode, page: int, page_size: int, limit: int,

@@ -5,6 +5,7 @@ and the HTML page in the request's language. `bdp serve`'s view (publisher.web.r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -24,7 +25,16 @@ from publisher.read.resources import Description, Extra, Page, describe, term_la
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.i18n import ngettext, number
 from publisher.web.listing import practice_list
-from publisher.web.present import Names, Presenter, metric_rows, ns, paragraphs, partner_rows, schema_org
+from publisher.web.present import (
+    Names,
+    Presenter,
+    SharedLinks,
+    metric_rows,
+    ns,
+    paragraphs,
+    partner_rows,
+    schema_org,
+)
 from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes
 
 MAX_PARTS = 200_000      # partners' names and links kept a build (both languages of 40,000 organisations)
@@ -89,6 +99,14 @@ def known_labels() -> dict[str, list[ox.Triple]]:
     return cached
 
 
+def shared_links() -> SharedLinks:
+    """Links that read the same on every page of a language (concepts, dates), kept for the build."""
+    found = build_cache().get("shared_links")
+    if found is None:
+        found = build_cache()["shared_links"] = SharedLinks(known_labels())
+    return found
+
+
 def page_extra(iri: str) -> Extra | None:
     """What a page for people reads beyond the document (a practice's card, an organisation's links)."""
     return PRACTICE_PAGE if "/id/practice/" in iri else ORGANISATION_PAGE if "/id/organisation/" in iri \
@@ -121,7 +139,6 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     """The page for people (None: past the last page) and where it sits in its list. An organisation
     pages its practices; other resources their incoming links. What the description brought beyond the
     document (`asked`) goes to the templates ready made. Needs a request context (language, links)."""
-    store = site_store()
     types = d.types()
     template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
     extra: dict[str, object] = {}
@@ -137,7 +154,7 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     where = d.page
     if template == "organisation.html":
         found = practice_list("organisation", d.iri.value, d.page.number, settings().page_size, known_labels())
-        found.roles = practice_roles(store, d.iri.value, [i.iri for i in found.items])
+        found.roles = practice_roles(site_store(), d.iri.value, [i.iri for i in found.items])
         where = found.page
         extra.update(practices=found, listed=where, network=_network(d.iri.value))
     elif template == "concept.html":
@@ -149,5 +166,6 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
     return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
                            paragraphs=paragraphs, pager=pager(where.next, where.previous),
-                           metric_rows=metric_rows, partner_rows=partner_rows,
-                           jsonld=jsonld_script(schema_org(v, url, card)), **extra), where
+                           metric_rows=partial(metric_rows, shared=shared_links()),
+                           partner_rows=partial(partner_rows, shared=shared_links()),
+                           jsonld=jsonld_script(schema_org(v, url, card, shared_links())), **extra), where

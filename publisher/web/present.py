@@ -4,9 +4,10 @@ Only http(s), mailto: and tel: IRIs become links: a `javascript:` IRI in the dat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -17,7 +18,7 @@ from markupsafe import Markup, escape
 from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
-from publisher.web.i18n import format_date, gettext, in_lang, link_lang, number, phone, pick, pick_lang
+from publisher.web.i18n import format_date, gettext, in_lang, label, link_lang, number, phone, pick, pick_lang
 
 XSD = PREFIXES["xsd"]
 NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -321,10 +322,56 @@ class Presenter(Names):
         return ns(prefix, name) in self.d.types()
 
 
-def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
-    """The practice's "Metryka" table as (name of its label in i18n.NAMED, cell HTML), in the old bank's
-    order."""
+class SharedLinks:
+    """Names.link of what reads the same on every page of a language: the vocabularies' concepts and the
+    ontology's terms (named by the build's term labels, `known`) and dates. Made once per build, language
+    and public address, instead of on each of the build's pages (a practice names ~10 concepts). And the
+    texts of a page's table heads in each language (`texts`), each a look-up of the request's language."""
+
+    MOST = 50_000       # links kept before starting again (one build has a few thousand)
+
+    def __init__(self, known: dict[str, list[ox.Triple]]) -> None:
+        self.known = known
+        self.made: dict[tuple[Any, ...], Markup] = {}
+        self._texts: dict[str, dict[str, str]] = {}
+        self.named: dict[tuple[str, ox.NamedNode], str] = {}
+
+    def texts(self, lang: str) -> dict[str, str]:
+        """The metric table's heads (i18n.NAMED) and its other texts, in `lang` (the request's)."""
+        found = self._texts.get(lang)
+        if found is None:
+            found = self._texts[lang] = _metric_texts()
+        return found
+
+    def link(self, v: Names, term: Any) -> Markup:
+        if isinstance(term, ox.NamedNode) and term.value in self.known \
+                or isinstance(term, ox.Literal) and term.datatype.value in DATES:
+            key = (v.links, v.lang, v.lang_query, term)
+            found = self.made.get(key)
+            if found is None:
+                if len(self.made) >= self.MOST:
+                    self.made.clear()
+                found = self.made[key] = v.link(term)
+            return found
+        return v.link(term)
+
+    def label(self, v: Names, term: Any) -> str:
+        """v.label(term), kept for a known term (a concept's name in the page's language)."""
+        if isinstance(term, ox.NamedNode) and term.value in self.known:
+            key = (v.lang, term)
+            found = self.named.get(key)
+            if found is None:
+                found = self.named[key] = v.label(term)
+            return found
+        return v.label(term)
+
+
+def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[str, Markup]]:
+    """The practice's "Metryka" table as (its label's text, from i18n.NAMED; cell HTML), in the old bank's
+    order. `shared`: links made once per build (a concept, a date)."""
     place = card.place if card else {}
+    link = v.link if shared is None else lambda term: shared.link(v, term)
+    texts = _metric_texts() if shared is None else shared.texts(v.lang)
     contacts = []
     for c in card.contacts if card else ():
         text = v.link(c.get("name"))
@@ -332,27 +379,38 @@ def metric_rows(v: Presenter, card: Any) -> list[tuple[str, Markup]]:
             text += Markup(", ") + v.link(c["job"])
         for key in ("tel", "email"):
             if c.get(key):
-                text += Markup("<br>") + escape(gettext("Phone") if key == "tel" else gettext("E-mail")) + Markup(": ") + \
-                    v.link(c[key])
+                text += Markup("<br>") + escape(texts[key]) + Markup(": ") + v.link(c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
-    rows = [("entered", v.link(v.value("dct:issued"))), ("modified", v.link(v.value("dct:modified"))),
-            ("unit_type", v.link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
-            ("voivodeship", v.link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
+    rows = [("entered", link(v.value("dct:issued"))), ("modified", link(v.value("dct:modified"))),
+            ("unit_type", link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
+            ("voivodeship", link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
             ("implementing_unit", v.link(v.value("bdp:implementingUnit"))),
             ("street", v.link(place.get("street"))),
             ("websites", v.link_list(v.values("foaf:page"), "<br>")),
             ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
             ("coordinates", Markup(f"{escape(place['lat'].value)}, {escape(place['long'].value)}")
              if "lat" in place and "long" in place else Markup("")),
-            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(gettext("none published"))
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(texts["none"])
              + Markup("</span>")),
-            ("themes", v.link_list(v.values("dct:subject"))), ("funding", v.link_list(v.values("bdp:funding")))]
+            ("themes", Markup(", ").join(map(link, v.values("dct:subject")))),
+            ("funding", Markup(", ").join(map(link, v.values("bdp:funding"))))]
     optional = {"modified", "teryt", "coordinates"}
-    return [(key, value) for key, value in rows if value or key not in optional]
+    return [(texts[key], value) for key, value in rows if value or key not in optional]
 
 
-def partner_rows(v: Presenter, card: Any) -> list[tuple[Markup, Markup, Markup]]:
-    return [(v.link(p.get("org")), v.link(p.get("sector")), v.link(p.get("role"))) for p in card.partners]
+_METRIC_KEYS = ("entered", "modified", "unit_type", "town", "voivodeship", "postal_code", "implementing_unit",
+                "street", "websites", "population", "teryt", "coordinates", "contacts", "themes", "funding")
+
+
+def _metric_texts() -> dict[str, str]:
+    return {**{key: label(key) for key in _METRIC_KEYS}, "tel": gettext("Phone"), "email": gettext("E-mail"),
+            "none": gettext("none published")}
+
+
+def partner_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[Markup, Markup, Markup]]:
+    """The partners' table: (name, sector, role) of each, as links."""
+    link = v.link if shared is None else lambda term: shared.link(v, term)
+    return [(v.link(p.get("org")), link(p.get("sector")), link(p.get("role"))) for p in card.partners]
 
 
 def paragraphs(text: str) -> list[str]:
@@ -365,8 +423,8 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
 
-def _thing(v: Presenter, term: Any, type_: str) -> dict[str, Any]:
-    return _compact({"@type": type_, "@id": term.value, "name": v.label(term)})
+def _thing(name: Callable[[Any], str], term: Any, type_: str) -> dict[str, Any]:
+    return _compact({"@type": type_, "@id": term.value, "name": name(term)})
 
 
 PRACTICE, ORGANIZATION, CONCEPT, SCHEME, INDIVIDUAL = (
@@ -374,17 +432,19 @@ PRACTICE, ORGANIZATION, CONCEPT, SCHEME, INDIVIDUAL = (
                            ("skos", "ConceptScheme"), ("vcard", "Individual")))
 
 
-def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
-    """The schema.org description of the page's resource (CreativeWork for a practice)."""
+def schema_org(v: Presenter, url: str, card: Any = None, shared: SharedLinks | None = None) -> dict[str, Any]:
+    """The schema.org description of the page's resource (CreativeWork for a practice). `shared`: the
+    names of concepts, once per build."""
     iri = v.d.iri.value
     same = [s.value for s in v.same_as()]
     base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
     types = v.d.types()
     if PRACTICE in types:
+        name = v.label if shared is None else partial(shared.label, v)
         place = (card.place if card else {}) or {}
         address = _compact({"@type": "PostalAddress", "streetAddress": _val(place.get("street")),
                             "postalCode": _val(place.get("postal")), "addressLocality": _val(place.get("town")),
-                            "addressRegion": v.label(place["voivodeship"]) if "voivodeship" in place else None,
+                            "addressRegion": name(place["voivodeship"]) if "voivodeship" in place else None,
                             "addressCountry": "PL"})
         geo = ({"@type": "GeoCoordinates", "latitude": place["lat"].value, "longitude": place["long"].value}
                if "lat" in place and "long" in place else None)
@@ -392,13 +452,13 @@ def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
                          "description": v.text(ns("dct", "description")),
                          "dateCreated": _val(v.value(ns("dct", "issued"))),
                          "dateModified": _val(v.value(ns("dct", "modified"))),
-                         "about": [_thing(v, t, "DefinedTerm") for t in v.values(ns("dct", "subject"))],
-                         "keywords": [v.label(t) for t in v.values(ns("dct", "subject"))],
-                         "contributor": [_thing(v, p["org"], "Organization") for p in (card.partners if card
-                                                                                       else [])],
+                         "about": [_thing(name, t, "DefinedTerm") for t in v.values(ns("dct", "subject"))],
+                         "keywords": [name(t) for t in v.values(ns("dct", "subject"))],
+                         "contributor": [_thing(v.label, p["org"], "Organization") for p in (card.partners
+                                                                                             if card else [])],
                          "spatialCoverage": _compact({"@type": "Place", "name": _val(place.get("town")),
                                                       "address": address, "geo": geo}),
-                         "funding": [_compact({"@type": "Grant", "name": v.label(f)})
+                         "funding": [_compact({"@type": "Grant", "name": name(f)})
                                      for f in v.values(ns("bdp", "funding"))]})
     if ORGANIZATION in types:
         return _compact({**base, "@type": "Organization",

@@ -1,0 +1,103 @@
+"""A practice page's card read from the store's indexes (read.cards.practice_page_rows, what `bdp serve`
+and `bdp export` use with the store in their process) holds the rows the SPARQL groups of PRACTICE_PAGE
+give a remote store: the same rows, so the same card, "also in" and attachments on every practice."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pyoxigraph as ox
+import pytest
+import yaml
+
+from publisher.config import load_settings
+from publisher.pipeline.build import build
+from publisher.read.cards import PRACTICE_PAGE, card_from_rows
+from publisher.read.documents import documents_from_rows
+from publisher.read.links import also_in_from_rows
+from publisher.read.resources import describe, with_extra
+from publisher.store.embedded import EmbeddedStore
+
+PRACTICE = ox.NamedNode("https://w3id.org/bdp/ontology#Practice")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """Generated practices: partners with roles and sectors, contacts, attachments, publications."""
+    from publisher.synthetic.generate import generate
+
+    root = tmp_path_factory.mktemp("practices")
+    generate(40, root / "data", seed=5)
+    keys = sorted(path.stem for path in (root / "data" / "practices").glob("*.yaml"))[:2]
+    (root / "data" / "publications").mkdir()
+    for key, record in (("raport", {"title": {"pl": "Raport", "en": "A report"}, "year": 2012,
+                                    "url": "https://example.org/raport.pdf", "practices": keys}),
+                        ("notatka", {"title": {"pl": "Notatka"}, "url": "https://example.org/n.txt",
+                                     "practices": keys[:1]})):
+        text = yaml.safe_dump({"key": key, **record}, allow_unicode=True, sort_keys=False)
+        (root / "data" / "publications" / f"{key}.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings({"out": str(root / "out")}, environ={})
+    build(settings, root / "data", root / "out", workers=1)
+    return root / "out"
+
+
+def _rows(rows: list[dict]) -> Counter:
+    return Counter(tuple(sorted((k, str(v)) for k, v in row.items() if k != "s")) for row in rows)
+
+
+@pytest.mark.parametrize("out", ["built", "generated"])
+def test_the_card_read_from_the_indexes_holds_the_rows_the_query_gives(out, request):
+    store = EmbeddedStore(request.getfixturevalue(out) / "store")
+    try:
+        site = store.site()
+        practices = [q.subject for q in site.oxigraph.quads_for_pattern(None, RDF_TYPE, PRACTICE)]
+        tags: Counter = Counter()
+        for iri in practices:
+            d = describe(site, iri, page_size=50, limit=10000)
+            direct = with_extra(site, d, PRACTICE_PAGE, 10000).extra_rows or []
+            queried = store.select(PRACTICE_PAGE.query(), bindings={"s": iri}, limit=10000).rows
+            assert _rows(direct) == _rows(queried), iri
+            assert card_from_rows(direct) == card_from_rows(queried), iri
+            assert documents_from_rows(direct) == documents_from_rows(queried), iri
+            assert also_in_from_rows(direct) == also_in_from_rows(queried), iri
+            tags.update(row["g"].value for row in direct)
+        assert practices and store.worker_pids()          # the query went to the pool, not to the indexes
+        assert {"place", "address", "partner"} <= set(tags), tags
+        if out == "generated":
+            assert len(practices) == 40 and {"contact", "publication"} <= set(tags), tags
+        else:
+            assert {"id", "teryt", "attachment"} <= set(tags), tags
+    finally:
+        store.close()
+
+
+def test_links_kept_for_the_build_follow_each_requests_host_and_language(built, settings):
+    """The practice page's concept and date links are made once per build (present.SharedLinks): asked
+    through two hosts in two languages by one app, each page is what an app asked only that gives."""
+    from publisher.web import create_app
+    from tests.conftest import close_store
+
+    path = "/doc/practice/trzy-filary-bank-partnerow-lokalnych"
+    asks = [(host, lang) for host in ("http://a.example", "http://b.example") for lang in ("pl", "en")]
+
+    def page(app, host: str, lang: str) -> str:
+        answer = app.test_client().get(path, headers={"Accept": "text/html", "Accept-Language": lang},
+                                       base_url=host)
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    shared = create_app(settings.with_(out=str(built)))
+    try:
+        pages = {ask: page(shared, *ask) for ask in asks}
+    finally:
+        close_store(shared)
+    assert 'href="http://b.example/def/' in pages["http://b.example", "en"]
+    assert "http://a.example/" not in pages["http://b.example", "en"]
+    assert pages["http://a.example", "pl"] != pages["http://a.example", "en"]
+    for ask in asks:
+        alone = create_app(settings.with_(out=str(built)))
+        try:
+            assert page(alone, *ask) == pages[ask], ask
+        finally:
+            close_store(alone)
