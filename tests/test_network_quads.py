@@ -13,7 +13,7 @@ from publisher.config import load_settings
 from publisher.pipeline.build import build
 from publisher.read import network as net
 from publisher.read import practice_list as pl
-from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE
+from publisher.read.cards import ORGANISATION_PAGE
 from publisher.read.links import ALSO_IN, also_in_from_rows
 from publisher.read.resources import describe, with_extra
 from publisher.store.embedded import DirectStore, EmbeddedStore
@@ -77,16 +77,17 @@ def test_an_unknown_organisation_reads_nothing_from_the_indexes(built):
 @pytest.mark.parametrize("which", ["bundled", "generated"])
 def test_an_organisations_also_in_from_its_description_is_the_querys(which, built, generated):
     """An organisation's "also in" (identifiers, same-as links) made from its description, with no query,
-    is what the ALSO_IN query answers; a practice (its place's links) still asks the query."""
+    is what the ALSO_IN query answers (a practice's, its place's links among them, are read by
+    cards.practice_page_rows: tests/test_practice_reads.py)."""
     out = built if which == "bundled" else generated
     store = EmbeddedStore(out / "store")
     try:
         site = store.site()
-        assert ORGANISATION_PAGE.from_description is not None and PRACTICE_PAGE.from_description is None
+        assert ORGANISATION_PAGE.direct is ALSO_IN.direct is not None
         with_ids = 0
         for org in [r["o"] for r in site.select(ORGS).rows]:
             d = describe(site, org)
-            made = ALSO_IN.from_description(d)
+            made = ALSO_IN.direct(site.oxigraph, d)
             asked = site.select(ALSO_IN.query(), bindings={"s": org}).rows
             assert made is not None
             keys = ("g", "x", "p", "o")
