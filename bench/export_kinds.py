@@ -19,14 +19,29 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def main() -> None:
+PUBLIC = "http://127.0.0.1:8080/"
+
+
+def paths_by_kind(out: Path) -> tuple[Any, dict[str, list[str]]]:
+    """The settings of an export of the build OUT (served at PUBLIC) and its /doc/ paths by kind, in the
+    store's order."""
     from publisher.config import load_settings
-    from publisher.web import export_documents
     from publisher.web.export import resources
+
+    settings = load_settings({"out": str(out), "public_url": PUBLIC}, environ={})
+    by_kind: dict[str, list[str]] = collections.defaultdict(list)
+    for path in resources(out / "store", settings.base_uri):
+        by_kind[path.split("/")[1]].append(path)
+    return settings, by_kind
+
+
+def main() -> None:
+    from publisher.web import export_documents
 
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
@@ -35,11 +50,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative, tottime, ...")
     parser.add_argument("--kinds", default="", help="comma-separated kinds to measure (default: all)")
     args = parser.parse_args()
-    public = "http://127.0.0.1:8080/"
-    settings = load_settings({"out": str(args.out), "public_url": public}, environ={})
-    by_kind: dict[str, list[str]] = collections.defaultdict(list)
-    for path in resources(args.out / "store", settings.base_uri):
-        by_kind[path.split("/")[1]].append(path)
+    settings, by_kind = paths_by_kind(args.out)
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     total_user = total_sys = 0.0
     rows = []
@@ -52,7 +63,7 @@ def main() -> None:
         try:
             # one app for the warm-up and the run, as a worker of `bdp export` has (a second
             # write_documents would make a new app and compile every template inside the measured run)
-            export_documents._init(settings, str(site / "site"), public, False)
+            export_documents._init(settings, str(site / "site"), PUBLIC, False)
             export_documents._chunk(sample[:5])
             profile = cProfile.Profile() if kind == args.profile else None
             before = os.times()

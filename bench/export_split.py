@@ -19,16 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.export_kinds import PUBLIC, paths_by_kind  # noqa: E402
+
 
 def main() -> None:
-    from publisher.config import load_settings
     from publisher.formats import GRAPH_FORMATS
     from publisher.read.resources import with_extra
     from publisher.web import export_documents as ed
     from publisher.web import settings as site_settings
     from publisher.web import site_store
     from publisher.web.documents import graph_bodies, html_body, page_extra, read_document
-    from publisher.web.export import resources
     from publisher.web.render import alternates
 
     parser = argparse.ArgumentParser()
@@ -36,11 +36,8 @@ def main() -> None:
     parser.add_argument("kinds", nargs="?", default="")
     parser.add_argument("per_kind", type=int, nargs="?", default=300)
     args = parser.parse_args()
-    public = "http://127.0.0.1:8080/"
-    settings = load_settings({"out": str(args.out), "public_url": public}, environ={})
-    by_kind: dict[str, list[str]] = collections.defaultdict(list)
-    for path in resources(args.out / "store", settings.base_uri):
-        by_kind[path.split("/")[1]].append(path)
+    public = PUBLIC
+    settings, by_kind = paths_by_kind(args.out)
     app = ed.app_for(settings)
     spent: collections.Counter[str] = collections.Counter()
 
