@@ -10,10 +10,10 @@
   Markup. A page writes ~90 values, most of them Markup.
 - A block's output is gathered in a list and given to the page as one string, where Jinja yields each
   piece of it (~100 on a document page) through every level of the inheritance (base.html's root, the
-  page's root, the block): a block is one generator step instead of a hundred (a document page ~10-20 %).
+  page's root, the block): a block is one generator step instead of a hundred.
   Not for a block holding an `{% include ... without context %}`, which Jinja writes as a `yield from`.
 - `{{ f|format_name }}` names a format ("Turtle") by a filter, which Jinja calls directly, rather than by
-  a table's `.get` (a call through the context, ~2 us, ten on every document page).
+  a table's `.get` (a call through the context, ten on every document page).
 - A call in a template (`v.table()`, `_("...")`) of a plain function or method that asks for no context
   goes straight to it (Context.call): Jinja looks for `jinja_pass_arg` on the callable and on its
   `__call__`, which for a function that has none costs more than the call."""
