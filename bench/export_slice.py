@@ -1,0 +1,61 @@
+"""CPU a document of `bdp export`'s writer over a run of resources in the store's order, as a worker takes
+them (the kinds lie in runs there: persons, organisations, places, memberships, practices, partnerships),
+in one process, written to a folder on /dev/shm (removed after):
+
+    python bench/export_slice.py OUT START COUNT [--profile ORDER]
+
+Unlike export_kinds.py's samples spread over the whole store, a run keeps what neighbours share (an
+organisation's practices are its partners' too) as the whole export does. --profile prints cProfile's
+top entries in ORDER (cumulative, tottime, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import cProfile
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.export_kinds import PUBLIC, paths_by_kind  # noqa: E402
+
+
+def main() -> None:
+    from publisher.web import export_documents
+    from publisher.web.export import resources
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("start", type=int)
+    parser.add_argument("count", type=int)
+    parser.add_argument("--profile", default="", help="cProfile's order: cumulative, tottime, ...")
+    args = parser.parse_args()
+    settings, _ = paths_by_kind(args.out)
+    run = list(resources(args.out / "store", settings.base_uri))[args.start:args.start + args.count]
+    kinds = collections.Counter(path.split("/")[1] for path in run)
+    site = Path(tempfile.mkdtemp(prefix="bdp-one-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    profile = cProfile.Profile() if args.profile else None
+    try:
+        export_documents._init(settings, str(site / "site"), PUBLIC, False)
+        before = os.times()
+        if profile:
+            profile.enable()
+        docs, files = export_documents._chunk(run)
+        if profile:
+            profile.disable()
+        after = os.times()
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
+    print(f"{dict(kinds)}: {docs} documents, {files} files, user {1000 * (after.user - before.user) / docs:.2f} ms, "
+          f"system {1000 * (after.system - before.system) / docs:.2f} ms a document")
+    if profile:
+        pstats.Stats(profile).sort_stats(args.profile).print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
