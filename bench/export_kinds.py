@@ -40,9 +40,32 @@ def paths_by_kind(out: Path) -> tuple[Any, dict[str, list[str]]]:
     return settings, by_kind
 
 
-def main() -> None:
+def write_timed(settings: Any, paths: list[str], profile: cProfile.Profile | None = None, warm: int = 0
+                ) -> tuple[int, int, float, float]:
+    """Writes the documents at `paths` with one worker's app into a folder on /dev/shm (removed after),
+    the first `warm` of them once before, unmeasured (the templates compiled, as a worker's are);
+    (documents, files, user and system CPU seconds a document)."""
     from publisher.web import export_documents
 
+    site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    try:
+        # one app for the warm-up and the run, as a worker of `bdp export` has (a second
+        # write_documents would make a new app and compile every template inside the measured run)
+        export_documents._init(settings, str(site / "site"), PUBLIC, False)
+        export_documents._chunk(paths[:warm])
+        before = os.times()
+        if profile:
+            profile.enable()
+        docs, files = export_documents._chunk(paths)
+        if profile:
+            profile.disable()
+        after = os.times()
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
+    return docs, files, (after.user - before.user) / docs, (after.system - before.system) / docs
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("per_kind", type=int, nargs="?", default=400)
@@ -51,7 +74,6 @@ def main() -> None:
     parser.add_argument("--kinds", default="", help="comma-separated kinds to measure (default: all)")
     args = parser.parse_args()
     settings, by_kind = paths_by_kind(args.out)
-    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     total_user = total_sys = 0.0
     rows = []
     wanted = set(filter(None, args.kinds.split(",")))
@@ -59,23 +81,8 @@ def main() -> None:
         if wanted and kind not in wanted:
             continue
         sample = paths[::max(1, len(paths) // args.per_kind)][:args.per_kind]
-        site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir=base))
-        try:
-            # one app for the warm-up and the run, as a worker of `bdp export` has (a second
-            # write_documents would make a new app and compile every template inside the measured run)
-            export_documents._init(settings, str(site / "site"), PUBLIC, False)
-            export_documents._chunk(sample[:5])
-            profile = cProfile.Profile() if kind == args.profile else None
-            before = os.times()
-            if profile:
-                profile.enable()
-            docs, files = export_documents._chunk(sample)
-            if profile:
-                profile.disable()
-            after = os.times()
-        finally:
-            shutil.rmtree(site, ignore_errors=True)
-        user, system = (after.user - before.user) / docs, (after.system - before.system) / docs
+        profile = cProfile.Profile() if kind == args.profile else None
+        docs, files, user, system = write_timed(settings, sample, profile, warm=5)
         total_user, total_sys = total_user + user * len(paths), total_sys + system * len(paths)
         rows.append((kind, docs, files, user, system, len(paths)))
         if profile:

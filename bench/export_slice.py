@@ -13,20 +13,16 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
-import os
 import pstats
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.export_kinds import PUBLIC, paths_by_kind  # noqa: E402
+from bench.export_kinds import paths_by_kind, write_timed  # noqa: E402
 
 
 def main() -> None:
-    from publisher.web import export_documents
     from publisher.web.export import resources
 
     parser = argparse.ArgumentParser()
@@ -38,21 +34,10 @@ def main() -> None:
     settings, _ = paths_by_kind(args.out)
     run = list(resources(args.out / "store", settings.base_uri))[args.start:args.start + args.count]
     kinds = collections.Counter(path.split("/")[1] for path in run)
-    site = Path(tempfile.mkdtemp(prefix="bdp-one-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
     profile = cProfile.Profile() if args.profile else None
-    try:
-        export_documents._init(settings, str(site / "site"), PUBLIC, False)
-        before = os.times()
-        if profile:
-            profile.enable()
-        docs, files = export_documents._chunk(run)
-        if profile:
-            profile.disable()
-        after = os.times()
-    finally:
-        shutil.rmtree(site, ignore_errors=True)
-    print(f"{dict(kinds)}: {docs} documents, {files} files, user {1000 * (after.user - before.user) / docs:.2f} ms, "
-          f"system {1000 * (after.system - before.system) / docs:.2f} ms a document")
+    docs, files, user, system = write_timed(settings, run, profile)
+    print(f"{dict(kinds)}: {docs} documents, {files} files, user {1000 * user:.2f} ms, "
+          f"system {1000 * system:.2f} ms a document")
     if profile:
         pstats.Stats(profile).sort_stats(args.profile).print_stats(30)
 
