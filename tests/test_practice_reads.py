@@ -73,8 +73,9 @@ def test_the_card_read_from_the_indexes_holds_the_rows_the_query_gives(out, requ
 
 
 def test_links_kept_for_the_build_follow_each_requests_host_and_language(built, settings):
-    """The practice page's concept and date links are made once per build (present.SharedLinks): asked
-    through two hosts in two languages by one app, each page is what an app asked only that gives."""
+    """The practice page's concept and date links are kept between pages (present.Names._named,
+    present.SharedLinks): asked through two hosts in two languages by one app, each page is what an app
+    asked only that gives."""
     from publisher.web import create_app
     from tests.conftest import close_store
 

@@ -100,10 +100,10 @@ def known_labels() -> dict[str, list[ox.Triple]]:
 
 
 def shared_links() -> SharedLinks:
-    """Links that read the same on every page of a language (concepts, dates), kept for the build."""
+    """Dates' links and the metric table's texts, the same on every page of a language: kept for the build."""
     found = build_cache().get("shared_links")
     if found is None:
-        found = build_cache()["shared_links"] = SharedLinks(known_labels())
+        found = build_cache()["shared_links"] = SharedLinks()
     return found
 
 
@@ -168,4 +168,4 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
                            paragraphs=paragraphs, pager=pager(where.next, where.previous),
                            metric_rows=partial(metric_rows, shared=shared_links()),
                            partner_rows=partial(partner_rows, shared=shared_links()),
-                           jsonld=jsonld_script(schema_org(v, url, card, shared_links())), **extra), where
+                           jsonld=jsonld_script(schema_org(v, url, card)), **extra), where

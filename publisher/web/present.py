@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -323,18 +323,14 @@ class Presenter(Names):
 
 
 class SharedLinks:
-    """Names.link of what reads the same on every page of a language: the vocabularies' concepts and the
-    ontology's terms (named by the build's term labels, `known`) and dates. Made once per build, language
-    and public address, instead of on each of the build's pages (a practice names ~10 concepts). And the
-    texts of a page's table heads in each language (`texts`), each a look-up of the request's language."""
+    """What a practice page shows the same on every page of a language, kept for the build: the links of
+    dates (Names._named keeps those of IRIs, the concepts among them) and the metric table's texts."""
 
-    MOST = 50_000       # links kept before starting again (one build has a few thousand)
+    MOST = 50_000       # links kept before starting again (one build has a few thousand dates)
 
-    def __init__(self, known: dict[str, list[ox.Triple]]) -> None:
-        self.known = known
+    def __init__(self) -> None:
         self.made: dict[tuple[Any, ...], Markup] = {}
         self._texts: dict[str, dict[str, str]] = {}
-        self.named: dict[tuple[str, ox.NamedNode], str] = {}
 
     def texts(self, lang: str) -> dict[str, str]:
         """The metric table's heads (i18n.NAMED) and its other texts, in `lang` (the request's)."""
@@ -344,8 +340,8 @@ class SharedLinks:
         return found
 
     def link(self, v: Names, term: Any) -> Markup:
-        if isinstance(term, ox.NamedNode) and term.value in self.known \
-                or isinstance(term, ox.Literal) and term.datatype.value in DATES:
+        """v.link(term), kept per base and language for a date."""
+        if isinstance(term, ox.Literal) and term.datatype.value in DATES:
             key = (v.links, v.lang, v.lang_query, term)
             found = self.made.get(key)
             if found is None:
@@ -355,20 +351,10 @@ class SharedLinks:
             return found
         return v.link(term)
 
-    def label(self, v: Names, term: Any) -> str:
-        """v.label(term), kept for a known term (a concept's name in the page's language)."""
-        if isinstance(term, ox.NamedNode) and term.value in self.known:
-            key = (v.lang, term)
-            found = self.named.get(key)
-            if found is None:
-                found = self.named[key] = v.label(term)
-            return found
-        return v.label(term)
-
 
 def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[str, Markup]]:
     """The practice's "Metryka" table as (its label's text, from i18n.NAMED; cell HTML), in the old bank's
-    order. `shared`: links made once per build (a concept, a date)."""
+    order. `shared`: dates' links and the table's texts, once per build."""
     place = card.place if card else {}
     link = v.link if shared is None else lambda term: shared.link(v, term)
     texts = _metric_texts() if shared is None else shared.texts(v.lang)
@@ -432,15 +418,14 @@ PRACTICE, ORGANIZATION, CONCEPT, SCHEME, INDIVIDUAL = (
                            ("skos", "ConceptScheme"), ("vcard", "Individual")))
 
 
-def schema_org(v: Presenter, url: str, card: Any = None, shared: SharedLinks | None = None) -> dict[str, Any]:
-    """The schema.org description of the page's resource (CreativeWork for a practice). `shared`: the
-    names of concepts, once per build."""
+def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
+    """The schema.org description of the page's resource (CreativeWork for a practice)."""
     iri = v.d.iri.value
     same = [s.value for s in v.same_as()]
     base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
     types = v.d.types()
     if PRACTICE in types:
-        name = v.label if shared is None else partial(shared.label, v)
+        name = v.label
         place = (card.place if card else {}) or {}
         address = _compact({"@type": "PostalAddress", "streetAddress": _val(place.get("street")),
                             "postalCode": _val(place.get("postal")), "addressLocality": _val(place.get("town")),
