@@ -9,7 +9,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import g, render_template, request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
@@ -35,7 +35,7 @@ from publisher.web.present import (
     partner_rows,
     schema_org,
 )
-from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes
+from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes, render_page
 
 MAX_PARTS = 200_000      # partners' names and links kept a build (both languages of 40,000 organisations)
 TEMPLATES = ((ns("bdp", "Practice"), "practice.html"), (ns("org", "Organization"), "organisation.html"),
@@ -164,7 +164,7 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     if not where.exists:
         return None, where
     v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
-    return render_template(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
+    return render_page(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
                            paragraphs=paragraphs, pager=pager(where.next, where.previous),
                            metric_rows=partial(metric_rows, shared=shared_links()),
                            partner_rows=partial(partner_rows, shared=shared_links()),

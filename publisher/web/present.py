@@ -19,6 +19,7 @@ from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
 from publisher.web.i18n import format_date, gettext, in_lang, label, link_lang, number, phone, pick, pick_lang
+from publisher.web.templating import format_name
 
 XSD = PREFIXES["xsd"]
 NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -181,6 +182,10 @@ class Names:
         return Markup(separator).join(self.link(t) for t in terms)
 
     @staticmethod
+    def format_links(formats: list[tuple[str, Any]]) -> list[tuple[Markup, Markup, Markup]]:
+        return format_links(formats)
+
+    @staticmethod
     def is_blank(term: Any) -> bool:
         return isinstance(term, ox.BlankNode)
 
@@ -220,6 +225,27 @@ def _anchor(url: str | None, text: Markup) -> Markup:
     """A link to `url` (none: the text alone) around `text`, already escaped. An f-string of escaped parts:
     what Markup.format makes, without string.Formatter (every link of every page passes here)."""
     return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
+
+
+_FORMAT_TEXTS: dict[str, tuple[Markup, Markup]] = {}
+_last_formats: tuple[list[tuple[str, Any]], list[tuple[Markup, Markup, Markup]]] = ([], [])
+
+
+def format_links(formats: list[tuple[str, Any]]) -> list[tuple[Markup, Markup, Markup]]:
+    """(URL, media type, name) of each (URL, publisher.formats.Format) of a document, escaped: what its
+    page's head and its "Data as" line write. The last document's kept, for its page in the other language."""
+    global _last_formats
+    last = _last_formats
+    if last[0] == formats:
+        return last[1]
+    made = []
+    for url, fmt in formats:
+        texts = _FORMAT_TEXTS.get(fmt.name)
+        if texts is None:
+            texts = _FORMAT_TEXTS[fmt.name] = (escape(fmt.media_type), escape(format_name(fmt)))
+        made.append((escape(url), *texts))
+    _last_formats = (formats, made)
+    return made
 
 
 def texts_of(triples: list[ox.Triple]) -> dict[str, str]:

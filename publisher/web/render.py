@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Response, g, request
+from flask import Response, current_app, g, request
+from flask.signals import before_render_template, template_rendered
 
 from publisher.formats import BY_NAME, BY_SUFFIX, DOCUMENT_FORMATS, Format, negotiate
 from publisher.iris import IriMap
@@ -205,3 +206,31 @@ def jsonld_script(data: Any) -> str:
     """schema.org JSON-LD for a <script> element: '<', '>' and '&' escaped, so '</script>' cannot end it."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --- pages for people ---------------------------------------------------------------------------------
+
+def render_page(name: str, **context: Any) -> str:
+    """flask.render_template of a document's page (documents.html_body): the same context and output, the
+    context processors' values (header links, the language's gettext, helpers) gathered once an app
+    context instead of on every render, `request` (the one value of Flask's own processor that is not the
+    app context's) taken fresh. A server renders a page a request, each in its app context; `bdp export`
+    renders all its pages of a language in one (export_documents.Contexts), as pages of one route with one
+    script root: the processors' values depend on nothing else (the language, `g`, the script root)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    template = app.jinja_env.get_or_select_template(name)
+    names = g._get_current_object()
+    kept = names.get("bdp_page_context")
+    if kept is None:
+        kept = {}
+        app.update_template_context(kept)
+        names.bdp_page_context = kept
+    page = {**kept, **context}
+    if "request" in kept and "request" not in context:
+        page["request"] = request._get_current_object()  # type: ignore[attr-defined]
+    if before_render_template.receivers:
+        before_render_template.send(app, _async_wrapper=app.ensure_sync, template=template, context=page)
+    body = template.render(page)
+    if template_rendered.receivers:
+        template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=page)
+    return body
