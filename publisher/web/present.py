@@ -267,6 +267,7 @@ class Presenter(Names):
         self.d = description
         self._links: dict[Any, Markup] = {}
         self._own = description.iri.value
+        self._title: str | None = None
         # its own labels, the preferred predicate first (texts_of of its label triples so ordered), from
         # the description's index, which both languages' pages and schema_org read
         own: dict[str, str] = {}
@@ -278,7 +279,11 @@ class Presenter(Names):
 
     @property
     def title(self) -> str:
-        return self.label(self.d.iri)
+        """(its label, made once: the page's title, heading and schema.org name)"""
+        found = self._title
+        if found is None:
+            found = self._title = self.label(self.d.iri)
+        return found
 
     @property
     def title_html(self) -> Markup:
@@ -444,8 +449,24 @@ PRACTICE, ORGANIZATION, CONCEPT, SCHEME, INDIVIDUAL = (
                            ("skos", "ConceptScheme"), ("vcard", "Individual")))
 
 
+_last_schema: tuple[Any, ...] = (None, "", None, "", None)
+
+
 def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
-    """The schema.org description of the page's resource (CreativeWork for a practice)."""
+    """The schema.org description of the page's resource (CreativeWork for a practice). One that says
+    nothing in the page's language but its name is kept for the document's page in the other language
+    (the same dict, given again while the description, URL, card and name are)."""
+    global _last_schema
+    last, name = _last_schema, v.title
+    if last[0] is v.d and last[2] is card and last[1] == url and last[3] == name:
+        return last[4]
+    data, same_in_every_language = _schema_org(v, url, card)
+    if same_in_every_language:
+        _last_schema = (v.d, url, card, name, data)
+    return data
+
+
+def _schema_org(v: Presenter, url: str, card: Any) -> tuple[dict[str, Any], bool]:
     iri = v.d.iri.value
     same = [s.value for s in v.same_as()]
     base = {"@context": "https://schema.org", "@id": iri, "url": url, "name": v.title, "sameAs": same}
@@ -470,20 +491,21 @@ def schema_org(v: Presenter, url: str, card: Any = None) -> dict[str, Any]:
                          "spatialCoverage": _compact({"@type": "Place", "name": _val(place.get("town")),
                                                       "address": address, "geo": geo}),
                          "funding": [_compact({"@type": "Grant", "name": name(f)})
-                                     for f in v.values(ns("bdp", "funding"))]})
+                                     for f in v.values(ns("bdp", "funding"))]}), False
     if ORGANIZATION in types:
         return _compact({**base, "@type": "Organization",
-                         "url": _val(v.value(ns("foaf", "homepage"))) or url, "mainEntityOfPage": url})
+                         "url": _val(v.value(ns("foaf", "homepage"))) or url, "mainEntityOfPage": url}), True
     if CONCEPT in types:
         scheme = v.value(ns("skos", "inScheme"))
         return _compact({**base, "@type": "DefinedTerm", "termCode": _val(v.value(ns("skos", "notation"))),
                          "description": v.text(ns("skos", "definition")),
-                         "inDefinedTermSet": scheme.value if scheme is not None else None})
+                         "inDefinedTermSet": scheme.value if scheme is not None else None}), False
     if SCHEME in types:
-        return _compact({**base, "@type": "DefinedTermSet", "description": v.text(ns("dct", "description"))})
+        return _compact({**base, "@type": "DefinedTermSet",
+                         "description": v.text(ns("dct", "description"))}), False
     if INDIVIDUAL in types:
-        return _compact({**base, "@type": "Person", "name": _val(v.value(ns("vcard", "fn"))) or v.title})
-    return _compact({**base, "@type": "Thing"})
+        return _compact({**base, "@type": "Person", "name": _val(v.value(ns("vcard", "fn"))) or v.title}), True
+    return _compact({**base, "@type": "Thing"}), True
 
 
 def _val(term: Any) -> str | None:

@@ -202,10 +202,21 @@ def decorate(response: Response, fmt: Format, headers: DocHeaders, tag: str | No
     return response
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))     # what json.dumps makes of them
+_last_jsonld: tuple[Any, str] = (None, "")
+
+
 def jsonld_script(data: Any) -> str:
-    """schema.org JSON-LD for a <script> element: '<', '>' and '&' escaped, so '</script>' cannot end it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """schema.org JSON-LD for a <script> element: '<', '>' and '&' escaped, so '</script>' cannot end it.
+    The last one made is kept: a document's page in the other language is most often given the same data
+    (present.schema_org)."""
+    global _last_jsonld
+    last = _last_jsonld
+    if last[0] is data:
+        return last[1]
+    text = _JSON.encode(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    _last_jsonld = (data, text)
+    return text
 
 
 # --- pages for people ---------------------------------------------------------------------------------

@@ -16,7 +16,11 @@
   a table's `.get` (a call through the context, ten on every document page).
 - A call in a template (`v.table()`, `_("...")`) of a plain function or method that asks for no context
   goes straight to it (Context.call): Jinja looks for `jinja_pass_arg` on the callable and on its
-  `__call__`, which for a function that has none costs more than the call."""
+  `__call__`, which for a function that has none costs more than the call. One that asks for the context
+  (base.html's `page_frame()`) gets it the same way, outside a loop or a block's `set`.
+- A template loaded once is found again by name in a dict (Environment.get_template) while templates do
+  not reload, before Jinja's LRU cache with its lock and weak reference: a page loads three (itself,
+  base.html, the macros it imports)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from flask.templating import Environment as FlaskEnvironment
-from jinja2 import nodes
+from jinja2 import Template, nodes
 from jinja2.compiler import CodeGenerator as JinjaCodeGenerator
 from jinja2.compiler import Frame
 from jinja2.runtime import Context as JinjaContext
@@ -81,9 +85,12 @@ class Context(JinjaContext):
         elif target.__class__ is not FunctionType:
             return super().call(__obj, *args, **kwargs)
         elif (asks := target.__dict__.get("jinja_pass_arg")) is not None:
-            if asks is not _PassArg.eval_context:        # the context or the environment: Jinja's way
+            if asks is _PassArg.eval_context:
+                args = (__self.eval_ctx, *args)          # _() and ngettext() of a language
+            elif asks is _PassArg.context and not (kwargs.get("_loop_vars") or kwargs.get("_block_vars")):
+                args = (__self, *args)           # (Jinja derives a context holding a loop's or block's vars)
+            else:
                 return super().call(__obj, *args, **kwargs)
-            args = (__self.eval_ctx, *args)              # _() and ngettext() of a language
         if kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
@@ -105,6 +112,7 @@ class Globals(dict[str, Any]):
         cache = self._environment.cache
         if cache is not None:
             cache.clear()
+        self._environment.loaded.clear()
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
@@ -149,9 +157,25 @@ class Environment(FlaskEnvironment):
     context_class = Context
 
     def __init__(self, app: Any, **options: Any) -> None:
+        self.loaded: dict[str, tuple[Any, Template]] = {}    # name: (the loader, the template)
         super().__init__(app, **options)
         self.globals = Globals(self, self.globals)
         self.filters["format_name"] = format_name
+
+    @internalcode
+    def get_template(self, name: str | Template, parent: str | None = None,
+                     globals: MutableMapping[str, Any] | None = None) -> Template:
+        """Jinja's get_template; a template by name (this environment does not rename: join_path) kept in
+        `loaded` for its loader, emptied with Jinja's cache, and asked of it again while templates reload."""
+        if name.__class__ is str and globals is None and not self.auto_reload:
+            found = self.loaded.get(name)  # type: ignore[arg-type]
+            if found is not None and found[0] is self.loader:
+                return found[1]
+            template = super().get_template(name, parent)
+            if self.cache is not None:
+                self.loaded[name] = (self.loader, template)  # type: ignore[index]
+            return template
+        return super().get_template(name, parent, globals)
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals: the environment's, overlaid by its own (what Jinja's ChainMap reads)."""
