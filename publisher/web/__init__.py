@@ -116,5 +116,9 @@ def site_store() -> Store:
 def build_cache() -> dict[str, Any]:
     """Values computed from the build served (labels of terms, list counts, the manifest): emptied when a
     new build is swapped in."""
+    if has_app_context():       # the store already looked at in this app context: one look-up of `g`
+        kept = getattr(g._get_current_object(), "bdp_build_cache", None)
+        if kept is not None:
+            return kept
     current_store()
     return g.bdp_build_cache if has_app_context() else current_app.extensions["bdp_build_cache"]

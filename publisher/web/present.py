@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote
 
@@ -28,6 +29,7 @@ DATES = {XSD + "date", XSD + "dateTime"}
 LINKABLE = ("http://", "https://", "mailto:", "tel:")
 RDF_TYPE, SAME_AS = PREFIXES["rdf"] + "type", PREFIXES["owl"] + "sameAs"
 _RANK = {p.value: i for i, p in enumerate(LABELS)}
+_LABEL_IRIS = tuple(_RANK)
 
 
 def ns(prefix: str, name: str) -> str:
@@ -73,9 +75,9 @@ class Names:
         every page of this language and base shows for it, made once and kept while the page finds the
         same list of label triples (lists are never changed once made; read.quads keeps one an IRI)."""
         triples = None
-        for table in self._tables:
-            if iri in table:
-                triples = table[iri]
+        for table in self._tables:          # (tables hold lists, never None)
+            triples = table.get(iri)
+            if triples is not None:
                 break
         shared = self._shared[plain]
         found = shared.get(iri)
@@ -88,9 +90,11 @@ class Names:
 
     def label(self, term: Any) -> str:
         kind = term.__class__
-        if kind is ox.NamedNode and term.value != self._own:
-            return self._named(term.value)[1]
-        if kind is str and term != self._own:
+        if kind is ox.NamedNode:
+            iri = term.value
+            if iri != self._own:
+                return self._named(iri)[1]
+        elif kind is str and term != self._own:
             return self._named(term, True)[1]
         return self._label(term)
 
@@ -141,11 +145,14 @@ class Names:
         """The term as HTML: a link with its name (escaped), or the escaped text; a literal in another
         language than the page's says which."""
         kind = term.__class__
-        if kind is ox.NamedNode and term.value != self._own:
-            return self._named(term.value)[2]
-        if kind is str and term != self._own:
-            return self._named(term, True)[2]
-        if kind is ox.Literal:
+        if kind is ox.NamedNode:
+            iri = term.value
+            if iri != self._own:
+                return self._named(iri)[2]
+        elif kind is str:
+            if term != self._own:
+                return self._named(term, True)[2]
+        elif kind is ox.Literal:
             return self._literal_link(term)
         return self._link(term)
 
@@ -271,8 +278,8 @@ class Presenter(Names):
         # its own labels, the preferred predicate first (texts_of of its label triples so ordered), from
         # the description's index, which both languages' pages and schema_org read
         own: dict[str, str] = {}
-        for predicate in LABELS:
-            for value in description.objects(predicate.value):
+        for predicate in _LABEL_IRIS:
+            for value in description.objects(predicate):
                 if isinstance(value, ox.Literal):
                     own.setdefault(value.language or "", value.value)
         self._names[self._own] = own
@@ -311,16 +318,17 @@ class Presenter(Names):
         return pick(self.texts(predicate, subject), self.lang)
 
     def rows(self, subject: Any = None) -> list[Row]:
-        """The property table of `subject` (the resource by default), predicates in a stable order."""
-        subject = subject or self.d.iri
-        grouped: dict[ox.NamedNode, list[Any]] = {}
-        for t in self.d.triples:
-            if t.subject == subject:
-                grouped.setdefault(t.predicate, []).append(t.object)
-        for values in grouped.values():
-            values.sort(key=lambda v: (not isinstance(v, ox.Literal) or (v.language or "") != self.lang,
-                                       str(v)))
-        return [Row(p, grouped[p]) for p in sorted(grouped, key=lambda p: (p.value != RDF_TYPE, self.label(p)))]
+        """The property table of `subject` (the resource by default), predicates in a stable order: rdf:type
+        first, then by name; a predicate's values literals in the page's language first, then by text."""
+        lang, own, named = self.lang, self._own, self._named
+        keyed = []
+        for predicate, iri, values in _grouped(self.d, subject or self.d.iri):
+            if len(values) > 1:
+                values = sorted(values, key=lambda v: (v[1] != lang, str(v[0])))
+            name = named(iri)[1] if iri != own else self._label(predicate)
+            keyed.append(((iri != RDF_TYPE, name), Row(predicate, [v[0] for v in values])))
+        keyed.sort(key=itemgetter(0))
+        return [row for _, row in keyed]
 
     def _link_once(self, term: Any) -> Markup:
         """link(term), made once a page (a partnership is linked from the table and the links to it)."""
@@ -351,6 +359,29 @@ class Presenter(Names):
 
     def is_a(self, prefix: str, name: str) -> bool:
         return ns(prefix, name) in self.d.types()
+
+
+Value = tuple[Any, str | None]      # (a term, its language: '' for a literal without one, None for others)
+_last_grouped: tuple[Any, dict[Any, list[tuple[ox.NamedNode, str, list[Value]]]]] = (None, {})
+
+
+def _grouped(d: Description, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
+    """The values of `subject` in `d` by predicate, first seen first: (predicate, its IRI, [Value]). What the
+    tables of both languages sort, kept for the last description's page in the other language."""
+    global _last_grouped
+    last = _last_grouped
+    if last[0] is not d:
+        last = _last_grouped = (d, {})
+    found = last[1].get(subject)
+    if found is None:
+        by_predicate: dict[ox.NamedNode, list[Value]] = {}
+        for t in d.triples:
+            if t.subject == subject:
+                value = t.object
+                language = (value.language or "") if isinstance(value, ox.Literal) else None
+                by_predicate.setdefault(t.predicate, []).append((value, language))
+        found = last[1][subject] = [(p, p.value, values) for p, values in by_predicate.items()]
+    return found
 
 
 class SharedLinks:
