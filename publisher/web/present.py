@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
-from flask import has_request_context
+from flask import g, has_request_context
 from markupsafe import Markup, escape
 
 from publisher.iris import IriMap
@@ -55,10 +55,9 @@ class Names:
                  *more: dict[str, list[ox.Triple]]) -> None:
         self.links, self.lang = links, lang
         # links to our own pages carry the language when it is not the default one (publisher/web/i18n.py)
-        self.lang_query = f"lang={lang}" if has_request_context() and link_lang() == lang else ""
+        self.lang_query, self._shared = _context_of(links, lang)
         self._tables = (labels, *more)
         self._names: dict[str, dict[str, str]] = {}
-        self._shared = _shared_names(links, lang, self.lang_query)
         self._own = ""          # the page's own IRI (Presenter): named from its triples, not a table
 
     def names(self, iri: str) -> dict[str, str]:
@@ -219,6 +218,24 @@ def _shared_names(links: IriMap, lang: str, lang_query: str) -> tuple[Shared, Sh
     return found
 
 
+def _context_of(links: IriMap, lang: str) -> tuple[str, tuple[Shared, Shared]]:
+    """(the query string that links carry, the shared names) of Names of `links` in `lang`: kept in the
+    app context's `g` (for its language) after the first page made them, one look-up instead of link_lang's
+    two and the IriMap's hash and comparison."""
+    if not has_request_context():
+        return "", _shared_names(links, lang, "")
+    names = g._get_current_object()
+    kept: dict[tuple[str, str | None], tuple[IriMap, str, tuple[Shared, Shared]]] | None = getattr(
+        names, "bdp_names", None)
+    if kept is None:
+        kept = names.bdp_names = {}
+    found = kept.get(key := (lang, getattr(names, "lang", None)))
+    if found is None or found[0] is not links:
+        lang_query = f"lang={lang}" if link_lang() == lang else ""
+        found = kept[key] = (links, lang_query, _shared_names(links, lang, lang_query))
+    return found[1], found[2]
+
+
 @lru_cache(maxsize=4096)
 def _unnamed_link(links: IriMap, lang_query: str, iri: str) -> Markup:
     """Names.link of an IRI no table names (a predicate or class of another vocabulary: rdf:type,
@@ -320,13 +337,16 @@ class Presenter(Names):
     def rows(self, subject: Any = None) -> list[Row]:
         """The property table of `subject` (the resource by default), predicates in a stable order: rdf:type
         first, then by name; a predicate's values literals in the page's language first, then by text."""
+        return [Row(predicate, [v[0] for v in values]) for predicate, _, values in self._sorted(subject)]
+
+    def _sorted(self, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
         lang, own, named = self.lang, self._own, self._named
         keyed = []
-        for predicate, iri, values in _grouped(self.d, subject or self.d.iri):
+        for predicate, iri, values in _page(self.d).grouped(subject or self.d.iri):
             if len(values) > 1:
                 values = sorted(values, key=lambda v: (v[1] != lang, str(v[0])))
             name = named(iri)[1] if iri != own else self._label(predicate)
-            keyed.append(((iri != RDF_TYPE, name), Row(predicate, [v[0] for v in values])))
+            keyed.append(((iri != RDF_TYPE, name), (predicate, iri, values)))
         keyed.sort(key=itemgetter(0))
         return [row for _, row in keyed]
 
@@ -337,12 +357,17 @@ class Presenter(Names):
             found = self._links[term] = self.link(term)
         return found
 
+    def _link_iri(self, term: Any, iri: str | None) -> Markup:
+        """link(term) of a term whose IRI is known (None: not an IRI), without reading it again."""
+        return self._named(iri)[2] if iri is not None and iri != self._own else self._link_once(term)
+
     def table(self, subject: Any = None) -> list[tuple[Markup, list[tuple[Markup | None, Any]]]]:
         """`rows(subject)` as the property table shows them: (the predicate's link, [(the value's link, None)
         or (None, a blank node, whose own table goes in the cell)])."""
-        link = self._link_once
-        return [(link(row.predicate), [(None, x) if isinstance(x, ox.BlankNode) else (link(x), None)
-                                       for x in row.values]) for row in self.rows(subject)]
+        link = self._link_iri
+        return [(link(predicate, iri), [(None, x) if x.__class__ is ox.BlankNode else (link(x, x_iri), None)
+                                        for x, _, x_iri in values])
+                for predicate, iri, values in self._sorted(subject)]
 
     def incoming(self) -> list[tuple[Any, ox.NamedNode]]:
         return [(t.subject, t.predicate) for t in self.d.incoming]
@@ -350,9 +375,9 @@ class Presenter(Names):
     def incoming_links(self) -> tuple[list[tuple[Markup, int]], list[tuple[Markup, Markup]]]:
         """The links to the resource as its section shows them: (predicate's link, count) of every
         predicate, and (subject's link, predicate's link) of this page's links."""
-        link = self._link_once
+        link, link_iri = self._link_once, self._link_iri
         return ([(link(p), n) for p, n in self.d.incoming_counts.items()],
-                [(link(t.subject), link(t.predicate)) for t in self.d.incoming])
+                [(link_iri(s, s_iri), link_iri(p, p_iri)) for s, s_iri, p, p_iri in _page(self.d).incoming()])
 
     def same_as(self) -> list[ox.NamedNode]:
         return [v for v in self.d.objects(SAME_AS) if isinstance(v, ox.NamedNode)]
@@ -361,26 +386,52 @@ class Presenter(Names):
         return ns(prefix, name) in self.d.types()
 
 
-Value = tuple[Any, str | None]      # (a term, its language: '' for a literal without one, None for others)
-_last_grouped: tuple[Any, dict[Any, list[tuple[ox.NamedNode, str, list[Value]]]]] = (None, {})
+Value = tuple[Any, str | None, str | None]     # (a term, its language: '' for a literal without one, None
+#                                               for others; its IRI, None for a literal or blank node)
 
 
-def _grouped(d: Description, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
-    """The values of `subject` in `d` by predicate, first seen first: (predicate, its IRI, [Value]). What the
-    tables of both languages sort, kept for the last description's page in the other language."""
-    global _last_grouped
-    last = _last_grouped
-    if last[0] is not d:
-        last = _last_grouped = (d, {})
-    found = last[1].get(subject)
-    if found is None:
-        by_predicate: dict[ox.NamedNode, list[Value]] = {}
-        for t in d.triples:
-            if t.subject == subject:
-                value = t.object
-                language = (value.language or "") if isinstance(value, ox.Literal) else None
-                by_predicate.setdefault(t.predicate, []).append((value, language))
-        found = last[1][subject] = [(p, p.value, values) for p, values in by_predicate.items()]
+class _Page:
+    """What a description's page reads of it the same in every language: its values grouped by subject and
+    predicate, its links' subjects and predicates with their IRIs (pyoxigraph makes a new string at each
+    read of a term's value). Kept for the last description (present._page), whose page in the other
+    language follows."""
+
+    def __init__(self, d: Description) -> None:
+        self.d = d
+        self._grouped: dict[Any, list[tuple[ox.NamedNode, str, list[Value]]]] = {}
+        self._incoming: list[tuple[Any, str | None, Any, str | None]] | None = None
+
+    def grouped(self, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
+        """The values of `subject` by predicate, first seen first: (predicate, its IRI, [Value])."""
+        found = self._grouped.get(subject)
+        if found is None:
+            by_predicate: dict[ox.NamedNode, list[Value]] = {}
+            for t in self.d.triples:
+                if t.subject == subject:
+                    value = t.object
+                    kind = value.__class__
+                    made = ((value, None, value.value) if kind is ox.NamedNode else
+                            (value, value.language or "", None) if kind is ox.Literal else (value, None, None))
+                    by_predicate.setdefault(t.predicate, []).append(made)
+            found = self._grouped[subject] = [(p, p.value, values) for p, values in by_predicate.items()]
+        return found
+
+    def incoming(self) -> list[tuple[Any, str | None, Any, str | None]]:
+        """(subject, its IRI or None, predicate, its IRI) of this page of links to the resource."""
+        if self._incoming is None:
+            self._incoming = [(s, s.value if s.__class__ is ox.NamedNode else None, p, p.value)
+                              for t in self.d.incoming for s, p in ((t.subject, t.predicate),)]
+        return self._incoming
+
+
+_last_page: _Page | None = None
+
+
+def _page(d: Description) -> _Page:
+    global _last_page
+    found = _last_page
+    if found is None or found.d is not d:
+        found = _last_page = _Page(d)
     return found
 
 

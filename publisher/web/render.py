@@ -29,7 +29,7 @@ MAX_PAGE = 1_000_000
 
 def iri_map() -> IriMap:
     """Our IRIs (settings.base_uri) <-> the URLs of this server as the client sees them (once a request)."""
-    links = g.get("bdp_iri_map")
+    links = getattr(g._get_current_object(), "bdp_iri_map", None)   # (g.get: three look-ups through the proxy)
     if links is None:
         public = settings().public_url or request.url_root
         links = g.bdp_iri_map = IriMap(settings().base_uri, public if public.endswith("/") else public + "/")
