@@ -158,16 +158,19 @@ class Names:
     def _literal_link(self, term: ox.Literal) -> Markup:
         """_link of a literal (what `literal` shows, marked with its language where it is not the page's;
         a date in <time>), its datatype read once."""
-        datatype, value = term.datatype.value, term.value
+        return self._literal_html(term.datatype.value, term.value, term.language)
+
+    def _literal_html(self, datatype: str, value: str, language: str | None) -> Markup:
+        """_literal_link of a literal given as its datatype's IRI, lexical form and language."""
         if datatype in NUMBERS:
-            return in_lang(number(value), term.language, self.lang)
+            return in_lang(number(value), language, self.lang)
         if datatype in DATES:
             try:
                 shown = format_date(date.fromisoformat(value[:10]), "long")
             except ValueError:
                 shown = value
-            return Markup(f'<time datetime="{escape(value)}">{in_lang(shown, term.language, self.lang)}</time>')
-        return in_lang(value, term.language, self.lang)
+            return Markup(f'<time datetime="{escape(value)}">{in_lang(shown, language, self.lang)}</time>')
+        return in_lang(value, language, self.lang)
 
     def _link(self, term: Any) -> Markup:
         if term is None:
@@ -364,9 +367,10 @@ class Presenter(Names):
     def table(self, subject: Any = None) -> list[tuple[Markup, list[tuple[Markup | None, Any]]]]:
         """`rows(subject)` as the property table shows them: (the predicate's link, [(the value's link, None)
         or (None, a blank node, whose own table goes in the cell)])."""
-        link = self._link_iri
-        return [(link(predicate, iri), [(None, x) if x.__class__ is ox.BlankNode else (link(x, x_iri), None)
-                                        for x, _, x_iri in values])
+        link, literal = self._link_iri, self._literal_html
+        return [(link(predicate, iri), [(literal(datatype, text, language), None) if datatype is not None
+                                        else (None, x) if x.__class__ is ox.BlankNode else (link(x, x_iri), None)
+                                        for x, language, x_iri, datatype, text in values])
                 for predicate, iri, values in self._sorted(subject)]
 
     def incoming(self) -> list[tuple[Any, ox.NamedNode]]:
@@ -386,8 +390,9 @@ class Presenter(Names):
         return ns(prefix, name) in self.d.types()
 
 
-Value = tuple[Any, str | None, str | None]     # (a term, its language: '' for a literal without one, None
-#                                               for others; its IRI, None for a literal or blank node)
+# A value as a page reads it: (the term; its language, '' for a literal without one, None for others; its IRI,
+# None for a literal or blank node; a literal's datatype IRI and lexical form, None for others)
+Value = tuple[Any, str | None, str | None, str | None, str | None]
 
 
 class _Page:
@@ -398,23 +403,23 @@ class _Page:
 
     def __init__(self, d: Description) -> None:
         self.d = d
-        self._grouped: dict[Any, list[tuple[ox.NamedNode, str, list[Value]]]] = {}
+        self._grouped: dict[Any, list[tuple[ox.NamedNode, str, list[Value]]]] | None = None
         self._incoming: list[tuple[Any, str | None, Any, str | None]] | None = None
 
     def grouped(self, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
         """The values of `subject` by predicate, first seen first: (predicate, its IRI, [Value])."""
-        found = self._grouped.get(subject)
-        if found is None:
-            by_predicate: dict[ox.NamedNode, list[Value]] = {}
+        if self._grouped is None:            # every subject's (the resource's, its blank nodes') at once
+            by_subject: dict[Any, dict[ox.NamedNode, list[Value]]] = {}
             for t in self.d.triples:
-                if t.subject == subject:
-                    value = t.object
-                    kind = value.__class__
-                    made = ((value, None, value.value) if kind is ox.NamedNode else
-                            (value, value.language or "", None) if kind is ox.Literal else (value, None, None))
-                    by_predicate.setdefault(t.predicate, []).append(made)
-            found = self._grouped[subject] = [(p, p.value, values) for p, values in by_predicate.items()]
-        return found
+                value = t.object
+                kind = value.__class__
+                made = ((value, None, value.value, None, None) if kind is ox.NamedNode else
+                        (value, value.language or "", None, value.datatype.value, value.value)
+                        if kind is ox.Literal else (value, None, None, None, None))
+                by_subject.setdefault(t.subject, {}).setdefault(t.predicate, []).append(made)
+            self._grouped = {s: [(p, p.value, values) for p, values in by_predicate.items()]
+                             for s, by_predicate in by_subject.items()}
+        return self._grouped.get(subject, [])
 
     def incoming(self) -> list[tuple[Any, str | None, Any, str | None]]:
         """(subject, its IRI or None, predicate, its IRI) of this page of links to the resource."""
