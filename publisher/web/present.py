@@ -20,7 +20,7 @@ from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
 from publisher.web.i18n import format_date, gettext, in_lang, label, link_lang, number, phone, pick, pick_lang
-from publisher.web.templating import format_name
+from publisher.web.page_parts import Value, format_links, page_parts
 
 XSD = PREFIXES["xsd"]
 NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -254,27 +254,6 @@ def _anchor(url: str | None, text: Markup) -> Markup:
     return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
 
 
-_FORMAT_TEXTS: dict[str, tuple[Markup, Markup]] = {}
-_last_formats: tuple[list[tuple[str, Any]], list[tuple[Markup, Markup, Markup]]] = ([], [])
-
-
-def format_links(formats: list[tuple[str, Any]]) -> list[tuple[Markup, Markup, Markup]]:
-    """(URL, media type, name) of each (URL, publisher.formats.Format) of a document, escaped: what its
-    page's head and its "Data as" line write. The last document's kept, for its page in the other language."""
-    global _last_formats
-    last = _last_formats
-    if last[0] == formats:
-        return last[1]
-    made = []
-    for url, fmt in formats:
-        texts = _FORMAT_TEXTS.get(fmt.name)
-        if texts is None:
-            texts = _FORMAT_TEXTS[fmt.name] = (escape(fmt.media_type), escape(format_name(fmt)))
-        made.append((escape(url), *texts))
-    _last_formats = (formats, made)
-    return made
-
-
 def texts_of(triples: list[ox.Triple]) -> dict[str, str]:
     """{language: text} of literal objects, the first of each language kept."""
     out: dict[str, str] = {}
@@ -345,7 +324,7 @@ class Presenter(Names):
     def _sorted(self, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
         lang, own, named = self.lang, self._own, self._named
         keyed = []
-        for predicate, iri, values in _page(self.d).grouped(subject or self.d.iri):
+        for predicate, iri, values in page_parts(self.d).grouped(subject or self.d.iri):
             if len(values) > 1:
                 values = sorted(values, key=lambda v: (v[1] != lang, str(v[0])))
             name = named(iri)[1] if iri != own else self._label(predicate)
@@ -381,63 +360,13 @@ class Presenter(Names):
         predicate, and (subject's link, predicate's link) of this page's links."""
         link, link_iri = self._link_once, self._link_iri
         return ([(link(p), n) for p, n in self.d.incoming_counts.items()],
-                [(link_iri(s, s_iri), link_iri(p, p_iri)) for s, s_iri, p, p_iri in _page(self.d).incoming()])
+                [(link_iri(s, s_iri), link_iri(p, p_iri)) for s, s_iri, p, p_iri in page_parts(self.d).incoming()])
 
     def same_as(self) -> list[ox.NamedNode]:
         return [v for v in self.d.objects(SAME_AS) if isinstance(v, ox.NamedNode)]
 
     def is_a(self, prefix: str, name: str) -> bool:
         return ns(prefix, name) in self.d.types()
-
-
-# A value as a page reads it: (the term; its language, '' for a literal without one, None for others; its IRI,
-# None for a literal or blank node; a literal's datatype IRI and lexical form, None for others)
-Value = tuple[Any, str | None, str | None, str | None, str | None]
-
-
-class _Page:
-    """What a description's page reads of it the same in every language: its values grouped by subject and
-    predicate, its links' subjects and predicates with their IRIs (pyoxigraph makes a new string at each
-    read of a term's value). Kept for the last description (present._page), whose page in the other
-    language follows."""
-
-    def __init__(self, d: Description) -> None:
-        self.d = d
-        self._grouped: dict[Any, list[tuple[ox.NamedNode, str, list[Value]]]] | None = None
-        self._incoming: list[tuple[Any, str | None, Any, str | None]] | None = None
-
-    def grouped(self, subject: Any) -> list[tuple[ox.NamedNode, str, list[Value]]]:
-        """The values of `subject` by predicate, first seen first: (predicate, its IRI, [Value])."""
-        if self._grouped is None:            # every subject's (the resource's, its blank nodes') at once
-            by_subject: dict[Any, dict[ox.NamedNode, list[Value]]] = {}
-            for t in self.d.triples:
-                value = t.object
-                kind = value.__class__
-                made = ((value, None, value.value, None, None) if kind is ox.NamedNode else
-                        (value, value.language or "", None, value.datatype.value, value.value)
-                        if kind is ox.Literal else (value, None, None, None, None))
-                by_subject.setdefault(t.subject, {}).setdefault(t.predicate, []).append(made)
-            self._grouped = {s: [(p, p.value, values) for p, values in by_predicate.items()]
-                             for s, by_predicate in by_subject.items()}
-        return self._grouped.get(subject, [])
-
-    def incoming(self) -> list[tuple[Any, str | None, Any, str | None]]:
-        """(subject, its IRI or None, predicate, its IRI) of this page of links to the resource."""
-        if self._incoming is None:
-            self._incoming = [(s, s.value if s.__class__ is ox.NamedNode else None, p, p.value)
-                              for t in self.d.incoming for s, p in ((t.subject, t.predicate),)]
-        return self._incoming
-
-
-_last_page: _Page | None = None
-
-
-def _page(d: Description) -> _Page:
-    global _last_page
-    found = _last_page
-    if found is None or found.d is not d:
-        found = _last_page = _Page(d)
-    return found
 
 
 class SharedLinks:

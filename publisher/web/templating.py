@@ -168,12 +168,12 @@ class Environment(FlaskEnvironment):
         """Jinja's get_template; a template by name (this environment does not rename: join_path) kept in
         `loaded` for its loader, emptied with Jinja's cache, and asked of it again while templates reload."""
         if name.__class__ is str and globals is None and not self.auto_reload:
-            found = self.loaded.get(name)  # type: ignore[arg-type]
+            found = self.loaded.get(name)
             if found is not None and found[0] is self.loader:
                 return found[1]
             template = super().get_template(name, parent)
             if self.cache is not None:
-                self.loaded[name] = (self.loader, template)  # type: ignore[index]
+                self.loaded[name] = (self.loader, template)
             return template
         return super().get_template(name, parent, globals)
 
