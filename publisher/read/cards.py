@@ -128,7 +128,10 @@ def practice_page_rows(site: DirectStore, d: Description) -> list[dict]:
         about = _about(store, part)
         if (_TYPE, n["document"]) in about:
             rows += [{"g": tags["attachment"], "x": part, "p": p, "o": o} for p, o in about]
-    for q in store.quads_for_pattern(None, n["references"], iri, _DEFAULT):
+    # the description counted the links to the practice by predicate: no dct:references, no publication
+    cited = store.quads_for_pattern(None, n["references"], iri, _DEFAULT) \
+        if n["references"].value in d.incoming_counts else ()
+    for q in cited:
         about = _about(store, q.subject)
         if (_TYPE, n["publication"]) in about:
             rows += [{"g": tags["publication"], "x": q.subject, "p": p, "o": o} for p, o in about]
@@ -156,10 +159,28 @@ class PracticeCard:
         return {v.value for row in rows for v in row.values() if isinstance(v, ox.NamedNode)}
 
 
+# A partner's label triples, one list for equal contents (up to LABEL_LISTS, then started again): the
+# cards of the practices an organisation is in hold the same list, so that the pages' names of it, kept
+# while their list is the same (web.present.Names), are made once.
+LABEL_LISTS = 100_000
+_label_lists: dict[tuple[ox.Triple, ...], list[ox.Triple]] = {}
+
+
+def _kept_labels(found: list[ox.Triple]) -> list[ox.Triple]:
+    key = tuple(found)
+    kept = _label_lists.get(key)
+    if kept is None:
+        if len(_label_lists) >= LABEL_LISTS:
+            _label_lists.clear()
+        kept = _label_lists[key] = found
+    return kept
+
+
 def card_from_rows(rows: list[dict]) -> PracticeCard:
     """The card from the rows of the CARD groups (asked alone or in a description's first look)."""
     card = PracticeCard()
     contacts: dict[str, dict] = {}
+    labels: dict[str, list[ox.Triple]] = {}
     for row in rows:
         tag = row["g"].value
         if tag in ("place", "address"):
@@ -175,7 +196,7 @@ def card_from_rows(rows: list[dict]) -> PracticeCard:
             if partner not in card.partners:
                 card.partners.append(partner)
             if "l" in row:
-                found = card.labels.setdefault(row["x"].value, [])
+                found = labels.setdefault(row["x"].value, [])
                 label = ox.Triple(row["x"], row["lp"], row["l"])
                 if label not in found:
                     found.append(label)
@@ -185,5 +206,6 @@ def card_from_rows(rows: list[dict]) -> PracticeCard:
             if name:
                 contact.setdefault(name, row["o"])
     card.contacts = list(contacts.values())
+    card.labels = {iri: _kept_labels(found) for iri, found in labels.items()}
     card.partners.sort(key=lambda p: (p.get("role", ox.NamedNode("urn:x")).value, p["org"].value))
     return card
