@@ -5,7 +5,7 @@ values it writes (names, links, escaped texts).
 
 Most cells of the two tables name what many practices share: a theme, a sector, a role, a voivodeship, a
 unit type, a funding source, an organisation, a date. Their links are kept for the build, per public base
-and language (`Cells`), so that a page makes only what is its own (a town, a street, its contacts)."""
+and language (`cells`), so that a page makes only what is its own (a town, a street, its contacts)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from publisher.web.render import iri_map
 # Links kept a base and language before the table starts again: 40,000 organisations, a few thousand
 # dates and a hundred concepts fit.
 MOST = 100_000
-_EMPTY = Markup("")
+_EMPTY, _HEADS = Markup(""), ("heads",)
 
 
 @dataclass
@@ -51,8 +51,9 @@ def first_look(rows: list[dict]) -> FirstLook:
     return found
 
 
-def cells(v: Presenter) -> dict[Any, Markup]:
-    """The links of shared terms for pages of `v`'s base and language, kept for the build."""
+def cells(v: Presenter) -> dict[Any, Any]:
+    """The links of shared terms (and the metric table's heads, escaped) for pages of `v`'s base and
+    language, kept for the build."""
     tables = build_cache().setdefault("practice_cells", {})
     key = (v.links, v.lang, v.lang_query)
     found = tables.get(key)
@@ -70,7 +71,7 @@ class PracticePage:
     summary_lang: Markup
     description: list[str]
     description_lang: Markup
-    metric: list[tuple[str, Markup]]
+    metric: list[tuple[Markup, Markup]]
     partners: list[tuple[Markup, Markup, Markup]]
     partnership: Markup | None
 
@@ -91,6 +92,9 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
             found = kept[term] = v.link(term)
         return found
 
+    heads = kept.get(_HEADS)                # the table's texts escaped, once a language
+    if heads is None:
+        heads = kept[_HEADS] = {key: escape(text) for key, text in texts.items()}
     summary, description = v.text("dct:abstract"), v.text("dct:description")
     partnership = v.value("bdp:partnership")
     return PracticePage(
@@ -99,14 +103,15 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
         summary_lang=v.lang_attr("dct:abstract") if summary else _EMPTY,
         description=paragraphs(description) if description else [],
         description_lang=v.lang_attr("dct:description") if description else _EMPTY,
-        metric=_metric(v, card, texts, shared),
+        metric=_metric(v, card, heads, shared),
         partners=[(shared(p.get("org")), shared(p.get("sector")), shared(p.get("role"))) for p in card.partners],
         partnership=v.link(partnership) if partnership is not None else None)
 
 
-def _metric(v: Presenter, card: PracticeCard, texts: dict[str, str], shared: Any) -> list[tuple[str, Markup]]:
+def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: Any
+            ) -> list[tuple[Markup, Markup]]:
     """The "Metryka" table as (its head, the cell's HTML), in the old bank's order: present.metric_rows'
-    rows, the shared terms' links kept."""
+    rows, the shared terms' links kept; `texts` escaped."""
     place = card.place
     contacts = []
     for c in card.contacts:
@@ -115,7 +120,7 @@ def _metric(v: Presenter, card: PracticeCard, texts: dict[str, str], shared: Any
             text += Markup(", ") + v.link(c["job"])
         for key in ("tel", "email"):
             if c.get(key):
-                text += Markup("<br>") + escape(texts[key]) + Markup(": ") + v.link(c[key])
+                text += Markup("<br>") + texts[key] + Markup(": ") + v.link(c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
     lat, long = place.get("lat"), place.get("long")
     rows = [("entered", shared(v.value("dct:issued"))), ("modified", shared(v.value("dct:modified"))),
@@ -127,7 +132,7 @@ def _metric(v: Presenter, card: PracticeCard, texts: dict[str, str], shared: Any
             ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
             ("coordinates", Markup(f"{escape(lat.value)}, {escape(long.value)}")
              if lat is not None and long is not None else _EMPTY),
-            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(texts["none"])
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + texts["none"]
              + Markup("</span>")),
             ("themes", Markup(", ").join(map(shared, v.values("dct:subject")))),
             ("funding", Markup(", ").join(map(shared, v.values("bdp:funding"))))]
