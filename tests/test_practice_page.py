@@ -107,3 +107,39 @@ def test_the_practice_page_writes_what_the_macros_and_present_s_rows_wrote(out, 
     wanted = {'class="partners"', 'class="summary"', 'lang="pl"', "<time"}
     wanted |= {'class="attachments"', 'class="also-in"'} if out == "built" else {'class="contact"'}
     assert wanted <= seen, wanted - seen
+
+
+def test_a_kept_link_follows_the_list_of_labels_the_page_names_it_from(built, settings):
+    """practice_page keeps the links of shared terms for the build, but a page whose tables name a term
+    from another list of label triples (another build's, a renamed organisation) shows that name."""
+    from publisher.read.cards import PracticeCard
+    from publisher.read.resources import Description
+    from publisher.web import create_app
+    from publisher.web.documents import known_labels, shared_links
+    from publisher.web.practice_page import practice_page
+    from publisher.web.present import Presenter
+    from publisher.web.render import iri_map
+    from tests.conftest import close_store
+
+    practice, org = "https://w3id.org/bdp/id/practice/p", "https://w3id.org/bdp/id/organisation/o"
+    unit = ox.NamedNode("https://w3id.org/bdp/ontology#implementingUnit")
+    pref = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+
+    def cell(name: str, labels: list | None = None) -> str:
+        labels = labels or [ox.Triple(ox.NamedNode(org), pref, ox.Literal(name, language="pl"))]
+        d = Description(ox.NamedNode(practice), [ox.Triple(ox.NamedNode(practice), unit, ox.NamedNode(org))],
+                        {org: labels})
+        v = Presenter(d, iri_map(), "pl", {}, known_labels())
+        rows = dict(practice_page(v, PracticeCard(), shared_links().texts("pl")).metric)
+        return str(rows[shared_links().texts("pl")["implementing_unit"]]), labels
+
+    app = create_app(settings.with_(out=str(built)))
+    try:
+        with app.test_request_context("/doc/practice/p?lang=pl"):
+            app.preprocess_request()
+            first, labels = cell("Fundacja <A>")
+            assert first == '<a href="http://localhost/doc/organisation/o">Fundacja &lt;A&gt;</a>'
+            assert cell("", labels)[0] == first                                  # the same list: kept
+            assert cell("Fundacja B")[0].endswith(">Fundacja B</a>")                   # another list: its name
+    finally:
+        close_store(app)

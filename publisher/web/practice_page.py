@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from publisher.read.cards import PracticeCard, card_from_rows
@@ -79,18 +80,24 @@ class PracticePage:
 def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> PracticePage:
     """The page of the practice `v` presents, with its `card`; `texts`: the metric table's heads and
     words in the page's language (present.SharedLinks.texts)."""
-    kept = cells(v)
+    kept, tables = cells(v), v._tables
 
     def shared(term: Any) -> Markup:
-        """v.link(term) of a term many practices show, kept."""
+        """v.link(term) of a term many practices show, kept while the page names it from the same list of
+        label triples as the page that made it (as present.Names._named: read.quads and read.cards keep
+        one list a term, so a list changes only with the build)."""
         if term is None:
             return _EMPTY
+        labels = None
+        if term.__class__ is ox.NamedNode:
+            iri = term.value
+            labels = next((table[iri] for table in tables if iri in table), None)
         found = kept.get(term)
-        if found is None:
+        if found is None or found[0] is not labels:
             if len(kept) >= MOST:
                 kept.clear()
-            found = kept[term] = v.link(term)
-        return found
+            found = kept[term] = (labels, v.link(term))
+        return found[1]
 
     heads = kept.get(_HEADS)                # the table's texts escaped, once a language
     if heads is None:
