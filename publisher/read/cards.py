@@ -4,6 +4,8 @@ are listed by publisher/read/practice_list.py."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,6 +15,7 @@ from publisher.namespaces import PREFIXES
 from publisher.read.documents import DOCUMENTS
 from publisher.read.links import ALSO_IN
 from publisher.read.resources import Description, Extra
+from publisher.store.embedded import DirectStore, SiteStore
 
 # Groups for the first look of a practice page (read.resources.Extra): the triples of its place and of the
 # place's address, its TERYT code, its partners (?x) with role (?p), sector (?o) and name, the triples of
@@ -59,12 +62,39 @@ def _of(pairs: list[tuple[ox.NamedNode, Any]], predicate: ox.NamedNode) -> list[
     return [o for p, o in pairs if p == predicate]
 
 
-def practice_page_rows(store: ox.Store, d: Description) -> list[dict]:
-    """The rows PRACTICE_PAGE's groups give for the practice `d` describes, read from the indexes of a store in this process
-    (no query to plan and run): group by group, in the store's order, the same columns, so that
-    card_from_rows, also_in_from_rows and documents_from_rows read them alike. Each node's triples are
-    read once and sorted out here (an index lookup costs more than a node's few triples)."""
-    n, tags = _N, _TAGS
+# A partner's sectors and names, kept per site store (a read-only snapshot of one build) up to MEMBERS
+# organisations, then started again: an organisation is a partner in a few practices, read once for all.
+MEMBERS = 50_000
+_members: weakref.WeakKeyDictionary[Any, dict[str, tuple[list, list]]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()        # `bdp serve` answers in threads: one table a store
+
+
+def _member(site: DirectStore, member: Any) -> tuple[list, list]:
+    """(sectors or [None], (label predicate, label) pairs or [(None, None)]) of a partner, in the store's
+    order; kept for a site store's handle, read again from any other (a build's own store changes)."""
+    kept = _members.get(site) if isinstance(site, SiteStore) else None
+    if kept is None and isinstance(site, SiteStore):
+        with _lock:
+            kept = _members.setdefault(site, {})
+    found = kept.get(member.value) if kept is not None else None
+    if found is None:
+        about = _about(site.oxigraph, member)
+        found = (_of(about, _N["sector"]) or [None],
+                 [(p, o) for p, o in about if p.value in _LABELS] or [(None, None)])
+        if kept is not None:
+            if len(kept) >= MEMBERS:
+                kept.clear()
+            kept[member.value] = found
+    return found
+
+
+def practice_page_rows(site: DirectStore, d: Description) -> list[dict]:
+    """The rows PRACTICE_PAGE's groups give for the practice `d` describes, read from the indexes of a store
+    in this process (no query to plan and run): group by group, in the store's order, the same columns, so
+    that card_from_rows, also_in_from_rows and documents_from_rows read them alike. Each node's triples are
+    read once and sorted out here (an index lookup costs more than a node's few triples); a partner's once
+    for the store (`_member`)."""
+    n, tags, store = _N, _TAGS, site.oxigraph
     iri = d.iri
     # its own triples, in the store's order, are the description's first (read.quads.own)
     own = _about(store, iri) if d.truncated else [(t.predicate, t.object) for t in d.triples if t.subject == iri]
@@ -84,9 +114,7 @@ def practice_page_rows(store: ox.Store, d: Description) -> list[dict]:
             membership = _about(store, q.object)
             roles = _of(membership, n["role"]) or [None]
             for member in _of(membership, n["member"]):
-                about = _about(store, member)
-                sectors = _of(about, n["sector"]) or [None]
-                labels: list[tuple[Any, Any]] = [(p, o) for p, o in about if p.value in _LABELS] or [(None, None)]
+                sectors, labels = _member(site, member)
                 rows += [{k: v for k, v in (("g", tags["partner"]), ("x", member), ("p", role), ("o", sector),
                                             ("lp", lp), ("l", label)) if v is not None}
                          for role in roles for sector in sectors for lp, label in labels]
@@ -100,7 +128,10 @@ def practice_page_rows(store: ox.Store, d: Description) -> list[dict]:
         about = _about(store, part)
         if (_TYPE, n["document"]) in about:
             rows += [{"g": tags["attachment"], "x": part, "p": p, "o": o} for p, o in about]
-    for q in store.quads_for_pattern(None, n["references"], iri, _DEFAULT):
+    # the description counted the links to the practice by predicate: no dct:references, no publication
+    cited = store.quads_for_pattern(None, n["references"], iri, _DEFAULT) \
+        if n["references"].value in d.incoming_counts else ()
+    for q in cited:
         about = _about(store, q.subject)
         if (_TYPE, n["publication"]) in about:
             rows += [{"g": tags["publication"], "x": q.subject, "p": p, "o": o} for p, o in about]
@@ -128,10 +159,28 @@ class PracticeCard:
         return {v.value for row in rows for v in row.values() if isinstance(v, ox.NamedNode)}
 
 
+# A partner's label triples, one list for equal contents (up to LABEL_LISTS, then started again): the
+# cards of the practices an organisation is in hold the same list, so that the pages' names of it, kept
+# while their list is the same (web.present.Names), are made once.
+LABEL_LISTS = 100_000
+_label_lists: dict[tuple[ox.Triple, ...], list[ox.Triple]] = {}
+
+
+def _kept_labels(found: list[ox.Triple]) -> list[ox.Triple]:
+    key = tuple(found)
+    kept = _label_lists.get(key)
+    if kept is None:
+        if len(_label_lists) >= LABEL_LISTS:
+            _label_lists.clear()
+        kept = _label_lists[key] = found
+    return kept
+
+
 def card_from_rows(rows: list[dict]) -> PracticeCard:
     """The card from the rows of the CARD groups (asked alone or in a description's first look)."""
     card = PracticeCard()
     contacts: dict[str, dict] = {}
+    labels: dict[str, list[ox.Triple]] = {}
     for row in rows:
         tag = row["g"].value
         if tag in ("place", "address"):
@@ -147,7 +196,7 @@ def card_from_rows(rows: list[dict]) -> PracticeCard:
             if partner not in card.partners:
                 card.partners.append(partner)
             if "l" in row:
-                found = card.labels.setdefault(row["x"].value, [])
+                found = labels.setdefault(row["x"].value, [])
                 label = ox.Triple(row["x"], row["lp"], row["l"])
                 if label not in found:
                     found.append(label)
@@ -157,5 +206,6 @@ def card_from_rows(rows: list[dict]) -> PracticeCard:
             if name:
                 contact.setdefault(name, row["o"])
     card.contacts = list(contacts.values())
+    card.labels = {iri: _kept_labels(found) for iri, found in labels.items()}
     card.partners.sort(key=lambda p: (p.get("role", ox.NamedNode("urn:x")).value, p["org"].value))
     return card

@@ -13,6 +13,7 @@ from publisher.identifiers import SCHEMES
 from publisher.namespaces import PREFIXES, sparql_prologue
 from publisher.read.resources import Description, Extra
 from publisher.store import Store
+from publisher.store.embedded import DirectStore
 
 _P = sparql_prologue()
 
@@ -31,7 +32,7 @@ _SPATIAL, _IDENTIFIER = PREFIXES["dct"] + "spatial", PREFIXES["adms"] + "identif
 _TAGS = {"same": ox.Literal("same"), "id": ox.Literal("id")}
 
 
-def _own_rows(_store: ox.Store, d: Description) -> list[dict] | None:
+def _own_rows(_store: DirectStore, d: Description) -> list[dict] | None:
     """The ALSO_IN rows of a resource without a place (an organisation) from its description, which holds
     its triples and its blank nodes': no query. None when it cannot tell (a place, an identifier that is
     not a blank node, a description cut short)."""

@@ -54,7 +54,7 @@ class Extra:
     groups: tuple[str, ...]
     prefixes: tuple[str, ...] = ()
     # not carried into a sum of extras
-    direct: Callable[[ox.Store, Description], list[dict] | None] | None = field(default=None, compare=False)
+    direct: Callable[[DirectStore, Description], list[dict] | None] | None = field(default=None, compare=False)
 
     def __add__(self, other: Extra) -> Extra:
         return Extra(self.groups + other.groups, tuple(dict.fromkeys(self.prefixes + other.prefixes)))
@@ -298,7 +298,7 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
 
 def with_extra(store: Store, d: Description, extra: Extra, limit: int) -> Description:
     """`d` with the rows of `extra`'s groups (a copy: `d` may serve other representations)."""
-    rows = extra.direct(store.oxigraph, d) if extra.direct is not None and isinstance(store, DirectStore) \
+    rows = extra.direct(store, d) if extra.direct is not None and isinstance(store, DirectStore) \
         else None
     if rows is None:
         rows = store.select(extra.query(), bindings={"s": d.iri}, limit=limit).rows

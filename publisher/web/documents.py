@@ -5,7 +5,6 @@ and the HTML page in the request's language. `bdp serve`'s view (publisher.web.r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -16,8 +15,7 @@ from markupsafe import Markup
 from publisher.formats import Format
 from publisher.namespaces import BDPV
 from publisher.read import browse as lists
-from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, card_from_rows
-from publisher.read.documents import documents_from_rows
+from publisher.read.cards import ORGANISATION_PAGE, PRACTICE_PAGE, PracticeCard
 from publisher.read.links import also_in_from_rows
 from publisher.read.network import partner_network
 from publisher.read.network import roles as practice_roles
@@ -25,14 +23,13 @@ from publisher.read.resources import Description, Extra, Page, describe, term_la
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.i18n import ngettext, number
 from publisher.web.listing import practice_list
+from publisher.web.practice_page import first_look, practice_page
 from publisher.web.present import (
     Names,
     Presenter,
     SharedLinks,
-    metric_rows,
     ns,
     paragraphs,
-    partner_rows,
     schema_org,
 )
 from publisher.web.render import document_triples, iri_map, jsonld_script, rdf_bytes, render_page
@@ -143,14 +140,12 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     template = next((name for type_, name in TEMPLATES if type_ in types), "resource.html")
     extra: dict[str, object] = {}
     rows = d.extra_rows or []
-    card = card_from_rows(rows) if asked is PRACTICE_PAGE else None
-    if asked is not None:
+    card = None
+    if asked is PRACTICE_PAGE:                  # parsed once for the pages of both languages
+        look = first_look(rows)
+        card, extra["also_in_found"], extra["documents_found"] = look.card, look.also_in, look.documents
+    elif asked is not None:
         extra["also_in_found"] = also_in_from_rows(rows)
-    if asked is PRACTICE_PAGE:
-        documents = documents_from_rows(rows)
-        for doc in documents:
-            doc.url = iri_map().url(doc.url)
-        extra["documents_found"] = documents
     where = d.page
     if template == "organisation.html":
         found = practice_list("organisation", d.iri.value, d.page.number, settings().page_size, known_labels())
@@ -164,8 +159,8 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
     if not where.exists:
         return None, where
     v = Presenter(d, iri_map(), g.get("lang", "pl"), card.labels if card else {}, known_labels())
+    if template == "practice.html":
+        extra["p"] = practice_page(v, card or PracticeCard(), shared_links().texts(v.lang))
     return render_page(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
-                           paragraphs=paragraphs, pager=pager(where.next, where.previous),
-                           metric_rows=partial(metric_rows, shared=shared_links()),
-                           partner_rows=partial(partner_rows, shared=shared_links()),
-                           jsonld=jsonld_script(schema_org(v, url, card)), **extra), where
+                       paragraphs=paragraphs, pager=pager(where.next, where.previous),
+                       jsonld=jsonld_script(schema_org(v, url, card)), **extra), where

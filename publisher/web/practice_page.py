@@ -1,0 +1,147 @@
+"""What a practice's page for people shows beyond the frame, made in Python for templates/practice.html:
+the card, "also in" and attachments parsed once for both languages of a page, and the texts, the metric
+table and the partners' table in the page's language. The markup stays in the template; here are the
+values it writes (names, links, escaped texts).
+
+Most cells of the two tables name what many practices share: a theme, a sector, a role, a voivodeship, a
+unit type, a funding source, an organisation, a date. Their links are kept for the build, per public base
+and language (`cells`), so that a page makes only what is its own (a town, a street, its contacts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+from markupsafe import Markup, escape
+
+from publisher.read.cards import PracticeCard, card_from_rows
+from publisher.read.documents import Document, documents_from_rows
+from publisher.read.links import AlsoIn, also_in_from_rows
+from publisher.web import build_cache
+from publisher.web.present import Presenter, paragraphs
+from publisher.web.render import iri_map
+
+# Links kept a base and language before the table starts again: 40,000 organisations, a few thousand
+# dates and a hundred concepts fit.
+MOST = 100_000
+_EMPTY, _HEADS = Markup(""), ("heads",)
+
+
+@dataclass
+class FirstLook:
+    """The rows a practice's page read beyond its description, parsed: the same for both languages."""
+
+    card: PracticeCard
+    also_in: list[AlsoIn]
+    documents: list[Document]
+
+
+def first_look(rows: list[dict]) -> FirstLook:
+    """The card, "also in" and documents (their URLs on this server) of `rows`, parsed once for the
+    pages of one description: kept while the next page is asked with the same rows and server."""
+    links, cache = iri_map(), build_cache()
+    kept = cache.get("practice_first_look")
+    if kept is not None and kept[0] is rows and kept[1] == links:      # (each language has its own map)
+        return kept[2]
+    documents = documents_from_rows(rows)
+    for doc in documents:
+        doc.url = links.url(doc.url)
+    found = FirstLook(card_from_rows(rows), also_in_from_rows(rows), documents)
+    cache["practice_first_look"] = (rows, links, found)
+    return found
+
+
+def cells(v: Presenter) -> dict[Any, Any]:
+    """The links of shared terms (and the metric table's heads, escaped) for pages of `v`'s base and
+    language, kept for the build."""
+    tables = build_cache().setdefault("practice_cells", {})
+    key = (v.links, v.lang, v.lang_query)
+    found = tables.get(key)
+    if found is None:
+        found = tables[key] = {}
+    return found
+
+
+@dataclass
+class PracticePage:
+    """A practice's texts and tables in the page's language, as practice.html writes them."""
+
+    title_html: Markup
+    summary: list[str]
+    summary_lang: Markup
+    description: list[str]
+    description_lang: Markup
+    metric: list[tuple[Markup, Markup]]
+    partners: list[tuple[Markup, Markup, Markup]]
+    partnership: Markup | None
+
+
+def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> PracticePage:
+    """The page of the practice `v` presents, with its `card`; `texts`: the metric table's heads and
+    words in the page's language (present.SharedLinks.texts)."""
+    kept, tables = cells(v), v._tables
+
+    def shared(term: Any) -> Markup:
+        """v.link(term) of a term many practices show, kept while the page names it from the same list of
+        label triples as the page that made it (as present.Names._named: read.quads and read.cards keep
+        one list a term, so a list changes only with the build)."""
+        if term is None:
+            return _EMPTY
+        labels = None
+        if term.__class__ is ox.NamedNode:
+            iri = term.value
+            labels = next((table[iri] for table in tables if iri in table), None)
+        found = kept.get(term)
+        if found is None or found[0] is not labels:
+            if len(kept) >= MOST:
+                kept.clear()
+            found = kept[term] = (labels, v.link(term))
+        return found[1]
+
+    heads = kept.get(_HEADS)                # the table's texts escaped, once a language
+    if heads is None:
+        heads = kept[_HEADS] = {key: escape(text) for key, text in texts.items()}
+    summary, description = v.text("dct:abstract"), v.text("dct:description")
+    partnership = v.value("bdp:partnership")
+    return PracticePage(
+        title_html=v.title_html,
+        summary=paragraphs(summary) if summary else [],
+        summary_lang=v.lang_attr("dct:abstract") if summary else _EMPTY,
+        description=paragraphs(description) if description else [],
+        description_lang=v.lang_attr("dct:description") if description else _EMPTY,
+        metric=_metric(v, card, heads, shared),
+        partners=[(shared(p.get("org")), shared(p.get("sector")), shared(p.get("role"))) for p in card.partners],
+        partnership=v.link(partnership) if partnership is not None else None)
+
+
+def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: Any
+            ) -> list[tuple[Markup, Markup]]:
+    """The "Metryka" table as (its head, the cell's HTML), in the old bank's order: present.metric_rows'
+    rows, the shared terms' links kept; `texts` escaped."""
+    place = card.place
+    contacts = []
+    for c in card.contacts:
+        text = v.link(c.get("name"))
+        if c.get("job"):
+            text += Markup(", ") + v.link(c["job"])
+        for key in ("tel", "email"):
+            if c.get(key):
+                text += Markup("<br>") + texts[key] + Markup(": ") + v.link(c[key])
+        contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
+    lat, long = place.get("lat"), place.get("long")
+    rows = [("entered", shared(v.value("dct:issued"))), ("modified", shared(v.value("dct:modified"))),
+            ("unit_type", shared(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
+            ("voivodeship", shared(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
+            ("implementing_unit", shared(v.value("bdp:implementingUnit"))),
+            ("street", v.link(place.get("street"))),
+            ("websites", v.link_list(v.values("foaf:page"), "<br>")),
+            ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
+            ("coordinates", Markup(f"{escape(lat.value)}, {escape(long.value)}")
+             if lat is not None and long is not None else _EMPTY),
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + texts["none"]
+             + Markup("</span>")),
+            ("themes", Markup(", ").join(map(shared, v.values("dct:subject")))),
+            ("funding", Markup(", ").join(map(shared, v.values("bdp:funding"))))]
+    optional = {"modified", "teryt", "coordinates"}
+    return [(texts[key], value) for key, value in rows if value or key not in optional]
