@@ -190,6 +190,7 @@ def _label_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
 # The same reads from a table (read.network_table): the same terms in the same order.
 _PARTNERSHIP, _HAS_MEMBERSHIP, _MEMBER, _ROLE, _UNIT, _SECTOR, _TITLE, _ISSUED, _MODIFIED = (
     p.value for p in (PARTNERSHIP, HAS_MEMBERSHIP, MEMBER, ROLE, IMPLEMENTING_UNIT, SECTOR, TITLE, ISSUED, MODIFIED))
+_SPATIAL, _LABEL, _VOIVODESHIP = SPATIAL.value, LABEL.value, VOIVODESHIP.value
 
 
 def _practices_in_table(table: NetworkTable, organisation: str) -> list[str]:
@@ -220,5 +221,12 @@ def _dated_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list, l
     return table.objects(_TITLE, x.value), table.objects(_ISSUED, x.value), table.objects(_MODIFIED, x.value)
 
 
+def _placed_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list]:
+    places = table.objects(_SPATIAL, x.value)
+    return ([o for p in places for o in table.objects(_LABEL, p.value)],
+            [o for p in places for o in table.objects(_VOIVODESHIP, p.value)])
+
+
 _TABLED: dict[str, Callable[[NetworkTable, Any], Any]] = {
-    "_members": _members_in_table, "_sectors": _sectors_in_table, "_dated": _dated_in_table}
+    "_members": _members_in_table, "_sectors": _sectors_in_table, "_dated": _dated_in_table,
+    "_placed": _placed_in_table}
