@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -116,18 +117,26 @@ def people(site: DirectStore, practices: list[str]) -> list[dict]:
     """read.network.PEOPLE's rows for `practices`: each practice's members (with their role) and its
     implementing unit, each with its sector."""
     out: list[dict] = []
-
-    def add(row: dict, partner: ox.NamedNode) -> None:
-        found = _kept(site, _sectors, partner)
-        out.extend([{**row, "sector": s} for s in found] if found else [row])
+    table = _table(site)
+    if table is not None:                    # (the table's reads called straight: one call a fact less)
+        members_of: Callable[[Any], Any] = partial(_members_in_table, table)
+        sectors_of: Callable[[Any], list] = partial(_sectors_in_table, table)
+    else:
+        members_of, sectors_of = partial(_kept, site, _members), partial(_kept, site, _sectors)
 
     for iri in practices:
         x = ox.NamedNode(iri)
-        members, units = _kept(site, _members, x)
+        members, units = members_of(x)
         for partner, role in members:
-            add({"x": x, "via": VIA_MEMBERSHIP, "partner": partner, **({"role": role} if role else {})}, partner)
+            row = {"x": x, "via": VIA_MEMBERSHIP, "partner": partner}
+            if role is not None:
+                row["role"] = role
+            found = sectors_of(partner)
+            out.extend([{**row, "sector": s} for s in found] if found else [row])
         for partner in units:
-            add({"x": x, "via": VIA_UNIT, "partner": partner}, partner)
+            row = {"x": x, "via": VIA_UNIT, "partner": partner}
+            found = sectors_of(partner)
+            out.extend([{**row, "sector": s} for s in found] if found else [row])
     return out
 
 
