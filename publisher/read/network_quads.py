@@ -113,30 +113,36 @@ def _members(store: ox.Store, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], l
     return rows, _objects(store, x, IMPLEMENTING_UNIT)
 
 
+def members_of(site: DirectStore, practices: list[str]
+               ) -> tuple[list[tuple[str, list[tuple[Any, Any]], list[Any]]], Callable[[Any], list]]:
+    """What people()'s rows hold, not yet spread into rows: each practice's (IRI, (member, role or None)
+    of each membership, implementing units), and the reader of an organisation's sectors."""
+    table = _table(site)
+    if table is not None:                    # (the table's reads called straight: one call a fact less)
+        members: Callable[[Any], Any] = partial(_members_in_table, table)
+        sectors: Callable[[Any], list] = partial(_sectors_in_table, table)
+    else:
+        members, sectors = partial(_kept, site, _members), partial(_kept, site, _sectors)
+    return [(iri, *members(ox.NamedNode(iri))) for iri in practices], sectors
+
+
 def people(site: DirectStore, practices: list[str]) -> list[dict]:
     """read.network.PEOPLE's rows for `practices`: each practice's members (with their role) and its
     implementing unit, each with its sector."""
     out: list[dict] = []
-    table = _table(site)
-    if table is not None:                    # (the table's reads called straight: one call a fact less)
-        members_of: Callable[[Any], Any] = partial(_members_in_table, table)
-        sectors_of: Callable[[Any], list] = partial(_sectors_in_table, table)
-    else:
-        members_of, sectors_of = partial(_kept, site, _members), partial(_kept, site, _sectors)
-
-    for iri in practices:
+    found, sectors_of = members_of(site, practices)
+    for iri, members, units in found:
         x = ox.NamedNode(iri)
-        members, units = members_of(x)
         for partner, role in members:
             row = {"x": x, "via": VIA_MEMBERSHIP, "partner": partner}
             if role is not None:
                 row["role"] = role
-            found = sectors_of(partner)
-            out.extend([{**row, "sector": s} for s in found] if found else [row])
+            sectors = sectors_of(partner)
+            out.extend([{**row, "sector": s} for s in sectors] if sectors else [row])
         for partner in units:
             row = {"x": x, "via": VIA_UNIT, "partner": partner}
-            found = sectors_of(partner)
-            out.extend([{**row, "sector": s} for s in found] if found else [row])
+            sectors = sectors_of(partner)
+            out.extend([{**row, "sector": s} for s in sectors] if sectors else [row])
     return out
 
 
