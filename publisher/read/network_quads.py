@@ -63,7 +63,9 @@ def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T
         return read(site.oxigraph, term)
     table = _table(site)
     if table is not None and read.__name__ in _TABLED:
-        return _TABLED[read.__name__](table, term)
+        tabled = _TABLED[read.__name__](table, term)
+        if tabled is not None:                  # (None: not for the table to say, looked up below)
+            return tabled
     facts = _facts.get(site)
     if facts is None:
         with _lock:
@@ -242,6 +244,17 @@ def _placed_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list]:
             [o for p in places for o in table.objects(_VOIVODESHIP, p.value)])
 
 
+def _label_triples_in_table(table: NetworkTable, iri: str) -> list[ox.Triple] | None:
+    """An IRI's label triples; None when it has labels by more than one predicate (their order is the
+    store's order of the predicates' encodings, which only the store knows: looked up then)."""
+    found = [(p, objects) for p, objects in ((p, table.objects(p.value, iri)) for p in LABELS) if objects]
+    if len(found) != 1:
+        return [] if not found else None
+    predicate, objects = found[0]
+    node = ox.NamedNode(iri)
+    return [ox.Triple(node, predicate, o) for o in objects]
+
+
 _TABLED: dict[str, Callable[[NetworkTable, Any], Any]] = {
     "_members": _members_in_table, "_sectors": _sectors_in_table, "_dated": _dated_in_table,
-    "_placed": _placed_in_table}
+    "_placed": _placed_in_table, "_label_triples": _label_triples_in_table}

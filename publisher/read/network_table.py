@@ -1,7 +1,7 @@
 """The facts behind every organisation's page, read from a whole store in one pass a predicate, for
 `bdp export`, which writes the page of every organisation: each practice's partnerships, memberships,
 members and roles, implementing units, titles, dates and place (its names and voivodeship), and each
-organisation's sectors.
+organisation's sectors and names (skos:prefLabel, rdfs:label, dct:title).
 
 read.network_quads otherwise reads them a few keys at a time, once for each page that shows them (one
 practice is on the page of each of its partners), and each forked worker of the export again: a lookup
@@ -54,7 +54,8 @@ _NONE: list[Any] = []
 PREDICATES = ((_BDP, "partnership", True), (_ORG, "hasMembership", True), (_ORG, "member", True),
               (_ORG, "role", False), (_BDP, "implementingUnit", True), (_BDP, "sector", False),
               (_DCT, "title", False), (_DCT, "issued", False), (_DCT, "modified", False),
-              (_DCT, "spatial", False), (PREFIXES["rdfs"], "label", False), (_BDP, "voivodeship", False))
+              (_DCT, "spatial", False), (PREFIXES["rdfs"], "label", False), (_BDP, "voivodeship", False),
+              (PREFIXES["skos"], "prefLabel", False))
 
 
 def read_table(store: ox.Store) -> NetworkTable:
