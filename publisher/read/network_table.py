@@ -4,8 +4,8 @@ members and roles, implementing units, titles, dates and place (its names and vo
 organisation's sectors and names (skos:prefLabel, rdfs:label, dct:title).
 
 read.network_quads otherwise reads them a few keys at a time, once for each page that shows them (one
-practice is on the page of each of its partners), and each forked worker of the export again: a lookup
-of a few keys costs about as much as reading ten triples in a scan. The export reads this table once in
+practice is on the page of each of its partners), and each forked worker of the export again; a lookup
+costs more than the triples it finds cost in a scan. The export reads this table once in
 its parent before the workers fork, so they share it (copy-on-write; gc.freeze keeps the collector from
 touching it); `bdp serve` never reads it (it would read everything at start).
 
