@@ -1,10 +1,9 @@
 """The organisations' facts read once (publisher/read/network_table.py, what `bdp export` reads in its
 parent before the workers fork), then a run of resources in the store's order written with it shared:
 
-    python bench/network_table.py OUT START COUNT [--processes N] [--profile ORDER]
+    python bench/network_table.py OUT START COUNT [--profile ORDER]
 
-Prints the table's read (wall, CPU here and in the scans' processes, this process's peak RSS before and
-after) and, like
+Prints the table's read (wall, CPU, this process's peak RSS before and after) and, like
 export_slice.py, the run's CPU a document (the table's read not in it)."""
 
 from __future__ import annotations
@@ -36,23 +35,19 @@ def main() -> None:
     parser.add_argument("start", type=int)
     parser.add_argument("count", type=int)
     parser.add_argument("--profile", default="", help="cProfile's order: cumulative, tottime, ...")
-    parser.add_argument("--processes", type=int, default=2, help="scans in this many processes (0: here)")
     args = parser.parse_args()
     settings, _ = paths_by_kind(args.out)
     run = list(resources(args.out / "store", settings.base_uri))[args.start:args.start + args.count]
     before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, wall = os.times(), time.perf_counter()
-    if args.processes:
-        table = network_table.read_table_at(args.out / "store", args.processes)
-    else:
-        table = network_table.read_table(ox.Store.read_only(str(args.out / "store")))
+    table = network_table.read_table(ox.Store.read_only(str(args.out / "store")))
     ended, wall = os.times(), time.perf_counter() - wall
     gc.freeze()
     after_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     own = ended.user + ended.system - started.user - started.system
     children = ended.children_user + ended.children_system - started.children_user - started.children_system
-    print(f"table ({args.processes or 'no'} processes): {wall:.2f} s wall, CPU {own:.2f} s here + {children:.2f} s "
-          f"in the scans' processes; peak RSS here {before_rss:.0f} -> {after_rss:.0f} MiB")
+    print(f"table: {wall:.2f} s wall, CPU {own:.2f} s (and {children:.2f} s in child processes); "
+          f"peak RSS {before_rss:.0f} -> {after_rss:.0f} MiB")
     network_table.share(args.out / "store", table)
     kinds = collections.Counter(path.split("/")[1] for path in run)
     profile = cProfile.Profile() if args.profile else None

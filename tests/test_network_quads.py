@@ -148,12 +148,3 @@ def test_the_export_writes_the_same_organisation_pages_with_the_table(generated,
     for name in plain:
         assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "tabled" / name).read_bytes(), name
 
-
-def test_the_table_read_in_processes_is_the_table_read_here(generated):
-    """The table read by forked scans sent back as N-Triples (what `bdp export` reads) holds the same
-    terms in the same order as the scans made in this process."""
-    here = network_table.read_table(ox.Store.read_only(str(generated / "store")))
-    spread = network_table.read_table_at(generated / "store", 2)
-    assert spread.forward == here.forward and spread.backward == here.backward
-    assert set(here.forward) == {ns + name for ns, name, _ in network_table.PREDICATES}
-    assert all(here.forward[p] for p in here.forward) and here.backward

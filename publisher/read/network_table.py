@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -59,7 +58,7 @@ PREDICATES = ((_BDP, "partnership", True), (_ORG, "hasMembership", True), (_ORG,
 
 
 def read_table(store: ox.Store) -> NetworkTable:
-    """Every triple of PREDICATES in `store`'s default graph, one scan each, in this process."""
+    """Every triple of PREDICATES in `store`'s default graph, one scan each."""
     with _collector_held():
         table = NetworkTable()
         for namespace, name, backwards in PREDICATES:
@@ -69,38 +68,10 @@ def read_table(store: ox.Store) -> NetworkTable:
         return table
 
 
-def read_table_at(store_dir: Path, processes: int = 2) -> NetworkTable:
-    """`read_table` of the store at `store_dir`, its scans spread over `processes` forked processes (a scan
-    costs in decoding the store's terms; each sends its triples back as N-Triples, parsed here in the
-    same order while the next scans run)."""
-    context = multiprocessing.get_context("fork")
-    with _collector_held(), context.Pool(max(1, processes), _open, (str(store_dir),)) as pool:
-        table = NetworkTable()
-        found = pool.imap(_scan, [namespace + name for namespace, name, _ in PREDICATES])
-        for (namespace, name, backwards), body in zip(PREDICATES, found, strict=True):
-            _add(table, namespace + name, backwards, ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        return table
-
-
-_scanned: dict[str, ox.Store] = {}
-
-
-def _open(store_dir: str) -> None:
-    _scanned["store"] = ox.Store.read_only(store_dir)
-
-
-def _scan(predicate: str) -> bytes:
-    """The triples of `predicate` as N-Triples, in the order of the store's scan of it."""
-    query = f"CONSTRUCT {{ ?s <{predicate}> ?o }} WHERE {{ ?s <{predicate}> ?o }}"
-    found = _scanned["store"].query(query)
-    assert isinstance(found, ox.QueryTriples)
-    return found.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
-
-
 @contextlib.contextmanager
 def _collector_held() -> Iterator[None]:
     """The collector held off: its passes over the millions of lists and terms made while reading the
-    table cost a fifth of the scans' time."""
+    table cost a good part of the scans' time."""
     collecting = gc.isenabled()
     gc.disable()
     try:

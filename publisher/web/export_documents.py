@@ -245,7 +245,7 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     served while it is written (Files). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
-    shared = _share_network(settings, paths, workers or os.cpu_count() or 1)
+    shared = _share_network(settings, paths)
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
         _init(settings, str(dest), base_url, atomic)
         results: Iterable[tuple[int, int]] = map(_chunk, chunks)
@@ -273,13 +273,13 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
 NETWORK_TABLE_FROM = 2000
 
 
-def _share_network(settings: Any, paths: list[str], processes: int) -> Any:
+def _share_network(settings: Any, paths: list[str]) -> Any:
     from publisher.read import network_table
 
     if settings.store == "remote" or sum(p.startswith("doc/organisation/") for p in paths) < NETWORK_TABLE_FROM:
         return None
     store_dir = settings.out / "store"
-    table = network_table.read_table_at(store_dir, processes)
+    table = network_table.read_table(ox.Store.read_only(str(store_dir)))
     gc.freeze()                     # the workers share it: the collector would write to every page of it
     return network_table.share(store_dir, table)
 
