@@ -270,7 +270,7 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
 # The organisations' facts read in the parent, before the workers fork (read.network_table): worth its
 # scan of the store when at least this many organisation pages are written (a whole export, not the few
 # pages of an incremental one).
-NETWORK_TABLE_FROM = 2000
+NETWORK_TABLE_FROM = 10_000          # where it pays back its time (bench/README.md, s9-org)
 
 
 def _share_network(settings: Any, paths: list[str]) -> Any:
