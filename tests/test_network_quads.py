@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from publisher.config import load_settings
 from publisher.pipeline.build import build
 from publisher.read import network as net
+from publisher.read import network_quads, network_table
 from publisher.read import practice_list as pl
 from publisher.read.cards import ORGANISATION_PAGE
 from publisher.read.links import ALSO_IN, also_in_from_rows
@@ -98,3 +100,51 @@ def test_an_organisations_also_in_from_its_description_is_the_querys(which, buil
         assert which == "generated" or with_ids > 0
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("which", ["bundled", "generated"])
+def test_an_organisations_reads_from_the_shared_table_are_the_indexes(which, built, generated):
+    """With the table `bdp export` reads in its parent shared (read.network_table), a site handle of that
+    store answers every organisation's reads from it: the same terms in the same order as its lookups."""
+    out = built if which == "bundled" else generated
+    looked_up, tabled = EmbeddedStore(out / "store"), EmbeddedStore(out / "store")
+    key = None
+    try:
+        site = looked_up.site()
+        orgs = [r["o"].value for r in site.select(ORGS).rows]
+        before = {org: _reads(site, org) for org in orgs}
+        table = network_table.read_table(site.oxigraph)
+        key = network_table.share(out / "store", table)
+        shared = tabled.site()
+        assert network_table.shared(out / "store") is table and network_quads._table(shared) is table
+        assert network_quads._table(site) is None            # a handle keeps what it looked up first
+        for org in orgs:
+            assert _reads(shared, org) == before[org], org
+        assert sum(bool(before[org]["practices"]) for org in orgs) > 3
+    finally:
+        network_table.unshare(key)
+        looked_up.close()
+        tabled.close()
+    assert network_table.shared(out / "store") is None
+
+
+def test_the_export_writes_the_same_organisation_pages_with_the_table(generated, tmp_path):
+    """`bdp export`'s writer with the table shared writes every organisation's files byte for byte as
+    without it."""
+    from publisher.web.export import resources
+    from publisher.web.export_documents import write_documents
+
+    settings = load_settings({"out": str(generated), "public_url": "http://127.0.0.1:8080/"}, environ={})
+    paths = [p for p in resources(generated / "store", settings.base_uri) if p.startswith("doc/organisation/")]
+    write_documents(settings, tmp_path / "plain", paths, "http://127.0.0.1:8080/", 1, atomic=False)
+    key = network_table.share(generated / "store", network_table.read_table(ox.Store.read_only(str(generated / "store"))))
+    try:
+        write_documents(settings, tmp_path / "tabled", paths, "http://127.0.0.1:8080/", 1, atomic=False)
+    finally:
+        network_table.unshare(key)
+    plain = sorted(p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*") if p.is_file())
+    tabled = sorted(p.relative_to(tmp_path / "tabled") for p in (tmp_path / "tabled").rglob("*") if p.is_file())
+    assert plain == tabled and len(plain) >= 6 * len(paths) > 0
+    for name in plain:
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "tabled" / name).read_bytes(), name
+

@@ -4,8 +4,9 @@ page's network drawing (publisher/web/charts.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -80,6 +81,16 @@ def roles(store: Store, organisation: str, iris: list[str]) -> dict[str, list[ox
 
 def _roles(store: Store, organisation: str) -> dict[str, list[ox.NamedNode]]:
     out: dict[str, list[ox.NamedNode]] = {}
+    if isinstance(store, DirectStore):      # the same from the facts the rows are made of
+        facts, _ = _members(store, organisation)
+        for x, _, units in facts:
+            if any(u.value == organisation for u in units):
+                out[x] = [IMPLEMENTING_UNIT]
+        for x, members, _ in facts:
+            for partner, role in members:
+                if role is not None and partner.value == organisation and role not in out.setdefault(x, []):
+                    out[x].append(role)
+        return {x: roles for x, roles in out.items() if roles}
     for via in ("u", "m"):
         for r in people(store, organisation):
             x = r["x"].value
@@ -94,11 +105,25 @@ def _roles(store: Store, organisation: str) -> dict[str, list[ox.NamedNode]]:
     return out
 
 
+def _members(store: DirectStore, organisation: str
+             ) -> tuple[list[tuple[str, list[tuple[Any, Any]], list[Any]]], Callable[[Any], list]]:
+    """network_quads.members_of for the practices of `organisation` (kept as people's rows are): what the
+    PEOPLE rows hold, read without spreading them into rows."""
+    return remembered(store, ("members", organisation),
+                      lambda: network_quads.members_of(store, practices_of(store, organisation)))
+
+
 def member_sectors(store: Store, organisation: str) -> dict[str, list[str]]:
     """Practice -> the sectors of its members (by membership; the implementing unit not counted), sorted,
     for every practice of `organisation`."""
     def compute() -> dict[str, list[str]]:
         found: dict[str, set[str]] = {x: set() for x in practices_of(store, organisation)}
+        if isinstance(store, DirectStore):
+            facts, sectors_of = _members(store, organisation)
+            for x, members, _ in facts:
+                for partner, _ in members:
+                    found[x].update(s.value for s in sectors_of(partner))
+            return {x: sorted(sectors) for x, sectors in found.items()}
         for r in people(store, organisation):
             if r["via"].value == "m" and "sector" in r:
                 found[r["x"].value].add(r["sector"].value)
@@ -110,6 +135,15 @@ def partners(store: Store, organisation: str) -> list[tuple[str, str, int]]:
     """(partner, sector IRI or '', practices shared) of every partner, the most shared first, then by IRI."""
     shared: dict[str, set[str]] = {}
     sectors: dict[str, set[str]] = {}
+    if isinstance(store, DirectStore):
+        facts, sectors_of = _members(store, organisation)
+        for x, members, units in facts:
+            for partner in [p for p, _ in members] + units:
+                if partner.value != organisation:
+                    shared.setdefault(partner.value, set()).add(x)
+                    sectors.setdefault(partner.value, set()).update(s.value for s in sectors_of(partner))
+        return [(p, min(sectors[p], default=""), len(xs))
+                for p, xs in sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))]
     for r in people(store, organisation):
         partner = r["partner"].value
         if partner == organisation:

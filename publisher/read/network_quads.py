@@ -10,18 +10,22 @@ written, each pattern's matches in its index's order (tests/test_network_quads.p
 An index lookup costs about as much as reading ten triples, and one practice is on the pages of each of its
 members: what a practice holds (its members and roles, titles, dates, place) and an organisation's sector
 and names are kept per store (a read-only snapshot of one build) up to FACTS entries, then started again, so
-`bdp export` reads each practice about once per worker instead of once per member."""
+`bdp export` reads each practice about once per worker instead of once per member. `bdp export` reads
+them all before that, in one scan a predicate shared by its workers (read.network_table): a store with a
+table shared takes its facts from there."""
 
 from __future__ import annotations
 
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
+from publisher.read.network_table import NetworkTable, shared
 from publisher.store.embedded import DirectStore, SiteStore
 
 DEFAULT = ox.DefaultGraph()
@@ -37,14 +41,31 @@ LABELS = tuple(ox.NamedNode(i) for i in ("http://www.w3.org/2004/02/skos/core#pr
 FACTS = 400_000             # facts kept a store (a practice's: three; an organisation's: two)
 T = TypeVar("T")
 _facts: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_tables: weakref.WeakKeyDictionary[Any, NetworkTable | None] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()         # `bdp serve` answers in threads: one table a store
+
+
+def _table(site: DirectStore) -> NetworkTable | None:
+    """The table shared for `site`'s store (read.network_table), looked for once a handle."""
+    if not isinstance(site, SiteStore):
+        return None
+    found = _tables.get(site, _tables)
+    if found is _tables:
+        found = _tables[site] = shared(site.path)
+    return found  # type: ignore[return-value]
 
 
 def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T:
     """`read(store, term)`, kept for `site` (the store handle the facts were read from: they live as long
-    as it). Only a site handle's: a read-only snapshot of one finished build (a build's own store changes)."""
+    as it), or from the table shared for its store. Only a site handle's: a read-only snapshot of one
+    finished build (a build's own store changes)."""
     if not isinstance(site, SiteStore):
         return read(site.oxigraph, term)
+    table = _table(site)
+    if table is not None and read.__name__ in _TABLED:
+        tabled = _TABLED[read.__name__](table, term)
+        if tabled is not None:                  # (None: not for the table to say, looked up below)
+            return tabled
     facts = _facts.get(site)
     if facts is None:
         with _lock:
@@ -69,6 +90,9 @@ def _objects(store: ox.Store, subject: Any, predicate: ox.NamedNode) -> list:
 def practices_of(site: DirectStore, organisation: str) -> list[str]:
     """read.network.PRACTICES: the practices of `organisation`'s memberships, then those it was the
     implementing unit of, each once."""
+    table = _table(site)
+    if table is not None:
+        return _practices_in_table(table, organisation)
     store = site.oxigraph
     org = ox.NamedNode(organisation)
     found: dict[str, None] = {}
@@ -91,22 +115,36 @@ def _members(store: ox.Store, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], l
     return rows, _objects(store, x, IMPLEMENTING_UNIT)
 
 
+def members_of(site: DirectStore, practices: list[str]
+               ) -> tuple[list[tuple[str, list[tuple[Any, Any]], list[Any]]], Callable[[Any], list]]:
+    """What people()'s rows hold, not yet spread into rows: each practice's (IRI, (member, role or None)
+    of each membership, implementing units), and the reader of an organisation's sectors."""
+    table = _table(site)
+    if table is not None:                    # (the table's reads called straight: one call a fact less)
+        members: Callable[[Any], Any] = partial(_members_in_table, table)
+        sectors: Callable[[Any], list] = partial(_sectors_in_table, table)
+    else:
+        members, sectors = partial(_kept, site, _members), partial(_kept, site, _sectors)
+    return [(iri, *members(ox.NamedNode(iri))) for iri in practices], sectors
+
+
 def people(site: DirectStore, practices: list[str]) -> list[dict]:
     """read.network.PEOPLE's rows for `practices`: each practice's members (with their role) and its
     implementing unit, each with its sector."""
     out: list[dict] = []
-
-    def add(row: dict, partner: ox.NamedNode) -> None:
-        found = _kept(site, _sectors, partner)
-        out.extend([{**row, "sector": s} for s in found] if found else [row])
-
-    for iri in practices:
+    found, sectors_of = members_of(site, practices)
+    for iri, members, units in found:
         x = ox.NamedNode(iri)
-        members, units = _kept(site, _members, x)
         for partner, role in members:
-            add({"x": x, "via": VIA_MEMBERSHIP, "partner": partner, **({"role": role} if role else {})}, partner)
+            row = {"x": x, "via": VIA_MEMBERSHIP, "partner": partner}
+            if role is not None:
+                row["role"] = role
+            sectors = sectors_of(partner)
+            out.extend([{**row, "sector": s} for s in sectors] if sectors else [row])
         for partner in units:
-            add({"x": x, "via": VIA_UNIT, "partner": partner}, partner)
+            row = {"x": x, "via": VIA_UNIT, "partner": partner}
+            sectors = sectors_of(partner)
+            out.extend([{**row, "sector": s} for s in sectors] if sectors else [row])
     return out
 
 
@@ -164,3 +202,59 @@ def _label_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
     wanted = frozenset(LABELS)
     return [q.triple for q in store.quads_for_pattern(ox.NamedNode(iri), None, None, DEFAULT)
             if q.predicate in wanted]
+
+
+# The same reads from a table (read.network_table): the same terms in the same order.
+_PARTNERSHIP, _HAS_MEMBERSHIP, _MEMBER, _ROLE, _UNIT, _SECTOR, _TITLE, _ISSUED, _MODIFIED = (
+    p.value for p in (PARTNERSHIP, HAS_MEMBERSHIP, MEMBER, ROLE, IMPLEMENTING_UNIT, SECTOR, TITLE, ISSUED, MODIFIED))
+_SPATIAL, _LABEL, _VOIVODESHIP = SPATIAL.value, LABEL.value, VOIVODESHIP.value
+
+
+def _practices_in_table(table: NetworkTable, organisation: str) -> list[str]:
+    found: dict[str, None] = {}
+    for m in table.subjects(_MEMBER, organisation):
+        for ps in table.subjects(_HAS_MEMBERSHIP, m.value):
+            for x in table.subjects(_PARTNERSHIP, ps.value):
+                found[x.value] = None
+    for x in table.subjects(_UNIT, organisation):
+        found[x.value] = None
+    return list(found)
+
+
+def _members_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], list[Any]]:
+    rows: list[tuple[Any, Any]] = []
+    for ps in table.objects(_PARTNERSHIP, x.value):
+        for m in table.objects(_HAS_MEMBERSHIP, ps.value):
+            roles = table.objects(_ROLE, m.value) or [None]
+            rows += [(partner, role) for partner in table.objects(_MEMBER, m.value) for role in roles]
+    return rows, table.objects(_UNIT, x.value)
+
+
+def _sectors_in_table(table: NetworkTable, organisation: ox.NamedNode) -> list:
+    return table.objects(_SECTOR, organisation.value)
+
+
+def _dated_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list, list]:
+    return table.objects(_TITLE, x.value), table.objects(_ISSUED, x.value), table.objects(_MODIFIED, x.value)
+
+
+def _placed_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list]:
+    places = table.objects(_SPATIAL, x.value)
+    return ([o for p in places for o in table.objects(_LABEL, p.value)],
+            [o for p in places for o in table.objects(_VOIVODESHIP, p.value)])
+
+
+def _label_triples_in_table(table: NetworkTable, iri: str) -> list[ox.Triple] | None:
+    """An IRI's label triples; None when it has labels by more than one predicate (their order is the
+    store's order of the predicates' encodings, which only the store knows: looked up then)."""
+    found = [(p, objects) for p, objects in ((p, table.objects(p.value, iri)) for p in LABELS) if objects]
+    if len(found) != 1:
+        return [] if not found else None
+    predicate, objects = found[0]
+    node = ox.NamedNode(iri)
+    return [ox.Triple(node, predicate, o) for o in objects]
+
+
+_TABLED: dict[str, Callable[[NetworkTable, Any], Any]] = {
+    "_members": _members_in_table, "_sectors": _sectors_in_table, "_dated": _dated_in_table,
+    "_placed": _placed_in_table, "_label_triples": _label_triples_in_table}

@@ -92,7 +92,7 @@ class EmbeddedStore(Store):
                 handle = ox.Store.read_only(str(self.path))
             except OSError as exc:
                 raise StoreUnavailable(f"the store cannot be opened: {exc}") from None
-            site = self._site = (os.getpid(), SiteStore(handle, self.row_cap))
+            site = self._site = (os.getpid(), SiteStore(handle, self.row_cap, self.path))
         return site[1]
 
     def close(self) -> None:
@@ -186,9 +186,9 @@ class SiteStore(DirectStore):
     bounded by construction, so no guard and no time limit; `row_cap` cuts a result asked without a limit.
     Never for query texts from outside."""
 
-    def __init__(self, store: ox.Store, row_cap: int | None = None) -> None:
+    def __init__(self, store: ox.Store, row_cap: int | None = None, path: Path | None = None) -> None:
         super().__init__(store)
-        self.row_cap = row_cap
+        self.row_cap, self.path = row_cap, path        # path: the store's directory, when known
 
     def query(self, query: str, *, bindings: Mapping[str, Term] | None = None,
               timeout: float | None = None, limit: int | None = None,

@@ -6,6 +6,7 @@ controls nested in an image: axe's nested-interactive)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Callable, Sequence
@@ -49,30 +50,40 @@ def network(centre: str, partners: Sequence[tuple[str, str, int, str | None]], t
         return Markup("")
     width = size + 240                     # room for the names left and right of the circle
     c, cy = width / 2, size / 2
-    radius = size / 2 - 70
     out = [f'<svg class="chart network" viewBox="0 0 {width} {size}" role="img" aria-labelledby="net-t">',
            f'<title id="net-t">{escape(title)}</title>']
     most = max(p[2] for p in partners) or 1
-    points = []
-    for i, (_, _, shared, _) in enumerate(partners):
-        angle = 2 * math.pi * i / len(partners) - math.pi / 2
-        x, y = c + radius * math.cos(angle), cy + radius * math.sin(angle)
-        points.append((x, y, angle))
-        out.append(f'<line x1="{c:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
-                   f'stroke-width="{1 + 5 * shared / most:.1f}"></line>')
-    for (name, sector, _, _), (x, y, angle) in zip(partners, points, strict=True):
-        colour = SECTOR_COLOURS.get(sector, OTHER)
-        anchor = "start" if math.cos(angle) > 0.2 else "end" if math.cos(angle) < -0.2 else "middle"
-        dx = 12 if anchor == "start" else -12 if anchor == "end" else 0
-        dy = 4 if anchor != "middle" else (-14 if math.sin(angle) < 0 else 22)
-        text = escape(name if len(name) <= 26 else name[:25] + "…")
-        node = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="{colour}"></circle>'
-                f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{text}</text>')
-        out.append(f"<g>{node}</g>")
+    places = _round(len(partners), size)
+    for (_, _, shared, _), (line, _) in zip(partners, places, strict=True):
+        out.append(f'{line}stroke-width="{1 + 5 * shared / most:.1f}"></line>')
+    for (name, sector, _, _), (_, (circle, text)) in zip(partners, places, strict=True):
+        label = escape(name if len(name) <= 26 else name[:25] + "…")
+        out.append(f'<g>{circle}{SECTOR_COLOURS.get(sector, OTHER)}"></circle>{text}{label}</text></g>')
     short = escape(centre if len(centre) <= 26 else centre[:25] + "…")
     out.append(f'<circle class="centre" cx="{c}" cy="{cy}" r="14"></circle>'
                f'<text class="centre" x="{c}" y="{cy + 32}" text-anchor="middle">{short}</text></svg>')
     return Markup("".join(out))
+
+
+@functools.lru_cache(maxsize=64)
+def _round(count: int, size: int) -> list[tuple[str, tuple[str, str]]]:
+    """The fixed markup of `count` partners round a circle (the same for every drawing of that many): each
+    partner's line up to its width, and its circle up to its colour and its name's text up to the name."""
+    width = size + 240
+    c, cy = width / 2, size / 2
+    radius = size / 2 - 70
+    out = []
+    for i in range(count):
+        angle = 2 * math.pi * i / count - math.pi / 2
+        x, y = c + radius * math.cos(angle), cy + radius * math.sin(angle)
+        anchor = "start" if math.cos(angle) > 0.2 else "end" if math.cos(angle) < -0.2 else "middle"
+        dx = 12 if anchor == "start" else -12 if anchor == "end" else 0
+        dy = 4 if anchor != "middle" else (-14 if math.sin(angle) < 0 else 22)
+        line = f'<line x1="{c:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+        circle = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="'
+        text = f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">'
+        out.append((line, (circle, text)))
+    return out
 
 
 def _id(text: str) -> str:

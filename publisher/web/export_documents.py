@@ -8,6 +8,7 @@ Apache's MultiViews wants it)."""
 from __future__ import annotations
 
 import contextvars
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -244,6 +245,7 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     served while it is written (Files). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
+    shared = _share_network(settings, paths)
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
         _init(settings, str(dest), base_url, atomic)
         results: Iterable[tuple[int, int]] = map(_chunk, chunks)
@@ -261,4 +263,30 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
         if pool is not None:
             pool.close()
             pool.join()
+        _unshare_network(shared)
     return done, files
+
+
+# The organisations' facts read in the parent, before the workers fork (read.network_table): worth its
+# scan of the store when at least this many organisation pages are written (a whole export, not the few
+# pages of an incremental one).
+NETWORK_TABLE_FROM = 10_000          # where it pays back its time (bench/README.md, s9-org)
+
+
+def _share_network(settings: Any, paths: list[str]) -> Any:
+    from publisher.read import network_table
+
+    if settings.store == "remote" or sum(p.startswith("doc/organisation/") for p in paths) < NETWORK_TABLE_FROM:
+        return None
+    store_dir = settings.out / "store"
+    table = network_table.read_table(ox.Store.read_only(str(store_dir)))
+    gc.freeze()                     # the workers share it: the collector would write to every page of it
+    return network_table.share(store_dir, table)
+
+
+def _unshare_network(key: Any) -> None:
+    from publisher.read import network_table
+
+    if key is not None:
+        network_table.unshare(key)
+        gc.unfreeze()
