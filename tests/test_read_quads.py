@@ -76,3 +76,23 @@ def test_all_labels_of_the_bundled_build_and_descriptions_read_with_it(built):
         assert len(found) == len(labelled)          # describing added nothing to it
     finally:
         store.close()
+
+
+def test_an_export_with_the_labels_read_ahead_writes_the_same_files(built, tmp_path):
+    """write_documents with every label read before the fork (two workers sharing them) and without (each
+    label read when a document names it): the same files, byte for byte."""
+    from publisher.config import load_settings
+    from publisher.web.export_documents import resources, write_documents
+
+    settings = load_settings({"out": str(built), "public_url": "http://static.bdp.test/"}, environ={})
+    paths = list(resources(built / "store", settings.base_uri))
+    written = {}
+    for ahead in (True, False):
+        dest = tmp_path / f"ahead-{ahead}"
+        written[ahead] = write_documents(settings, dest, paths, "http://static.bdp.test/", 2, atomic=False,
+                                         labels_ahead=ahead)
+    assert written[True] == written[False] and written[True][0] == len(paths) >= 10
+    names = sorted(p.relative_to(tmp_path / "ahead-True") for p in (tmp_path / "ahead-True").rglob("*.*"))
+    assert len(names) == written[True][1]
+    for name in names:
+        assert (tmp_path / "ahead-True" / name).read_bytes() == (tmp_path / "ahead-False" / name).read_bytes(), name

@@ -266,12 +266,16 @@ def _all_labels(settings: Any) -> AllLabels:
 
 
 def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, workers: int | None,
-                    progress: Callable[[int, int], None] | None = None, atomic: bool = True) -> tuple[int, int]:
+                    progress: Callable[[int, int], None] | None = None, atomic: bool = True,
+                    labels_ahead: bool | None = None) -> tuple[int, int]:
     """The /doc/ documents at `paths`, in chunks over `workers` forked processes; `atomic`: DEST may be
-    served while it is written (Files). Returns (documents, files)."""
+    served while it is written (Files); `labels_ahead`: read every label before the workers start (None:
+    when the documents are many, LABELS_AHEAD). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
-    labels = _all_labels(settings) if len(paths) * LABELS_AHEAD >= _triples(settings) else None
+    if labels_ahead is None:
+        labels_ahead = len(paths) * LABELS_AHEAD >= _triples(settings)
+    labels = _all_labels(settings) if labels_ahead else None
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
         _init(settings, str(dest), base_url, atomic, labels)
         results: Iterable[tuple[int, int]] = map(_chunk, chunks)
