@@ -253,12 +253,12 @@ def resources(store_dir: Path, base: str) -> Iterator[str]:
             yield "doc/" + iri[len(prefix):]
 
 
-def _triples(settings: Any) -> int:
-    """The triples of the build (its build.json), 0 when it does not say."""
+def _build_triples(settings: Any) -> int | None:
+    """The triples of the build (its build.json), None when it does not say."""
     try:
         return int(json.loads((settings.out / "build.json").read_text(encoding="utf-8"))["triples"])
     except (OSError, ValueError, KeyError, TypeError):
-        return 0
+        return None
 
 
 def _all_labels(settings: Any) -> AllLabels:
@@ -274,7 +274,8 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
     if labels_ahead is None:
-        labels_ahead = len(paths) * LABELS_AHEAD >= _triples(settings)
+        triples = _build_triples(settings)
+        labels_ahead = triples is not None and len(paths) * LABELS_AHEAD >= triples
     labels = _all_labels(settings) if labels_ahead else None
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
         _init(settings, str(dest), base_url, atomic, labels)
