@@ -1,13 +1,15 @@
 """Where a document's CPU goes in `bdp export`, phase by phase, kind by kind, in one process:
 
-    python bench/export_split.py OUT [KINDS] [PER_KIND]
+    python bench/export_split.py OUT [KINDS] [PER_KIND] [--run START]
 
 For PER_KIND resources of each kind (spread over the store's order; KINDS comma-separated, default all)
 it runs the steps write_document takes for a first page, each timed apart with process_time: `read`
 (read_document), `rdf4` (the four RDF bodies), `ctx` (entering the kept request context of a language,
 export_documents.Contexts: for the RDF and for each language), `extra` (what a practice's or an
 organisation's page reads beyond the document),
-`html_pl`, `html_en` (html_body). Nothing is written to disk. Two rounds; the second (warm) is printed."""
+`html_pl`, `html_en` (html_body). Nothing is written to disk. Two rounds; the second (warm) is printed.
+--run START: PER_KIND resources in the store's order from START (as a worker meets them), one round, with
+the labels a whole export reads before its workers start."""
 
 from __future__ import annotations
 
@@ -35,10 +37,23 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("kinds", nargs="?", default="")
     parser.add_argument("per_kind", type=int, nargs="?", default=300)
+    parser.add_argument("--run", type=int, default=None, metavar="START",
+                        help="PER_KIND resources in the store's order from START instead, one round (as a "
+                             "worker meets them), the labels read first as a whole export does")
     args = parser.parse_args()
     public = PUBLIC
     settings, by_kind = paths_by_kind(args.out)
     app = ed.app_for(settings)
+    rounds = 2
+    if args.run is not None:
+        from bench.export_kinds import whole_export_labels
+        from publisher.web import build_cache
+
+        labels, _ = whole_export_labels(settings)
+        with app.app_context():
+            build_cache()["linked_labels"] = labels
+        every = list(ed.resources(args.out / "store", settings.base_uri))
+        by_kind, rounds = {f"run@{args.run}": every[args.run:args.run + args.per_kind]}, 1
     spent: collections.Counter[str] = collections.Counter()
 
     def timed(step, call, *call_args):
@@ -56,9 +71,9 @@ def main() -> None:
         spent["ctx"] += time.process_time() - start
         return context
 
-    for kind in sorted(by_kind) if not args.kinds else args.kinds.split(","):
+    for kind in sorted(by_kind) if not args.kinds or args.run is not None else args.kinds.split(","):
         paths = by_kind[kind][::max(1, len(by_kind[kind]) // args.per_kind)][:args.per_kind]
-        for _ in range(2):
+        for _ in range(rounds):
             spent.clear()
             for path in paths:
                 iri, url = base + "id/" + path[4:], public + path

@@ -27,10 +27,51 @@ def _triples(store: ox.Store, subject: Node) -> list[ox.Triple]:
     return [q.triple for q in store.quads_for_pattern(subject, None, None, DEFAULT)]
 
 
+class AllLabels(dict[str, list[ox.Triple]]):
+    """The label triples of every IRI in a store (`all_labels`): a cache that is never cleared, in which an
+    IRI not found has no labels."""
+
+
+def all_labels(store: ox.Store) -> AllLabels:
+    """The label triples of every IRI that has any, each IRI's in the store's order (as `label_triples`
+    reads them), in one pass over the label predicates' index rather than a read of each IRI: what a whole
+    `bdp export` names (every organisation, partnership, concept, ... many times over), read once."""
+    out, mixed = AllLabels(), set()
+    for predicate in sorted(LABEL_PREDICATES):
+        for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, DEFAULT):
+            subject = quad.subject
+            if type(subject) is not ox.NamedNode:
+                continue
+            found = out.get(subject.value)
+            if found is None:
+                out[subject.value] = [quad.triple]
+            else:
+                if found[-1].predicate.value != predicate:
+                    mixed.add(subject.value)
+                found.append(quad.triple)
+    # One predicate's triples come in the store's order (the object's, as a subject's own index has them);
+    # an IRI labelled by two or three predicates has them in the order of its own index: read once for each
+    # combination of predicates, from one IRI that has it.
+    orders: dict[tuple[str, ...], dict[str, int] | None] = {}
+    for key in mixed:
+        found = out[key]
+        read = tuple(dict.fromkeys(t.predicate.value for t in found))
+        if read not in orders:
+            stored = tuple(dict.fromkeys(t.predicate.value for t in _triples(store, ox.NamedNode(key))
+                                         if t.predicate.value in LABEL_PREDICATES))
+            orders[read] = None if stored == read else {p: i for i, p in enumerate(stored)}
+        rank = orders[read]
+        if rank is not None:
+            found.sort(key=lambda t: rank[t.predicate.value])
+    return out
+
+
 def label_triples(store: ox.Store, term: Node, labels: MutableMapping[str, list[ox.Triple]]) -> list[ox.Triple]:
     """The label triples of `term` (skos:prefLabel, rdfs:label, dct:title), in the store's order."""
     key = term.value
     found = labels.get(key) if isinstance(term, ox.NamedNode) else None
+    if found is None and isinstance(labels, AllLabels) and isinstance(term, ox.NamedNode):
+        return []
     if found is None:
         found = [t for t in _triples(store, term) if t.predicate.value in LABEL_PREDICATES]
         if len(labels) >= LABEL_CACHE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -22,11 +23,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
 
 from publisher.formats import GRAPH_FORMATS
+from publisher.read.quads import AllLabels, all_labels
 from publisher.web.export_feed import write_atomic as _write
 
 HTML_LANGS = ("pl", "en")
 MAX_PAGE = 1_000_000
 CHUNK = 200
+# Every label of the store is read before the workers start (read.quads.all_labels: a read of each label
+# triple) when the documents are at least 1/LABELS_AHEAD of the build's triples: a whole export names most
+# labelled resources, each many times; a few changed documents look up the few they name.
+LABELS_AHEAD = 100
 
 
 def app_for(settings: Any) -> Any:
@@ -215,8 +221,16 @@ def _environ(public: str, lang: str, path: str, page: int) -> dict[str, Any]:
 _worker: dict[str, Any] = {}
 
 
-def _init(settings: Any, dest: str, base_url: str, atomic: bool) -> None:
-    _worker.update(app=app_for(settings), files=Files(Path(dest), atomic), base_url=base_url)
+def _init(settings: Any, dest: str, base_url: str, atomic: bool, labels: dict | None = None) -> None:
+    """A worker's app and files; `labels` (read.quads.all_labels, read before the fork): the labels its
+    documents name, kept in the app's build cache where read_document looks them up."""
+    app = app_for(settings)
+    if labels is not None:
+        from publisher.web import build_cache
+
+        with app.app_context():
+            build_cache()["linked_labels"] = labels
+    _worker.update(app=app, files=Files(Path(dest), atomic), base_url=base_url)
 
 
 def _chunk(paths: list[str]) -> tuple[int, int]:
@@ -239,20 +253,40 @@ def resources(store_dir: Path, base: str) -> Iterator[str]:
             yield "doc/" + iri[len(prefix):]
 
 
+def _build_triples(settings: Any) -> int | None:
+    """The triples of the build (its build.json), None when it does not say."""
+    try:
+        return int(json.loads((settings.out / "build.json").read_text(encoding="utf-8"))["triples"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _all_labels(settings: Any) -> AllLabels:
+    return all_labels(ox.Store.read_only(str(settings.out / "store")))
+
+
 def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, workers: int | None,
-                    progress: Callable[[int, int], None] | None = None, atomic: bool = True) -> tuple[int, int]:
+                    progress: Callable[[int, int], None] | None = None, atomic: bool = True,
+                    labels_ahead: bool | None = None) -> tuple[int, int]:
     """The /doc/ documents at `paths`, in chunks over `workers` forked processes; `atomic`: DEST may be
-    served while it is written (Files). Returns (documents, files)."""
+    served while it is written (Files); `labels_ahead`: read every label before the workers start (None:
+    when the documents are many, LABELS_AHEAD). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
     shared = _share_network(settings, paths)
+    if labels_ahead is None:
+        triples = _build_triples(settings)
+        labels_ahead = triples is not None and len(paths) * LABELS_AHEAD >= triples
+    labels = _all_labels(settings) if labels_ahead else None
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
-        _init(settings, str(dest), base_url, atomic)
+        _init(settings, str(dest), base_url, atomic, labels)
         results: Iterable[tuple[int, int]] = map(_chunk, chunks)
         pool = None
     else:
+        gc.freeze()         # the labels and the network table shared with the workers: no collection writes to them
         pool = multiprocessing.get_context("fork").Pool(workers or os.cpu_count(), _init,
-                                                        (settings, str(dest), base_url, atomic))
+                                                        (settings, str(dest), base_url, atomic, labels))
+        gc.unfreeze()
         results = pool.imap_unordered(_chunk, chunks)
     try:
         for n, f in results:
@@ -280,7 +314,6 @@ def _share_network(settings: Any, paths: list[str]) -> Any:
         return None
     store_dir = settings.out / "store"
     table = network_table.read_table(ox.Store.read_only(str(store_dir)))
-    gc.freeze()                     # the workers share it: the collector would write to every page of it
     return network_table.share(store_dir, table)
 
 
@@ -289,4 +322,3 @@ def _unshare_network(key: Any) -> None:
 
     if key is not None:
         network_table.unshare(key)
-        gc.unfreeze()
