@@ -274,8 +274,8 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
     shared = _share_network(settings, paths)
-    if labels_ahead is None:
-        triples = _build_triples(settings)
+    if labels_ahead is None:       # (a remote store's documents are read by SPARQL: no labels looked up)
+        triples = None if settings.store == "remote" else _build_triples(settings)
         labels_ahead = triples is not None and len(paths) * LABELS_AHEAD >= triples
     labels = _all_labels(settings) if labels_ahead else None
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
