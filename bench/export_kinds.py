@@ -68,6 +68,22 @@ def write_timed(settings: Any, paths: list[str], profile: cProfile.Profile | Non
     return docs, files, (after.user - before.user) / docs, (after.system - before.system) / docs
 
 
+def run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """OUT START COUNT: a run of COUNT resources of the build OUT from START in the store's order."""
+    parser.add_argument("out", type=Path)
+    parser.add_argument("start", type=int)
+    parser.add_argument("count", type=int)
+    return parser
+
+
+def store_run(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The export's settings (paths_by_kind) and the /doc/ paths of the run `args` names (run_arguments)."""
+    from publisher.web.export import resources
+
+    settings, _ = paths_by_kind(args.out)
+    return settings, list(resources(args.out / "store", settings.base_uri))[args.start:args.start + args.count]
+
+
 def whole_export_labels(settings: Any) -> Any:
     """The labels a worker of a whole export starts with (export_documents.write_documents reads them
     before the fork when the documents are many), read here outside the measured run; (labels, CPU s)."""

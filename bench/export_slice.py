@@ -2,41 +2,47 @@
 them (the kinds lie in runs there: persons, organisations, places, memberships, practices, partnerships),
 in one process, written to a folder on /dev/shm (removed after):
 
-    python bench/export_slice.py OUT START COUNT [--profile ORDER] [--no-labels]
+    python bench/export_slice.py OUT START COUNT [--profile ORDER] [--no-labels] [--table]
 
 Unlike export_kinds.py's samples spread over the whole store, a run keeps what neighbours share (an
 organisation's practices are its partners' too) as the whole export does. --profile prints cProfile's
-top entries in ORDER (cumulative, tottime, ...). The worker starts with the labels a whole export reads
-before its workers start (read.quads.all_labels), read outside the measured run; --no-labels: without."""
+top entries in ORDER (cumulative, tottime, ...). The worker starts with what a whole export reads before
+its workers fork, read outside the measured run: every label (read.quads.all_labels; --no-labels:
+without) and, with --table, the organisations' facts (read.network_table; the export reads them when it
+writes 10,000 organisation pages or more), each printed with its CPU and the process's peak memory."""
 
 from __future__ import annotations
 
 import argparse
 import collections
 import cProfile
+import gc
+import os
 import pstats
+import resource
 import sys
+import time
 from pathlib import Path
+
+import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.export_kinds import paths_by_kind, whole_export_labels, write_timed  # noqa: E402
+from bench.export_kinds import run_arguments, store_run, whole_export_labels, write_timed  # noqa: E402
 
 
 def main() -> None:
-    from publisher.web.export import resources
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out", type=Path)
-    parser.add_argument("start", type=int)
-    parser.add_argument("count", type=int)
+    parser = run_arguments(argparse.ArgumentParser())
     parser.add_argument("--profile", default="", help="cProfile's order: cumulative, tottime, ...")
     parser.add_argument("--no-labels", action="store_true",
                         help="read labels as a few documents do, not all before the run as a whole export")
+    parser.add_argument("--table", action="store_true", help="read the organisations' facts first, as a "
+                                                             "whole export does")
     args = parser.parse_args()
-    settings, _ = paths_by_kind(args.out)
-    run = list(resources(args.out / "store", settings.base_uri))[args.start:args.start + args.count]
+    settings, run = store_run(args)
     kinds = collections.Counter(path.split("/")[1] for path in run)
+    if args.table:
+        share_table(args.out / "store")
     labels, seconds = whole_export_labels(settings) if not args.no_labels else (None, 0.0)
     if labels is not None:
         print(f"labels read before the workers start: {len(labels)} IRIs, {seconds:.2f} s CPU")
@@ -46,6 +52,22 @@ def main() -> None:
           f"system {1000 * system:.2f} ms a document")
     if profile:
         pstats.Stats(profile).sort_stats(args.profile).print_stats(30)
+
+
+def share_table(store_dir: Path) -> None:
+    """The organisations' facts read and shared for the store at `store_dir`, as write_documents does
+    before it forks; prints the read's wall time, CPU and this process's peak RSS before and after."""
+    from publisher.read import network_table
+
+    before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started, wall = os.times(), time.perf_counter()
+    table = network_table.read_table(ox.Store.read_only(str(store_dir)))
+    ended, wall = os.times(), time.perf_counter() - wall
+    gc.freeze()
+    after_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = ended.user + ended.system - started.user - started.system
+    print(f"network table: {wall:.2f} s wall, {cpu:.2f} s CPU; peak RSS {before_rss:.0f} -> {after_rss:.0f} MiB")
+    network_table.share(store_dir, table)
 
 
 if __name__ == "__main__":

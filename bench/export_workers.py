@@ -22,22 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.export_kinds import PUBLIC, paths_by_kind  # noqa: E402
+from bench.export_kinds import PUBLIC, run_arguments, store_run  # noqa: E402
 
 
 def main() -> None:
-    from publisher.web.export import resources
     from publisher.web.export_documents import write_documents
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out", type=Path)
-    parser.add_argument("start", type=int)
-    parser.add_argument("count", type=int)
+    parser = run_arguments(argparse.ArgumentParser())
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-labels", action="store_true", help="do not read the labels before the fork")
     args = parser.parse_args()
-    settings, _ = paths_by_kind(args.out)
-    run = list(resources(args.out / "store", settings.base_uri))[args.start:args.start + args.count]
+    settings, run = store_run(args)
     site = Path(tempfile.mkdtemp(prefix="bdp-workers-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
     try:
         before, wall = os.times(), time.perf_counter()
