@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from publisher.config import load_settings
 from tests.schedule import pytest_collection_modifyitems  # noqa: F401  (the longest test scopes first)
@@ -91,6 +92,28 @@ def built(tmp_path_factory, settings) -> Path:
 
     return made_once(tmp_path_factory, "bundled",
                      lambda folder: build(settings, DATA, folder / "out", workers=2)) / "out"
+
+
+@pytest.fixture(scope="session")
+def generated_practices(tmp_path_factory, settings) -> Path:
+    """40 generated practices (partners with roles and sectors, contacts, attachments), two of them cited by
+    publications (one in both languages, one in Polish only), built once per run (made_once)."""
+    from publisher.pipeline.build import build
+    from publisher.synthetic.generate import generate
+
+    def make(root: Path) -> None:
+        generate(40, root / "data", seed=5)
+        keys = sorted(path.stem for path in (root / "data" / "practices").glob("*.yaml"))[:2]
+        (root / "data" / "publications").mkdir()
+        for key, record in (("raport", {"title": {"pl": "Raport", "en": "A report"}, "year": 2012,
+                                        "url": "https://example.org/raport.pdf", "practices": keys}),
+                            ("notatka", {"title": {"pl": "Notatka"}, "url": "https://example.org/n.txt",
+                                         "practices": keys[:1]})):
+            text = yaml.safe_dump({"key": key, **record}, allow_unicode=True, sort_keys=False)
+            (root / "data" / "publications" / f"{key}.yaml").write_text(text, encoding="utf-8")
+        build(settings, root / "data", root / "out", workers=1)
+
+    return made_once(tmp_path_factory, "generated-practices", make) / "out"
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-import yaml
-
-from publisher.config import load_settings
 
 # practice.html as it was before its values were made in Python and the macros written inline
 MACRO_PAGE = """{% extends "base.html" %}
@@ -53,25 +50,7 @@ MACRO_PAGE = """{% extends "base.html" %}
 {% endblock %}"""
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """Generated practices with contacts and partners, two of them with publications."""
-    from publisher.pipeline.build import build
-    from publisher.synthetic.generate import generate
-
-    root = tmp_path_factory.mktemp("practice-pages")
-    generate(30, root / "data", seed=7)
-    keys = sorted(path.stem for path in (root / "data" / "practices").glob("*.yaml"))[:2]
-    (root / "data" / "publications").mkdir()
-    record = {"key": "raport", "title": {"pl": "Raport", "en": "A report"}, "year": 2012,
-              "url": "https://example.org/raport.pdf", "practices": keys}
-    (root / "data" / "publications" / "raport.yaml").write_text(yaml.safe_dump(record, allow_unicode=True),
-                                                                 encoding="utf-8")
-    build(load_settings({"out": str(root / "out")}, environ={}), root / "data", root / "out", workers=1)
-    return root / "out"
-
-
-@pytest.mark.parametrize("out", ["built", "generated"])
+@pytest.mark.parametrize("out", ["built", "generated_practices"])
 def test_the_practice_page_writes_what_the_macros_and_present_s_rows_wrote(out, request, settings):
     from jinja2 import ChoiceLoader, DictLoader
 

@@ -8,10 +8,7 @@ from collections import Counter
 
 import pyoxigraph as ox
 import pytest
-import yaml
 
-from publisher.config import load_settings
-from publisher.pipeline.build import build
 from publisher.read.cards import PRACTICE_PAGE, card_from_rows
 from publisher.read.documents import documents_from_rows
 from publisher.read.links import also_in_from_rows
@@ -22,31 +19,11 @@ PRACTICE = ox.NamedNode("https://w3id.org/bdp/ontology#Practice")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """Generated practices: partners with roles and sectors, contacts, attachments, publications."""
-    from publisher.synthetic.generate import generate
-
-    root = tmp_path_factory.mktemp("practices")
-    generate(40, root / "data", seed=5)
-    keys = sorted(path.stem for path in (root / "data" / "practices").glob("*.yaml"))[:2]
-    (root / "data" / "publications").mkdir()
-    for key, record in (("raport", {"title": {"pl": "Raport", "en": "A report"}, "year": 2012,
-                                    "url": "https://example.org/raport.pdf", "practices": keys}),
-                        ("notatka", {"title": {"pl": "Notatka"}, "url": "https://example.org/n.txt",
-                                     "practices": keys[:1]})):
-        text = yaml.safe_dump({"key": key, **record}, allow_unicode=True, sort_keys=False)
-        (root / "data" / "publications" / f"{key}.yaml").write_text(text, encoding="utf-8")
-    settings = load_settings({"out": str(root / "out")}, environ={})
-    build(settings, root / "data", root / "out", workers=1)
-    return root / "out"
-
-
 def _rows(rows: list[dict]) -> Counter:
     return Counter(tuple(sorted((k, str(v)) for k, v in row.items() if k != "s")) for row in rows)
 
 
-@pytest.mark.parametrize("out", ["built", "generated"])
+@pytest.mark.parametrize("out", ["built", "generated_practices"])
 def test_the_card_read_from_the_indexes_holds_the_rows_the_query_gives(out, request):
     store = EmbeddedStore(request.getfixturevalue(out) / "store")
     try:
@@ -64,7 +41,7 @@ def test_the_card_read_from_the_indexes_holds_the_rows_the_query_gives(out, requ
             tags.update(row["g"].value for row in direct)
         assert practices and store.worker_pids()          # the query went to the pool, not to the indexes
         assert {"place", "address", "partner"} <= set(tags), tags
-        if out == "generated":
+        if out == "generated_practices":
             assert len(practices) == 40 and {"contact", "publication"} <= set(tags), tags
         else:
             assert {"id", "teryt", "attachment"} <= set(tags), tags
