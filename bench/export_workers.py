@@ -1,10 +1,11 @@
 """A run of `bdp export`'s document writer as the whole export runs it: forked workers over chunks of
-resources in the store's order, the labels read before the fork (or not), written to a folder on /dev/shm
+resources in the store's order, the labels and the organisations' facts read before the fork as a whole
+export reads them (--no-labels: neither), written to a folder on /dev/shm
 (removed after):
 
     python bench/export_workers.py OUT START COUNT [--workers N] [--no-labels]
 
-Prints the parent's time before the fork (reading the labels), the wall time of the run, the CPU of the
+Prints the parent's time before the fork (reading ahead), the wall time of the run, the CPU of the
 parent and of its workers, and the workers' peak resident memory (getrusage of the waited-for children:
 the largest one's), so that what each worker keeps (and what the fork shares) shows in memory. Read-only
 on OUT: no lock is needed for a slice; the whole export is not run here."""
@@ -30,14 +31,14 @@ def main() -> None:
 
     parser = run_arguments(argparse.ArgumentParser())
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--no-labels", action="store_true", help="do not read the labels before the fork")
+    parser.add_argument("--no-labels", action="store_true", help="read neither labels nor the organisations' facts before the fork")
     args = parser.parse_args()
     settings, run = store_run(args)
     site = Path(tempfile.mkdtemp(prefix="bdp-workers-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
     try:
         before, wall = os.times(), time.perf_counter()
         docs, files = write_documents(settings, site / "site", run, PUBLIC, args.workers, atomic=False,
-                                      labels_ahead=not args.no_labels)
+                                      read_ahead=not args.no_labels)
         after, wall = os.times(), time.perf_counter() - wall
     finally:
         shutil.rmtree(site, ignore_errors=True)

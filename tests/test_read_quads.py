@@ -90,7 +90,7 @@ def test_an_export_with_the_labels_read_ahead_writes_the_same_files(built, tmp_p
     for ahead in (True, False):
         dest = tmp_path / f"ahead-{ahead}"
         written[ahead] = write_documents(settings, dest, paths, "http://static.bdp.test/", 2, atomic=False,
-                                         labels_ahead=ahead)
+                                         read_ahead=ahead)
     assert written[True] == written[False] and written[True][0] == len(paths) >= 10
     names = sorted(p.relative_to(tmp_path / "ahead-True") for p in (tmp_path / "ahead-True").rglob("*.*"))
     assert len(names) == written[True][1]

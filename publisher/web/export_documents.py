@@ -12,6 +12,7 @@ import gc
 import json
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -267,17 +268,26 @@ def _all_labels(settings: Any) -> AllLabels:
 
 def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, workers: int | None,
                     progress: Callable[[int, int], None] | None = None, atomic: bool = True,
-                    labels_ahead: bool | None = None) -> tuple[int, int]:
+                    read_ahead: bool | None = None, timings: dict[str, float] | None = None) -> tuple[int, int]:
     """The /doc/ documents at `paths`, in chunks over `workers` forked processes; `atomic`: DEST may be
-    served while it is written (Files); `labels_ahead`: read every label before the workers start (None:
-    when the documents are many, LABELS_AHEAD). Returns (documents, files)."""
+    served while it is written (Files). `read_ahead`: read every label and the organisations' facts before
+    the workers start, for all of them (None: each when a whole export's worth of documents is written,
+    LABELS_AHEAD and NETWORK_TABLE_FROM; never for a remote store, whose documents are read by SPARQL);
+    `timings` gets the seconds that took ("ahead": wall; "ahead_user", "ahead_system": this process's
+    CPU). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
-    shared = _share_network(settings, paths)
-    if labels_ahead is None:       # (a remote store's documents are read by SPARQL: no labels looked up)
-        triples = None if settings.store == "remote" else _build_triples(settings)
-        labels_ahead = triples is not None and len(paths) * LABELS_AHEAD >= triples
-    labels = _all_labels(settings) if labels_ahead else None
+    started, cpu, shared, labels = time.perf_counter(), os.times(), None, None
+    if settings.store != "remote" and read_ahead is not False:
+        if read_ahead or sum(p.startswith("doc/organisation/") for p in paths) >= NETWORK_TABLE_FROM:
+            shared = _share_network(settings)
+        triples = _build_triples(settings)
+        if read_ahead or (triples is not None and len(paths) * LABELS_AHEAD >= triples):
+            labels = _all_labels(settings)
+    if timings is not None:
+        now = os.times()
+        timings.update(ahead=time.perf_counter() - started, ahead_user=now.user - cpu.user,
+                       ahead_system=now.system - cpu.system)
     if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
         _init(settings, str(dest), base_url, atomic, labels)
         results: Iterable[tuple[int, int]] = map(_chunk, chunks)
@@ -307,11 +317,9 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
 NETWORK_TABLE_FROM = 10_000          # where it pays back its time (bench/README.md, s9-org)
 
 
-def _share_network(settings: Any, paths: list[str]) -> Any:
+def _share_network(settings: Any) -> Any:
     from publisher.read import network_table
 
-    if settings.store == "remote" or sum(p.startswith("doc/organisation/") for p in paths) < NETWORK_TABLE_FROM:
-        return None
     store_dir = settings.out / "store"
     table = network_table.read_table(ox.Store.read_only(str(store_dir)))
     return network_table.share(store_dir, table)
