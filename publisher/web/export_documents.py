@@ -277,28 +277,29 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     CPU). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
-    started, cpu, shared, labels = time.perf_counter(), os.times(), None, None
-    if settings.store != "remote" and read_ahead is not False:
-        if read_ahead or sum(p.startswith("doc/organisation/") for p in paths) >= NETWORK_TABLE_FROM:
-            shared = _share_network(settings)
-        triples = _build_triples(settings)
-        if read_ahead or (triples is not None and len(paths) * LABELS_AHEAD >= triples):
-            labels = _all_labels(settings)
-    if timings is not None:
-        now = os.times()
-        timings.update(ahead=time.perf_counter() - started, ahead_user=now.user - cpu.user,
-                       ahead_system=now.system - cpu.system)
-    if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
-        _init(settings, str(dest), base_url, atomic, labels)
-        results: Iterable[tuple[int, int]] = map(_chunk, chunks)
-        pool = None
-    else:
-        gc.freeze()         # the labels and the network table shared with the workers: no collection writes to them
-        pool = multiprocessing.get_context("fork").Pool(workers or os.cpu_count(), _init,
-                                                        (settings, str(dest), base_url, atomic, labels))
-        gc.unfreeze()
-        results = pool.imap_unordered(_chunk, chunks)
+    pool: Any = None
+    shared: Any = None
     try:
+        started, cpu, labels = time.perf_counter(), os.times(), None
+        if settings.store != "remote" and read_ahead is not False:
+            if read_ahead or sum(p.startswith("doc/organisation/") for p in paths) >= NETWORK_TABLE_FROM:
+                shared = _share_network(settings)
+            triples = _build_triples(settings)
+            if read_ahead or (triples is not None and len(paths) * LABELS_AHEAD >= triples):
+                labels = _all_labels(settings)
+        if timings is not None:
+            now = os.times()
+            timings.update(ahead=time.perf_counter() - started, ahead_user=now.user - cpu.user,
+                           ahead_system=now.system - cpu.system)
+        if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
+            _init(settings, str(dest), base_url, atomic, labels)
+            results: Iterable[tuple[int, int]] = map(_chunk, chunks)
+        else:
+            gc.freeze()     # the labels and the network table shared with the workers: no collection writes them
+            pool = multiprocessing.get_context("fork").Pool(workers or os.cpu_count(), _init,
+                                                            (settings, str(dest), base_url, atomic, labels))
+            gc.unfreeze()
+            results = pool.imap_unordered(_chunk, chunks)
         for n, f in results:
             done, files = done + n, files + f
             if progress:
