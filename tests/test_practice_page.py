@@ -1,5 +1,6 @@
 """The practice page (templates/practice.html with publisher/web/practice_page.py's values) writes what it
-wrote with the shared macros and present.metric_rows / partner_rows: every practice of the bundled build
+wrote with the shared macros and the rows present.py made for them (metric_rows, partner_rows below): every
+practice of the bundled build
 and of a generated one (contacts, partners, attachments, publications), in both languages, through two
 hosts, byte for byte."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from markupsafe import Markup, escape
 
 # practice.html as it was before its values were made in Python and the macros written inline
 MACRO_PAGE = """{% extends "base.html" %}
@@ -50,17 +52,54 @@ MACRO_PAGE = """{% extends "base.html" %}
 {% endblock %}"""
 
 
+def metric_rows(v, card) -> list[tuple[str, Markup]]:
+    """The "Metryka" table as present.py made it for MACRO_PAGE: (head, cell HTML), in the old bank's order."""
+    from publisher.web.present import metric_texts
+
+    place = card.place if card else {}
+    texts = metric_texts()
+    contacts = []
+    for c in card.contacts if card else ():
+        text = v.link(c.get("name"))
+        if c.get("job"):
+            text += Markup(", ") + v.link(c["job"])
+        for key in ("tel", "email"):
+            if c.get(key):
+                text += Markup("<br>") + escape(texts[key]) + Markup(": ") + v.link(c[key])
+        contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
+    rows = [("entered", v.link(v.value("dct:issued"))), ("modified", v.link(v.value("dct:modified"))),
+            ("unit_type", v.link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
+            ("voivodeship", v.link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
+            ("implementing_unit", v.link(v.value("bdp:implementingUnit"))),
+            ("street", v.link(place.get("street"))),
+            ("websites", v.link_list(v.values("foaf:page"), "<br>")),
+            ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
+            ("coordinates", Markup(f"{escape(place['lat'].value)}, {escape(place['long'].value)}")
+             if "lat" in place and "long" in place else Markup("")),
+            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(texts["none"])
+             + Markup("</span>")),
+            ("themes", Markup(", ").join(map(v.link, v.values("dct:subject")))),
+            ("funding", Markup(", ").join(map(v.link, v.values("bdp:funding"))))]
+    optional = {"modified", "teryt", "coordinates"}
+    return [(texts[key], value) for key, value in rows if value or key not in optional]
+
+
+def partner_rows(v, card) -> list[tuple[Markup, Markup, Markup]]:
+    """The partners' table as present.py made it for MACRO_PAGE: (name, sector, role) of each, as links."""
+    return [(v.link(p.get("org")), v.link(p.get("sector")), v.link(p.get("role"))) for p in card.partners]
+
+
 @pytest.mark.parametrize("out", ["built", "generated_practices"])
 def test_the_practice_page_writes_what_the_macros_and_present_s_rows_wrote(out, request, settings):
     from jinja2 import ChoiceLoader, DictLoader
 
-    from publisher.web import create_app, present
+    from publisher.web import create_app
     from tests.conftest import close_store
 
     folder = request.getfixturevalue(out)
     apps = [create_app(settings.with_(out=str(folder))) for _ in range(2)]
     apps[1].jinja_env.loader = ChoiceLoader([DictLoader({"practice.html": MACRO_PAGE}), apps[1].jinja_env.loader])
-    apps[1].jinja_env.globals.update(metric_rows=present.metric_rows, partner_rows=present.partner_rows)
+    apps[1].jinja_env.globals.update(metric_rows=metric_rows, partner_rows=partner_rows)
     store = ox.Store.read_only(str(folder / "store"))
     practice = ox.NamedNode("https://w3id.org/bdp/ontology#Practice")
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -117,8 +117,8 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
 
 def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: Any
             ) -> list[tuple[Markup, Markup]]:
-    """The "Metryka" table as (its head, the cell's HTML), in the old bank's order: present.metric_rows'
-    rows, the shared terms' links kept; `texts` escaped."""
+    """The "Metryka" table as (its head, the cell's HTML), in the old bank's order; the shared terms' links
+    kept, `texts` escaped. (tests/test_practice_page.py holds it to the rows the page had before.)"""
     place = card.place
     contacts = []
     for c in card.contacts:

@@ -370,80 +370,29 @@ class Presenter(Names):
 
 
 class SharedLinks:
-    """What a practice page shows the same on every page of a language, kept for the build: the links of
-    dates (Names._named keeps those of IRIs, the concepts among them) and the metric table's texts."""
-
-    MOST = 50_000       # links kept before starting again (one build has a few thousand dates)
+    """The practice page's metric table's texts in each language, kept for the build (the links of terms
+    many practices share are web.practice_page's, those of IRIs Names._named's)."""
 
     def __init__(self) -> None:
-        self.made: dict[tuple[Any, ...], Markup] = {}
         self._texts: dict[str, dict[str, str]] = {}
 
     def texts(self, lang: str) -> dict[str, str]:
         """The metric table's heads (i18n.NAMED) and its other texts, in `lang` (the request's)."""
         found = self._texts.get(lang)
         if found is None:
-            found = self._texts[lang] = _metric_texts()
+            found = self._texts[lang] = metric_texts()
         return found
 
-    def link(self, v: Names, term: Any) -> Markup:
-        """v.link(term), kept per base and language for a date."""
-        if isinstance(term, ox.Literal) and term.datatype.value in DATES:
-            key = (v.links, v.lang, v.lang_query, term)
-            found = self.made.get(key)
-            if found is None:
-                if len(self.made) >= self.MOST:
-                    self.made.clear()
-                found = self.made[key] = v.link(term)
-            return found
-        return v.link(term)
+
+METRIC_KEYS = ("entered", "modified", "unit_type", "town", "voivodeship", "postal_code", "implementing_unit",
+               "street", "websites", "population", "teryt", "coordinates", "contacts", "themes", "funding")
 
 
-def metric_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[str, Markup]]:
-    """The practice's "Metryka" table as (its label's text, from i18n.NAMED; cell HTML), in the old bank's
-    order. `shared`: dates' links and the table's texts, once per build."""
-    place = card.place if card else {}
-    link = v.link if shared is None else lambda term: shared.link(v, term)
-    texts = _metric_texts() if shared is None else shared.texts(v.lang)
-    contacts = []
-    for c in card.contacts if card else ():
-        text = v.link(c.get("name"))
-        if c.get("job"):
-            text += Markup(", ") + v.link(c["job"])
-        for key in ("tel", "email"):
-            if c.get(key):
-                text += Markup("<br>") + escape(texts[key]) + Markup(": ") + v.link(c[key])
-        contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
-    rows = [("entered", link(v.value("dct:issued"))), ("modified", link(v.value("dct:modified"))),
-            ("unit_type", link(v.value("bdp:unitType"))), ("town", v.link(place.get("town"))),
-            ("voivodeship", link(place.get("voivodeship"))), ("postal_code", v.link(place.get("postal"))),
-            ("implementing_unit", v.link(v.value("bdp:implementingUnit"))),
-            ("street", v.link(place.get("street"))),
-            ("websites", v.link_list(v.values("foaf:page"), "<br>")),
-            ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
-            ("coordinates", Markup(f"{escape(place['lat'].value)}, {escape(place['long'].value)}")
-             if "lat" in place and "long" in place else Markup("")),
-            ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + escape(texts["none"])
-             + Markup("</span>")),
-            ("themes", Markup(", ").join(map(link, v.values("dct:subject")))),
-            ("funding", Markup(", ").join(map(link, v.values("bdp:funding"))))]
-    optional = {"modified", "teryt", "coordinates"}
-    return [(texts[key], value) for key, value in rows if value or key not in optional]
-
-
-_METRIC_KEYS = ("entered", "modified", "unit_type", "town", "voivodeship", "postal_code", "implementing_unit",
-                "street", "websites", "population", "teryt", "coordinates", "contacts", "themes", "funding")
-
-
-def _metric_texts() -> dict[str, str]:
-    return {**{key: label(key) for key in _METRIC_KEYS}, "tel": gettext("Phone"), "email": gettext("E-mail"),
+def metric_texts() -> dict[str, str]:
+    """The heads of the practice's "Metryka" table (i18n.NAMED) and its other words, in the request's
+    language."""
+    return {**{key: label(key) for key in METRIC_KEYS}, "tel": gettext("Phone"), "email": gettext("E-mail"),
             "none": gettext("none published")}
-
-
-def partner_rows(v: Presenter, card: Any, shared: SharedLinks | None = None) -> list[tuple[Markup, Markup, Markup]]:
-    """The partners' table: (name, sector, role) of each, as links."""
-    link = v.link if shared is None else lambda term: shared.link(v, term)
-    return [(v.link(p.get("org")), link(p.get("sector")), link(p.get("role"))) for p in card.partners]
 
 
 def paragraphs(text: str) -> list[str]:
