@@ -206,6 +206,19 @@ def test_the_command_writes_the_configs_and_refuses_a_missing_build(exported, tm
     assert missing.returncode != 0 and "build.json" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_a_failure_beside_the_documents_is_a_message_naming_the_path(generated, tmp_path):
+    """The site's own files (catalogue, feed, static assets, ...) are written by a process beside the
+    documents': its failure (here a file where the static assets' folder belongs) ends the export with a
+    message naming the path and a non-zero exit, once the documents are written, without a traceback."""
+    dest = tmp_path / "site"
+    dest.mkdir()
+    (dest / "static").write_text("not a folder")
+    done = invoke_bdp("export", str(dest), "--out", str(generated.out), "--public-url", PUBLIC, "--workers", "1")
+    assert done.returncode == 1, done.stdout
+    assert f"{dest / 'static'}: " in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert any((dest / "doc" / "practice").glob("*.html.pl")), "the documents were written beside it"
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """A generated data set (every kind of resource, contact persons too), built with pages of 3 items so

@@ -9,10 +9,13 @@ always rewritten. `--full` rewrites everything."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import pickle
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -20,6 +23,7 @@ from urllib.parse import unquote
 import click
 
 from publisher.commands.support import fail, handle_errors, settings_from
+from publisher.errors import BdpError
 
 STATE = "_static/export.json"
 RECORDS = "_static/records.json"
@@ -42,7 +46,10 @@ def command(dest: Path, out: Path | None, public_url: str | None, listen: str, w
     public = settings.public_url or settings.base_uri
     public = public if public.endswith("/") else public + "/"
     settings = settings.with_(public_url=public)
-    report = export(settings, dest.resolve(), public, listen, workers, full, _progress())
+    try:
+        report = export(settings, dest.resolve(), public, listen, workers, full, _progress())
+    except OSError as e:               # DEST not writable, full, or a file where a folder belongs
+        fail(f"{e.filename or dest}: {e.strerror or e}; the files written so far stay in {dest}")
     click.echo(f"exported {report['documents']} documents ({report['mode']}), {report['files']} files, removed "
                f"{report['removed']} into {dest} in {report['seconds']:.1f}s; configs in {dest}/_static/")
 
@@ -73,14 +80,20 @@ def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers
     atomic = (dest / "doc").exists()        # a site that may be served: each file renamed in
     dest.mkdir(parents=True, exist_ok=True)
     removed = 0
+    paths: list[str] = []
     if incremental:
         paths, gone = _touched(settings, dest, changes)         # type: ignore[arg-type]
         for path in gone:
             removed += _remove(dest, path)
-    else:
-        paths = list(resources(out / "store", settings.base_uri))
-    documents, files = write_documents(settings, dest, paths, public, workers, progress, atomic)
-    files += write_site(settings, dest, public, workers)
+    site = _aside(write_site, settings, dest, public, workers)
+    try:
+        if not incremental:
+            paths = list(resources(out / "store", settings.base_uri))
+        documents, files = write_documents(settings, dest, paths, public, workers, progress, atomic)
+    except BaseException:
+        site(wait_only=True)                # the documents' error is the one to report
+        raise
+    files += site()
     (dest / "_static" / "nginx.conf").write_text(nginx_conf(str(dest), listen), encoding="utf-8")
     (dest / "_static" / "apache.conf").write_text(apache_conf(str(dest), listen), encoding="utf-8")
     if (out / "records.json").is_file():
@@ -88,6 +101,48 @@ def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers
     (dest / STATE).write_text(json.dumps({"build": built, "public": public}) + "\n", encoding="utf-8")
     return {"documents": documents, "files": files, "removed": removed, "mode": "changes only" if incremental
             else "full", "seconds": time.perf_counter() - started}
+
+
+def _aside(call: Callable[..., int], *args: Any) -> Callable[..., int]:
+    """`call(*args)` run in a forked process beside the documents, which spend their first seconds in one
+    core (listing the resources, reading ahead before the workers fork) while the other waits; returns
+    the function that waits for it and gives its result or raises its error (`wait_only`: returns 0). A plain Process and a pipe,
+    not an executor: no thread in this process when the document workers fork."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            writer.send((True, call(*args)))
+        except BaseException as e:           # noqa: BLE001 (handed to the parent, which raises it)
+            writer.send((False, e if _picklable(e) else BdpError(f"{type(e).__name__}: {e}")))
+
+    process = context.Process(target=run, name="bdp-export-site")
+    process.start()
+    writer.close()
+
+    def result(wait_only: bool = False) -> int:
+        try:
+            ok, value = reader.recv()
+        except EOFError:
+            ok, value = False, None
+        finally:
+            reader.close()
+            process.join()
+        if ok or wait_only:
+            return int(value or 0)
+        raise value if value is not None else BdpError(
+            f"the site's files (catalogue, VoID, sitemaps, feed, /def/) were not written: their process "
+            f"ended with exit code {process.exitcode}")
+    return result
+
+
+def _picklable(error: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:                        # noqa: BLE001 (any failure: send a plain BdpError instead)
+        return False
+    return True
 
 
 def _read(path: Path) -> dict[str, Any] | None:
