@@ -43,14 +43,16 @@ def paths_by_kind(out: Path) -> tuple[Any, dict[str, list[str]]]:
 
 
 def write_timed(settings: Any, paths: list[str], profile: cProfile.Profile | None = None, warm: int = 0,
-                labels: Any = None) -> tuple[int, int, float, float]:
+                labels: Any = None, under: str | None = None) -> tuple[int, int, float, float]:
     """Writes the documents at `paths` with one worker's app into a folder on /dev/shm (removed after),
     the first `warm` of them once before, unmeasured (the templates compiled, as a worker's are);
     `labels`: what the whole export reads before its workers start (whole_export_labels), or None;
+    `under`: the folder to write in instead (on disk: the kernel's part of a file as the export pays it);
     (documents, files, user and system CPU seconds a document)."""
     from publisher.web import export_documents
 
-    site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    site = Path(tempfile.mkdtemp(prefix="bdp-kinds-", dir=under or ("/dev/shm" if os.path.isdir("/dev/shm")
+                                                                      else None)))
     try:
         # one app for the warm-up and the run, as a worker of `bdp export` has (a second
         # write_documents would make a new app and compile every template inside the measured run)

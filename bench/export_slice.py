@@ -1,8 +1,8 @@
 """CPU a document of `bdp export`'s writer over a run of resources in the store's order, as a worker takes
 them (the kinds lie in runs there: persons, organisations, places, memberships, practices, partnerships),
-in one process, written to a folder on /dev/shm (removed after):
+in one process, written to a folder on /dev/shm or under --dir DIR (removed after):
 
-    python bench/export_slice.py OUT START COUNT [--profile ORDER] [--no-labels] [--table]
+    python bench/export_slice.py OUT START COUNT [--profile ORDER] [--no-labels] [--table] [--dir DIR]
 
 Unlike export_kinds.py's samples spread over the whole store, a run keeps what neighbours share (an
 organisation's practices are its partners' too) as the whole export does. --profile prints cProfile's
@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="cProfile's order: cumulative, tottime, ...")
     parser.add_argument("--no-labels", action="store_true",
                         help="read labels as a few documents do, not all before the run as a whole export")
+    parser.add_argument("--dir", default=None, help="write under this folder instead of /dev/shm (on disk: "
+                                                     "the kernel's part of a file as the export pays it)")
     parser.add_argument("--table", action="store_true", help="read the organisations' facts first, as a "
                                                              "whole export does")
     args = parser.parse_args()
@@ -47,7 +49,7 @@ def main() -> None:
     if labels is not None:
         print(f"labels read before the workers start: {len(labels)} IRIs, {seconds:.2f} s CPU")
     profile = cProfile.Profile() if args.profile else None
-    docs, files, user, system = write_timed(settings, run, profile, labels=labels)
+    docs, files, user, system = write_timed(settings, run, profile, labels=labels, under=args.dir)
     print(f"{dict(kinds)}: {docs} documents, {files} files, user {1000 * user:.2f} ms, "
           f"system {1000 * system:.2f} ms a document")
     if profile:

@@ -87,15 +87,16 @@ def labels_of(store: ox.Store, terms: Iterable[object], cache: MutableMapping[st
     of blank nodes already read (`own`), whose labels are taken from them rather than read again."""
     named: dict[str, list[ox.Triple]] = {}
     read = read or {}
+    every = isinstance(cache, AllLabels)        # (a whole export's: an IRI not in it has no labels)
     for term in terms:
-        if isinstance(term, ox.NamedNode):
+        if type(term) is ox.NamedNode:
             key = term.value
             if key in named:
                 continue
             found = cache.get(key)
-            if found is None:
+            if found is None and not every:
                 found = label_triples(store, term, cache)
-        elif isinstance(term, ox.BlankNode):
+        elif type(term) is ox.BlankNode:
             key = term.value
             if key in named:
                 continue
@@ -114,15 +115,15 @@ def own(store: ox.Store, iri: Node, limit: int) -> tuple[list[ox.Triple], bool, 
     at most `limit`, whether some were left out, and each blank node's own triples as read (by id)."""
     out = _triples(store, iri)
     read: dict[str, list[ox.Triple]] = {}
-    blank = [t.object for t in out if type(t.object) is ox.BlankNode]
+    blank = [o for t in out if type(o := t.object) is ox.BlankNode]
     if blank:                                   # (most resources have none: no set to build)
         seen = set(out)
         for node in blank:
             below = read[node.value] = _triples(store, node)
             deeper: list[ox.Triple] = []
             for b in below:
-                if type(b.object) is ox.BlankNode:
-                    found = read[b.object.value] = _triples(store, b.object)
+                if type(o := b.object) is ox.BlankNode:
+                    found = read[o.value] = _triples(store, o)
                     deeper += found
             for triple in below + deeper:
                 if triple not in seen:
@@ -141,7 +142,8 @@ def incoming(store: ox.Store, iri: ox.NamedNode, offset: int, size: int, most: i
         return None
     counts: dict[str, int] = {}
     for t in links:
-        counts[t.predicate.value] = counts.get(t.predicate.value, 0) + 1
+        p = t.predicate.value
+        counts[p] = counts.get(p, 0) + 1
     if len(counts) > 1:
         links.sort(key=lambda t: t.predicate.value)
     return links[offset:offset + size] if offset < len(links) else [], dict(sorted(counts.items())), len(links)

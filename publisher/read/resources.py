@@ -323,8 +323,8 @@ def _describe_in_parts(store: Store, iri: ox.NamedNode, page: int, page_size: in
 def _finish(iri: ox.NamedNode, triples: list[ox.Triple], named: dict[str, list[ox.Triple]],
             incoming: list[ox.Triple], counts: dict[str, int], where: Page, truncated: bool,
             known: dict[str, list[ox.Triple]]) -> Description:
-    linked = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
-    subjects = {t.subject.value for t in incoming if isinstance(t.subject, ox.NamedNode)}
+    linked = {o.value for t in triples if type(o := t.object) is ox.NamedNode}
+    subjects = {s.value for t in incoming if type(s := t.subject) is ox.NamedNode}
     linked = (linked | subjects) - {iri.value}
     for term in {t.predicate.value for t in triples} | set(counts) | subjects:
         if term in known and term not in named:

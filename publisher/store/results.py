@@ -8,13 +8,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Union, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from publisher.formats import Format
+from publisher.formats import FORMATS, Format
 from publisher.namespaces import PREFIXES
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
@@ -149,11 +150,30 @@ def serialize(result: QueryResult, fmt: Format) -> bytes:
     if isinstance(result, GraphResult):
         if fmt.kind not in ("graph", "quads"):   # (a dataset format writes the triples in the default graph)
             raise ValueError(f"a graph cannot be written as {fmt.media_type}")
-        prefixes = PREFIXES if fmt.name in ("ttl", "rdf", "trig") else None
-        return cast(bytes, ox.serialize(result.triples, format=fmt.rdf_format, prefixes=prefixes))
+        return graph_bytes(result.triples, (fmt,))[0]
     if fmt.kind != "results":
         raise ValueError(f"results cannot be written as {fmt.media_type}")
     return _WRITERS[fmt.name](result)
+
+
+def _graph_writer(fmt: Format) -> tuple[ox.RdfFormat, dict[str, str] | None]:
+    """pyoxigraph's format and the prefixes to declare (where the format has them) for `fmt`."""
+    return fmt.rdf_format, PREFIXES if fmt.name in ("ttl", "rdf", "trig") else None
+
+
+_GRAPH_WRITERS = {f: _graph_writer(f) for f in FORMATS if f.kind in ("graph", "quads")}
+
+
+def graph_bytes(triples: list[ox.Triple], formats: Iterable[Format]) -> list[bytes]:
+    """`triples` in each of `formats` (graph or dataset formats; a dataset format writes them in the
+    default graph), as `serialize` writes a graph: one list for all (a document written four ways)."""
+    out = []
+    for fmt in formats:
+        writer = _GRAPH_WRITERS.get(fmt)
+        if writer is None:
+            raise ValueError(f"a graph cannot be written as {fmt.media_type}")
+        out.append(cast(bytes, ox.serialize(triples, format=writer[0], prefixes=writer[1])))
+    return out
 
 
 # A blank node's label in SPARQL results (JSON, either key order, or XML), as some stores write it:

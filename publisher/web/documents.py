@@ -20,6 +20,7 @@ from publisher.read.links import also_in_from_rows
 from publisher.read.network import partner_network
 from publisher.read.network import roles as practice_roles
 from publisher.read.resources import Description, Extra, Page, describe, term_labels
+from publisher.store.results import graph_bytes
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.i18n import ngettext, number
 from publisher.web.listing import practice_list
@@ -127,8 +128,7 @@ def graph_body(d: Description, doc_iri: str, fmt: Format) -> bytes:
 
 def graph_bodies(d: Description, doc_iri: str, formats: Iterable[Format]) -> list[bytes]:
     """graph_body in each of `formats`, the document's triples gathered once (`bdp export`)."""
-    triples = document_triples(d, doc_iri)
-    return [rdf_bytes(triples, fmt) for fmt in formats]
+    return graph_bytes(document_triples(d, doc_iri), formats)
 
 
 def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked: Extra | None

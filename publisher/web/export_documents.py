@@ -21,6 +21,7 @@ from urllib.parse import unquote, unquote_to_bytes
 
 import pyoxigraph as ox
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import UnicodeConverter
 from werkzeug.test import EnvironBuilder
 
 from publisher.formats import GRAPH_FORMATS
@@ -154,6 +155,8 @@ class Contexts:
         self.kept: dict[str, tuple[contextvars.Context, Any]] = {}
         self.asked: dict[str, tuple[str, int]] = {}     # each language's request now: (path, page)
         self.matched: tuple[str, Any] = ("", None)       # the last path's (rule, its arguments)
+        self.folders: dict[str, tuple[Any, dict[str, Any], str]] = {}   # (_match)
+        self.shapes: dict[str, str] = {}
 
     @classmethod
     def of(cls, app: Any, public: str) -> Contexts:
@@ -175,16 +178,46 @@ class Contexts:
         request = self.app.request_class(environ)
         request.json_module = self.app.json           # as RequestContext makes its request
         if self.matched[0] != path:                   # the route, as RequestContext.match_request finds it
-            try:
-                self.matched = (path, found[1].url_adapter.match(request.path, method="GET", return_rule=True))
-            except HTTPException as e:
-                self.matched = (path, e)
+            self.matched = (path, self._match(found[1].url_adapter, request.path))
         if isinstance(self.matched[1], HTTPException):
             request.routing_exception = self.matched[1]
         else:
             request.url_rule, request.view_args = self.matched[1]
         found[1].request, self.asked[lang] = request, (path, page)
         return found[0]
+
+    def _match(self, adapter: Any, url_path: str) -> tuple[Any, dict[str, Any]] | HTTPException:
+        """The rule and arguments Werkzeug matches for `url_path`. The documents of a folder (/doc/practice/
+        ...) all take the one rule under /doc/, its last argument the last segment: once Werkzeug has
+        matched a folder's first document so, its others are answered by replacing that argument,
+        without walking Werkzeug's matcher again (8 µs a document, half the cost of entering)."""
+        folder, _, last = url_path.rpartition("/")
+        known = self.folders.get(folder)
+        if known is not None and last:
+            rule, args, name = known
+            return rule, {**args, name: last}
+        try:
+            rule, args = adapter.match(url_path, method="GET", return_rule=True)
+        except HTTPException as e:
+            return e
+        argument = self._last_argument(rule)
+        if argument is not None and args.get(argument) == last and last:
+            self.folders[folder] = (rule, {k: v for k, v in args.items() if k != argument}, argument)
+        return rule, args
+
+    def _last_argument(self, rule: Any) -> str | None:
+        """The name of `rule`'s last argument when it is the only rule under its first segment (/doc/)
+        and that argument is a whole segment of any text (Werkzeug's default converter): then any last
+        segment in a folder it matched takes it. None otherwise."""
+        found = self.shapes.get(rule.rule)
+        if found is None:
+            head = rule.rule.split("/")[1] + "/"
+            rivals = [r for r in self.app.url_map.iter_rules() if r.rule[1:].startswith(head)]
+            last = rule.rule.rpartition("/")[2]
+            name = last[1:-1] if last.startswith("<") and last.endswith(">") and ":" not in last else ""
+            plain = name and type(rule._converters.get(name)) is UnicodeConverter
+            found = self.shapes[rule.rule] = name if plain and rivals == [rule] else ""
+        return found or None
 
     def run(self, lang: str, path: str, page: int, call: Callable[..., Any], *args: Any) -> Any:
         return self.enter(lang, path, page).run(call, *args)
