@@ -75,22 +75,24 @@ NODES = frozenset((_BDP + "partnership", _ORG + "hasMembership", _DCT + "spatial
                    _ORG + "role"))
 LABELS = frozenset((_DCT + "title", PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel"))
 # Scanned by the child (IRIs only: what it sends the parent takes as it is): about half of the scans'
-# time when the labels are given (bench/README.md, s10-org)
-IN_CHILD = (_ORG + "hasMembership", _ORG + "member", _ORG + "role")
+# time when the labels are given, org:role too when they are not (bench/README.md, s10-org)
+IN_CHILD = (_BDP + "partnership", _ORG + "hasMembership", _ORG + "member")
 
 
 def read_table(store: ox.Store, path: Path | str | None = None,
                labels: dict[str, list[ox.Triple]] | None = None) -> NetworkTable:
     """Every triple of PREDICATES in `store`'s default graph, one scan each; with `path` (the store's
-    directory) a forked child scans IN_CHILD meanwhile (scanned here if the child fails). `labels`: every IRI's label triples in the store's order (read.quads.all_labels), which
+    directory) a forked child scans IN_CHILD (and org:role without `labels`) meanwhile (scanned here if
+    the child fails). `labels`: every IRI's label triples in the store's order (read.quads.all_labels), which
     answer for the label predicates (LABELS), not scanned then."""
     with _collector_held():
         table, terms = NetworkTable(labels=labels), _Terms()
         predicates = [(ns + name, backwards) for ns, name, backwards in PREDICATES
                       if labels is None or ns + name not in LABELS]
-        child = _Child.start(path, [(p, b) for p, b in predicates if p in IN_CHILD]) if path else None
+        in_child = IN_CHILD if labels is not None else (*IN_CHILD, _ORG + "role")
+        child = _Child.start(path, [(p, b) for p, b in predicates if p in in_child]) if path else None
         for predicate, backwards in predicates:
-            if child is None or predicate not in IN_CHILD:
+            if child is None or predicate not in in_child:
                 _add(table, predicate, backwards,
                      store.quads_for_pattern(None, ox.NamedNode(predicate), None, DEFAULT), terms)
         sent = child.results() if child is not None else {}
@@ -99,7 +101,7 @@ def read_table(store: ox.Store, path: Path | str | None = None,
                 table.forward[predicate], backward = sent.pop(predicate)
                 if backwards:
                     table.backward[predicate] = backward
-            elif child is not None and predicate in IN_CHILD:
+            elif child is not None and predicate in in_child:
                 _add(table, predicate, backwards,
                      store.quads_for_pattern(None, ox.NamedNode(predicate), None, DEFAULT), terms)
         return table
