@@ -175,3 +175,23 @@ def test_the_table_read_with_a_child_is_the_table_read_alone(generated, tmp_path
     assert alone.forward[network_table.IN_CHILD[0]] and alone.backward[network_table.IN_CHILD[0]]
     for table in (helped, unhelped):
         assert table.forward == alone.forward and table.backward == alone.backward
+
+
+def test_the_export_reading_ahead_writes_the_same_organisation_pages(generated, tmp_path):
+    """`write_documents` reading ahead (the labels, then the table with its child, as a whole export does)
+    writes every organisation's files byte for byte as without, and leaves no table shared."""
+    from publisher.web.export import resources
+    from publisher.web.export_documents import write_documents
+
+    settings = load_settings({"out": str(generated), "public_url": "http://127.0.0.1:8080/"}, environ={})
+    paths = [p for p in resources(generated / "store", settings.base_uri) if p.startswith("doc/organisation/")]
+    timings: dict[str, float] = {}
+    for name, ahead in (("plain", False), ("ahead", True)):
+        write_documents(settings, tmp_path / name, paths, "http://127.0.0.1:8080/", 1, atomic=False,
+                        read_ahead=ahead, timings=timings)
+    assert timings["ahead_user"] > 0 and network_table.shared(generated / "store") is None
+    plain = sorted(p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*") if p.is_file())
+    ahead = sorted(p.relative_to(tmp_path / "ahead") for p in (tmp_path / "ahead").rglob("*") if p.is_file())
+    assert plain == ahead and len(plain) >= 6 * len(paths) > 0
+    for name in plain:
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "ahead" / name).read_bytes(), name
