@@ -53,10 +53,7 @@ class NetworkTable:
     labels: dict[str, list[ox.Triple]] | None = None     # every IRI's label triples, when given
 
     def objects(self, predicate: str, subject: str) -> list[Any]:
-        found = self.forward.get(predicate)
-        if found is None and self.labels is not None:     # a label predicate: from the labels
-            return [t.object for t in self.labels.get(subject, _NONE) if t.predicate.value == predicate]
-        return found.get(subject, _NONE)  # type: ignore[union-attr]
+        return self.forward[predicate].get(subject, _NONE)
 
     def subjects(self, predicate: str, obj: str) -> list[str]:
         return self.backward[predicate].get(obj, _NONE)
@@ -95,6 +92,8 @@ def read_table(store: ox.Store, path: Path | str | None = None,
             if child is None or predicate not in in_child:
                 _add(table, predicate, backwards,
                      store.quads_for_pattern(None, ox.NamedNode(predicate), None, DEFAULT), terms)
+        if labels is not None:              # (a dict lookup a page then, as for the predicates scanned)
+            _add_labels(table, labels)
         sent = child.results() if child is not None else {}
         for predicate, backwards in predicates:
             if predicate in sent:
@@ -105,6 +104,19 @@ def read_table(store: ox.Store, path: Path | str | None = None,
                 _add(table, predicate, backwards,
                      store.quads_for_pattern(None, ox.NamedNode(predicate), None, DEFAULT), terms)
         return table
+
+
+def _add_labels(table: NetworkTable, labels: dict[str, list[ox.Triple]]) -> None:
+    """The label predicates' objects from every IRI's label triples (in the store's order, as a scan)."""
+    forward = {predicate: table.forward.setdefault(predicate, {}) for predicate in LABELS}
+    for iri, triples in labels.items():
+        for t in triples:
+            found = forward[t.predicate.value]
+            objects = found.get(iri)
+            if objects is None:
+                found[iri] = [t.object]
+            else:
+                objects.append(t.object)
 
 
 @contextlib.contextmanager
