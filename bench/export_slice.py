@@ -23,6 +23,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -43,11 +44,11 @@ def main() -> None:
     args = parser.parse_args()
     settings, run = store_run(args)
     kinds = collections.Counter(path.split("/")[1] for path in run)
-    if args.table:
-        share_table(args.out / "store")
     labels, seconds = whole_export_labels(settings) if not args.no_labels else (None, 0.0)
     if labels is not None:
         print(f"labels read before the workers start: {len(labels)} IRIs, {seconds:.2f} s CPU")
+    if args.table:                    # (after the labels, which answer for its label predicates)
+        share_table(args.out / "store", labels)
     profile = cProfile.Profile() if args.profile else None
     docs, files, user, system = write_timed(settings, run, profile, labels=labels, under=args.dir)
     print(f"{dict(kinds)}: {docs} documents, {files} files, user {1000 * user:.2f} ms, "
@@ -56,19 +57,21 @@ def main() -> None:
         pstats.Stats(profile).sort_stats(args.profile).print_stats(30)
 
 
-def share_table(store_dir: Path) -> None:
+def share_table(store_dir: Path, labels: Any = None) -> None:
     """The organisations' facts read and shared for the store at `store_dir`, as write_documents does
     before it forks; prints the read's wall time, CPU and this process's peak RSS before and after."""
     from publisher.read import network_table
 
     before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, wall = os.times(), time.perf_counter()
-    table = network_table.read_table(ox.Store.read_only(str(store_dir)))
+    table = network_table.read_table(ox.Store.read_only(str(store_dir)), store_dir, labels)
     ended, wall = os.times(), time.perf_counter() - wall
     gc.freeze()
     after_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu = ended.user + ended.system - started.user - started.system
-    print(f"network table: {wall:.2f} s wall, {cpu:.2f} s CPU; peak RSS {before_rss:.0f} -> {after_rss:.0f} MiB")
+    child = ended.children_user + ended.children_system - started.children_user - started.children_system
+    print(f"network table: {wall:.2f} s wall, {cpu:.2f} s CPU (+ {child:.2f} s in its child); "
+          f"peak RSS {before_rss:.0f} -> {after_rss:.0f} MiB")
     network_table.share(store_dir, table)
 
 

@@ -17,6 +17,7 @@ from publisher.read import network_quads, network_table
 from publisher.read import practice_list as pl
 from publisher.read.cards import ORGANISATION_PAGE
 from publisher.read.links import ALSO_IN, also_in_from_rows
+from publisher.read.quads import all_labels
 from publisher.read.resources import describe, with_extra
 from publisher.store.embedded import DirectStore, EmbeddedStore
 
@@ -102,10 +103,21 @@ def test_an_organisations_also_in_from_its_description_is_the_querys(which, buil
         store.close()
 
 
-@pytest.mark.parametrize("which", ["bundled", "generated"])
-def test_an_organisations_reads_from_the_shared_table_are_the_indexes(which, built, generated):
+def _read_table(store: ox.Store, store_dir: Path, how: str) -> network_table.NetworkTable:
+    """The table read all here ("scanned"), with a child scanning some predicates ("child"), or with every
+    label given and a child ("labels", as `bdp export` reads it)."""
+    if how == "scanned":
+        return network_table.read_table(store)
+    return network_table.read_table(store, store_dir, all_labels(store) if how == "labels" else None)
+
+
+@pytest.mark.parametrize(("which", "how"), [("bundled", "scanned"), ("bundled", "labels"),
+                                            ("generated", "scanned"), ("generated", "child"),
+                                            ("generated", "labels")])
+def test_an_organisations_reads_from_the_shared_table_are_the_indexes(which, how, built, generated):
     """With the table `bdp export` reads in its parent shared (read.network_table), a site handle of that
-    store answers every organisation's reads from it: the same terms in the same order as its lookups."""
+    store answers every organisation's reads from it: the same terms in the same order as its lookups,
+    however the table was read."""
     out = built if which == "bundled" else generated
     looked_up, tabled = EmbeddedStore(out / "store"), EmbeddedStore(out / "store")
     key = None
@@ -113,7 +125,8 @@ def test_an_organisations_reads_from_the_shared_table_are_the_indexes(which, bui
         site = looked_up.site()
         orgs = [r["o"].value for r in site.select(ORGS).rows]
         before = {org: _reads(site, org) for org in orgs}
-        table = network_table.read_table(site.oxigraph)
+        table = _read_table(site.oxigraph, out / "store", how)
+        assert (table.labels is not None) == (how == "labels")
         key = network_table.share(out / "store", table)
         shared = tabled.site()
         assert network_table.shared(out / "store") is table and network_quads._table(shared) is table
@@ -129,15 +142,16 @@ def test_an_organisations_reads_from_the_shared_table_are_the_indexes(which, bui
 
 
 def test_the_export_writes_the_same_organisation_pages_with_the_table(generated, tmp_path):
-    """`bdp export`'s writer with the table shared writes every organisation's files byte for byte as
-    without it."""
+    """`bdp export`'s writer with the table shared (read with every label, a child scanning some
+    predicates) writes every organisation's files byte for byte as without it."""
     from publisher.web.export import resources
     from publisher.web.export_documents import write_documents
 
     settings = load_settings({"out": str(generated), "public_url": "http://127.0.0.1:8080/"}, environ={})
     paths = [p for p in resources(generated / "store", settings.base_uri) if p.startswith("doc/organisation/")]
     write_documents(settings, tmp_path / "plain", paths, "http://127.0.0.1:8080/", 1, atomic=False)
-    key = network_table.share(generated / "store", network_table.read_table(ox.Store.read_only(str(generated / "store"))))
+    store = ox.Store.read_only(str(generated / "store"))      # read as the export reads it
+    key = network_table.share(generated / "store", _read_table(store, generated / "store", "labels"))
     try:
         write_documents(settings, tmp_path / "tabled", paths, "http://127.0.0.1:8080/", 1, atomic=False)
     finally:
@@ -148,3 +162,36 @@ def test_the_export_writes_the_same_organisation_pages_with_the_table(generated,
     for name in plain:
         assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "tabled" / name).read_bytes(), name
 
+
+
+def test_the_table_read_with_a_child_is_the_table_read_alone(generated, tmp_path):
+    """What the forked child scans (read.network_table.IN_CHILD) comes back as the parent would have read
+    it; a child that cannot open the store (here: no store at that path) leaves the parent to scan it all,
+    to the same table."""
+    store = ox.Store.read_only(str(generated / "store"))
+    alone = network_table.read_table(store)
+    helped = network_table.read_table(store, generated / "store")
+    unhelped = network_table.read_table(store, tmp_path / "no-store")
+    assert alone.forward[network_table.IN_CHILD[0]] and alone.backward[network_table.IN_CHILD[0]]
+    for table in (helped, unhelped):
+        assert table.forward == alone.forward and table.backward == alone.backward
+
+
+def test_the_export_reading_ahead_writes_the_same_organisation_pages(generated, tmp_path):
+    """`write_documents` reading ahead (the labels, then the table with its child, as a whole export does)
+    writes every organisation's files byte for byte as without, and leaves no table shared."""
+    from publisher.web.export import resources
+    from publisher.web.export_documents import write_documents
+
+    settings = load_settings({"out": str(generated), "public_url": "http://127.0.0.1:8080/"}, environ={})
+    paths = [p for p in resources(generated / "store", settings.base_uri) if p.startswith("doc/organisation/")]
+    timings: dict[str, float] = {}
+    for name, ahead in (("plain", False), ("ahead", True)):
+        write_documents(settings, tmp_path / name, paths, "http://127.0.0.1:8080/", 1, atomic=False,
+                        read_ahead=ahead, timings=timings)
+    assert timings["ahead_user"] > 0 and network_table.shared(generated / "store") is None
+    plain = sorted(p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*") if p.is_file())
+    ahead = sorted(p.relative_to(tmp_path / "ahead") for p in (tmp_path / "ahead").rglob("*") if p.is_file())
+    assert plain == ahead and len(plain) >= 6 * len(paths) > 0
+    for name in plain:
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "ahead" / name).read_bytes(), name

@@ -213,21 +213,37 @@ _SPATIAL, _LABEL, _VOIVODESHIP = SPATIAL.value, LABEL.value, VOIVODESHIP.value
 def _practices_in_table(table: NetworkTable, organisation: str) -> list[str]:
     found: dict[str, None] = {}
     for m in table.subjects(_MEMBER, organisation):
-        for ps in table.subjects(_HAS_MEMBERSHIP, m.value):
-            for x in table.subjects(_PARTNERSHIP, ps.value):
-                found[x.value] = None
+        for ps in table.subjects(_HAS_MEMBERSHIP, m):
+            for x in table.subjects(_PARTNERSHIP, ps):
+                found[x] = None
     for x in table.subjects(_UNIT, organisation):
-        found[x.value] = None
+        found[x] = None
     return list(found)
 
 
 def _members_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], list[Any]]:
     rows: list[tuple[Any, Any]] = []
-    for ps in table.objects(_PARTNERSHIP, x.value):
-        for m in table.objects(_HAS_MEMBERSHIP, ps.value):
-            roles = table.objects(_ROLE, m.value) or [None]
-            rows += [(partner, role) for partner in table.objects(_MEMBER, m.value) for role in roles]
+    for ps in table.objects(_PARTNERSHIP, x.value):    # (partnerships, memberships, members, roles: IRIs)
+        for m in table.objects(_HAS_MEMBERSHIP, ps):
+            roles = [_term(r) for r in table.objects(_ROLE, m)] or [None]
+            rows += [(_term(partner), role) for partner in table.objects(_MEMBER, m) for role in roles]
     return rows, table.objects(_UNIT, x.value)
+
+
+NODES = 200_000             # terms kept for the IRIs the table holds as strings
+_nodes: dict[str, ox.NamedNode] = {}
+
+
+def _term(found: Any) -> Any:
+    """A term for what the table holds (an IRI as a string: one term each, kept)."""
+    if type(found) is not str:
+        return found
+    term = _nodes.get(found)
+    if term is None:
+        if len(_nodes) >= NODES:
+            _nodes.clear()
+        term = _nodes[found] = ox.NamedNode(found)
+    return term
 
 
 def _sectors_in_table(table: NetworkTable, organisation: ox.NamedNode) -> list:
@@ -239,14 +255,17 @@ def _dated_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list, l
 
 
 def _placed_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list, list]:
-    places = table.objects(_SPATIAL, x.value)
-    return ([o for p in places for o in table.objects(_LABEL, p.value)],
-            [o for p in places for o in table.objects(_VOIVODESHIP, p.value)])
+    places = table.objects(_SPATIAL, x.value)                 # (IRIs)
+    return ([o for p in places for o in table.objects(_LABEL, p)],
+            [o for p in places for o in table.objects(_VOIVODESHIP, p)])
 
 
 def _label_triples_in_table(table: NetworkTable, iri: str) -> list[ox.Triple] | None:
     """An IRI's label triples; None when it has labels by more than one predicate (their order is the
-    store's order of the predicates' encodings, which only the store knows: looked up then)."""
+    store's order of the predicates' encodings, which only the store knows: looked up then), unless the
+    table holds every IRI's labels in the store's order (read.quads.all_labels)."""
+    if table.labels is not None:
+        return table.labels.get(iri, [])
     found = [(p, objects) for p, objects in ((p, table.objects(p.value, iri)) for p in LABELS) if objects]
     if len(found) != 1:
         return [] if not found else None

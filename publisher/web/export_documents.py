@@ -315,11 +315,11 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     try:
         started, cpu, labels = time.perf_counter(), os.times(), None
         if settings.store != "remote" and read_ahead is not False:
-            if read_ahead or sum(p.startswith("doc/organisation/") for p in paths) >= NETWORK_TABLE_FROM:
-                shared = _share_network(settings)
             triples = _build_triples(settings)
             if read_ahead or (triples is not None and len(paths) * LABELS_AHEAD >= triples):
                 labels = _all_labels(settings)
+            if read_ahead or sum(p.startswith("doc/organisation/") for p in paths) >= NETWORK_TABLE_FROM:
+                shared = _share_network(settings, labels)
         if timings is not None:
             now = os.times()
             timings.update(ahead=time.perf_counter() - started, ahead_user=now.user - cpu.user,
@@ -351,11 +351,11 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
 NETWORK_TABLE_FROM = 10_000          # where it pays back its time (bench/README.md, s9-org)
 
 
-def _share_network(settings: Any) -> Any:
+def _share_network(settings: Any, labels: AllLabels | None) -> Any:
     from publisher.read import network_table
 
     store_dir = settings.out / "store"
-    table = network_table.read_table(ox.Store.read_only(str(store_dir)))
+    table = network_table.read_table(ox.Store.read_only(str(store_dir)), store_dir, labels)
     return network_table.share(store_dir, table)
 
 
