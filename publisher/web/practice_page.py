@@ -91,7 +91,10 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
         labels = None
         if term.__class__ is ox.NamedNode:
             iri = term.value
-            labels = next((table[iri] for table in tables if iri in table), None)
+            for table in tables:
+                labels = table.get(iri)
+                if labels is not None:
+                    break
         found = kept.get(term)
         if found is None or found[0] is not labels:
             if len(kept) >= MOST:
@@ -112,7 +115,27 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
         description_lang=v.lang_attr("dct:description") if description else _EMPTY,
         metric=_metric(v, card, heads, shared),
         partners=[(shared(p.get("org")), shared(p.get("sector")), shared(p.get("role"))) for p in card.partners],
-        partnership=v.link(partnership) if partnership is not None else None)
+        partnership=v._link(partnership) if partnership is not None else None)
+
+
+_UNNAMED = ("tel:", "mailto:")
+_last_card: list[Any] = [None, {}]
+
+
+def _own_link(v: Presenter, card: PracticeCard, term: Any) -> Markup:
+    """v.link(term) of a term only this practice shows (a contact's phone or e-mail). A tel: or mailto:
+    IRI no table names links the same in both languages: made once for the practice's two pages (kept
+    with its card, which both share) and, being its own, not kept for the build."""
+    if term.__class__ is not ox.NamedNode or not term.value.startswith(_UNNAMED) \
+            or any(term.value in table for table in v._tables):
+        return v.link(term)
+    if _last_card[0] is not card:
+        _last_card[:] = [card, {}]
+    links = _last_card[1]
+    found = links.get(term.value)
+    if found is None:
+        found = links[term.value] = v._link(term)
+    return found
 
 
 def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: Any
@@ -127,7 +150,7 @@ def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: 
             text += Markup(", ") + v.link(c["job"])
         for key in ("tel", "email"):
             if c.get(key):
-                text += Markup("<br>") + texts[key] + Markup(": ") + v.link(c[key])
+                text += Markup("<br>") + texts[key] + Markup(": ") + _own_link(v, card, c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
     lat, long = place.get("lat"), place.get("long")
     rows = [("entered", shared(v.value("dct:issued"))), ("modified", shared(v.value("dct:modified"))),
