@@ -19,6 +19,7 @@ from publisher.read.cards import PracticeCard, card_from_rows
 from publisher.read.documents import Document, documents_from_rows
 from publisher.read.links import AlsoIn, also_in_from_rows
 from publisher.web import build_cache
+from publisher.web.i18n import pick_lang
 from publisher.web.present import Presenter, paragraphs
 from publisher.web.render import iri_map
 
@@ -105,14 +106,13 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
     heads = kept.get(_HEADS)                # the table's texts escaped, once a language
     if heads is None:
         heads = kept[_HEADS] = {key: escape(text) for key, text in texts.items()}
-    summary, description = v.text("dct:abstract"), v.text("dct:description")
+    memo = _memo(card)
+    summary, summary_lang = _text(v, memo, "dct:abstract")
+    description, description_lang = _text(v, memo, "dct:description")
     partnership = v.value("bdp:partnership")
     return PracticePage(
-        title_html=v.title_html,
-        summary=paragraphs(summary) if summary else [],
-        summary_lang=v.lang_attr("dct:abstract") if summary else _EMPTY,
-        description=paragraphs(description) if description else [],
-        description_lang=v.lang_attr("dct:description") if description else _EMPTY,
+        title_html=v.title_html, summary=summary, summary_lang=summary_lang,
+        description=description, description_lang=description_lang,
         metric=_metric(v, card, heads, shared),
         partners=[(shared(p.get("org")), shared(p.get("sector")), shared(p.get("role"))) for p in card.partners],
         partnership=v._link(partnership) if partnership is not None else None)
@@ -122,6 +122,26 @@ _UNNAMED = ("tel:", "mailto:")
 _last_card: list[Any] = [None, {}]
 
 
+def _memo(card: PracticeCard) -> dict[Any, Any]:
+    """What a practice's two pages share beyond the card (their texts' paragraphs, its own links), kept
+    with the card (first_look gives both pages the same one) until the next practice's."""
+    if _last_card[0] is not card:
+        _last_card[:] = [card, {}]
+    return _last_card[1]
+
+
+def _text(v: Presenter, memo: dict[Any, Any], predicate: str) -> tuple[list[str], Markup]:
+    """(paragraphs, ` lang` attribute) of v.text(predicate) and v.lang_attr(predicate): the paragraphs of
+    a text split once when both pages show the same one (most texts are in one language only)."""
+    text, text_lang = pick_lang(v.texts(predicate), v.lang)
+    if not text:
+        return [], _EMPTY
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = paragraphs(text)
+    return found, Markup(f' lang="{escape(text_lang)}"') if text_lang and text_lang != v.lang else _EMPTY
+
+
 def _own_link(v: Presenter, card: PracticeCard, term: Any) -> Markup:
     """v.link(term) of a term only this practice shows (a contact's phone or e-mail). A tel: or mailto:
     IRI no table names links the same in both languages: made once for the practice's two pages (kept
@@ -129,12 +149,10 @@ def _own_link(v: Presenter, card: PracticeCard, term: Any) -> Markup:
     if term.__class__ is not ox.NamedNode or not term.value.startswith(_UNNAMED) \
             or any(term.value in table for table in v._tables):
         return v.link(term)
-    if _last_card[0] is not card:
-        _last_card[:] = [card, {}]
-    links = _last_card[1]
-    found = links.get(term.value)
+    links = _memo(card)
+    found = links.get(term)
     if found is None:
-        found = links[term.value] = v._link(term)
+        found = links[term] = v._link(term)
     return found
 
 
