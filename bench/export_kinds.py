@@ -42,10 +42,12 @@ def paths_by_kind(out: Path) -> tuple[Any, dict[str, list[str]]]:
     return settings, by_kind
 
 
-def write_timed(settings: Any, paths: list[str], profile: cProfile.Profile | None = None, warm: int = 0,
-                labels: Any = None, under: str | None = None) -> tuple[int, int, float, float]:
+def write_timed(settings: Any, paths: list[str], profile: cProfile.Profile | None = None,
+                warm: int | list[str] = 0, labels: Any = None,
+                under: str | None = None) -> tuple[int, int, float, float]:
     """Writes the documents at `paths` with one worker's app into a folder on /dev/shm (removed after),
-    the first `warm` of them once before, unmeasured (the templates compiled, as a worker's are);
+    the first `warm` of them once before, unmeasured (the templates compiled, as a worker's are; a list:
+    those documents instead, as a worker has written before it meets `paths`);
     `labels`: what the whole export reads before its workers start (whole_export_labels), or None;
     `under`: the folder to write in instead (on disk: the kernel's part of a file as the export pays it);
     (documents, files, user and system CPU seconds a document)."""
@@ -57,7 +59,7 @@ def write_timed(settings: Any, paths: list[str], profile: cProfile.Profile | Non
         # one app for the warm-up and the run, as a worker of `bdp export` has (a second
         # write_documents would make a new app and compile every template inside the measured run)
         export_documents._init(settings, str(site / "site"), PUBLIC, False, labels)
-        export_documents._chunk(paths[:warm])
+        export_documents._chunk(warm if isinstance(warm, list) else paths[:warm])
         before = os.times()
         if profile:
             profile.enable()

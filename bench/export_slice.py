@@ -2,14 +2,17 @@
 them (the kinds lie in runs there: persons, organisations, places, memberships, practices, partnerships),
 in one process, written to a folder on /dev/shm or under --dir DIR (removed after):
 
-    python bench/export_slice.py OUT START COUNT [--profile ORDER] [--no-labels] [--table] [--dir DIR]
+    python bench/export_slice.py OUT START COUNT [--profile ORDER] [--no-labels] [--table] [--warm N]
+                                 [--dir DIR]
 
 Unlike export_kinds.py's samples spread over the whole store, a run keeps what neighbours share (an
 organisation's practices are its partners' too) as the whole export does. --profile prints cProfile's
 top entries in ORDER (cumulative, tottime, ...). The worker starts with what a whole export reads before
 its workers fork, read outside the measured run: every label (read.quads.all_labels; --no-labels:
 without) and, with --table, the organisations' facts (read.network_table; the export reads them when it
-writes 10,000 organisation pages or more), each printed with its CPU and the process's peak memory."""
+writes 10,000 organisation pages or more), each printed with its CPU and the process's peak memory.
+--warm N: the N resources before START written first, unmeasured, as a worker deep in its run has written
+many of the same kind (the build's caches of shared names, dates and partners warm)."""
 
 from __future__ import annotations
 
@@ -41,8 +44,15 @@ def main() -> None:
                                                      "the kernel's part of a file as the export pays it)")
     parser.add_argument("--table", action="store_true", help="read the organisations' facts first, as a "
                                                              "whole export does")
+    parser.add_argument("--warm", type=int, default=0, help="write the N resources before START first, unmeasured")
     args = parser.parse_args()
     settings, run = store_run(args)
+    warm: list[str] = []
+    if args.warm:
+        start = args.start
+        args.start, args.count = max(0, start - args.warm), min(args.warm, start)
+        warm = store_run(args)[1]
+        args.start = start
     kinds = collections.Counter(path.split("/")[1] for path in run)
     labels, seconds = whole_export_labels(settings) if not args.no_labels else (None, 0.0)
     if labels is not None:
@@ -50,7 +60,7 @@ def main() -> None:
     if args.table:                    # (after the labels, which answer for its label predicates)
         share_table(args.out / "store", labels)
     profile = cProfile.Profile() if args.profile else None
-    docs, files, user, system = write_timed(settings, run, profile, labels=labels, under=args.dir)
+    docs, files, user, system = write_timed(settings, run, profile, warm=warm, labels=labels, under=args.dir)
     print(f"{dict(kinds)}: {docs} documents, {files} files, user {1000 * user:.2f} ms, "
           f"system {1000 * system:.2f} ms a document")
     if profile:

@@ -79,3 +79,32 @@ def test_links_kept_for_the_build_follow_each_requests_host_and_language(built, 
             assert page(alone, *ask) == pages[ask], ask
         finally:
             close_store(alone)
+
+
+@pytest.mark.parametrize("out", ["built", "generated_practices"])
+def test_the_card_from_the_shared_table_holds_the_rows_of_the_lookups(out, request):
+    """With the organisations' table `bdp export` reads before its workers fork shared for the store
+    (read.network_table), a site handle takes a practice's memberships and partners from it: the same rows
+    in the same order as its lookups."""
+    from publisher.read import cards, network_table
+
+    path = request.getfixturevalue(out) / "store"
+    looked_up, tabled = EmbeddedStore(path), EmbeddedStore(path)
+    key = None
+    try:
+        site = looked_up.site()
+        practices = [q.subject for q in site.oxigraph.quads_for_pattern(None, RDF_TYPE, PRACTICE)]
+        before = {iri: with_extra(site, describe(site, iri), PRACTICE_PAGE, 10000).extra_rows for iri in practices}
+        key = network_table.share(path, network_table.read_table(site.oxigraph))
+        shared = tabled.site()
+        assert cards._table(shared) is network_table.shared(path) is not None and cards._table(site) is None
+        partners = 0
+        for iri in practices:
+            rows = with_extra(shared, describe(shared, iri), PRACTICE_PAGE, 10000).extra_rows
+            assert rows == before[iri], iri
+            partners += sum(row["g"].value == "partner" for row in rows or [])
+        assert partners > len(practices)
+    finally:
+        network_table.unshare(key)
+        looked_up.close()
+        tabled.close()

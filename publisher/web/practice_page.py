@@ -19,6 +19,7 @@ from publisher.read.cards import PracticeCard, card_from_rows
 from publisher.read.documents import Document, documents_from_rows
 from publisher.read.links import AlsoIn, also_in_from_rows
 from publisher.web import build_cache
+from publisher.web.i18n import pick_lang
 from publisher.web.present import Presenter, paragraphs
 from publisher.web.render import iri_map
 
@@ -91,7 +92,10 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
         labels = None
         if term.__class__ is ox.NamedNode:
             iri = term.value
-            labels = next((table[iri] for table in tables if iri in table), None)
+            for table in tables:
+                labels = table.get(iri)
+                if labels is not None:
+                    break
         found = kept.get(term)
         if found is None or found[0] is not labels:
             if len(kept) >= MOST:
@@ -102,17 +106,54 @@ def practice_page(v: Presenter, card: PracticeCard, texts: dict[str, str]) -> Pr
     heads = kept.get(_HEADS)                # the table's texts escaped, once a language
     if heads is None:
         heads = kept[_HEADS] = {key: escape(text) for key, text in texts.items()}
-    summary, description = v.text("dct:abstract"), v.text("dct:description")
+    memo = _memo(card)
+    summary, summary_lang = _text(v, memo, "dct:abstract")
+    description, description_lang = _text(v, memo, "dct:description")
     partnership = v.value("bdp:partnership")
     return PracticePage(
-        title_html=v.title_html,
-        summary=paragraphs(summary) if summary else [],
-        summary_lang=v.lang_attr("dct:abstract") if summary else _EMPTY,
-        description=paragraphs(description) if description else [],
-        description_lang=v.lang_attr("dct:description") if description else _EMPTY,
+        title_html=v.title_html, summary=summary, summary_lang=summary_lang,
+        description=description, description_lang=description_lang,
         metric=_metric(v, card, heads, shared),
         partners=[(shared(p.get("org")), shared(p.get("sector")), shared(p.get("role"))) for p in card.partners],
-        partnership=v.link(partnership) if partnership is not None else None)
+        partnership=v._link(partnership) if partnership is not None else None)
+
+
+_UNNAMED = ("tel:", "mailto:")
+_last_card: list[Any] = [None, {}]
+
+
+def _memo(card: PracticeCard) -> dict[Any, Any]:
+    """What a practice's two pages share beyond the card (their texts' paragraphs, its own links), kept
+    with the card (first_look gives both pages the same one) until the next practice's."""
+    if _last_card[0] is not card:
+        _last_card[:] = [card, {}]
+    return _last_card[1]
+
+
+def _text(v: Presenter, memo: dict[Any, Any], predicate: str) -> tuple[list[str], Markup]:
+    """(paragraphs, ` lang` attribute) of v.text(predicate) and v.lang_attr(predicate): the paragraphs of
+    a text split once when both pages show the same one (most texts are in one language only)."""
+    text, text_lang = pick_lang(v.texts(predicate), v.lang)
+    if not text:
+        return [], _EMPTY
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = paragraphs(text)
+    return found, Markup(f' lang="{escape(text_lang)}"') if text_lang and text_lang != v.lang else _EMPTY
+
+
+def _own_link(v: Presenter, card: PracticeCard, term: Any) -> Markup:
+    """v.link(term) of a term only this practice shows (a contact's phone or e-mail). A tel: or mailto:
+    IRI no table names links the same in both languages: made once for the practice's two pages (kept
+    with its card, which both share) and, being its own, not kept for the build."""
+    if term.__class__ is not ox.NamedNode or not term.value.startswith(_UNNAMED) \
+            or any(term.value in table for table in v._tables):
+        return v.link(term)
+    links = _memo(card)
+    found = links.get(term)
+    if found is None:
+        found = links[term] = v._link(term)
+    return found
 
 
 def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: Any
@@ -127,7 +168,7 @@ def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: 
             text += Markup(", ") + v.link(c["job"])
         for key in ("tel", "email"):
             if c.get(key):
-                text += Markup("<br>") + texts[key] + Markup(": ") + v.link(c[key])
+                text += Markup("<br>") + texts[key] + Markup(": ") + _own_link(v, card, c[key])
         contacts.append(Markup('<div class="contact">') + text + Markup("</div>"))
     lat, long = place.get("lat"), place.get("long")
     rows = [("entered", shared(v.value("dct:issued"))), ("modified", shared(v.value("dct:modified"))),
