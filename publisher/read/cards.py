@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from publisher.namespaces import PREFIXES
 from publisher.read.documents import DOCUMENTS
 from publisher.read.links import ALSO_IN
-from publisher.read.network_table import NetworkTable, shared
+from publisher.read.network_table import NetworkTable, node, shared
 from publisher.read.resources import Description, Extra
 from publisher.store.embedded import DirectStore, SiteStore
 
@@ -89,8 +89,8 @@ def _memberships(site: DirectStore, table: NetworkTable | None, partnership: Any
     """(roles or [None], members) of each of a partnership's memberships, in the store's order."""
     n = _N
     if table is not None:
-        return [(table.objects(_ROLE, m.value) or [None], table.objects(_MEMBER, m.value))
-                for m in table.objects(_HAS_MEMBERSHIP, partnership.value)]
+        return [([node(r) for r in table.objects(_ROLE, m)] or [None], [node(p) for p in table.objects(_MEMBER, m)])
+                for m in table.objects(_HAS_MEMBERSHIP, partnership.value)]   # (IRIs as strings: NODES)
     store, found = site.oxigraph, []
     for q in store.quads_for_pattern(partnership, n["membership"], None, _DEFAULT):
         membership = _about(store, q.object)

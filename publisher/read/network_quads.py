@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
-from publisher.read.network_table import NetworkTable, shared
+from publisher.read.network_table import NetworkTable, node, shared
 from publisher.store.embedded import DirectStore, SiteStore
 
 DEFAULT = ox.DefaultGraph()
@@ -225,25 +225,9 @@ def _members_in_table(table: NetworkTable, x: ox.NamedNode) -> tuple[list[tuple[
     rows: list[tuple[Any, Any]] = []
     for ps in table.objects(_PARTNERSHIP, x.value):    # (partnerships, memberships, members, roles: IRIs)
         for m in table.objects(_HAS_MEMBERSHIP, ps):
-            roles = [_term(r) for r in table.objects(_ROLE, m)] or [None]
-            rows += [(_term(partner), role) for partner in table.objects(_MEMBER, m) for role in roles]
+            roles = [node(r) for r in table.objects(_ROLE, m)] or [None]
+            rows += [(node(partner), role) for partner in table.objects(_MEMBER, m) for role in roles]
     return rows, table.objects(_UNIT, x.value)
-
-
-NODES = 200_000             # terms kept for the IRIs the table holds as strings
-_nodes: dict[str, ox.NamedNode] = {}
-
-
-def _term(found: Any) -> Any:
-    """A term for what the table holds (an IRI as a string: one term each, kept)."""
-    if type(found) is not str:
-        return found
-    term = _nodes.get(found)
-    if term is None:
-        if len(_nodes) >= NODES:
-            _nodes.clear()
-        term = _nodes[found] = ox.NamedNode(found)
-    return term
 
 
 def _sectors_in_table(table: NetworkTable, organisation: ox.NamedNode) -> list:

@@ -76,6 +76,23 @@ LABELS = frozenset((_DCT + "title", PREFIXES["rdfs"] + "label", PREFIXES["skos"]
 IN_CHILD = (_BDP + "partnership", _ORG + "hasMembership", _ORG + "member")
 
 
+TERMS = 200_000             # terms kept for the IRIs the table holds as strings (`node`)
+_terms: dict[str, ox.NamedNode] = {}
+
+
+def node(found: Any) -> Any:
+    """A term for what the table holds: an IRI held as a string (NODES' objects) made a term, one for each
+    IRI, kept for the next page that names it; a term as it is."""
+    if type(found) is not str:
+        return found
+    term = _terms.get(found)
+    if term is None:
+        if len(_terms) >= TERMS:
+            _terms.clear()
+        term = _terms[found] = ox.NamedNode(found)
+    return term
+
+
 def read_table(store: ox.Store, path: Path | str | None = None,
                labels: dict[str, list[ox.Triple]] | None = None) -> NetworkTable:
     """Every triple of PREDICATES in `store`'s default graph, one scan each; with `path` (the store's
