@@ -83,9 +83,20 @@ class Names:
         if found is None or found[0] is not triples:
             if len(shared) >= SHARED:
                 shared.clear()
-            term = iri if plain else ox.NamedNode(iri)
-            found = shared[iri] = (triples, self._label(term), self._link(term))
+            found = shared[iri] = (triples, *self._made(iri, triples, plain))
         return found
+
+    def _made(self, iri: str, triples: list[ox.Triple] | None, plain: bool) -> tuple[str, Markup]:
+        """(label, link) of an IRI other than the page's own, as _label and _link make them, from what
+        every language's page finds the same (_parts: its names, its URL); most IRIs a page links to are
+        linked from it alone (a partnership's memberships), and its page in the other language follows."""
+        _, _, texts, fallback, url, public = _parts(self.links, iri, triples)
+        if public and self.lang_query:
+            url = f"{url}{'&' if '?' in url else '?'}{self.lang_query}"  # type: ignore[operator]
+        if texts:
+            text, text_lang = pick_lang(texts, self.lang)
+            return text, _anchor(url, escape(text) if plain else in_lang(text, text_lang, self.lang))
+        return fallback, _anchor(url, escape(fallback))
 
     def label(self, term: Any) -> str:
         kind = term.__class__
@@ -106,16 +117,7 @@ class Names:
         names = self.names(iri)
         if names:
             return pick(names, self.lang)
-        if iri.startswith("tel:"):
-            return phone(unquote(iri[4:]))
-        if iri.startswith("mailto:"):
-            return unquote(iri[7:])
-        short = curie(iri)
-        if short != iri:
-            return short
-        if iri.startswith(self.links.base + "id/"):
-            return unquote(iri.rsplit("/", 1)[-1])
-        return iri
+        return _unnamed_label(self.links, iri)
 
     def literal(self, term: ox.Literal) -> str:
         """A literal as people read it: numbers grouped, dates in words, for the page's locale."""
@@ -237,6 +239,41 @@ def _context_of(links: IriMap, lang: str) -> tuple[str, tuple[Shared, Shared]]:
         lang_query = f"lang={lang}" if link_lang() == lang else ""
         found = kept[key] = (links, lang_query, _shared_names(links, lang, lang_query))
     return found[1], found[2]
+
+
+def _unnamed_label(links: IriMap, iri: str) -> str:
+    """Names._label of an IRI no table names: a phone number or e-mail address, a CURIE, our key."""
+    if iri.startswith("tel:"):
+        return phone(unquote(iri[4:]))
+    if iri.startswith("mailto:"):
+        return unquote(iri[7:])
+    short = curie(iri)
+    if short != iri:
+        return short
+    if iri.startswith(links.base + "id/"):
+        return unquote(iri.rsplit("/", 1)[-1])
+    return iri
+
+
+# What Names._made finds the same in every language for an IRI, while its label triples are the same list:
+# (those triples, the IriMap, its names by language, its label when it has none, its URL if a page links
+# it, whether that URL is ours: links to ours carry the language), at most SHARED (emptied when full).
+Parts = tuple[list[ox.Triple] | None, IriMap, dict[str, str], str, str | None, bool]
+_PARTS: dict[str, Parts] = {}
+
+
+def _parts(links: IriMap, iri: str, triples: list[ox.Triple] | None) -> Parts:
+    found = _PARTS.get(iri)
+    if found is None or found[0] is not triples or found[1] is not links:
+        if len(_PARTS) >= SHARED:
+            _PARTS.clear()
+        texts = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9))) if triples else {}
+        url: str | None = links.href(iri)
+        if not url.startswith(LINKABLE):  # type: ignore[union-attr]
+            url = None
+        found = _PARTS[iri] = (triples, links, texts, "" if texts else _unnamed_label(links, iri), url,
+                               url is not None and url.startswith(links.public))
+    return found
 
 
 @lru_cache(maxsize=4096)
