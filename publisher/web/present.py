@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote
@@ -82,7 +83,7 @@ class Names:
         found = shared.get(iri)
         if found is None or found[0] is not triples:
             if len(shared) >= SHARED:
-                shared.clear()
+                _forget_older_half(shared)
             found = shared[iri] = (triples, *self._made(iri, triples, plain))
         return found
 
@@ -206,9 +207,17 @@ class Names:
 
 
 # Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED in
-# each table (emptied when full): the predicates, classes and concepts every page names, and the
-# organisations named most; a few hundred bytes an entry.
+# each table (when full, the older half forgotten): the predicates, classes and concepts every page names,
+# and the organisations named most; a few hundred bytes an entry.
 SHARED = 20_000
+
+
+def _forget_older_half(table: dict[str, Any]) -> None:
+    """Drops the older half of a full table (dicts keep their order of insertion). Emptying it all would
+    forget, every SHARED new IRIs, the organisations that the next pages of a run link again (an
+    organisation's memberships lie a few thousand pages apart in the store's order)."""
+    for key in list(islice(table, len(table) // 2)):
+        del table[key]
 Shared = dict[str, tuple[list[ox.Triple] | None, str, Markup]]
 _SHARED: dict[tuple[IriMap, str, str], tuple[Shared, Shared]] = {}
 
@@ -257,7 +266,7 @@ def _unnamed_label(links: IriMap, iri: str) -> str:
 
 # What Names._made finds the same in every language for an IRI, while its label triples are the same list:
 # (those triples, the IriMap, its names by language, its label when it has none, its URL if a page links
-# it, whether that URL is ours: links to ours carry the language), at most SHARED (emptied when full).
+# it, whether that URL is ours: links to ours carry the language), at most SHARED (the older half forgotten).
 Parts = tuple[list[ox.Triple] | None, IriMap, dict[str, str], str, str | None, bool]
 _PARTS: dict[str, Parts] = {}
 
@@ -266,7 +275,7 @@ def _parts(links: IriMap, iri: str, triples: list[ox.Triple] | None) -> Parts:
     found = _PARTS.get(iri)
     if found is None or found[0] is not triples or found[1] is not links:
         if len(_PARTS) >= SHARED:
-            _PARTS.clear()
+            _forget_older_half(_PARTS)
         texts = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9))) if triples else {}
         url: str | None = links.href(iri)
         if not url.startswith(LINKABLE):  # type: ignore[union-attr]
