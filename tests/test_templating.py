@@ -118,6 +118,7 @@ TEMPLATES = {
 {% block tail %}{% for i in items %}{% include "part.html" %}{% endfor %}{% endblock %}""",
     "macros.html": "{% macro box(n) %}({{ n }}{% if caller %} {{ caller() }}{% endif %}){% endmacro %}",
     "plain.html": "{% for i in items %}{{ i }}{% endfor %}{% block b %}{{ who }}{% endblock %}",
+    "root_include.html": "a{% include 'part.html' without context %}{% block c %}{{ who }}{% endblock %}",
 }
 
 
@@ -131,7 +132,7 @@ def test_blocks_written_in_one_step_give_what_jinja_gives():
         context_class = Context
 
     plain, ours = (cls(loader=DictLoader(TEMPLATES), autoescape=True) for cls in (Environment, Ours))
-    for name in ("plain.html", "page.html"):
+    for name in ("plain.html", "root_include.html", "base.html", "page.html"):
         made = [env.get_template(name).render(title="<t>", items=[1, 2, 3], who="<w>") for env in (plain, ours)]
         assert made[0] == made[1]
         streamed = [list(env.get_template(name).generate(title="t", items=[1], who="w")) for env in (plain, ours)]
@@ -140,6 +141,10 @@ def test_blocks_written_in_one_step_give_what_jinja_gives():
     source = ours.compile(ours.loader.get_source(ours, "page.html")[0], raw=True)
     assert "yield from template._get_default_module()._body_stream" in source    # that block as Jinja has it
     assert source.count("yield concat(t_") == 3                   # the blocks title, inner and tail: one step
+    base = ours.compile(ours.loader.get_source(ours, "base.html")[0], raw=True)
+    root = base[base.index("def root"):base.index("def block_")]
+    assert "yield from" not in root and root.count("yield concat(t_") == 1      # base.html's root: one step
+    assert ".extend(context.blocks['title'][0](context))" in root and "for event in" in root   # (scoped)
 
 
 @pytest.mark.parametrize("stem", ["http://h/doc/place/x", 'http://h/doc/place/a&b"<c>', "http://h/doc/place/x?page=2"])

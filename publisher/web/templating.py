@@ -10,7 +10,8 @@
   Markup. A page writes ~90 values, most of them Markup.
 - A block's output is gathered in a list and given to the page as one string, where Jinja yields each
   piece of it (~100 on a document page) through every level of the inheritance (base.html's root, the
-  page's root, the block): a block is one generator step instead of a hundred.
+  page's root, the block): a block is one generator step instead of a hundred. So is the root of a
+  template that extends none (base.html's fourteen pieces, each passed on by the page's root).
   Not for a block holding an `{% include ... without context %}`, which Jinja writes as a `yield from`.
 - `{{ f|format_name }}` names a format ("Turtle") by a filter, which Jinja calls directly, rather than by
   a table's `.get` (a call through the context, ten on every document page).
@@ -111,17 +112,29 @@ class CodeGenerator(JinjaCodeGenerator):
         self.writeline("from publisher.web.templating import escape_output as escape")
 
     def blockvisit(self, body: Iterable[nodes.Node], frame: Frame) -> None:
-        # a block's own frame (no parent) before anything buffers it: its body, visited once
-        if not (frame.block_frame and frame.parent is None and frame.buffer is None):
+        # a block's own frame (no parent) before anything buffers it: its body, visited once; or the root of
+        # a template that extends none (base.html: its pieces and the blocks' outputs)
+        if not (frame.block_frame and frame.parent is None and frame.buffer is None
+                or frame.rootlevel and frame.toplevel and not frame.require_output_check and frame.buffer is None):
             return super().blockvisit(body, frame)
         body = list(body)
-        if any(isinstance(n, nodes.Include) and not n.with_context
-               for node in body for n in (node, *node.find_all(nodes.Include))):
+        if any(isinstance(n, (nodes.Include, nodes.Extends)) and not getattr(n, "with_context", False)
+               for node in body for n in (node, *node.find_all((nodes.Include, nodes.Extends)))):
             return super().blockvisit(body, frame)
         frame.buffer = self.temporary_identifier()
         self.writeline(f"{frame.buffer} = []")
         super().blockvisit(body, frame)
         self.writeline(f"yield concat({frame.buffer})")
+
+
+    def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
+        # in a root gathered in a list (above): the block's one piece added to it, not looped over
+        if (frame.buffer is not None and frame.rootlevel and frame.toplevel and not self.environment.is_async
+                and not (node.scoped or node.required or self.has_known_extends or self.extends_so_far)):
+            self.writeline(f"{frame.buffer}.extend(context.blocks[{node.name!r}][0]({self.get_context_ref()}))",
+                           node)
+            return
+        super().visit_Block(node, frame)
 
 
 class Context(JinjaContext):
