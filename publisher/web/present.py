@@ -216,8 +216,8 @@ def _forget_older_half(table: dict[str, Any]) -> None:
     """Drops the older half of a full table (dicts keep their order of insertion). Emptying it all would
     forget, every SHARED new IRIs, the organisations that the next pages of a run link again (an
     organisation's memberships lie a few thousand pages apart in the store's order)."""
-    for key in list(islice(table, len(table) // 2)):
-        del table[key]
+    for key in list(islice(table, len(table) // 2)):     # (the list made in one step of C: no thread between)
+        table.pop(key, None)         # (a server's other thread may have dropped it already)
 Shared = dict[str, tuple[list[ox.Triple] | None, str, Markup]]
 _SHARED: dict[tuple[IriMap, str, str], tuple[Shared, Shared]] = {}
 
