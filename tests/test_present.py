@@ -125,3 +125,35 @@ def test_a_literal_is_shown_as_the_general_path_shows_it(app):
     assert shown[0] == '<span lang="pl">&lt;b&gt;Wieś&lt;/b&gt; &amp; co</span>' and shown[3] == "5,438"
     assert shown[6] == '<time datetime="2020-05-05">May 5, 2020</time>' and shown[8].startswith(
         '<time datetime="not a date&lt;">not a date&lt;</time>')
+
+
+def test_a_linked_iri_s_label_and_link_are_what_the_general_path_makes(app):
+    """Names._named makes an IRI's label and link from what both languages share (_parts): the same as
+    _label and _link, for named IRIs (in the page's language, the other, or none), unnamed ones, ours,
+    others', phone numbers, e-mail addresses, CURIEs, as NamedNodes and as text, in both languages."""
+    named = {ORG: labels(("Fundacja <A>", "pl"), ("Foundation A", "en")),
+             ORG + "-en": [ox.Triple(ox.NamedNode(ORG + "-en"), PREF, ox.Literal("Only <en>", language="en"))],
+             ORG + "-none": [ox.Triple(ox.NamedNode(ORG + "-none"), PREF, ox.Literal("No language"))],
+             ORG + "-empty": []}
+    iris = [*named, "https://w3id.org/bdp/id/place/%C5%81%C3%B3d%C5%BA", "http://www.w3.org/ns/org#member",
+            "tel:%2B48832573466", "mailto:a%40b.pl", "https://example.org/a?b=1&c=2", "urn:x:y",
+            "javascript:alert(1)", "https://w3id.org/bdp/def/role/partner"]
+    for lang in ("pl", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            for _ in range(2):              # made, then found again
+                names = Names(named, LINKS, lang)
+                for iri in iris:
+                    term = ox.NamedNode(iri)
+                    assert (names.label(term), names.link(term)) == (names._label(term), names._link(term)), iri
+                    assert (names.label(iri), names.link(iri)) == (names._label(iri), names._link(iri)), iri
+            if lang == "en":
+                assert names.link(ox.NamedNode(ORG)).endswith("/doc/organisation/x?lang=en\">Foundation A</a>")
+
+
+def test_a_full_table_forgets_its_older_half():
+    from publisher.web.present import _forget_older_half
+
+    table = {str(n): n for n in range(10)}
+    _forget_older_half(table)
+    assert list(table) == [str(n) for n in range(5, 10)]

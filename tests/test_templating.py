@@ -118,6 +118,7 @@ TEMPLATES = {
 {% block tail %}{% for i in items %}{% include "part.html" %}{% endfor %}{% endblock %}""",
     "macros.html": "{% macro box(n) %}({{ n }}{% if caller %} {{ caller() }}{% endif %}){% endmacro %}",
     "plain.html": "{% for i in items %}{{ i }}{% endfor %}{% block b %}{{ who }}{% endblock %}",
+    "root_include.html": "a{% include 'part.html' without context %}{% block c %}{{ who }}{% endblock %}",
 }
 
 
@@ -131,7 +132,7 @@ def test_blocks_written_in_one_step_give_what_jinja_gives():
         context_class = Context
 
     plain, ours = (cls(loader=DictLoader(TEMPLATES), autoescape=True) for cls in (Environment, Ours))
-    for name in ("plain.html", "page.html"):
+    for name in ("plain.html", "root_include.html", "base.html", "page.html"):
         made = [env.get_template(name).render(title="<t>", items=[1, 2, 3], who="<w>") for env in (plain, ours)]
         assert made[0] == made[1]
         streamed = [list(env.get_template(name).generate(title="t", items=[1], who="w")) for env in (plain, ours)]
@@ -140,3 +141,28 @@ def test_blocks_written_in_one_step_give_what_jinja_gives():
     source = ours.compile(ours.loader.get_source(ours, "page.html")[0], raw=True)
     assert "yield from template._get_default_module()._body_stream" in source    # that block as Jinja has it
     assert source.count("yield concat(t_") == 3                   # the blocks title, inner and tail: one step
+    base = ours.compile(ours.loader.get_source(ours, "base.html")[0], raw=True)
+    root = base[base.index("def root"):base.index("def block_")]
+    assert "yield from" not in root and root.count("yield concat(t_") == 1      # base.html's root: one step
+    assert ".extend(context.blocks['title'][0](context))" in root and "for event in" in root   # (scoped)
+
+
+@pytest.mark.parametrize("stem", ["http://h/doc/place/x", 'http://h/doc/place/a&b"<c>', "http://h/doc/place/x?page=2"])
+def test_format_links_from_the_mark_are_what_the_macros_write(app, stem):
+    """format_markup puts a document's escaped URL where its mark was; the macros themselves write the same
+    for the same formats, and for URLs that are not one URL and a suffix (written by the macros directly)."""
+    from publisher.formats import DOCUMENT_FORMATS
+    from publisher.web.templating import format_markup, format_name
+
+    with app.test_request_context("/"):
+        env = app.jinja_env
+        macros = env.get_template("resource_macros.html").module
+        for formats in ([(f"{stem}.{f.suffix}", f) for f in DOCUMENT_FORMATS],
+                        [(f"{stem}/{f.suffix}", f) for f in DOCUMENT_FORMATS]):
+            links = [(escape(url), escape(f.media_type), escape(format_name(f))) for url, f in formats]
+            head, anchors = format_markup(env, list(formats))
+            assert head == macros.alternate_links(links) and anchors == macros.format_anchors(links)
+            assert type(head) is Markup and str(escape(formats[1][0])) in head
+            assert format_markup(env, list(formats)) == (head, anchors)       # the last one, kept
+            assert "\x00" not in head + anchors
+        assert "&amp;" in format_markup(env, [(f"{stem}.ttl", DOCUMENT_FORMATS[0])])[0] or "&" not in stem

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote
@@ -82,10 +83,21 @@ class Names:
         found = shared.get(iri)
         if found is None or found[0] is not triples:
             if len(shared) >= SHARED:
-                shared.clear()
-            term = iri if plain else ox.NamedNode(iri)
-            found = shared[iri] = (triples, self._label(term), self._link(term))
+                _forget_older_half(shared)
+            found = shared[iri] = (triples, *self._made(iri, triples, plain))
         return found
+
+    def _made(self, iri: str, triples: list[ox.Triple] | None, plain: bool) -> tuple[str, Markup]:
+        """(label, link) of an IRI other than the page's own, as _label and _link make them, from what
+        every language's page finds the same (_parts: its names, its URL); most IRIs a page links to are
+        linked from it alone (a partnership's memberships), and its page in the other language follows."""
+        _, _, texts, fallback, url, public = _parts(self.links, iri, triples)
+        if public and self.lang_query:
+            url = f"{url}{'&' if '?' in url else '?'}{self.lang_query}"  # type: ignore[operator]
+        if texts:
+            text, text_lang = pick_lang(texts, self.lang)
+            return text, _anchor(url, escape(text) if plain else in_lang(text, text_lang, self.lang))
+        return fallback, _anchor(url, escape(fallback))
 
     def label(self, term: Any) -> str:
         kind = term.__class__
@@ -106,16 +118,7 @@ class Names:
         names = self.names(iri)
         if names:
             return pick(names, self.lang)
-        if iri.startswith("tel:"):
-            return phone(unquote(iri[4:]))
-        if iri.startswith("mailto:"):
-            return unquote(iri[7:])
-        short = curie(iri)
-        if short != iri:
-            return short
-        if iri.startswith(self.links.base + "id/"):
-            return unquote(iri.rsplit("/", 1)[-1])
-        return iri
+        return _unnamed_label(self.links, iri)
 
     def literal(self, term: ox.Literal) -> str:
         """A literal as people read it: numbers grouped, dates in words, for the page's locale."""
@@ -204,9 +207,17 @@ class Names:
 
 
 # Names and links of IRIs shared by the pages of a language and base (Names._named), at most SHARED in
-# each table (emptied when full): the predicates, classes and concepts every page names, and the
-# organisations named most; a few hundred bytes an entry.
+# each table (when full, the older half forgotten): the predicates, classes and concepts every page names,
+# and the organisations named most; a few hundred bytes an entry.
 SHARED = 20_000
+
+
+def _forget_older_half(table: dict[str, Any]) -> None:
+    """Drops the older half of a full table (dicts keep their order of insertion). Emptying it all would
+    forget, every SHARED new IRIs, the organisations that the next pages of a run link again (an
+    organisation's memberships lie a few thousand pages apart in the store's order)."""
+    for key in list(islice(table, len(table) // 2)):     # (the list made in one step of C: no thread between)
+        table.pop(key, None)         # (a server's other thread may have dropped it already)
 Shared = dict[str, tuple[list[ox.Triple] | None, str, Markup]]
 _SHARED: dict[tuple[IriMap, str, str], tuple[Shared, Shared]] = {}
 
@@ -237,6 +248,41 @@ def _context_of(links: IriMap, lang: str) -> tuple[str, tuple[Shared, Shared]]:
         lang_query = f"lang={lang}" if link_lang() == lang else ""
         found = kept[key] = (links, lang_query, _shared_names(links, lang, lang_query))
     return found[1], found[2]
+
+
+def _unnamed_label(links: IriMap, iri: str) -> str:
+    """Names._label of an IRI no table names: a phone number or e-mail address, a CURIE, our key."""
+    if iri.startswith("tel:"):
+        return phone(unquote(iri[4:]))
+    if iri.startswith("mailto:"):
+        return unquote(iri[7:])
+    short = curie(iri)
+    if short != iri:
+        return short
+    if iri.startswith(links.base + "id/"):
+        return unquote(iri.rsplit("/", 1)[-1])
+    return iri
+
+
+# What Names._made finds the same in every language for an IRI, while its label triples are the same list:
+# (those triples, the IriMap, its names by language, its label when it has none, its URL if a page links
+# it, whether that URL is ours: links to ours carry the language), at most SHARED (the older half forgotten).
+Parts = tuple[list[ox.Triple] | None, IriMap, dict[str, str], str, str | None, bool]
+_PARTS: dict[str, Parts] = {}
+
+
+def _parts(links: IriMap, iri: str, triples: list[ox.Triple] | None) -> Parts:
+    found = _PARTS.get(iri)
+    if found is None or found[0] is not triples or found[1] is not links:
+        if len(_PARTS) >= SHARED:
+            _forget_older_half(_PARTS)
+        texts = texts_of(sorted(triples, key=lambda t: _RANK.get(t.predicate.value, 9))) if triples else {}
+        url: str | None = links.href(iri)
+        if not url.startswith(LINKABLE):  # type: ignore[union-attr]
+            url = None
+        found = _PARTS[iri] = (triples, links, texts, "" if texts else _unnamed_label(links, iri), url,
+                               url is not None and url.startswith(links.public))
+    return found
 
 
 @lru_cache(maxsize=4096)
