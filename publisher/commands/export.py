@@ -105,9 +105,10 @@ def export(settings: Any, dest: Path, public: str, listen: str = "8080", workers
 
 def _aside(call: Callable[..., int], *args: Any) -> Callable[..., int]:
     """`call(*args)` run in a forked process beside the documents, which spend their first seconds in one
-    core (listing the resources, reading ahead before the workers fork) while the other waits; returns
-    the function that waits for it and gives its result or raises its error (`wait_only`: returns 0). A plain Process and a pipe,
-    not an executor: no thread in this process when the document workers fork."""
+    core (listing the resources, reading ahead before the workers fork) while the other waits. Returns
+    the function that waits for it and gives its result or raises its error (`wait_only`: returns 0).
+    A plain Process and a pipe, not an executor: no thread in this process when the document workers
+    fork."""
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
 

@@ -126,7 +126,6 @@ class CodeGenerator(JinjaCodeGenerator):
         super().blockvisit(body, frame)
         self.writeline(f"yield concat({frame.buffer})")
 
-
     def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
         # in a root gathered in a list (above): the block's one piece added to it, not looped over
         if (frame.buffer is not None and frame.rootlevel and frame.toplevel and not self.environment.is_async
