@@ -13,7 +13,7 @@ import pytest
 from publisher.config import load_settings
 from publisher.pipeline.build import build
 from publisher.read import network as net
-from publisher.read import network_quads, network_table
+from publisher.read import network_table
 from publisher.read import practice_list as pl
 from publisher.read.cards import ORGANISATION_PAGE
 from publisher.read.links import ALSO_IN, also_in_from_rows
@@ -129,8 +129,8 @@ def test_an_organisations_reads_from_the_shared_table_are_the_indexes(which, how
         assert (table.labels is not None) == (how == "labels")
         key = network_table.share(out / "store", table)
         shared = tabled.site()
-        assert network_table.shared(out / "store") is table and network_quads._table(shared) is table
-        assert network_quads._table(site) is None            # a handle keeps what it looked up first
+        assert network_table.shared(out / "store") is table and network_table.shared_for(shared) is table
+        assert network_table.shared_for(site) is None            # a handle keeps what it looked up first
         for org in orgs:
             assert _reads(shared, org) == before[org], org
         assert sum(bool(before[org]["practices"]) for org in orgs) > 3

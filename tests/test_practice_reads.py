@@ -86,7 +86,7 @@ def test_the_card_from_the_shared_table_holds_the_rows_of_the_lookups(out, reque
     """With the organisations' table `bdp export` reads before its workers fork shared for the store
     (read.network_table), a site handle takes a practice's memberships and partners from it: the same rows
     in the same order as its lookups."""
-    from publisher.read import cards, network_table
+    from publisher.read import network_table
 
     path = request.getfixturevalue(out) / "store"
     looked_up, tabled = EmbeddedStore(path), EmbeddedStore(path)
@@ -97,7 +97,7 @@ def test_the_card_from_the_shared_table_holds_the_rows_of_the_lookups(out, reque
         before = {iri: with_extra(site, describe(site, iri), PRACTICE_PAGE, 10000).extra_rows for iri in practices}
         key = network_table.share(path, network_table.read_table(site.oxigraph))
         shared = tabled.site()
-        assert cards._table(shared) is network_table.shared(path) is not None and cards._table(site) is None
+        assert network_table.shared_for(shared) is network_table.shared(path) is not None and network_table.shared_for(site) is None
         partners = 0
         for iri in practices:
             rows = with_extra(shared, describe(shared, iri), PRACTICE_PAGE, 10000).extra_rows

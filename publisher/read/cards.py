@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from publisher.namespaces import PREFIXES
 from publisher.read.documents import DOCUMENTS
 from publisher.read.links import ALSO_IN
-from publisher.read.network_table import NetworkTable, node, shared
+from publisher.read.network_table import NetworkTable, node, shared_for
 from publisher.read.resources import Description, Extra
 from publisher.store.embedded import DirectStore, SiteStore
 
@@ -69,20 +69,7 @@ def _of(pairs: list[tuple[ox.NamedNode, Any]], predicate: ox.NamedNode) -> list[
 # organisations, then started again: an organisation is a partner in a few practices, read once for all.
 MEMBERS = 50_000
 _members: weakref.WeakKeyDictionary[Any, dict[str, tuple[list, list]]] = weakref.WeakKeyDictionary()
-_tables: weakref.WeakKeyDictionary[Any, NetworkTable | None] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()        # `bdp serve` answers in threads: one table a store
-
-
-def _table(site: DirectStore) -> NetworkTable | None:
-    """The organisations' facts `bdp export` reads before its workers fork (read.network_table), when shared
-    for `site`'s store: a partnership's memberships, their members and roles, a member's sectors and names
-    are then taken from it, with no lookup. Looked for once a site handle."""
-    if not isinstance(site, SiteStore):
-        return None
-    found = _tables.get(site, _tables)
-    if found is _tables:
-        found = _tables[site] = shared(site.path)
-    return found  # type: ignore[return-value]
 
 
 def _memberships(site: DirectStore, table: NetworkTable | None, partnership: Any) -> list[tuple[list, list]]:
@@ -154,7 +141,7 @@ def practice_page_rows(site: DirectStore, d: Description) -> list[dict]:
             rows += [{"g": tags["address"], "x": address, "p": p, "o": o} for p, o in _about(store, address)]
     for place, _ in places:
         rows += [{"g": tags["teryt"], "o": o} for _, code in codes[place] for o in _of(code, n["notation"])]
-    table = _table(site) if own_partnerships else None
+    table = shared_for(site) if own_partnerships else None
     for partnership in own_partnerships:
         for roles, members in _memberships(site, table, partnership):
             for member in members:

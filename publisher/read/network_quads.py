@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
-from publisher.read.network_table import NetworkTable, node, shared
+from publisher.read.network_table import NetworkTable, node, shared_for
 from publisher.store.embedded import DirectStore, SiteStore
 
 DEFAULT = ox.DefaultGraph()
@@ -41,18 +41,7 @@ LABELS = tuple(ox.NamedNode(i) for i in ("http://www.w3.org/2004/02/skos/core#pr
 FACTS = 400_000             # facts kept a store (a practice's: three; an organisation's: two)
 T = TypeVar("T")
 _facts: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
-_tables: weakref.WeakKeyDictionary[Any, NetworkTable | None] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()         # `bdp serve` answers in threads: one table a store
-
-
-def _table(site: DirectStore) -> NetworkTable | None:
-    """The table shared for `site`'s store (read.network_table), looked for once a handle."""
-    if not isinstance(site, SiteStore):
-        return None
-    found = _tables.get(site, _tables)
-    if found is _tables:
-        found = _tables[site] = shared(site.path)
-    return found  # type: ignore[return-value]
 
 
 def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T:
@@ -61,7 +50,7 @@ def _kept(site: DirectStore, read: Callable[[ox.Store, Any], T], term: Any) -> T
     finished build (a build's own store changes)."""
     if not isinstance(site, SiteStore):
         return read(site.oxigraph, term)
-    table = _table(site)
+    table = shared_for(site)
     if table is not None and read.__name__ in _TABLED:
         tabled = _TABLED[read.__name__](table, term)
         if tabled is not None:                  # (None: not for the table to say, looked up below)
@@ -90,7 +79,7 @@ def _objects(store: ox.Store, subject: Any, predicate: ox.NamedNode) -> list:
 def practices_of(site: DirectStore, organisation: str) -> list[str]:
     """read.network.PRACTICES: the practices of `organisation`'s memberships, then those it was the
     implementing unit of, each once."""
-    table = _table(site)
+    table = shared_for(site)
     if table is not None:
         return _practices_in_table(table, organisation)
     store = site.oxigraph
@@ -119,7 +108,7 @@ def members_of(site: DirectStore, practices: list[str]
                ) -> tuple[list[tuple[str, list[tuple[Any, Any]], list[Any]]], Callable[[Any], list]]:
     """What people()'s rows hold, not yet spread into rows: each practice's (IRI, (member, role or None)
     of each membership, implementing units), and the reader of an organisation's sectors."""
-    table = _table(site)
+    table = shared_for(site)
     if table is not None:                    # (the table's reads called straight: one call a fact less)
         members: Callable[[Any], Any] = partial(_members_in_table, table)
         sectors: Callable[[Any], list] = partial(_sectors_in_table, table)

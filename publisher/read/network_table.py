@@ -28,6 +28,7 @@ import os
 import pickle
 import sys
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
+from publisher.store.embedded import SiteStore
 
 DEFAULT = ox.DefaultGraph()
 _BDP, _ORG, _DCT = PREFIXES["bdp"], PREFIXES["org"], PREFIXES["dct"]
@@ -282,6 +284,20 @@ def share(store_dir: Path, table: NetworkTable) -> Identity | None:
 def unshare(key: Identity | None) -> None:
     with _lock:
         _shared.pop(key, None)  # type: ignore[arg-type]
+
+
+_by_handle: weakref.WeakKeyDictionary[Any, NetworkTable | None] = weakref.WeakKeyDictionary()
+
+
+def shared_for(site: Any) -> NetworkTable | None:
+    """The table shared for a site store handle's store (`shared`), looked for once a handle; None for
+    any other store (a build's own, which changes as it is written)."""
+    if not isinstance(site, SiteStore):
+        return None
+    found = _by_handle.get(site, _by_handle)
+    if found is _by_handle:
+        found = _by_handle[site] = shared(site.path)
+    return found  # type: ignore[return-value]
 
 
 def shared(store_dir: Path | str | None) -> NetworkTable | None:
