@@ -14,10 +14,11 @@ store's (predicate, object, subject) index order, so each subject's objects come
 of (subject, predicate) gives them, and each object's subjects in that of (predicate, object).
 
 Most of a scan's time is the store decoding each term, which holds the GIL: given the store's directory,
-a forked child scans the memberships and the places' names while the parent scans the rest, and sends
-them back as plain strings. Nodes only walked through (partnerships, memberships, places, and every
-subject walked back to) are kept as IRI strings, and each IRI object as one term however often it
-recurs: a third of the objects the table held as terms."""
+a forked child scans IN_CHILD (a practice's partnerships, their memberships and members) while the parent
+scans the rest, and sends them back as plain strings. The objects of NODES (partnerships, memberships,
+places, members, roles) and every subject walked back to are kept as IRI strings (`node` makes a term of
+one a page shows), each other IRI object as one term however often it recurs: a third of the objects the
+table held as terms."""
 
 from __future__ import annotations
 
