@@ -3,14 +3,15 @@ configuration against nginx's plain static-file rate, in the same run.
 
     python bench/bench_export.py --out /work/out100k [--sample 3000] [--duration 10]
 
-1. Exports a sample of --sample documents, spread evenly over every resource of the build (the export
-   renders one resource at a time, so its time is linear in the resources), with `bdp export`'s code and
+1. Exports a sample of about --sample documents, a run of neighbours from each kind in proportion to its
+   count (`neighbours`; the export renders one resource at a time, so its time is linear in the
+   resources), with `bdp export`'s code and
    --workers processes, then the site-wide files (catalogue, VoID, /def/, feed, dumps, sitemaps) once;
    the sample is written as a whole export writes it, the labels and the organisations' facts read once
    before the workers start; the whole export is estimated as that reading + documents x (sample time /
    sample) + site-wide time, and set beside
-   the full build's time (--build-seconds, else the last `built ... in N s` line of --build-log). A spread
-   sample overestimates: it misses what neighbours in the store's order share and pays the workers' start;
+   the full build's time (--build-seconds, else the last `built ... in N s` line of --build-log). A sample
+   still overestimates: its workers start cold (templates, caches) for a few thousand documents;
    --sample above the number of resources writes them all, so that the whole export is measured, not
    estimated (the figure to quote, bench/README.md). The
    sample is written as into a fresh tree (no rename per file); the CPU it took, user and system (the
@@ -97,8 +98,7 @@ def export_sample(args: argparse.Namespace, site: Path) -> dict:
     started = time.perf_counter()
     paths = list(resources(args.out / "store", settings.base_uri))
     listing = time.perf_counter() - started
-    step = max(1, len(paths) // args.sample)
-    sample = paths[::step][:args.sample]
+    sample = neighbours(paths, args.sample)
     started, cpu, timings = time.perf_counter(), _cpu(), {}
     # read ahead as the whole export does (its labels and organisations' facts), counted once
     documents, files = write_documents(settings, site, sample, public, args.workers, atomic=False,
@@ -114,6 +114,27 @@ def export_sample(args: argparse.Namespace, site: Path) -> dict:
             "docs_s": docs_s, "ahead_s": ahead, "site_s": site_s, "site_files": site_files, "user_s": user,
             "sys_s": system, "estimate_s": listing + ahead + docs_s * len(paths) / max(documents, 1) + site_s,
             "keys": [p.split("/", 2)[2] for p in sample if p.startswith("doc/practice/")]}
+
+
+def neighbours(paths: list[str], size: int) -> list[str]:
+    """About `size` of `paths` (in the store's order, where each kind's resources lie together), as runs of
+    neighbours: from each kind a run from the middle of its resources, as long as its share of `paths`
+    (at least one). A whole export meets its resources so (an organisation's practices are its partners'
+    too: the caches of names and facts fill once for many), where every n-th resource shares nothing with
+    the one before."""
+    if size >= len(paths):
+        return paths
+    spans: dict[str, list[int]] = {}
+    for i, path in enumerate(paths):
+        span = spans.setdefault(path.split("/")[1], [i, i])
+        span[1] = i
+    sample = []
+    for first, last in spans.values():
+        count = last - first + 1
+        length = min(count, max(1, round(size * count / len(paths))))
+        start = first + (count - length) // 2
+        sample += paths[start:start + length]
+    return sample
 
 
 def _cpu() -> tuple[float, float]:

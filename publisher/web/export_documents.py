@@ -306,8 +306,8 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
     served while it is written (Files). `read_ahead`: read every label and the organisations' facts before
     the workers start, for all of them (None: each when a whole export's worth of documents is written,
     LABELS_AHEAD and NETWORK_TABLE_FROM; never for a remote store, whose documents are read by SPARQL);
-    `timings` gets the seconds that took ("ahead": wall; "ahead_user", "ahead_system": this process's
-    CPU). Returns (documents, files)."""
+    `timings` gets the seconds that took ("ahead": wall; "ahead_user", "ahead_system": the CPU of
+    this process and of the child the table's read forks). Returns (documents, files)."""
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     done = files = 0
     pool: Any = None
@@ -322,8 +322,9 @@ def write_documents(settings: Any, dest: Path, paths: list[str], base_url: str, 
                 shared = _share_network(settings, labels)
         if timings is not None:
             now = os.times()
-            timings.update(ahead=time.perf_counter() - started, ahead_user=now.user - cpu.user,
-                           ahead_system=now.system - cpu.system)
+            timings.update(ahead=time.perf_counter() - started,
+                           ahead_user=now.user + now.children_user - cpu.user - cpu.children_user,
+                           ahead_system=now.system + now.children_system - cpu.system - cpu.children_system)
         if (workers or os.cpu_count() or 1) == 1 or len(chunks) <= 1:
             _init(settings, str(dest), base_url, atomic, labels)
             results: Iterable[tuple[int, int]] = map(_chunk, chunks)
