@@ -42,7 +42,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--parts", default="queries,deref,search",
                         help="what to measure over the servers [%(default)s]")
     parser.add_argument("--search-queries", type=int, default=200, help="distinct search queries [%(default)s]")
-    parser.add_argument("--export-sample", type=int, default=3000,
+    parser.add_argument("--export-sample", type=int, default=30000,
                         help="documents the static export is timed on, then served by nginx (0: skip) "
                              "[%(default)s]")
     parser.add_argument("--row-cap", type=int, default=100_000_000,
