@@ -1,39 +1,16 @@
 """What a document's page works out the same in both languages, kept for the page in the other language:
-`bdp export` renders a document's Polish page and then its English one from the same description and
-list of formats (publisher.web.export_documents), and a server renders one page a request, for which
-keeping the last one costs nothing. A description is the same one (it is not changed once read), a list
-of formats an equal one."""
+`bdp export` renders a document's Polish page and then its English one from the same description
+(publisher.web.export_documents), and a server renders one page a request, for which keeping the last one
+costs nothing. A description is the same one (it is not changed once read). (A document's links to its
+formats: templating.format_markup.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pyoxigraph as ox
-from markupsafe import Markup, escape
 
 from publisher.read.resources import Description
-from publisher.web.templating import format_name
-
-_FORMAT_TEXTS: dict[str, tuple[Markup, Markup]] = {}
-_last_formats: tuple[list[tuple[str, Any]], list[tuple[Markup, Markup, Markup]]] = ([], [])
-
-
-def format_links(formats: list[tuple[str, Any]]) -> list[tuple[Markup, Markup, Markup]]:
-    """(URL, media type, name) of each (URL, publisher.formats.Format) of a document, escaped: what its
-    page's head and its "Data as" line write. The last document's kept, for its page in the other language."""
-    global _last_formats
-    last = _last_formats
-    if last[0] == formats:
-        return last[1]
-    made = []
-    for url, fmt in formats:
-        texts = _FORMAT_TEXTS.get(fmt.name)
-        if texts is None:
-            texts = _FORMAT_TEXTS[fmt.name] = (escape(fmt.media_type), escape(format_name(fmt)))
-        made.append((escape(url), *texts))
-    _last_formats = (formats, made)
-    return made
-
 
 # A value as a page reads it: (the term; its language, '' for a literal without one, None for others; its IRI,
 # None for a literal or blank node; a literal's datatype IRI, None for others, and lexical form, '' for others)

@@ -21,7 +21,7 @@ from publisher.iris import IriMap
 from publisher.namespaces import PREFIXES, curie
 from publisher.read.resources import LABELS, Description
 from publisher.web.i18n import format_date, gettext, in_lang, label, link_lang, number, phone, pick, pick_lang
-from publisher.web.page_parts import Value, format_links, page_parts
+from publisher.web.page_parts import Value, page_parts
 
 XSD = PREFIXES["xsd"]
 NUMBERS = {XSD + name for name in ("integer", "decimal", "nonNegativeInteger", "positiveInteger", "int", "long")}
@@ -192,10 +192,6 @@ class Names:
 
     def link_list(self, terms: Any, separator: str = ", ") -> Markup:
         return Markup(separator).join(self.link(t) for t in terms)
-
-    @staticmethod
-    def format_links(formats: list[tuple[str, Any]]) -> list[tuple[Markup, Markup, Markup]]:
-        return format_links(formats)
 
     @staticmethod
     def is_blank(term: Any) -> bool:
