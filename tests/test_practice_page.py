@@ -161,3 +161,51 @@ def test_a_kept_link_follows_the_list_of_labels_the_page_names_it_from(built, se
             assert cell("Fundacja B")[0].endswith(">Fundacja B</a>")                   # another list: its name
     finally:
         close_store(app)
+
+
+@pytest.mark.parametrize("out", ["built", "generated_practices"])
+def test_the_practice_s_json_ld_is_what_schema_org_s_dict_encodes_to(out, request, settings):
+    """web.practice_jsonld writes a practice page's schema.org JSON-LD from parts kept between pages (the
+    practice's other language, the themes named on every page): for every practice of two builds, through
+    two hosts, in both languages one after the other, the text jsonld_script makes of schema_org's dict."""
+    import json
+
+    from flask import g
+
+    from publisher.read.cards import PRACTICE_PAGE
+    from publisher.read.resources import with_extra
+    from publisher.web import create_app, site_store
+    from publisher.web.documents import known_labels, read_document
+    from publisher.web.practice_jsonld import practice_jsonld
+    from publisher.web.practice_page import first_look
+    from publisher.web.present import Presenter, schema_org
+    from publisher.web.render import iri_map, jsonld_script
+    from tests.conftest import close_store
+
+    folder = request.getfixturevalue(out)
+    app = create_app(settings.with_(out=str(folder)))
+    store = ox.Store.read_only(str(folder / "store"))
+    practice = ox.NamedNode("https://w3id.org/bdp/ontology#Practice")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    iris = sorted(q.subject.value for q in store.quads_for_pattern(None, rdf_type, practice))
+    seen: set[str] = set()
+    try:
+        for host in ("http://a.example", "http://b.example"):
+            for iri in iris:
+                path = "doc/" + iri.split("/id/", 1)[1]
+                for lang in ("pl", "en"):
+                    with app.test_request_context(f"/{path}?lang={lang}", base_url=host):
+                        app.preprocess_request()
+                        d = with_extra(site_store(), read_document(iri, 1), PRACTICE_PAGE, 10000)
+                        card = first_look(d.extra_rows or []).card
+                        v = Presenter(d, iri_map(), g.lang, card.labels, known_labels())
+                        url = f"{host}/{path}"
+                        made = practice_jsonld(v, url, card)
+                        assert made == jsonld_script(schema_org(v, url, card)), (host, iri, lang)
+                        data = json.loads(made)
+                        seen.update(data)
+                        seen.update(data["spatialCoverage"])
+    finally:
+        close_store(app)
+    assert {"abstract", "description", "dateCreated", "about", "keywords", "contributor", "funding", "geo",
+            "address"} <= seen, seen

@@ -69,6 +69,9 @@ def _of(pairs: list[tuple[ox.NamedNode, Any]], predicate: ox.NamedNode) -> list[
 # organisations, then started again: an organisation is a partner in a few practices, read once for all.
 MEMBERS = 50_000
 _members: weakref.WeakKeyDictionary[Any, dict[str, tuple[list, list]]] = weakref.WeakKeyDictionary()
+# The label predicates in the order a subject's triples list them (the store's: by their encodings, so the
+# same for every subject of a store), learnt from the first partner read named by both, kept a site store
+_label_order: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()        # `bdp serve` answers in threads: one table a store
 
 
@@ -94,11 +97,14 @@ def _member(site: DirectStore, table: NetworkTable | None, member: Any) -> tuple
             kept = _members.setdefault(site, {})
     found = kept.get(member.value) if kept is not None else None
     if found is None:
-        found = _member_in_table(table, member) if table is not None else None
+        found = _member_in_table(table, member, _label_order.get(site)) if table is not None else None
         if found is None:
             about = _about(site.oxigraph, member)
             found = (_of(about, _N["sector"]) or [None],
                      [(p, o) for p, o in about if p.value in _LABELS] or [(None, None)])
+            order = tuple(dict.fromkeys(p.value for p, _ in found[1] if p is not None))
+            if table is not None and kept is not None and len(order) > 1:
+                _label_order[site] = order
         if kept is not None:
             if len(kept) >= MEMBERS:
                 kept.clear()
@@ -106,14 +112,17 @@ def _member(site: DirectStore, table: NetworkTable | None, member: Any) -> tuple
     return found
 
 
-def _member_in_table(table: NetworkTable, member: Any) -> tuple[list, list] | None:
-    """_member's answer from the table; None when the partner is named by both label predicates (their
-    order is that of the predicates' encodings in the store: looked up then)."""
+def _member_in_table(table: NetworkTable, member: Any, order: tuple[str, ...] | None) -> tuple[list, list] | None:
+    """_member's answer from the table. A partner named by both label predicates lists them in the order
+    of their encodings in the store (`order`, _label_order); None while that is not known (looked up
+    then, and learnt)."""
     iri = member.value
     labels = [(p, table.objects(p.value, iri)) for p in _LABEL_NODES]
     named = [(p, objects) for p, objects in labels if objects]
     if len(named) > 1:
-        return None
+        if order is None:
+            return None
+        named.sort(key=lambda pair: order.index(pair[0].value))
     return (table.objects(_SECTOR, iri) or [None],
             [(p, o) for p, objects in named for o in objects] or [(None, None)])
 

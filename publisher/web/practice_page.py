@@ -4,7 +4,7 @@ table and the partners' table in the page's language. The markup stays in the te
 values it writes (names, links, escaped texts).
 
 Most cells of the two tables name what many practices share: a theme, a sector, a role, a voivodeship, a
-unit type, a funding source, an organisation, a date. Their links are kept for the build, per public base
+unit type, a funding source, an organisation, a date, a town's population (a number in the page's locale). Their links are kept for the build, per public base
 and language (`cells`), so that a page makes only what is its own (a town, a street, its contacts)."""
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def _metric(v: Presenter, card: PracticeCard, texts: dict[str, Markup], shared: 
             ("implementing_unit", shared(v.value("bdp:implementingUnit"))),
             ("street", v.link(place.get("street"))),
             ("websites", v.link_list(v.values("foaf:page"), "<br>")),
-            ("population", v.link(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
+            ("population", shared(place.get("population"))), ("teryt", v.link(place.get("teryt"))),
             ("coordinates", Markup(f"{escape(lat.value)}, {escape(long.value)}")
              if lat is not None and long is not None else _EMPTY),
             ("contacts", Markup("").join(contacts) or Markup('<span class="muted">') + texts["none"]
