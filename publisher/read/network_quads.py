@@ -25,7 +25,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
+from publisher.read import link_counts
 from publisher.read.network_table import NetworkTable, node, shared_for
+from publisher.read.recent import remembered
 from publisher.store.embedded import DirectStore, SiteStore
 
 DEFAULT = ox.DefaultGraph()
@@ -92,6 +94,19 @@ def practices_of(site: DirectStore, organisation: str) -> list[str]:
     for x in _subjects(store, IMPLEMENTING_UNIT, org):
         found[x.value] = None
     return list(found)
+
+
+def links_to(site: DirectStore, iri: ox.NamedNode, offset: int, size: int
+             ) -> tuple[list[ox.Triple], dict[str, int], int] | None:
+    """read.quads.incoming's answer for an organisation (a page of the links to it, the links of each
+    predicate, how many in all) from the counts the shared table holds (read.link_counts): the page's
+    links decoded, not every link to count them. None when no table holds `iri`'s counts."""
+    table = shared_for(site)
+    counts = table.links.get(iri.value) if table is not None and table.links is not None else None
+    if counts is None:
+        return None
+    runs = remembered(site, ("links", iri.value), lambda: link_counts.Runs(site.oxigraph, iri))
+    return link_counts.page(runs, counts, offset, size)
 
 
 def _members(store: ox.Store, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], list[Any]]:
