@@ -43,16 +43,21 @@ def read_counts(store: ox.Store) -> Counts:
 
 
 class Runs:
-    """The links to one IRI, predicate by predicate, decoded from the store only as far as a page has
-    asked (the pages of a document come in order: each link decoded once)."""
+    """The links to one IRI, predicate by predicate: from `known` (predicate -> the linking IRIs in the
+    store's order, as a table holds them: no term to decode) or decoded from the store only as far as a
+    page has asked (the pages of a document come in order: each link decoded once)."""
 
-    def __init__(self, store: ox.Store, iri: ox.NamedNode) -> None:
-        self.store, self.iri = store, iri
+    def __init__(self, store: ox.Store, iri: ox.NamedNode, known: dict[str, list[str]] | None = None) -> None:
+        self.store, self.iri, self.known = store, iri, known or {}
         self.runs: dict[str, tuple[Iterator[Any], list[ox.Triple]]] = {}
         self.lock = threading.Lock()           # (`bdp serve` answers in threads)
 
     def triples(self, predicate: str, first: int, last: int) -> list[ox.Triple]:
         """The links of `predicate` from `first` to `last` (0-based, `last` excluded), in the store's order."""
+        subjects = self.known.get(predicate)
+        if subjects is not None:
+            term, iri = ox.NamedNode(predicate), self.iri
+            return [ox.Triple(ox.NamedNode(s), term, iri) for s in subjects[first:last]]
         with self.lock:
             found = self.runs.get(predicate)
             if found is None:

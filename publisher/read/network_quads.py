@@ -103,9 +103,10 @@ def links_to(site: DirectStore, iri: ox.NamedNode, offset: int, size: int
     links decoded, not every link to count them. None when no table holds `iri`'s counts."""
     table = shared_for(site)
     counts = table.links.get(iri.value) if table is not None and table.links is not None else None
-    if counts is None:
+    if table is None or counts is None:
         return None
-    runs = remembered(site, ("links", iri.value), lambda: link_counts.Runs(site.oxigraph, iri))
+    known = {p: table.subjects(p, iri.value) for p in table.backward}     # (no term to decode for these)
+    runs = remembered(site, ("links", iri.value), lambda: link_counts.Runs(site.oxigraph, iri, known))
     return link_counts.page(runs, counts, offset, size)
 
 

@@ -88,11 +88,18 @@ class Ordered:
             titles = self.rows[iri][0]
             return sort_key(titles.get(lang) or titles.get("pl") or next(iter(titles.values()), ""), lang)
 
-        iris = sorted(self.rows, key=title_key)            # ties of dates keep the title order
-        if sort == "newest":
-            iris.sort(key=lambda i: self.rows[i][1], reverse=True)
-        elif sort == "updated":
-            iris.sort(key=lambda i: self.rows[i][2] or self.rows[i][1], reverse=True)
+        if sort not in ("newest", "updated"):
+            return sorted(self.rows, key=title_key)
+        rows = self.rows
+        dates = {i: (r[1] if sort == "newest" else r[2] or r[1]) for i, r in rows.items()}
+        iris = sorted(rows, key=dates.__getitem__, reverse=True)
+        # ties of dates in title order: only they are collated (a key costs more than the sort)
+        start = 0
+        for end in range(1, len(iris) + 1):
+            if end == len(iris) or dates[iris[end]] != dates[iris[start]]:
+                if end - start > 1:
+                    iris[start:end] = sorted(iris[start:end], key=title_key)
+                start = end
         return iris
 
 
@@ -198,7 +205,7 @@ def _details(store: Store, iris: list[str], known: Collection[str] = (), organis
         return [], {}
     items = {i: Item(i) for i in iris}
     if organisation is not None:
-        sectors = member_sectors(store, organisation)
+        sectors = member_sectors(store, organisation, iris)
         for item in items.values():
             item.sectors = list(sectors.get(item.iri, ()))
     if organisation is not None and isinstance(store, DirectStore):    # from the indexes (read.network_quads)
