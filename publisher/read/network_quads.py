@@ -161,15 +161,17 @@ def _dated(store: ox.Store, x: ox.NamedNode) -> tuple[list, list, list]:
     return _objects(store, x, TITLE), _objects(store, x, ISSUED), _objects(store, x, MODIFIED)
 
 
-def titles_and_dates(site: DirectStore, practices: list[str]) -> list[dict]:
-    """read.practice_list.ROWS_OF's rows: each practice's titles, dates of entry and of change."""
-    out: list[dict] = []
+def dated_rows(site: DirectStore, practices: list[str]) -> dict[str, tuple[dict[str, str], str, str]]:
+    """What read.practice_list.fold_rows makes of ROWS_OF's rows (each practice's titles, dates of entry
+    and of change), made straight from the facts: each practice's first title in each language, its last
+    date of entry and of change ('' if none)."""
+    out: dict[str, tuple[dict[str, str], str, str]] = {}
     for iri in practices:
-        x = ox.NamedNode(iri)
-        titles, issued, modified = _kept(site, _dated, x)
-        out += [{"x": x, "title": o} for o in titles]
-        out += [{"x": x, "issued": o} for o in issued]
-        out += [{"x": x, "modified": o} for o in modified]
+        titles, issued, modified = _kept(site, _dated, ox.NamedNode(iri))
+        named: dict[str, str] = {}
+        for title in titles:
+            named.setdefault(title.language or "", title.value)
+        out[iri] = (named, issued[-1].value if issued else "", modified[-1].value if modified else "")
     return out
 
 

@@ -146,12 +146,11 @@ def members(store: Store, kind: str, concept: str | None = None) -> Ordered:
     rows: dict[str, tuple[dict[str, str], str, str]] = {}
     if kind == "organisation" and concept:
         found = practices_of(store, concept)
-        if isinstance(store, DirectStore):          # from the indexes (read.network_quads)
-            results = [network_quads.titles_and_dates(store, found)]
-        else:
-            results = [store.select(ROWS_OF.format(values=" ".join(term_text(ox.NamedNode(i))
-                                                                    for i in found[start:start + 500])),
-                                    limit=MAX_ROWS).rows for start in range(0, len(found), 500)]
+        if isinstance(store, DirectStore):          # from the indexes (read.network_quads), folded there
+            return Ordered(network_quads.dated_rows(store, found))
+        results = [store.select(ROWS_OF.format(values=" ".join(term_text(ox.NamedNode(i))
+                                                                for i in found[start:start + 500])),
+                                limit=MAX_ROWS).rows for start in range(0, len(found), 500)]
         rows = {i: ({}, "", "") for i in found}
     else:
         query = ORDER_ROWS.format(members=MEMBERS[kind])
