@@ -146,9 +146,14 @@ def partners(store: Store, organisation: str) -> list[tuple[str, str, int]]:
         facts, sectors_of = _members(store, organisation)
         for x, members, units in facts:
             for partner in [p for p, _ in members] + units:
-                if partner.value != organisation:
-                    shared.setdefault(partner.value, set()).add(x)
-                    sectors.setdefault(partner.value, set()).update(s.value for s in sectors_of(partner))
+                key = partner.value
+                if key == organisation:
+                    continue
+                found = shared.get(key)
+                if found is None:       # (a partner's sectors are its own, whichever practice it is met in)
+                    shared[key], sectors[key] = {x}, {s.value for s in sectors_of(partner)}
+                else:
+                    found.add(x)
         return [(p, min(sectors[p], default=""), len(xs))
                 for p, xs in sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))]
     for r in people(store, organisation):
