@@ -166,8 +166,13 @@ def dated_rows(site: DirectStore, practices: list[str]) -> dict[str, tuple[dict[
     and of change), made straight from the facts: each practice's first title in each language, its last
     date of entry and of change ('' if none)."""
     out: dict[str, tuple[dict[str, str], str, str]] = {}
-    for iri in practices:
-        titles, issued, modified = _kept(site, _dated, ox.NamedNode(iri))
+    table = shared_for(site)
+    if table is not None:           # (the table's dicts asked straight: every practice of a big organisation)
+        title, entered, changed = (table.forward[p] for p in (_TITLE, _ISSUED, _MODIFIED))
+        dated = [(iri, (title.get(iri, ()), entered.get(iri, ()), changed.get(iri, ()))) for iri in practices]
+    else:
+        dated = [(iri, _kept(site, _dated, ox.NamedNode(iri))) for iri in practices]
+    for iri, (titles, issued, modified) in dated:
         named: dict[str, str] = {}
         for title in titles:
             named.setdefault(title.language or "", title.value)
@@ -184,10 +189,14 @@ def _placed(store: ox.Store, x: ox.NamedNode) -> tuple[list, list]:
 def details_plain(site: DirectStore, practices: list[str]) -> list[dict]:
     """read.practice_list.DETAILS_PLAIN's rows: titles, date of entry, the place's names and voivodeship."""
     out: list[dict] = []
+    table = shared_for(site)
     for iri in practices:
         x = ox.NamedNode(iri)
-        titles, issued, _ = _kept(site, _dated, x)
-        towns, voivodeships = _kept(site, _placed, x)
+        if table is not None:       # (the table's reads called straight, as members_of does)
+            (titles, issued, _), (towns, voivodeships) = _dated_in_table(table, x), _placed_in_table(table, x)
+        else:
+            titles, issued, _ = _kept(site, _dated, x)
+            towns, voivodeships = _kept(site, _placed, x)
         out += [{"x": x, "title": o} for o in titles]
         out += [{"x": x, "issued": o} for o in issued]
         out += [{"x": x, "town": o} for o in towns]
