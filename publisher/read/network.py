@@ -113,9 +113,16 @@ def _members(store: DirectStore, organisation: str
                       lambda: network_quads.members_of(store, practices_of(store, organisation)))
 
 
-def member_sectors(store: Store, organisation: str) -> dict[str, list[str]]:
+def member_sectors(store: Store, organisation: str, iris: Collection[str] | None = None) -> dict[str, list[str]]:
     """Practice -> the sectors of its members (by membership; the implementing unit not counted), sorted,
-    for every practice of `organisation`."""
+    for every practice of `organisation` (`iris`: for those of them only, from a store in this process:
+    the page's, not the hundreds of a big organisation's)."""
+    if iris is not None and isinstance(store, DirectStore):
+        facts, sectors_of = _members(store, organisation)
+        wanted = set(iris)
+        return {x: sorted({s.value for partner, _ in members for s in sectors_of(partner)})
+                for x, members, _ in facts if x in wanted}
+
     def compute() -> dict[str, list[str]]:
         found: dict[str, set[str]] = {x: set() for x in practices_of(store, organisation)}
         if isinstance(store, DirectStore):
@@ -139,9 +146,14 @@ def partners(store: Store, organisation: str) -> list[tuple[str, str, int]]:
         facts, sectors_of = _members(store, organisation)
         for x, members, units in facts:
             for partner in [p for p, _ in members] + units:
-                if partner.value != organisation:
-                    shared.setdefault(partner.value, set()).add(x)
-                    sectors.setdefault(partner.value, set()).update(s.value for s in sectors_of(partner))
+                key = partner.value
+                if key == organisation:
+                    continue
+                found = shared.get(key)
+                if found is None:       # (a partner's sectors are its own, whichever practice it is met in)
+                    shared[key], sectors[key] = {x}, {s.value for s in sectors_of(partner)}
+                else:
+                    found.add(x)
         return [(p, min(sectors[p], default=""), len(xs))
                 for p, xs in sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))]
     for r in people(store, organisation):

@@ -25,7 +25,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
+from publisher.read import link_counts
 from publisher.read.network_table import NetworkTable, node, shared_for
+from publisher.read.recent import remembered
 from publisher.store.embedded import DirectStore, SiteStore
 
 DEFAULT = ox.DefaultGraph()
@@ -94,6 +96,20 @@ def practices_of(site: DirectStore, organisation: str) -> list[str]:
     return list(found)
 
 
+def links_to(site: DirectStore, iri: ox.NamedNode, offset: int, size: int
+             ) -> tuple[list[ox.Triple], dict[str, int], int] | None:
+    """read.quads.incoming's answer for an organisation (a page of the links to it, the links of each
+    predicate, how many in all) from the counts the shared table holds (read.link_counts): the page's
+    links decoded, not every link to count them. None when no table holds `iri`'s counts."""
+    table = shared_for(site)
+    counts = table.links.get(iri.value) if table is not None and table.links is not None else None
+    if table is None or counts is None:
+        return None
+    known = {p: table.subjects(p, iri.value) for p in table.backward}     # (no term to decode for these)
+    runs = remembered(site, ("links", iri.value), lambda: link_counts.Runs(site.oxigraph, iri, known))
+    return link_counts.page(runs, counts, offset, size)
+
+
 def _members(store: ox.Store, x: ox.NamedNode) -> tuple[list[tuple[Any, Any]], list[Any]]:
     """A practice's (member, role or None) of each membership, and its implementing units."""
     rows: list[tuple[Any, Any]] = []
@@ -145,15 +161,22 @@ def _dated(store: ox.Store, x: ox.NamedNode) -> tuple[list, list, list]:
     return _objects(store, x, TITLE), _objects(store, x, ISSUED), _objects(store, x, MODIFIED)
 
 
-def titles_and_dates(site: DirectStore, practices: list[str]) -> list[dict]:
-    """read.practice_list.ROWS_OF's rows: each practice's titles, dates of entry and of change."""
-    out: list[dict] = []
-    for iri in practices:
-        x = ox.NamedNode(iri)
-        titles, issued, modified = _kept(site, _dated, x)
-        out += [{"x": x, "title": o} for o in titles]
-        out += [{"x": x, "issued": o} for o in issued]
-        out += [{"x": x, "modified": o} for o in modified]
+def dated_rows(site: DirectStore, practices: list[str]) -> dict[str, tuple[dict[str, str], str, str]]:
+    """What read.practice_list.fold_rows makes of ROWS_OF's rows (each practice's titles, dates of entry
+    and of change), made straight from the facts: each practice's first title in each language, its last
+    date of entry and of change ('' if none)."""
+    out: dict[str, tuple[dict[str, str], str, str]] = {}
+    table = shared_for(site)
+    if table is not None:           # (the table's dicts asked straight: every practice of a big organisation)
+        title, entered, changed = (table.forward[p] for p in (_TITLE, _ISSUED, _MODIFIED))
+        dated = [(iri, (title.get(iri, ()), entered.get(iri, ()), changed.get(iri, ()))) for iri in practices]
+    else:
+        dated = [(iri, _kept(site, _dated, ox.NamedNode(iri))) for iri in practices]
+    for iri, (titles, issued, modified) in dated:
+        named: dict[str, str] = {}
+        for title in titles:
+            named.setdefault(title.language or "", title.value)
+        out[iri] = (named, issued[-1].value if issued else "", modified[-1].value if modified else "")
     return out
 
 
@@ -166,10 +189,14 @@ def _placed(store: ox.Store, x: ox.NamedNode) -> tuple[list, list]:
 def details_plain(site: DirectStore, practices: list[str]) -> list[dict]:
     """read.practice_list.DETAILS_PLAIN's rows: titles, date of entry, the place's names and voivodeship."""
     out: list[dict] = []
+    table = shared_for(site)
     for iri in practices:
         x = ox.NamedNode(iri)
-        titles, issued, _ = _kept(site, _dated, x)
-        towns, voivodeships = _kept(site, _placed, x)
+        if table is not None:       # (the table's reads called straight, as members_of does)
+            (titles, issued, _), (towns, voivodeships) = _dated_in_table(table, x), _placed_in_table(table, x)
+        else:
+            titles, issued, _ = _kept(site, _dated, x)
+            towns, voivodeships = _kept(site, _placed, x)
         out += [{"x": x, "title": o} for o in titles]
         out += [{"x": x, "issued": o} for o in issued]
         out += [{"x": x, "town": o} for o in towns]

@@ -15,7 +15,8 @@ of (subject, predicate) gives them, and each object's subjects in that of (predi
 
 Most of a scan's time is the store decoding each term, which holds the GIL: given the store's directory,
 a forked child scans IN_CHILD (a practice's partnerships, their memberships and members) while the parent
-scans the rest, and sends them back as plain strings. The objects of NODES (partnerships, memberships,
+scans the rest, and sends them back as plain strings, then the links to each organisation counted
+(read.link_counts). The objects of NODES (partnerships, memberships,
 places, members, roles) and every subject walked back to are kept as IRI strings (`node` makes a term of
 one a page shows), each other IRI object as one term however often it recurs: a third of the objects the
 table held as terms."""
@@ -38,6 +39,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES
+from publisher.read.link_counts import Counts, read_counts
 from publisher.store.embedded import SiteStore
 
 DEFAULT = ox.DefaultGraph()
@@ -54,6 +56,7 @@ class NetworkTable:
     forward: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     backward: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     labels: dict[str, list[ox.Triple]] | None = None     # every IRI's label triples, when given
+    links: Counts | None = None       # the links to each organisation by predicate (read.link_counts)
 
     def objects(self, predicate: str, subject: str) -> list[Any]:
         return self.forward[predicate].get(subject, _NONE)
@@ -77,6 +80,7 @@ LABELS = frozenset((_DCT + "title", PREFIXES["rdfs"] + "label", PREFIXES["skos"]
 # Scanned by the child (IRIs only: what it sends the parent takes as it is): about half of the scans'
 # time when the labels are given, org:role too when they are not (bench/README.md, s10-org)
 IN_CHILD = (_BDP + "partnership", _ORG + "hasMembership", _ORG + "member")
+LINKS = "links"             # what else the child sends: the links to each organisation, counted
 
 
 TERMS = 200_000             # terms kept for the IRIs the table holds as strings (`node`)
@@ -115,6 +119,8 @@ def read_table(store: ox.Store, path: Path | str | None = None,
         if labels is not None:              # (a dict lookup a page then, as for the predicates scanned)
             _add_labels(table, labels)
         sent = child.results() if child is not None else {}
+        links = sent.pop(LINKS, None)
+        table.links = links[0] if links is not None else read_counts(store)
         for predicate, backwards in predicates:
             if predicate in sent:
                 table.forward[predicate], backward = sent.pop(predicate)
@@ -220,8 +226,9 @@ class _Child:
         finally:
             receiving.close()
 
-    def results(self) -> dict[str, tuple[dict[str, list[str]], dict[str, list[str]]]]:
-        """Predicate -> its (forward, backward) from the child (none if it failed)."""
+    def results(self) -> dict[str, tuple[Any, Any]]:
+        """Predicate -> its (forward, backward) from the child, LINKS -> (the counts, None); none if it
+        failed."""
         self.thread.join()
         self.process.join()
         if self.process.exitcode != 0:
@@ -246,6 +253,7 @@ def _scan(path: str, predicates: list[tuple[str, bool]], sending: Any) -> None:
                                                                            DEFAULT)), terms)
             sending.send_bytes(pickle.dumps((predicate, table.forward[predicate], table.backward.get(predicate)),
                                             pickle.HIGHEST_PROTOCOL))
+        sending.send_bytes(pickle.dumps((LINKS, read_counts(store), None), pickle.HIGHEST_PROTOCOL))
     except Exception:  # noqa: BLE001 -- any failure here is the parent's to recover from
         sys.exit(1)
     finally:

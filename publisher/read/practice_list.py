@@ -88,11 +88,18 @@ class Ordered:
             titles = self.rows[iri][0]
             return sort_key(titles.get(lang) or titles.get("pl") or next(iter(titles.values()), ""), lang)
 
-        iris = sorted(self.rows, key=title_key)            # ties of dates keep the title order
-        if sort == "newest":
-            iris.sort(key=lambda i: self.rows[i][1], reverse=True)
-        elif sort == "updated":
-            iris.sort(key=lambda i: self.rows[i][2] or self.rows[i][1], reverse=True)
+        if sort not in ("newest", "updated"):
+            return sorted(self.rows, key=title_key)
+        rows = self.rows
+        dates = {i: (r[1] if sort == "newest" else r[2] or r[1]) for i, r in rows.items()}
+        iris = sorted(rows, key=dates.__getitem__, reverse=True)
+        # ties of dates in title order: only they are collated (a key costs more than the sort)
+        start = 0
+        for end in range(1, len(iris) + 1):
+            if end == len(iris) or dates[iris[end]] != dates[iris[start]]:
+                if end - start > 1:
+                    iris[start:end] = sorted(iris[start:end], key=title_key)
+                start = end
         return iris
 
 
@@ -139,12 +146,11 @@ def members(store: Store, kind: str, concept: str | None = None) -> Ordered:
     rows: dict[str, tuple[dict[str, str], str, str]] = {}
     if kind == "organisation" and concept:
         found = practices_of(store, concept)
-        if isinstance(store, DirectStore):          # from the indexes (read.network_quads)
-            results = [network_quads.titles_and_dates(store, found)]
-        else:
-            results = [store.select(ROWS_OF.format(values=" ".join(term_text(ox.NamedNode(i))
-                                                                    for i in found[start:start + 500])),
-                                    limit=MAX_ROWS).rows for start in range(0, len(found), 500)]
+        if isinstance(store, DirectStore):          # from the indexes (read.network_quads), folded there
+            return Ordered(network_quads.dated_rows(store, found))
+        results = [store.select(ROWS_OF.format(values=" ".join(term_text(ox.NamedNode(i))
+                                                                for i in found[start:start + 500])),
+                                limit=MAX_ROWS).rows for start in range(0, len(found), 500)]
         rows = {i: ({}, "", "") for i in found}
     else:
         query = ORDER_ROWS.format(members=MEMBERS[kind])
@@ -198,7 +204,7 @@ def _details(store: Store, iris: list[str], known: Collection[str] = (), organis
         return [], {}
     items = {i: Item(i) for i in iris}
     if organisation is not None:
-        sectors = member_sectors(store, organisation)
+        sectors = member_sectors(store, organisation, iris)
         for item in items.values():
             item.sectors = list(sectors.get(item.iri, ()))
     if organisation is not None and isinstance(store, DirectStore):    # from the indexes (read.network_quads)

@@ -13,7 +13,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from publisher.namespaces import PREFIXES, sparql_prologue
-from publisher.read import quads
+from publisher.read import network_quads, quads
 from publisher.store import Store
 from publisher.store.bind import term_text
 from publisher.store.embedded import DirectStore
@@ -283,7 +283,9 @@ def describe_direct(store: DirectStore, iri: ox.NamedNode, page: int, page_size:
     if not triples:
         return Description(iri, page=Page(page, page_size, 0))
     where = Page(page, page_size, 0)
-    found = quads.incoming(store.oxigraph, iri, where.offset, page_size, FIRST_LOOK)
+    found = network_quads.links_to(store, iri, where.offset, page_size)     # (counted before: an export's)
+    if found is None:
+        found = quads.incoming(store.oxigraph, iri, where.offset, page_size, FIRST_LOOK)
     if found is None:                     # thousands of links: counted and paged by the store
         counts = incoming_counts(store, iri)
         where.total = sum(counts.values())

@@ -82,7 +82,10 @@ def _network(organisation: str) -> dict[str, object]:
 
     found = [(p, parts(p.iri), parts(p.sector)[0] if p.sector else "") for p in net.partners]
     partners = [(label, p.sector.rsplit("/", 1)[-1], p.shared, href) for p, (label, _, href), _ in found]
-    drawing = charts.network(names.label(organisation), partners, gettext("Partners across sectors"))
+    title = cache.get((lang, "title"))
+    if title is None:
+        title = cache[(lang, "title")] = gettext("Partners across sectors")
+    drawing = charts.network(names.label(organisation), partners, title)
     # each partner's line, made here in one call (not five calls from the template a partner): sector
     # key, link, sector's name ('' when unknown), whether it has one, practices shared in words
     rows = [(p.sector.rsplit("/", 1)[-1], link, sector, bool(p.sector), shared(p.shared))

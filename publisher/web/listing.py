@@ -5,6 +5,7 @@ and the links that change the order. The template is templates/practice_list.htm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -91,13 +92,17 @@ def items(iris: list[str], known: dict[str, list[Any]] | None = None) -> tuple[l
     return found, Names(concept_labels, iri_map(), g.get("lang", "pl"), *((known,) if known else ()))
 
 
-def _url(**changes: Any) -> str:
-    args = {k: v for k, v in request.args.items() if k not in changes}
-    args.update({k: str(v) for k, v in changes.items() if v is not None and v != ""})
-    lang = link_lang()
-    if lang and "lang" not in args:
-        args["lang"] = lang
-    return request.base_url + ("?" + urlencode(args) if args else "")
+def _urls() -> Callable[..., str]:
+    """`_url` for this request, its URL, arguments and language looked up once (a list page makes four)."""
+    base, asked, lang = request.base_url, list(request.args.items()), link_lang()
+
+    def url(**changes: Any) -> str:
+        args = {k: v for k, v in asked if k not in changes}
+        args.update({k: str(v) for k, v in changes.items() if v is not None and v != ""})
+        if lang and "lang" not in args:
+            args["lang"] = lang
+        return base + ("?" + urlencode(args) if args else "")
+    return url
 
 
 def practice_list(kind: str, concept: str | None, page_number: int, page_size: int,
@@ -113,9 +118,10 @@ def practice_list(kind: str, concept: str | None, page_number: int, page_size: i
     items, concept_labels = pl.details(site_store(), chosen, known or (),
                                        concept if kind == "organisation" else None)
     names = Names(concept_labels, iri_map(), lang, *((known,) if known else ()))
+    url = _urls()
     return PracticeList(
         items, names, page, sort,
-        sorts=[(SORT_LABELS[s], _url(sort=s if s != sorts[0] else None, page=None), s == sort) for s in sorts],
-        pager=(_url(page=page.next) if page.next else None,
-               _url(page=page.previous if page.previous and page.previous > 1 else None)
+        sorts=[(SORT_LABELS[s], url(sort=s if s != sorts[0] else None, page=None), s == sort) for s in sorts],
+        pager=(url(page=page.next) if page.next else None,
+               url(page=page.previous if page.previous and page.previous > 1 else None)
                if page.previous else None))
