@@ -23,7 +23,7 @@ from bench.export_kinds import run_arguments, store_run, whole_export_labels, wr
 from bench.export_slice import share_table  # noqa: E402
 
 STEPS = (("publisher.web.documents", ("first_look", "practice_page", "schema_org", "jsonld_script", "render_page",
-                                      "read_document", "graph_bodies", "practice_jsonld")),
+                                      "read_document", "graph_bodies")),
          ("publisher.web.export_documents", ("_write_graphs",)),
          ("publisher.read.resources", ("with_extra",)),
          ("publisher.web.present", ("number", "format_date", "phone")),

@@ -24,7 +24,6 @@ from publisher.store.results import graph_bytes
 from publisher.web import build_cache, charts, settings, site_store
 from publisher.web.i18n import ngettext, number
 from publisher.web.listing import practice_list
-from publisher.web.practice_jsonld import practice_jsonld
 from publisher.web.practice_page import first_look, practice_page
 from publisher.web.present import (
     Names,
@@ -167,5 +166,4 @@ def html_body(d: Description, url: str, formats: list[tuple[str, Format]], asked
         extra["p"] = practice_page(v, card or PracticeCard(), shared_links().texts(v.lang))
     return render_page(template, v=v, d=d, card=card, url=url, iri=d.iri.value, formats=formats,
                        paragraphs=paragraphs, pager=pager(where.next, where.previous),
-                       jsonld=practice_jsonld(v, url, card) if template == "practice.html"
-                       else jsonld_script(schema_org(v, url, card)), **extra), where
+                       jsonld=jsonld_script(schema_org(v, url, card)), **extra), where

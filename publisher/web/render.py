@@ -202,7 +202,7 @@ def decorate(response: Response, fmt: Format, headers: DocHeaders, tag: str | No
     return response
 
 
-JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))     # the pages' JSON-LD (web.practice_jsonld)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))     # what json.dumps makes of them
 _last_jsonld: tuple[Any, str] = (None, "")
 
 
@@ -214,14 +214,9 @@ def jsonld_script(data: Any) -> str:
     last = _last_jsonld
     if last[0] is data:
         return last[1]
-    text = script_text(JSON.encode(data))
+    text = _JSON.encode(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     _last_jsonld = (data, text)
     return text
-
-
-def script_text(text: str) -> str:
-    """JSON text as a <script> element holds it: '<', '>' and '&' escaped."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # --- pages for people ---------------------------------------------------------------------------------
