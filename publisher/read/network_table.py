@@ -16,10 +16,9 @@ of (subject, predicate) gives them, and each object's subjects in that of (predi
 Most of a scan's time is the store decoding each term, which holds the GIL: given the store's directory,
 a forked child scans IN_CHILD (a practice's partnerships, their memberships and members) while the parent
 scans the rest, and sends them back as plain strings, then the links to each organisation counted
-(read.link_counts). The objects of NODES (partnerships, memberships,
-places, members, roles) and every subject walked back to are kept as IRI strings (`node` makes a term of
-one a page shows), each other IRI object as one term however often it recurs: a third of the objects the
-table held as terms."""
+(read.link_counts). The objects of NODES (partnerships, memberships, places, members, roles) and every
+subject walked back to are kept as IRI strings (`node` makes a term of one a page shows), each other IRI
+object as one term however often it recurs: a third of the objects the table held as terms."""
 
 from __future__ import annotations
 

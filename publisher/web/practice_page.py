@@ -4,8 +4,9 @@ table and the partners' table in the page's language. The markup stays in the te
 values it writes (names, links, escaped texts).
 
 Most cells of the two tables name what many practices share: a theme, a sector, a role, a voivodeship, a
-unit type, a funding source, an organisation, a date, a town's population (a number in the page's locale). Their links are kept for the build, per public base
-and language (`cells`), so that a page makes only what is its own (a town, a street, its contacts)."""
+unit type, a funding source, an organisation, a date, a town's population (a number in the page's locale).
+Their links are kept for the build, per public base and language (`cells`), so that a page makes only what
+is its own (a town, a street, its contacts)."""
 
 from __future__ import annotations
 
